@@ -1,0 +1,50 @@
+# sped-placements: every target bootstraps its own environment from the lock file.
+# `make demo` runs the main job; `make test` runs the suite (what .ci/run calls).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_COMPILE_BYTECODE := 1
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export DBT_PROFILES_DIR := $(CURDIR)/dbt
+
+DEMO_DIR ?= data/demo
+SCALE ?= state
+YEARS ?= 2
+SEED ?= 20261001
+PYTEST_ARGS ?=
+
+.PHONY: env demo test lint format bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-groups
+	touch $@
+
+env: $(VENV)/.synced  ## create .venv from uv.lock
+
+demo: env  ## synthetic state through the whole pipeline
+	rm -rf $(DEMO_DIR)/landing
+	$(BIN)/sped generate --scale $(SCALE) --years $(YEARS) --seed $(SEED) --out $(DEMO_DIR)/landing
+	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_DIR)/warehouse/warehouse.duckdb
+
+test: env lint  ## the whole suite, as CI runs it
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: env
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) dbt/target dbt/logs data/demo

@@ -1,0 +1,48 @@
+"""Contracts in code: the single definition of every collection the state receives.
+
+`COLLECTIONS` is ordered so that reference directories load before the files that refer to them.
+"""
+
+from __future__ import annotations
+
+from sped.contracts.collections import (
+    ALLOCATIONS,
+    CHILD_FIND,
+    EXPENDITURES,
+    FACILITIES,
+    LEAS,
+    MONITORING_LOG,
+    PLACEMENTS,
+    PPPS_COUNT,
+    PRIVATE_SCHOOLS,
+)
+from sped.contracts.model import Collection, Column, Rule
+
+COLLECTIONS: dict[str, Collection] = {
+    c.name: c
+    for c in (
+        LEAS,
+        FACILITIES,
+        PRIVATE_SCHOOLS,
+        ALLOCATIONS,
+        PLACEMENTS,
+        MONITORING_LOG,
+        CHILD_FIND,
+        PPPS_COUNT,
+        EXPENDITURES,
+    )
+}
+REFERENCE_COLLECTIONS: tuple[str, ...] = ("leas", "facilities", "private_schools")
+
+
+def get(name: str) -> Collection:
+    """The collection called `name`, or a clear error listing the ones that exist."""
+    try:
+        return COLLECTIONS[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown collection {name!r}; expected one of: {', '.join(COLLECTIONS)}"
+        ) from None
+
+
+__all__ = ["COLLECTIONS", "REFERENCE_COLLECTIONS", "Collection", "Column", "Rule", "get"]

@@ -1,0 +1,126 @@
+"""Code sets shared by the contracts (CONTRACTS.md; DOMAIN.md section 3)."""
+
+from __future__ import annotations
+
+DISABILITY_CATEGORIES: tuple[str, ...] = (
+    "AUT", "DB", "DD", "EMN", "HI", "ID", "MD", "OI", "OHI", "SLD", "SLI", "TBI", "VI",
+)
+
+DISABILITY_LABELS: dict[str, str] = {
+    "AUT": "Autism",
+    "DB": "Deaf-blindness",
+    "DD": "Developmental delay",
+    "EMN": "Emotional disturbance",
+    "HI": "Hearing impairment",
+    "ID": "Intellectual disability",
+    "MD": "Multiple disabilities",
+    "OI": "Orthopedic impairment",
+    "OHI": "Other health impairment",
+    "SLD": "Specific learning disability",
+    "SLI": "Speech or language impairment",
+    "TBI": "Traumatic brain injury",
+    "VI": "Visual impairment",
+}
+
+#: EDFacts FS002: age 6-21, and 5 in kindergarten. PPPS is a federal code that never appears
+#: on a district's placement roster.
+SCHOOL_AGE_ENVIRONMENTS: tuple[str, ...] = ("RC80", "RC79TO40", "RC39", "SS", "RF", "HH", "CF")
+PPPS_ENVIRONMENT = "PPPS"
+
+#: EDFacts FS089: age 3-5, not in kindergarten.
+EARLY_CHILDHOOD_ENVIRONMENTS: tuple[str, ...] = (
+    "REC10YSVCS", "REC10YOTHLOC", "REC09YSVCS", "REC09YOTHLOC", "SC", "SS", "RF", "H", "SPL",
+)
+
+ENVIRONMENT_LABELS: dict[str, str] = {
+    "RC80": "Inside regular class 80% or more of the day",
+    "RC79TO40": "Inside regular class 40% through 79% of the day",
+    "RC39": "Inside regular class less than 40% of the day",
+    "SS": "Separate school",
+    "RF": "Residential facility",
+    "HH": "Homebound/hospital",
+    "CF": "Correctional facility",
+    "PPPS": "Parentally placed in private school",
+    "REC10YSVCS": "Regular early childhood program 10+ hours, services there",
+    "REC10YOTHLOC": "Regular early childhood program 10+ hours, services elsewhere",
+    "REC09YSVCS": "Regular early childhood program under 10 hours, services there",
+    "REC09YOTHLOC": "Regular early childhood program under 10 hours, services elsewhere",
+    "SC": "Separate class",
+    "H": "Home",
+    "SPL": "Service provider location",
+}
+
+ALL_ENVIRONMENTS: tuple[str, ...] = tuple(
+    dict.fromkeys(SCHOOL_AGE_ENVIRONMENTS + EARLY_CHILDHOOD_ENVIRONMENTS)
+)
+
+GRADE_LEVELS: tuple[str, ...] = (
+    "PK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "UG",
+)
+
+PLACEMENT_TYPES: tuple[str, ...] = (
+    "IN_DISTRICT",
+    "OTHER_DISTRICT",
+    "COLLABORATIVE",
+    "APPROVED_PRIVATE_DAY",
+    "APPROVED_PRIVATE_RESIDENTIAL",
+    "UNAPPROVED_PRIVATE",
+    "OUT_OF_STATE",
+    "STATE_FACILITY",
+)
+#: Placement types for which a written contract is required (28.06(3)(f); seed 002).
+PRIVATE_OR_OUT_OF_STATE: tuple[str, ...] = (
+    "APPROVED_PRIVATE_DAY",
+    "APPROVED_PRIVATE_RESIDENTIAL",
+    "UNAPPROVED_PRIVATE",
+    "OUT_OF_STATE",
+)
+#: Placement types whose facility must be in the facility directory (approved programs).
+APPROVED_PLACEMENT_TYPES: tuple[str, ...] = ("APPROVED_PRIVATE_DAY", "APPROVED_PRIVATE_RESIDENTIAL")
+
+ACTIVITY_TYPES: tuple[str, ...] = (
+    "SITE_VISIT", "PROGRESS_REPORT_REVIEW", "IEP_MEETING", "DESK_REVIEW",
+)
+MONITORS: tuple[str, ...] = ("DISTRICT_STAFF", "CONTRACTED_MONITOR", "PARENT", "PLACEMENT_STAFF")
+#: Who may monitor (28.06(3)(b)): the duty cannot be delegated to parents or the placement.
+COUNTABLE_MONITORS: tuple[str, ...] = ("DISTRICT_STAFF", "CONTRACTED_MONITOR")
+
+EVALUATION_TYPES: tuple[str, ...] = ("INITIAL", "REEVALUATION")
+ELIGIBILITY: tuple[str, ...] = ("ELIGIBLE", "NOT_ELIGIBLE", "PENDING", "CONSENT_DECLINED")
+
+FUND_SOURCES: tuple[str, ...] = ("IDEA_611", "IDEA_619", "STATE", "LOCAL")
+#: Only federal IDEA funds count toward proportionate share (seed 004, VI.B.4.d).
+FEDERAL_FUND_SOURCES: tuple[str, ...] = ("IDEA_611", "IDEA_619")
+EXPENDITURE_CATEGORIES: tuple[str, ...] = (
+    "DIRECT_SERVICES",
+    "RELATED_SERVICES",
+    "TRANSPORTATION",
+    "MATERIALS_EQUIPMENT",
+    "CHILD_FIND_EVALUATION",
+)
+#: Child find, including evaluations, never counts toward the share (300.131(d)).
+NON_COUNTING_CATEGORIES: tuple[str, ...] = ("CHILD_FIND_EVALUATION",)
+
+LEA_TYPES: tuple[str, ...] = ("REGULAR", "CHARTER", "REGIONAL", "COLLABORATIVE")
+FACILITY_TYPES: tuple[str, ...] = (
+    "PUBLIC_DISTRICT",
+    "COLLABORATIVE",
+    "APPROVED_PRIVATE_DAY",
+    "APPROVED_PRIVATE_RESIDENTIAL",
+    "UNAPPROVED_PRIVATE",
+    "STATE_FACILITY",
+    "OUT_OF_STATE",
+)
+PRIVATE_SCHOOL_LEVELS: tuple[str, ...] = ("ELEMENTARY", "SECONDARY", "COMBINED", "PRESCHOOL_ONLY")
+
+#: USPS codes: 50 states, DC and the territories.
+USPS_STATES: tuple[str, ...] = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
+    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
+    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
+    "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "UM",
+)
+
+PPIN_PATTERN = r"^[A-Z0-9]{8}$"
+STUDENT_ID_PATTERN = r"^[A-Za-z0-9]{1,20}$"
+SCHOOL_YEAR_PATTERN = r"^[0-9]{4}-[0-9]{2}$"

@@ -1,0 +1,664 @@
+"""The collections of CONTRACTS.md, in code: the one source of truth for columns, codes and rules.
+
+Every required column gets a `required` rule and every code column a code-set rule, generated
+by `_standard_rules`; the rest are written out below in the contract's own words. A rule's `id`
+is `<collection>.<column or topic>.<what>` and never changes once published: districts and
+auditors see it in messages and reports.
+"""
+
+from __future__ import annotations
+
+from sped.contracts import codes as C
+from sped.contracts.model import Collection, Column, Rule
+from sped.contracts.sql import (
+    COUNT_WINDOW_END,
+    COUNT_WINDOW_START,
+    GRANT_PERIOD_END_WITH_CARRYOVER,
+    GRANT_PERIOD_START,
+    SCHOOL_YEAR_END,
+    SCHOOL_YEAR_START,
+    age_on,
+)
+
+CONTRACT = "CONTRACTS.md"
+
+
+def _standard_rules(name: str, columns: tuple[Column, ...]) -> tuple[Rule, ...]:
+    """A `required` rule for each required column and a code-set rule for each code column."""
+    rules: list[Rule] = []
+    for col in columns:
+        if col.required == "yes":
+            rules.append(
+                Rule(
+                    id=f"{name}.{col.name}.required",
+                    severity="blocking",
+                    kind="not_null",
+                    text=f"{col.name} must be filled in on every row.",
+                    reference=f"{CONTRACT}, {name}: {col.name} is required",
+                    params={"column": col.name},
+                )
+            )
+        if col.codes:
+            rules.append(
+                Rule(
+                    id=f"{name}.{col.name}.code",
+                    severity="blocking",
+                    kind="in_set",
+                    text=f"{col.name} must be one of: {', '.join(col.codes)}.",
+                    reference=f"{CONTRACT}, {name}: {col.name} code set",
+                    params={"column": col.name, "codes": list(col.codes)},
+                )
+            )
+    return tuple(rules)
+
+
+def _key_rules(name: str, period_column: str | None, lea_scoped: bool) -> tuple[Rule, ...]:
+    rules = []
+    if lea_scoped:
+        rules.append(
+            Rule(
+                id=f"{name}.lea_id.matches_submission",
+                severity="blocking",
+                kind="matches_key",
+                text="lea_id must be the district this file was submitted for.",
+                reference=f"{CONTRACT}, conventions: every row must match the submission's key",
+                params={"column": "lea_id", "key": "lea_id"},
+            )
+        )
+    if period_column:
+        rules.append(
+            Rule(
+                id=f"{name}.{period_column}.matches_submission",
+                severity="blocking",
+                kind="matches_key",
+                text=f"{period_column} must be the year this file was submitted for.",
+                reference=f"{CONTRACT}, conventions: every row must match the submission's key",
+                params={"column": period_column, "key": "period"},
+            )
+        )
+    return tuple(rules)
+
+
+def _collection(
+    *,
+    name: str,
+    title: str,
+    description: str,
+    period_kind: str,
+    lea_scoped: bool,
+    submitted_by: str,
+    columns: tuple[Column, ...],
+    rules: tuple[Rule, ...] = (),
+    period_column: str | None = None,
+) -> Collection:
+    return Collection(
+        name=name,
+        title=title,
+        description=description,
+        period_kind=period_kind,  # type: ignore[arg-type]
+        lea_scoped=lea_scoped,
+        submitted_by=submitted_by,  # type: ignore[arg-type]
+        columns=columns,
+        rules=_key_rules(name, period_column, lea_scoped) + _standard_rules(name, columns) + rules,
+        period_column=period_column,
+    )
+
+
+def _sql(rule_id, severity, text, reference, sql, columns, **extra) -> Rule:
+    return Rule(
+        id=rule_id,
+        severity=severity,
+        kind="sql",
+        text=text,
+        reference=reference,
+        params={"sql": sql, "columns": list(columns), **extra},
+    )
+
+
+LEA_ID = Column("lea_id", "text", "State LEA identifier of the district the row belongs to.",
+                example="2500001")
+SCHOOL_YEAR = Column("school_year", "text", "School year, written YYYY-YY (e.g. 2025-26).",
+                     example="2025-26")
+
+AGE_AT_COUNT = age_on("birth_date", "count_date")
+IS_SCHOOL_AGE = f"({AGE_AT_COUNT} >= 6 OR ({AGE_AT_COUNT} = 5 AND grade_level = 'KG'))"
+OUT_OF_DISTRICT = "placement_type <> 'IN_DISTRICT'"
+
+
+def _in(codes: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{c}'" for c in codes) + ")"
+
+
+def _count_date_rules(name: str) -> tuple[Rule, ...]:
+    return (
+        _sql(
+            f"{name}.count_date.window", "blocking",
+            "count_date must fall in the state's count window for the school year "
+            "(October 1 to December 1 inclusive, or the state's fixed count day).",
+            "34 CFR 300.133(c); " + CONTRACT + f", {name}: count_date",
+            f"count_date < {COUNT_WINDOW_START} OR count_date > {COUNT_WINDOW_END}",
+            ["count_date"],
+        ),
+        Rule(
+            id=f"{name}.count_date.single_value",
+            severity="blocking",
+            kind="single_value",
+            text="count_date must be the same on every row: a file is one count taken on one day.",
+            reference=f"{CONTRACT}, {name}: count_date, one value for the file",
+            params={"column": "count_date"},
+        ),
+        _sql(
+            f"{name}.birth_date.age_range", "blocking",
+            "The student must be 3 to 21 years old on the count date.",
+            "34 CFR 300.133(a); " + CONTRACT + f", {name}: birth_date",
+            f"{AGE_AT_COUNT} < 3 OR {AGE_AT_COUNT} > 21",
+            ["birth_date", "count_date"],
+        ),
+    )
+
+
+PLACEMENTS = _collection(
+    name="placements",
+    title="Special-education placement roster",
+    description=(
+        "Every student with an IEP for whom the LEA is responsible on its child count date, "
+        "including students it placed out of district. Parentally placed private-school "
+        "students are not on this roster."
+    ),
+    period_kind="school_year",
+    period_column="school_year",
+    lea_scoped=True,
+    submitted_by="district",
+    columns=(
+        LEA_ID,
+        SCHOOL_YEAR,
+        Column("count_date", "date", "The child count date of this roster.", example="2025-10-01"),
+        Column("student_id", "text", "The district's student identifier (1-20 letters and digits).",
+               example="S0001234"),
+        Column("birth_date", "date", "Date of birth.", example="2014-03-09"),
+        Column("grade_level", "code", "Grade level on the count date.", codes=C.GRADE_LEVELS,
+               example="05"),
+        Column("disability_category", "code", "Primary disability category (one per child).",
+               codes=C.DISABILITY_CATEGORIES, example="SLD"),
+        Column("educational_environment", "code",
+               "EDFacts educational environment: school-age (FS002) for age 6+ or 5 in "
+               "kindergarten, early-childhood (FS089) for 3-5 not in kindergarten.",
+               codes=C.ALL_ENVIRONMENTS, example="RC80"),
+        Column("placement_type", "code",
+               "Where the IEP is delivered; anything but IN_DISTRICT is an out-of-district "
+               "placement.", codes=C.PLACEMENT_TYPES, example="IN_DISTRICT"),
+        Column("facility_id", "text", "Facility directory id of the out-of-district program.",
+               required="conditional", required_when="placement_type is not IN_DISTRICT",
+               example="F0042"),
+        Column("facility_state", "text", "USPS state code of an out-of-state program.",
+               required="conditional", required_when="placement_type is OUT_OF_STATE",
+               example="NH"),
+        Column("placement_start_date", "date", "Date the current placement began.",
+               example="2023-09-05"),
+        Column("twndp_pct", "number", "Percent of the school day with nondisabled peers (0-100).",
+               example="85"),
+        Column("lre_checklist_on_file", "flag", "LRE checklist on file (Y/N).",
+               required="conditional", required_when="twndp_pct is 40 or less", example="Y"),
+        Column("contract_on_file", "flag", "Written contract with the placement on file (Y/N).",
+               required="conditional",
+               required_when="placement is private (approved or not) or out of state",
+               example="Y"),
+        Column("monitoring_plan_on_file", "flag", "Monitoring plan on file (Y/N).",
+               required="conditional", required_when="the student is placed out of district",
+               example="Y"),
+        Column("transport_minutes_one_way", "integer", "Transport time one way, in minutes.",
+               required="no", example="25"),
+        Column("transport_team_approved", "flag",
+               "Team approval of transport over one hour each way documented (Y/N).",
+               required="conditional", required_when="transport_minutes_one_way is over 60",
+               example="Y"),
+        Column("return_criteria_documented", "flag",
+               "Criteria and timelines for return from a residential placement documented (Y/N).",
+               required="conditional",
+               required_when="APPROVED_PRIVATE_RESIDENTIAL or environment RF", example="Y"),
+        Column("annual_tuition", "decimal", "Annual tuition paid for the placement, in dollars.",
+               required="no", example="68500.00"),
+    ),
+    rules=(
+        *_count_date_rules("placements"),
+        Rule("placements.student_id.shape", "blocking", "regex",
+             "student_id must be 1 to 20 letters and digits, with no spaces or punctuation.",
+             f"{CONTRACT}, placements: student_id",
+             {"column": "student_id", "pattern": C.STUDENT_ID_PATTERN}),
+        Rule("placements.student_id.unique", "blocking", "unique",
+             "Each student may appear only once in the roster.",
+             f"{CONTRACT}, placements: student_id unique in the file",
+             {"columns": ["student_id"]}),
+        _sql("placements.disability_category.dd_age", "warning",
+             "Developmental delay (DD) is used outside the state's age range for DD.",
+             "34 CFR 300.8(b); DOMAIN.md 3 (dd_age_range)",
+             f"disability_category = 'DD' AND ({AGE_AT_COUNT} < {{dd_min_age}} "
+             f"OR {AGE_AT_COUNT} > {{dd_max_age}})",
+             ["disability_category", "birth_date"]),
+        _sql("placements.educational_environment.age_band", "blocking",
+             "educational_environment must be a school-age code for students 6 and over (or 5 in "
+             "kindergarten) and an early-childhood code for 3-5 year olds not in kindergarten.",
+             "EDFacts FS002/FS089; " + CONTRACT + ", placements: educational_environment",
+             f"CASE WHEN {IS_SCHOOL_AGE} THEN educational_environment NOT IN "
+             f"{_in(C.SCHOOL_AGE_ENVIRONMENTS)} ELSE educational_environment NOT IN "
+             f"{_in(C.EARLY_CHILDHOOD_ENVIRONMENTS)} END",
+             ["educational_environment", "birth_date", "grade_level"]),
+        _sql("placements.facility_id.required_out_of_district", "blocking",
+             "facility_id is required for a student placed out of district.",
+             f"{CONTRACT}, placements: facility_id",
+             f"{OUT_OF_DISTRICT} AND facility_id IS NULL", ["facility_id", "placement_type"]),
+        Rule("placements.facility_id.approved_in_directory", "blocking", "in_directory",
+             "An approved private placement must name a facility in the state's facility "
+             "directory.",
+             "603 CMR 28.06(3)(d); " + CONTRACT + ", placements: facility_id",
+             {"column": "facility_id", "directory": "facilities",
+              "directory_column": "facility_id",
+              "when": f"placement_type IN {_in(C.APPROVED_PLACEMENT_TYPES)}"}),
+        _sql("placements.facility_state.out_of_state", "blocking",
+             "facility_state must be the two-letter code of a state other than ours for an "
+             "out-of-state placement.",
+             f"{CONTRACT}, placements: facility_state",
+             f"placement_type = 'OUT_OF_STATE' AND (facility_state IS NULL OR facility_state NOT IN "
+             f"{_in(C.USPS_STATES)} OR facility_state = '{{home_state}}')",
+             ["facility_state", "placement_type"]),
+        _sql("placements.placement_start_date.before_count", "blocking",
+             "placement_start_date must be on or before the count date.",
+             f"{CONTRACT}, placements: placement_start_date",
+             "placement_start_date > count_date", ["placement_start_date", "count_date"]),
+        Rule("placements.twndp_pct.range", "blocking", "between",
+             "twndp_pct must be a percentage from 0 to 100.",
+             f"{CONTRACT}, placements: twndp_pct", {"column": "twndp_pct", "min": 0, "max": 100}),
+        _sql("placements.twndp_pct.environment_band", "warning",
+             "twndp_pct disagrees with the educational environment (RC80 means 80 or more, "
+             "RC79TO40 40 to under 80, RC39 under 40).",
+             "Seed 002 (TWNDP); " + CONTRACT + ", placements: twndp_pct",
+             "(educational_environment = 'RC80' AND twndp_pct < 80) OR "
+             "(educational_environment = 'RC79TO40' AND (twndp_pct < 40 OR twndp_pct >= 80)) OR "
+             "(educational_environment = 'RC39' AND twndp_pct >= 40)",
+             ["twndp_pct", "educational_environment"]),
+        _sql("placements.lre_checklist_on_file.required", "warning",
+             "The LRE checklist must be on file when the student spends 40% or less of the day "
+             "with nondisabled peers.",
+             "Seed 002 (LRE checklist); " + CONTRACT + ", placements: lre_checklist_on_file",
+             "twndp_pct <= 40 AND lre_checklist_on_file IS NOT TRUE",
+             ["lre_checklist_on_file", "twndp_pct"]),
+        _sql("placements.contract_on_file.required", "warning",
+             "A written contract must be on file for a private or out-of-state placement "
+             "(no reimbursement without one).",
+             "603 CMR 28.06(3)(f); seed 002; " + CONTRACT + ", placements: contract_on_file",
+             f"placement_type IN {_in(C.PRIVATE_OR_OUT_OF_STATE)} "
+             "AND contract_on_file IS NOT TRUE",
+             ["contract_on_file", "placement_type"]),
+        _sql("placements.monitoring_plan_on_file.required", "warning",
+             "A monitoring plan must be on file for every student placed out of district.",
+             "603 CMR 28.06(3)(b); " + CONTRACT + ", placements: monitoring_plan_on_file",
+             f"{OUT_OF_DISTRICT} AND monitoring_plan_on_file IS NOT TRUE",
+             ["monitoring_plan_on_file", "placement_type"]),
+        Rule("placements.transport_minutes_one_way.non_negative", "blocking", "between",
+             "transport_minutes_one_way cannot be negative.",
+             f"{CONTRACT}, placements: transport_minutes_one_way",
+             {"column": "transport_minutes_one_way", "min": 0, "max": None}),
+        _sql("placements.transport_team_approved.required", "warning",
+             "Transport of more than one hour each way needs documented Team approval.",
+             "603 CMR 28.06(8)(a); " + CONTRACT + ", placements: transport_team_approved",
+             "transport_minutes_one_way > 60 AND transport_team_approved IS NOT TRUE",
+             ["transport_team_approved", "transport_minutes_one_way"]),
+        _sql("placements.return_criteria_documented.required", "warning",
+             "A residential placement must document criteria and timelines for return.",
+             "Seed 001 (residential placement); " + CONTRACT
+             + ", placements: return_criteria_documented",
+             "(placement_type = 'APPROVED_PRIVATE_RESIDENTIAL' OR educational_environment = 'RF') "
+             "AND return_criteria_documented IS NOT TRUE",
+             ["return_criteria_documented", "placement_type", "educational_environment"]),
+        Rule("placements.annual_tuition.non_negative", "blocking", "between",
+             "annual_tuition cannot be negative.", f"{CONTRACT}, placements: annual_tuition",
+             {"column": "annual_tuition", "min": 0, "max": None}),
+    ),
+)
+
+MONITORING_LOG = _collection(
+    name="monitoring_log",
+    title="Monitoring log of out-of-district students",
+    description=(
+        "Each monitoring activity for a student the LEA placed out of district: site visits, "
+        "progress-report reviews, IEP meetings and desk reviews, and who conducted them."
+    ),
+    period_kind="school_year",
+    period_column="school_year",
+    lea_scoped=True,
+    submitted_by="district",
+    columns=(
+        LEA_ID,
+        SCHOOL_YEAR,
+        Column("student_id", "text", "The district's student identifier.", example="S0001234"),
+        Column("facility_id", "text", "Facility where the student is placed.", example="F0042"),
+        Column("activity_date", "date", "Date of the monitoring activity.", example="2025-11-14"),
+        Column("activity_type", "code", "Kind of monitoring activity.", codes=C.ACTIVITY_TYPES,
+               example="SITE_VISIT"),
+        Column("conducted_by", "code",
+               "Who conducted it; PARENT and PLACEMENT_STAFF are kept but never count as "
+               "monitoring.", codes=C.MONITORS, example="DISTRICT_STAFF"),
+    ),
+    rules=(
+        _sql("monitoring_log.activity_date.school_year", "blocking",
+             "activity_date must fall inside the school year (July 1 to June 30).",
+             f"{CONTRACT}, monitoring_log: activity_date",
+             f"activity_date < {SCHOOL_YEAR_START} OR activity_date > {SCHOOL_YEAR_END}",
+             ["activity_date"]),
+        _sql("monitoring_log.student_id.on_roster", "warning",
+             "The student is not an out-of-district student on the district's accepted roster "
+             "for this year.",
+             f"603 CMR 28.06(3)(b); {CONTRACT}, monitoring_log: student_id",
+             "NOT EXISTS (SELECT 1 FROM {roster} r WHERE r.lea_id = b.lea_id AND "
+             "r.school_year = b.school_year AND r.student_id = b.student_id AND "
+             "r.placement_type <> 'IN_DISTRICT')",
+             ["student_id"], stage="cross"),
+        _sql("monitoring_log.facility_id.matches_roster", "warning",
+             "facility_id differs from the facility on the roster for this student.",
+             f"{CONTRACT}, monitoring_log: facility_id",
+             "EXISTS (SELECT 1 FROM {roster} r WHERE r.lea_id = b.lea_id AND "
+             "r.school_year = b.school_year AND r.student_id = b.student_id AND "
+             "r.facility_id IS DISTINCT FROM b.facility_id)",
+             ["facility_id"], stage="cross"),
+    ),
+)
+
+CHILD_FIND = _collection(
+    name="child_find",
+    title="Child find for parentally placed private-school children",
+    description=(
+        "Referrals and evaluations of children enrolled by their parents in private schools "
+        "located in the LEA, reported by the LEA where the school is located."
+    ),
+    period_kind="school_year",
+    period_column="school_year",
+    lea_scoped=True,
+    submitted_by="district",
+    columns=(
+        LEA_ID,
+        SCHOOL_YEAR,
+        Column("student_id", "text", "The district's identifier for the child.",
+               example="P0000456"),
+        Column("private_school_id", "text", "NCES PSS id (PPIN) of the private school.",
+               example="A1392029"),
+        Column("resident_state", "text", "USPS code of the state the child lives in.",
+               example="MA"),
+        Column("referral_date", "date", "Date of referral.", example="2025-09-22"),
+        Column("consent_date", "date", "Date the parent consented to evaluation.",
+               required="no", example="2025-10-01"),
+        Column("evaluation_type", "code", "Initial evaluation or reevaluation.",
+               codes=C.EVALUATION_TYPES, example="INITIAL"),
+        Column("evaluation_date", "date", "Date the evaluation was completed.",
+               required="conditional",
+               required_when="eligibility is not PENDING or CONSENT_DECLINED",
+               example="2025-11-10"),
+        Column("eligibility", "code", "Outcome of the evaluation.", codes=C.ELIGIBILITY,
+               example="ELIGIBLE"),
+        Column("services_plan_date", "date", "Date a services plan was written.",
+               required="no", example="2025-12-01"),
+    ),
+    rules=(
+        Rule("child_find.student_id.unique", "blocking", "unique",
+             "Each child may appear once per evaluation type.",
+             f"{CONTRACT}, child_find: student_id",
+             {"columns": ["student_id", "evaluation_type"]}),
+        Rule("child_find.private_school_id.shape", "blocking", "regex",
+             "private_school_id must be an 8-character PPIN (capital letters and digits).",
+             f"DOMAIN.md 4; {CONTRACT}, child_find: private_school_id",
+             {"column": "private_school_id", "pattern": C.PPIN_PATTERN}),
+        Rule("child_find.private_school_id.in_directory", "warning", "in_directory",
+             "private_school_id is not in the state's private-school directory.",
+             f"{CONTRACT}, child_find: private_school_id",
+             {"column": "private_school_id", "directory": "private_schools",
+              "directory_column": "private_school_id"}),
+        Rule("child_find.resident_state.code", "blocking", "in_set",
+             "resident_state must be a two-letter USPS state code.",
+             f"{CONTRACT}, child_find: resident_state",
+             {"column": "resident_state", "codes": list(C.USPS_STATES)}),
+        _sql("child_find.referral_date.school_year", "blocking",
+             "referral_date must fall inside the school year (July 1 to June 30).",
+             f"{CONTRACT}, child_find: referral_date",
+             f"referral_date < {SCHOOL_YEAR_START} OR referral_date > {SCHOOL_YEAR_END}",
+             ["referral_date"]),
+        _sql("child_find.consent_date.after_referral", "blocking",
+             "consent_date cannot be before referral_date.",
+             f"{CONTRACT}, child_find: consent_date",
+             "consent_date < referral_date", ["consent_date", "referral_date"]),
+        _sql("child_find.evaluation_date.after_consent", "blocking",
+             "evaluation_date cannot be before consent_date.",
+             f"{CONTRACT}, child_find: evaluation_date",
+             "evaluation_date < consent_date", ["evaluation_date", "consent_date"]),
+        _sql("child_find.evaluation_date.required", "blocking",
+             "evaluation_date is required unless eligibility is PENDING or CONSENT_DECLINED.",
+             f"34 CFR 300.131; {CONTRACT}, child_find: evaluation_date",
+             "evaluation_date IS NULL AND eligibility NOT IN ('PENDING', 'CONSENT_DECLINED')",
+             ["evaluation_date", "eligibility"]),
+        _sql("child_find.services_plan_date.only_when_eligible", "blocking",
+             "services_plan_date may be given only when the child is ELIGIBLE, and not before "
+             "evaluation_date.",
+             f"34 CFR 300.137-138; {CONTRACT}, child_find: services_plan_date",
+             "services_plan_date IS NOT NULL AND (eligibility <> 'ELIGIBLE' OR "
+             "services_plan_date < evaluation_date)",
+             ["services_plan_date", "eligibility", "evaluation_date"]),
+    ),
+)
+
+PPPS_COUNT = _collection(
+    name="ppps_count",
+    title="Count of parentally placed private-school children with disabilities",
+    description=(
+        "One row per eligible child enrolled by the parents in a private school located in "
+        "the LEA, counted on one day between October 1 and December 1 (34 CFR 300.133(c))."
+    ),
+    period_kind="school_year",
+    period_column="school_year",
+    lea_scoped=True,
+    submitted_by="district",
+    columns=(
+        LEA_ID,
+        SCHOOL_YEAR,
+        Column("count_date", "date", "The day the count was taken.", example="2025-10-01"),
+        Column("student_id", "text", "The district's identifier for the child.",
+               example="P0000456"),
+        Column("birth_date", "date", "Date of birth.", example="2016-05-30"),
+        Column("private_school_id", "text", "NCES PSS id (PPIN) of the private school.",
+               example="A1392029"),
+        Column("private_school_nonprofit", "flag",
+               "The school is nonprofit (Y/N); N rows are kept but not counted.", example="Y"),
+        Column("elementary_or_secondary", "flag",
+               "The school is an elementary or secondary school under state law (Y/N); a 3-5 "
+               "year old counts only when Y.", example="Y"),
+        Column("home_schooled", "flag",
+               "The child is home-schooled (Y/N); counted only if the state profile says so.",
+               example="N"),
+        Column("resident_state", "text", "USPS code of the state the child lives in.",
+               example="MA"),
+        Column("disability_category", "code", "Disability category.",
+               codes=C.DISABILITY_CATEGORIES, example="SLI"),
+        Column("has_services_plan", "flag", "A services plan is in place (Y/N).", example="Y"),
+    ),
+    rules=(
+        *_count_date_rules("ppps_count"),
+        Rule("ppps_count.student_id.unique", "blocking", "unique",
+             "Each child may appear only once in the count.",
+             f"{CONTRACT}, ppps_count: student_id", {"columns": ["student_id"]}),
+        Rule("ppps_count.private_school_id.shape", "blocking", "regex",
+             "private_school_id must be an 8-character PPIN (capital letters and digits).",
+             f"DOMAIN.md 4; {CONTRACT}, ppps_count: private_school_id",
+             {"column": "private_school_id", "pattern": C.PPIN_PATTERN}),
+        Rule("ppps_count.private_school_id.in_directory", "warning", "in_directory",
+             "private_school_id is not in the state's private-school directory.",
+             f"{CONTRACT}, ppps_count: private_school_id",
+             {"column": "private_school_id", "directory": "private_schools",
+              "directory_column": "private_school_id"}),
+        Rule("ppps_count.resident_state.code", "blocking", "in_set",
+             "resident_state must be a two-letter USPS state code.",
+             f"{CONTRACT}, ppps_count: resident_state",
+             {"column": "resident_state", "codes": list(C.USPS_STATES)}),
+    ),
+)
+
+EXPENDITURES = _collection(
+    name="expenditures",
+    title="Equitable-services expenditures",
+    description=(
+        "Obligations for equitable services to parentally placed private-school children, by "
+        "the federal fiscal year of the grant charged. Keyed by (lea_id, fiscal_year)."
+    ),
+    period_kind="fiscal_year",
+    period_column="fiscal_year",
+    lea_scoped=True,
+    submitted_by="district",
+    columns=(
+        LEA_ID,
+        Column("fiscal_year", "integer", "Federal fiscal year of the grant charged (e.g. 2026).",
+               example="2026"),
+        Column("expenditure_id", "text", "The district's identifier for the obligation.",
+               example="E2026-0001"),
+        Column("fund_source", "code", "Fund the obligation is charged to.",
+               codes=C.FUND_SOURCES, example="IDEA_611"),
+        Column("category", "code", "What was bought; child find never counts toward the share.",
+               codes=C.EXPENDITURE_CATEGORIES, example="DIRECT_SERVICES"),
+        Column("amount", "decimal", "Amount obligated, in dollars and cents (more than 0).",
+               example="1250.00"),
+        Column("obligation_date", "date", "Date the funds were obligated.",
+               example="2026-10-15"),
+    ),
+    rules=(
+        Rule("expenditures.expenditure_id.unique", "blocking", "unique",
+             "Each expenditure_id may appear only once in the file.",
+             f"{CONTRACT}, expenditures: expenditure_id", {"columns": ["expenditure_id"]}),
+        _sql("expenditures.amount.positive", "blocking",
+             "amount must be more than zero.", f"{CONTRACT}, expenditures: amount",
+             "amount <= 0", ["amount"]),
+        _sql("expenditures.obligation_date.grant_period", "blocking",
+             "obligation_date must fall inside the grant's period of availability, including "
+             "the one carryover year (July 1 of the fiscal year to September 30 two years later).",
+             "34 CFR 300.133(a)(3); DOMAIN.md 1; " + CONTRACT + ", expenditures: obligation_date",
+             f"obligation_date < {GRANT_PERIOD_START} OR "
+             f"obligation_date > {GRANT_PERIOD_END_WITH_CARRYOVER}",
+             ["obligation_date"]),
+        _sql("expenditures.obligation_date.future", "warning",
+             "obligation_date is after the date the figures are judged as of.",
+             f"{CONTRACT}, expenditures: obligation_date",
+             "obligation_date > DATE '{as_of}'", ["obligation_date"]),
+    ),
+)
+
+ALLOCATIONS = _collection(
+    name="allocations",
+    title="IDEA Part B subgrant allocations",
+    description=(
+        "Each LEA's total Section 611(f) and 619(g) subgrant for a federal fiscal year, "
+        "before any CEIS reservation. Loaded by the state, one file per fiscal year."
+    ),
+    period_kind="fiscal_year",
+    period_column="fiscal_year",
+    lea_scoped=False,
+    submitted_by="state",
+    columns=(
+        LEA_ID,
+        Column("fiscal_year", "integer", "Federal fiscal year of the grant.", example="2026"),
+        Column("idea_611_subgrant", "decimal",
+               "Total 611(f) subgrant including increases, before any CEIS reservation.",
+               example="1845000.00"),
+        Column("idea_619_subgrant", "decimal", "Total 619(g) subgrant.", example="42000.00"),
+    ),
+    rules=(
+        Rule("allocations.lea_id.unique", "blocking", "unique",
+             "Each LEA may appear only once in an allocation file.",
+             f"{CONTRACT}, allocations: lea_id", {"columns": ["lea_id"]}),
+        Rule("allocations.lea_id.in_directory", "blocking", "in_directory",
+             "lea_id is not in the LEA directory.", f"{CONTRACT}, allocations: lea_id",
+             {"column": "lea_id", "directory": "leas", "directory_column": "lea_id"}),
+        Rule("allocations.fiscal_year.single_value", "blocking", "single_value",
+             "fiscal_year must be the same on every row.",
+             f"{CONTRACT}, allocations: fiscal_year", {"column": "fiscal_year"}),
+        Rule("allocations.idea_611_subgrant.non_negative", "blocking", "between",
+             "idea_611_subgrant cannot be negative.", f"{CONTRACT}, allocations",
+             {"column": "idea_611_subgrant", "min": 0, "max": None}),
+        Rule("allocations.idea_619_subgrant.non_negative", "blocking", "between",
+             "idea_619_subgrant cannot be negative.", f"{CONTRACT}, allocations",
+             {"column": "idea_619_subgrant", "min": 0, "max": None}),
+    ),
+)
+
+LEAS = _collection(
+    name="leas",
+    title="LEA directory",
+    description="The state's directory of local education agencies.",
+    period_kind="current",
+    lea_scoped=False,
+    submitted_by="state",
+    columns=(
+        LEA_ID,
+        Column("name", "text", "LEA name.", example="Andover Public Schools"),
+        Column("county", "text", "County or region.", example="Essex"),
+        Column("lea_type", "code", "Kind of LEA.", codes=C.LEA_TYPES, example="REGULAR"),
+    ),
+    rules=(
+        Rule("leas.lea_id.unique", "blocking", "unique", "Each lea_id may appear only once.",
+             f"{CONTRACT}, reference data", {"columns": ["lea_id"]}),
+        Rule("leas.lea_id.shape", "blocking", "regex",
+             "lea_id must follow the state's LEA identifier pattern.",
+             "DOMAIN.md 4; state profile lea_id_pattern",
+             {"column": "lea_id", "pattern": "{lea_id_pattern}"}),
+    ),
+)
+
+FACILITIES = _collection(
+    name="facilities",
+    title="Facility directory",
+    description="Programs students may be placed in: districts, collaboratives, private "
+    "schools (approved or not), state facilities and out-of-state programs.",
+    period_kind="current",
+    lea_scoped=False,
+    submitted_by="state",
+    columns=(
+        Column("facility_id", "text", "State facility identifier.", example="F0042"),
+        Column("name", "text", "Facility name.", example="Riverside Academy"),
+        Column("facility_type", "code", "Kind of program.", codes=C.FACILITY_TYPES,
+               example="APPROVED_PRIVATE_DAY"),
+        Column("state", "text", "USPS code of the state the facility is in.", example="MA"),
+        Column("approved", "flag", "Approved by the state (Y/N).", example="Y"),
+        Column("approval_expires", "date", "Date the approval expires.", required="no",
+               example="2027-06-30"),
+    ),
+    rules=(
+        Rule("facilities.facility_id.unique", "blocking", "unique",
+             "Each facility_id may appear only once.", f"{CONTRACT}, reference data",
+             {"columns": ["facility_id"]}),
+        Rule("facilities.state.code", "blocking", "in_set",
+             "state must be a two-letter USPS state code.", f"{CONTRACT}, reference data",
+             {"column": "state", "codes": list(C.USPS_STATES)}),
+    ),
+)
+
+PRIVATE_SCHOOLS = _collection(
+    name="private_schools",
+    title="Private-school directory",
+    description="Private schools located in the state, by NCES PSS id (PPIN), with the LEA "
+    "they are located in.",
+    period_kind="current",
+    lea_scoped=False,
+    submitted_by="state",
+    columns=(
+        Column("private_school_id", "text", "NCES PSS id (PPIN).", example="A1392029"),
+        Column("name", "text", "School name.", example="The Binah School"),
+        Column("lea_id", "text", "LEA the school is located in.", example="2500001"),
+        Column("nonprofit", "flag", "Nonprofit school (Y/N).", example="Y"),
+        Column("level", "code", "School level.", codes=C.PRIVATE_SCHOOL_LEVELS,
+               example="ELEMENTARY"),
+    ),
+    rules=(
+        Rule("private_schools.private_school_id.unique", "blocking", "unique",
+             "Each private_school_id may appear only once.", f"{CONTRACT}, reference data",
+             {"columns": ["private_school_id"]}),
+        Rule("private_schools.private_school_id.shape", "blocking", "regex",
+             "private_school_id must be an 8-character PPIN (capital letters and digits).",
+             "DOMAIN.md 4", {"column": "private_school_id", "pattern": C.PPIN_PATTERN}),
+        Rule("private_schools.lea_id.in_directory", "warning", "in_directory",
+             "lea_id is not in the LEA directory.", f"{CONTRACT}, reference data",
+             {"column": "lea_id", "directory": "leas", "directory_column": "lea_id"}),
+    ),
+)

@@ -1,0 +1,30 @@
+"""SQL fragments the contract rules are written with.
+
+Rules of kind `sql` carry a predicate that is TRUE for a row that breaks the rule. Predicates
+run over a typed batch whose rows also carry the submission's declared key: `_lea_id`,
+`_period` (text: `2025-26`, `2026` or `current`), `_submission_id` and `_source_row`.
+Placeholders in braces are filled from the state profile (`sped.profile.StateProfile.sql_params`).
+"""
+
+from __future__ import annotations
+
+
+def age_on(birth: str, on: str) -> str:
+    """Whole years of age on a date: the birthday itself counts (age 3 on the 3rd birthday)."""
+    return (
+        f"(year({on}) - year({birth}) - CASE WHEN month({on}) * 100 + day({on}) "
+        f"< month({birth}) * 100 + day({birth}) THEN 1 ELSE 0 END)"
+    )
+
+
+#: First calendar year of the declared school year (`2025-26` -> 2025).
+FALL_YEAR = "CAST(left(_period, 4) AS INTEGER)"
+SCHOOL_YEAR_START = f"make_date({FALL_YEAR}, 7, 1)"
+SCHOOL_YEAR_END = f"make_date({FALL_YEAR} + 1, 6, 30)"
+#: Count window of the declared school year, from the profile (Oct 1 - Dec 1 unless fixed).
+COUNT_WINDOW_START = f"make_date({FALL_YEAR}, {{count_start_month}}, {{count_start_day}})"
+COUNT_WINDOW_END = f"make_date({FALL_YEAR}, {{count_end_month}}, {{count_end_day}})"
+#: Federal fiscal year FY funds: available July 1 of FY, initial period to Sept 30 of FY+1,
+#: carryover year to Sept 30 of FY+2 (300.133(a)(3); DOMAIN.md 1).
+GRANT_PERIOD_START = "make_date(CAST(_period AS INTEGER), 7, 1)"
+GRANT_PERIOD_END_WITH_CARRYOVER = "make_date(CAST(_period AS INTEGER) + 2, 9, 30)"

@@ -1,0 +1,162 @@
+"""The state profile: one YAML file with the settings where states differ (DOMAIN.md).
+
+`load_profile` reads and validates it; any problem raises `ProfileError` naming the setting, so a
+run with a bad profile stops before it touches data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sped.contracts.codes import USPS_STATES
+
+DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "config" / "state_profile.yaml"
+ROUNDING_RULES = ("round_at_end", "per_child_first")
+
+
+class ProfileError(ValueError):
+    """The state profile is missing, unreadable or has a bad setting."""
+
+
+@dataclass(frozen=True)
+class StateProfile:
+    state_code: str
+    state_fips: str
+    state_name: str
+    lea_id_pattern: str
+    count_window_start: tuple[int, int]
+    count_window_end: tuple[int, int]
+    count_fixed_day: tuple[int, int] | None
+    count_home_schooled: bool
+    evaluation_timeline_days: int
+    dd_age_range: tuple[int, int]
+    rounding: str
+    min_cell_size: int
+    source: str = "<memory>"
+
+    @property
+    def count_start(self) -> tuple[int, int]:
+        """First allowed (month, day) of the count: the fixed day when the state fixes one."""
+        return self.count_fixed_day or self.count_window_start
+
+    @property
+    def count_end(self) -> tuple[int, int]:
+        return self.count_fixed_day or self.count_window_end
+
+    def count_window(self, fall_year: int) -> tuple[dt.date, dt.date]:
+        """The allowed count dates of the school year starting in `fall_year`."""
+        return dt.date(fall_year, *self.count_start), dt.date(fall_year, *self.count_end)
+
+    def sql_params(self, as_of: dt.date | None = None) -> dict[str, Any]:
+        """Values for the `{placeholders}` in contract rule SQL."""
+        return {
+            "count_start_month": self.count_start[0],
+            "count_start_day": self.count_start[1],
+            "count_end_month": self.count_end[0],
+            "count_end_day": self.count_end[1],
+            "home_state": self.state_code,
+            "dd_min_age": self.dd_age_range[0],
+            "dd_max_age": self.dd_age_range[1],
+            "lea_id_pattern": self.lea_id_pattern,
+            "as_of": (as_of or dt.date.today()).isoformat(),
+        }
+
+
+def _month_day(value: Any, setting: str) -> tuple[int, int]:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{2}-\d{2}", value):
+        raise ProfileError(f"{setting} must be a month-day like \"10-01\", got {value!r}")
+    month, day = int(value[:2]), int(value[3:])
+    try:
+        dt.date(2001, month, day)
+    except ValueError:
+        raise ProfileError(f"{setting} is not a real day of the year: {value!r}") from None
+    return month, day
+
+
+def _require(data: dict, key: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in data:
+        raise ProfileError(f"missing setting {key!r}")
+    value = data[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProfileError(f"{key} has the wrong type: {value!r}")
+    return value
+
+
+def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
+    """Validate a profile already read from YAML."""
+    if not isinstance(data, dict):
+        raise ProfileError("the profile must be a YAML mapping of settings")
+    state_code = _require(data, "state_code", str)
+    if state_code not in USPS_STATES:
+        raise ProfileError(f"state_code must be a USPS state code, got {state_code!r}")
+    fips = _require(data, "state_fips", str)
+    if not re.fullmatch(r"\d{2}", fips):
+        raise ProfileError(f"state_fips must be two digits in quotes, got {fips!r}")
+    pattern = _require(data, "lea_id_pattern", str)
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ProfileError(f"lea_id_pattern is not a valid regular expression: {exc}") from None
+
+    count = _require(data, "count", dict)
+    start = _month_day(count.get("window_start"), "count.window_start")
+    end = _month_day(count.get("window_end"), "count.window_end")
+    if (10, 1) > start or end > (12, 1) or start > end:
+        raise ProfileError(
+            "the count window must lie between October 1 and December 1 (34 CFR 300.133(c)), "
+            f"got {count.get('window_start')} to {count.get('window_end')}"
+        )
+    fixed = count.get("fixed_day")
+    fixed_day = None if fixed is None else _month_day(fixed, "count.fixed_day")
+    if fixed_day and not start <= fixed_day <= end:
+        raise ProfileError(f"count.fixed_day {fixed} is outside the count window")
+
+    dd = _require(data, "dd_age_range", list)
+    if len(dd) != 2 or not all(isinstance(x, int) for x in dd) or not 3 <= dd[0] <= dd[1] <= 9:
+        raise ProfileError(f"dd_age_range must be [low, high] within 3-9 (300.8(b)), got {dd!r}")
+    rounding = _require(data, "rounding", str)
+    if rounding not in ROUNDING_RULES:
+        raise ProfileError(f"rounding must be one of {ROUNDING_RULES}, got {rounding!r}")
+    timeline = _require(data, "evaluation_timeline_days", int)
+    min_cell = _require(data, "min_cell_size", int)
+    if timeline <= 0 or min_cell < 1:
+        raise ProfileError("evaluation_timeline_days and min_cell_size must be positive")
+
+    return StateProfile(
+        state_code=state_code,
+        state_fips=fips,
+        state_name=str(data.get("state_name", state_code)),
+        lea_id_pattern=pattern,
+        count_window_start=start,
+        count_window_end=end,
+        count_fixed_day=fixed_day,
+        count_home_schooled=bool(_require(data, "count_home_schooled", bool)),
+        evaluation_timeline_days=timeline,
+        dd_age_range=(dd[0], dd[1]),
+        rounding=rounding,
+        min_cell_size=min_cell,
+        source=source,
+    )
+
+
+def load_profile(path: str | Path | None = None) -> StateProfile:
+    """Read and validate the profile at `path` (default: config/state_profile.yaml)."""
+    path = Path(path) if path else DEFAULT_PROFILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"cannot read the state profile {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"the state profile {path} is not valid YAML: {exc}") from None
+    try:
+        return parse_profile(data, source=str(path))
+    except ProfileError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
