@@ -68,6 +68,20 @@ class StateProfile:
         }
 
 
+    def dbt_vars(self, as_of: dt.date | None = None) -> dict[str, Any]:
+        """The dbt vars every build gets, so marts follow the same profile as validation."""
+        return {
+            "as_of": (as_of or dt.date.today()).isoformat(),
+            "rounding": self.rounding,
+            "count_home_schooled": self.count_home_schooled,
+            "evaluation_timeline_days": self.evaluation_timeline_days,
+            "min_cell_size": self.min_cell_size,
+            "home_state": self.state_code,
+            "dd_min_age": self.dd_age_range[0],
+            "dd_max_age": self.dd_age_range[1],
+        }
+
+
 def _month_day(value: Any, setting: str) -> tuple[int, int]:
     if not isinstance(value, str) or not re.fullmatch(r"\d{2}-\d{2}", value):
         raise ProfileError(f"{setting} must be a month-day like \"10-01\", got {value!r}")

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: schemas, raw tables derived from the contracts, connections."""

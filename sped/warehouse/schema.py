@@ -1,0 +1,54 @@
+"""DDL for the raw and landing tables, derived from the contracts (docs/warehouse_layout.md)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from sped.contracts import COLLECTIONS, Collection
+
+#: Lineage columns every raw and landing row carries after the contract's own columns.
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_submission_id", "BIGINT"),
+    ("_source_row", "BIGINT"),
+    ("_lea_id", "VARCHAR"),
+    ("_period", "VARCHAR"),
+)
+
+SUBMISSIONS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("submission_id", "BIGINT"),
+    ("collection", "VARCHAR"),
+    ("lea_id", "VARCHAR"),
+    ("period", "VARCHAR"),
+    ("original_name", "VARCHAR"),
+    ("sha256", "VARCHAR"),
+    ("size_bytes", "BIGINT"),
+    ("received_at", "TIMESTAMP"),
+    ("submitter", "VARCHAR"),
+    ("status", "VARCHAR"),
+    ("error_count", "BIGINT"),
+    ("warning_count", "BIGINT"),
+    ("row_count", "BIGINT"),
+    ("validated_at", "TIMESTAMP"),
+    ("in_force", "BOOLEAN"),
+)
+
+
+def table_columns(collection: Collection) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of a raw/landing table: contract columns, then lineage."""
+    return [(c.name, c.duckdb_type) for c in collection.columns] + list(LINEAGE_COLUMNS)
+
+
+def create_table_sql(schema: str, collection: Collection, *, replace: bool = False) -> str:
+    cols = ",\n  ".join(f'"{n}" {t}' for n, t in table_columns(collection))
+    head = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE IF NOT EXISTS"
+    return f"{head} {schema}.{collection.name} (\n  {cols}\n)"
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, every raw table and raw.submissions if they are missing."""
+    for schema in ("raw", "landing"):
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for collection in COLLECTIONS.values():
+        con.execute(create_table_sql("raw", collection))
+    cols = ",\n  ".join(f"{n} {t}" for n, t in SUBMISSIONS_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.submissions (\n  {cols}\n)")
