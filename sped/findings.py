@@ -35,9 +35,10 @@ class Finding:
         if self.sample_rows:
             shown = ", ".join(str(r) for r in self.sample_rows)
             more = self.failed_count - len(self.sample_rows)
-            where = f" Rows {shown}" + (f" and {more} more" if more > 0 else "") + "."
+            label = "Row" if self.failed_count == 1 else "Rows"
+            where = f" {label} {shown}" + (f" and {more} more" if more > 0 else "") + "."
         elif self.failed_count:
-            where = f" {self.failed_count} rows."
+            where = f" {self.failed_count} row{'s' if self.failed_count != 1 else ''}."
         col = f" [{self.column}]" if self.column else ""
         kind = "Error" if self.blocking else "Warning"
         return f"{kind}{col}: {self.text}{where} ({self.reference})"

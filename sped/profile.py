@@ -67,7 +67,6 @@ class StateProfile:
             "as_of": (as_of or dt.date.today()).isoformat(),
         }
 
-
     def dbt_vars(self, as_of: dt.date | None = None) -> dict[str, Any]:
         """The dbt vars every build gets, so marts follow the same profile as validation."""
         return {
@@ -84,7 +83,7 @@ class StateProfile:
 
 def _month_day(value: Any, setting: str) -> tuple[int, int]:
     if not isinstance(value, str) or not re.fullmatch(r"\d{2}-\d{2}", value):
-        raise ProfileError(f"{setting} must be a month-day like \"10-01\", got {value!r}")
+        raise ProfileError(f'{setting} must be a month-day like "10-01", got {value!r}')
     month, day = int(value[:2]), int(value[3:])
     try:
         dt.date(2001, month, day)
@@ -121,7 +120,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
     count = _require(data, "count", dict)
     start = _month_day(count.get("window_start"), "count.window_start")
     end = _month_day(count.get("window_end"), "count.window_end")
-    if (10, 1) > start or end > (12, 1) or start > end:
+    if start < (10, 1) or end > (12, 1) or start > end:
         raise ProfileError(
             "the count window must lie between October 1 and December 1 (34 CFR 300.133(c)), "
             f"got {count.get('window_start')} to {count.get('window_end')}"

@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 DISABILITY_CATEGORIES: tuple[str, ...] = (
-    "AUT", "DB", "DD", "EMN", "HI", "ID", "MD", "OI", "OHI", "SLD", "SLI", "TBI", "VI",
+    "AUT",
+    "DB",
+    "DD",
+    "EMN",
+    "HI",
+    "ID",
+    "MD",
+    "OI",
+    "OHI",
+    "SLD",
+    "SLI",
+    "TBI",
+    "VI",
 )
 
 DISABILITY_LABELS: dict[str, str] = {
@@ -29,7 +41,15 @@ PPPS_ENVIRONMENT = "PPPS"
 
 #: EDFacts FS089: age 3-5, not in kindergarten.
 EARLY_CHILDHOOD_ENVIRONMENTS: tuple[str, ...] = (
-    "REC10YSVCS", "REC10YOTHLOC", "REC09YSVCS", "REC09YOTHLOC", "SC", "SS", "RF", "H", "SPL",
+    "REC10YSVCS",
+    "REC10YOTHLOC",
+    "REC09YSVCS",
+    "REC09YOTHLOC",
+    "SC",
+    "SS",
+    "RF",
+    "H",
+    "SPL",
 )
 
 ENVIRONMENT_LABELS: dict[str, str] = {
@@ -55,7 +75,21 @@ ALL_ENVIRONMENTS: tuple[str, ...] = tuple(
 )
 
 GRADE_LEVELS: tuple[str, ...] = (
-    "PK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "UG",
+    "PK",
+    "KG",
+    "01",
+    "02",
+    "03",
+    "04",
+    "05",
+    "06",
+    "07",
+    "08",
+    "09",
+    "10",
+    "11",
+    "12",
+    "UG",
 )
 
 PLACEMENT_TYPES: tuple[str, ...] = (
@@ -79,7 +113,10 @@ PRIVATE_OR_OUT_OF_STATE: tuple[str, ...] = (
 APPROVED_PLACEMENT_TYPES: tuple[str, ...] = ("APPROVED_PRIVATE_DAY", "APPROVED_PRIVATE_RESIDENTIAL")
 
 ACTIVITY_TYPES: tuple[str, ...] = (
-    "SITE_VISIT", "PROGRESS_REPORT_REVIEW", "IEP_MEETING", "DESK_REVIEW",
+    "SITE_VISIT",
+    "PROGRESS_REPORT_REVIEW",
+    "IEP_MEETING",
+    "DESK_REVIEW",
 )
 MONITORS: tuple[str, ...] = ("DISTRICT_STAFF", "CONTRACTED_MONITOR", "PARENT", "PLACEMENT_STAFF")
 #: Who may monitor (28.06(3)(b)): the duty cannot be delegated to parents or the placement.
@@ -115,10 +152,63 @@ PRIVATE_SCHOOL_LEVELS: tuple[str, ...] = ("ELEMENTARY", "SECONDARY", "COMBINED",
 
 #: USPS codes: 50 states, DC and the territories.
 USPS_STATES: tuple[str, ...] = (
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
-    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
-    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
-    "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "UM",
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "AS",
+    "GU",
+    "MP",
+    "PR",
+    "VI",
+    "UM",
 )
 
 PPIN_PATTERN = r"^[A-Z0-9]{8}$"

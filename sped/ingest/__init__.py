@@ -1,0 +1,1 @@
+"""Ingest: turning a stored file into typed rows, with clear messages for what cannot be read."""

@@ -1,0 +1,211 @@
+"""One collection's pending submissions, as a batch: read, type, validate, decide, load.
+
+All pending files of a collection are read and typed, their rows put together in
+`landing.<collection>` and validated in one pass; every finding names its submission, so one
+district's bad file never holds up another's. Accepted submissions replace their key's rows in
+`raw.<collection>` (the data in force); rejected ones leave the previous data in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from sped.contracts import Collection
+from sped.findings import Finding
+from sped.ingest.read import CONVENTIONS, read_table
+from sped.ingest.typing import type_table
+from sped.landing.registry import Registry, Submission
+from sped.profile import StateProfile
+from sped.warehouse.schema import create_table_sql
+
+Validator = Callable[..., list[Finding]]
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BatchResult:
+    """What happened to one collection's pending submissions."""
+
+    collection: str
+    submissions: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    superseded: int = 0
+    rows_loaded: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    rules_failed: dict[str, int] = field(default_factory=dict)
+
+
+def _lineage(frame: pl.DataFrame, sub: Submission) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.lit(sub.submission_id, dtype=pl.Int64).alias("_submission_id"),
+        pl.col("_source_row").cast(pl.Int64),
+        pl.lit(sub.lea_id, dtype=pl.String).alias("_lea_id"),
+        pl.lit(sub.period, dtype=pl.String).alias("_period"),
+    ).select(
+        [
+            *(c for c in frame.columns if c != "_source_row"),
+            "_submission_id",
+            "_source_row",
+            "_lea_id",
+            "_period",
+        ]
+    )
+
+
+def _known_leas(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.sql("SELECT lea_id FROM raw.leas").fetchall()}
+
+
+def read_pending(
+    registry: Registry,
+    collection: Collection,
+    pending: list[Submission],
+    known_leas: set[str],
+    progress: Progress,
+) -> tuple[list[pl.DataFrame], dict[int, list[Finding]], dict[int, int]]:
+    """Read and type every pending file; findings and row counts by submission."""
+    frames: list[pl.DataFrame] = []
+    findings: dict[int, list[Finding]] = defaultdict(list)
+    rows: dict[int, int] = {}
+    step = max(1, len(pending) // 10)
+    for i, sub in enumerate(pending, 1):
+        sid = sub.submission_id
+        if collection.lea_scoped and sub.lea_id not in known_leas:
+            findings[sid].append(
+                Finding(
+                    sid,
+                    f"{collection.name}.file.unknown_lea",
+                    "blocking",
+                    f"The district {sub.lea_id} is not in the state's LEA directory.",
+                    CONVENTIONS,
+                    None,
+                    0,
+                    (),
+                    (),
+                )
+            )
+        result = read_table(registry.read_bytes(sub), sub.original_name, collection, sid)
+        findings[sid] += result.findings
+        if result.table is not None and result.readable:
+            typed, type_findings = type_table(result.table, collection, sid)
+            findings[sid] += type_findings
+            rows[sid] = typed.height
+            frames.append(_lineage(typed, sub))
+        else:
+            rows[sid] = 0 if result.table is None else result.table.height
+        if i % step == 0 or i == len(pending):
+            progress(f"{collection.name}: read {i}/{len(pending)} files")
+    return frames, findings, rows
+
+
+def stage_batch(
+    con: duckdb.DuckDBPyConnection, collection: Collection, frames: list[pl.DataFrame]
+) -> int:
+    """Replace landing.<collection> with the typed rows of the batch."""
+    con.execute(create_table_sql("landing", collection, replace=True))
+    if not frames:
+        return 0
+    batch = pl.concat(frames, how="vertical")
+    con.register("sped_batch", batch.to_arrow())
+    try:
+        con.execute(f"INSERT INTO landing.{collection.name} SELECT * FROM sped_batch")
+    finally:
+        con.unregister("sped_batch")
+    return batch.height
+
+
+def load_accepted(
+    con: duckdb.DuckDBPyConnection, collection: Collection, accepted: list[Submission]
+) -> int:
+    """Make the accepted submissions the data in force for their keys, in one statement each."""
+    if not accepted:
+        return 0
+    ids = [s.submission_id for s in accepted]
+    name = collection.name
+    con.execute("BEGIN")
+    try:
+        con.execute(
+            f"DELETE FROM raw.{name} WHERE (_lea_id, _period) IN (SELECT DISTINCT "
+            f"(_lea_id, _period) FROM landing.{name} WHERE list_contains(?, _submission_id))"
+            if collection.lea_scoped
+            else f"DELETE FROM raw.{name} WHERE _period IN (SELECT DISTINCT _period FROM "
+            f"landing.{name} WHERE list_contains(?, _submission_id))",
+            [ids],
+        )
+        n = con.execute(
+            f"INSERT INTO raw.{name} SELECT * FROM landing.{name} "
+            "WHERE list_contains(?, _submission_id)",
+            [ids],
+        ).fetchone()[0]
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return n
+
+
+def process_collection(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    collection: Collection,
+    profile: StateProfile,
+    as_of: dt.date,
+    *,
+    validate: Validator | None = None,
+    validate_cross: Validator | None = None,
+    progress: Progress = lambda _msg: None,
+) -> BatchResult:
+    """Validate and load every pending submission of one collection."""
+    result = BatchResult(collection.name)
+    pending = registry.pending(collection.name)
+    result.submissions = len(pending)
+    if not pending:
+        return result
+    clock = time.perf_counter()
+    known = _known_leas(con) if collection.lea_scoped else set()
+    frames, findings, rows = read_pending(registry, collection, pending, known, progress)
+    staged = stage_batch(con, collection, frames)
+    result.seconds["read"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    if validate is not None and staged:
+        progress(f"{collection.name}: validating {staged:,} rows")
+        for f in validate(con, collection.name, profile, as_of):
+            findings[f.submission_id].append(f)
+    result.seconds["validate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    accepted: list[Submission] = []
+    for sub in pending:
+        subs_findings = findings.get(sub.submission_id, [])
+        for f in subs_findings:
+            result.rules_failed[f.rule_id] = result.rules_failed.get(f.rule_id, 0) + 1
+        status = registry.record_outcome(
+            sub.submission_id, subs_findings, rows.get(sub.submission_id, 0)
+        )
+        if status == "accepted":
+            accepted.append(sub)
+        setattr(result, status, getattr(result, status) + 1)
+    # A later file for the same key in this batch supersedes an earlier one just accepted.
+    in_force = {s.submission_id for s in registry.in_force(collection.name).values()}
+    accepted = [s for s in accepted if s.submission_id in in_force]
+    result.superseded += result.accepted - len(accepted)
+    result.accepted = len(accepted)
+    result.rows_loaded = load_accepted(con, collection, accepted)
+    if validate_cross is not None and accepted:
+        cross: dict[int, list[Finding]] = defaultdict(list)
+        for f in validate_cross(con, collection.name, profile, as_of):
+            cross[f.submission_id].append(f)
+        for sid, found in cross.items():
+            registry.add_findings(sid, found)
+    con.execute(f"DROP TABLE IF EXISTS landing.{collection.name}")
+    result.seconds["load"] = time.perf_counter() - clock
+    return result

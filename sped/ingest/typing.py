@@ -1,0 +1,127 @@
+"""Typing a text table per its contract, vectorised: text -> DATE, BOOLEAN, BIGINT, DECIMAL.
+
+Accepted spellings (CONTRACTS.md conventions): dates `YYYY-MM-DD` or `M/D/YYYY`; flags `Y`/`N`
+or `true`/`false` in any case; codes in any case (stored upper-case); blank means missing.
+A value that cannot be converted is a blocking finding naming the rows, column and values; the
+cell becomes NULL so the rest of the file can still be checked.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sped.contracts import Collection, Column
+from sped.findings import SAMPLE_SIZE, Finding
+
+CONVENTIONS = "CONTRACTS.md, conventions for every collection"
+
+EXPECTED = {
+    "date": "a date written YYYY-MM-DD (or M/D/YYYY)",
+    "flag": "Y or N",
+    "integer": "a whole number",
+    "decimal": "an amount with at most 2 decimal places",
+    "number": "a number",
+}
+
+_DECIMAL = r"^[+-]?(\d+(\.\d{0,2})?|\.\d{1,2})$"
+_INTEGER = r"^[+-]?\d+$"
+_SERIAL = r"^\d{5}(\.\d+)?$"  # what an Excel date looks like when its format is lost
+
+
+def _convert(col: Column, text: pl.Expr) -> pl.Expr:
+    if col.type == "date":
+        iso = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        us = text.str.strptime(pl.Date, "%m/%d/%Y", strict=False)
+        return pl.coalesce(iso, us)
+    if col.type == "flag":
+        up = text.str.to_uppercase()
+        return (
+            pl.when(up.is_in(["Y", "TRUE"]))
+            .then(True)
+            .when(up.is_in(["N", "FALSE"]))
+            .then(False)
+            .otherwise(None)
+        )
+    if col.type == "integer":
+        return pl.when(text.str.contains(_INTEGER)).then(text).cast(pl.Int64, strict=False)
+    if col.type == "decimal":
+        return pl.when(text.str.contains(_DECIMAL)).then(text).cast(pl.Decimal(18, 2), strict=False)
+    if col.type == "number":
+        return text.cast(pl.Float64, strict=False)
+    if col.type == "code":
+        return text.str.to_uppercase()
+    return text
+
+
+def type_table(
+    table: pl.DataFrame, collection: Collection, submission_id: int
+) -> tuple[pl.DataFrame, list[Finding]]:
+    """Typed columns for every contract column (absent optional columns become NULL)."""
+    findings: list[Finding] = []
+    exprs = []
+    checks = []
+    for col in collection.columns:
+        if col.name not in table.columns:
+            exprs.append(pl.lit(None, dtype=_polars_type(col)).alias(col.name))
+            continue
+        text = pl.col(col.name).str.strip_chars()
+        text = pl.when(text == "").then(None).otherwise(text)
+        typed = _convert(col, text)
+        exprs.append(typed.alias(col.name))
+        if col.type in EXPECTED:
+            checks.append((col, (text.is_not_null() & typed.is_null()).alias(col.name)))
+    typed = table.select([*exprs, pl.col("_source_row")])
+    if checks:
+        bad = table.select([c for _, c in checks] + [pl.col("_source_row")])
+        for col, _ in checks:
+            failed = bad.filter(pl.col(col.name)).get_column("_source_row")
+            if failed.len():
+                sample = failed.head(SAMPLE_SIZE).to_list()
+                values = (
+                    table.filter(pl.col("_source_row").is_in(sample))
+                    .get_column(col.name)
+                    .head(SAMPLE_SIZE)
+                    .to_list()
+                )
+                findings.append(
+                    _type_finding(collection, col, submission_id, failed.len(), sample, values)
+                )
+    return typed, findings
+
+
+def _type_finding(
+    collection: Collection, col: Column, sid: int, count: int, rows: list[int], values: list[str]
+) -> Finding:
+    hint = ""
+    if col.type == "date" and any(_looks_serial(v) for v in values):
+        hint = " Some values look like Excel serial dates: format the column as a date."
+    if col.type == "decimal":
+        hint = " Write amounts like 1250.00, without $ or thousands separators."
+    shown = tuple("***" if col.name == "student_id" else str(v) for v in values)
+    return Finding(
+        submission_id=sid,
+        rule_id=f"{collection.name}.{col.name}.type",
+        severity="blocking",
+        text=f"{col.name} must be {EXPECTED[col.type]}.{hint}",
+        reference=CONVENTIONS,
+        column=col.name,
+        failed_count=count,
+        sample_rows=tuple(rows),
+        sample_values=shown,
+    )
+
+
+def _looks_serial(value: str) -> bool:
+    import re
+
+    return bool(re.match(_SERIAL, str(value).strip()))
+
+
+def _polars_type(col: Column) -> pl.DataType:
+    return {
+        "date": pl.Date(),
+        "flag": pl.Boolean(),
+        "integer": pl.Int64(),
+        "decimal": pl.Decimal(18, 2),
+        "number": pl.Float64(),
+    }.get(col.type, pl.String())

@@ -1,0 +1,1 @@
+"""Landing: receiving district files, storing them unchanged, and the submission registry."""

@@ -1,0 +1,413 @@
+"""The submission registry (SQLite beside the warehouse): every receipt, submission and finding.
+
+Nothing here is ever deleted. A receipt is written for every file received, including exact
+re-sends (recognised by checksum) and files whose place in the landing layout says nothing.
+A submission's status moves `received` -> `accepted` | `rejected`, and `accepted` ->
+`superseded` when a later submission for the same key is accepted. The submission in force for
+a key is its latest accepted one. Every change of status is also written to `events`, the
+audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sped.findings import Finding
+from sped.landing import store
+from sped.landing.layout import DeclaredKey
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    submission_id INTEGER PRIMARY KEY,
+    collection TEXT NOT NULL,
+    lea_id TEXT,
+    period TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    landing_path TEXT,
+    sha256 TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    submitter TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'received',
+    error_count INTEGER,
+    warning_count INTEGER,
+    row_count INTEGER,
+    validated_at TEXT,
+    superseded_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS submissions_key ON submissions (collection, lea_id, period);
+CREATE INDEX IF NOT EXISTS submissions_status ON submissions (status);
+CREATE TABLE IF NOT EXISTS receipts (
+    receipt_id INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    submitter TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    landing_path TEXT,
+    sha256 TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    submission_id INTEGER,
+    outcome TEXT NOT NULL,
+    detail TEXT
+);
+CREATE TABLE IF NOT EXISTS findings (
+    submission_id INTEGER NOT NULL,
+    rule_id TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    column_name TEXT,
+    failed_count INTEGER NOT NULL,
+    sample_rows TEXT NOT NULL,
+    sample_values TEXT NOT NULL,
+    text TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    PRIMARY KEY (submission_id, rule_id)
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    submission_id INTEGER,
+    event TEXT NOT NULL,
+    detail TEXT
+);
+"""
+
+SUBMISSION_FIELDS = (
+    "submission_id",
+    "collection",
+    "lea_id",
+    "period",
+    "original_name",
+    "landing_path",
+    "sha256",
+    "size_bytes",
+    "received_at",
+    "submitter",
+    "status",
+    "error_count",
+    "warning_count",
+    "row_count",
+    "validated_at",
+    "superseded_by",
+)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class Submission:
+    submission_id: int
+    collection: str
+    lea_id: str | None
+    period: str
+    original_name: str
+    landing_path: str | None
+    sha256: str
+    size_bytes: int
+    received_at: str
+    submitter: str
+    status: str
+    error_count: int | None
+    warning_count: int | None
+    row_count: int | None
+    validated_at: str | None
+    superseded_by: int | None
+
+    @property
+    def key(self) -> DeclaredKey:
+        return DeclaredKey(self.collection, self.lea_id, self.period)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What happened to one received file."""
+
+    outcome: str  # "new" | "duplicate" | "unroutable"
+    submission_id: int | None
+    sha256: str
+    detail: str = ""
+
+
+class Registry:
+    """The registry database of one installation."""
+
+    def __init__(self, path: Path, store_dir: Path):
+        self.path = path
+        self.store_dir = store_dir
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._con.row_factory = sqlite3.Row
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("PRAGMA foreign_keys=ON")
+        self._con.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self._con.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._con
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    # --- receiving -------------------------------------------------------------------------
+
+    def receive(
+        self,
+        data: bytes,
+        key: DeclaredKey,
+        *,
+        original_name: str,
+        submitter: str,
+        landing_path: str | None = None,
+    ) -> Receipt:
+        """Store the bytes and record a receipt; a new submission unless the same bytes were
+        already submitted for the same key (and that submission is not superseded)."""
+        digest, _ = store.put(self.store_dir, data)
+        at = now()
+        with self.transaction() as con:
+            same = con.execute(
+                "SELECT submission_id, status FROM submissions WHERE collection = ? AND "
+                "lea_id IS ? AND period = ? AND sha256 = ? AND status <> 'superseded' "
+                "ORDER BY submission_id DESC LIMIT 1",
+                (key.collection, key.lea_id, key.period, digest),
+            ).fetchone()
+            if same:
+                outcome, sid = "duplicate", same["submission_id"]
+                detail = f"same bytes as submission {sid} ({same['status']})"
+            else:
+                cur = con.execute(
+                    "INSERT INTO submissions (collection, lea_id, period, original_name, "
+                    "landing_path, sha256, size_bytes, received_at, submitter) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        key.collection,
+                        key.lea_id,
+                        key.period,
+                        original_name,
+                        landing_path,
+                        digest,
+                        len(data),
+                        at,
+                        submitter,
+                    ),
+                )
+                outcome, sid, detail = "new", cur.lastrowid, ""
+                self._event(con, sid, "received", f"{len(data)} bytes from {submitter}")
+            con.execute(
+                "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
+                "sha256, size_bytes, submission_id, outcome, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    at,
+                    submitter,
+                    original_name,
+                    landing_path,
+                    digest,
+                    len(data),
+                    sid,
+                    outcome,
+                    detail,
+                ),
+            )
+        return Receipt(outcome, sid, digest, detail)
+
+    def receive_unroutable(
+        self, data: bytes, *, original_name: str, submitter: str, landing_path: str, why: str
+    ) -> Receipt:
+        """Keep a file whose place says nothing about what it is, and say why."""
+        digest, _ = store.put(self.store_dir, data)
+        with self.transaction() as con:
+            con.execute(
+                "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
+                "sha256, size_bytes, submission_id, outcome, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'unroutable', ?)",
+                (now(), submitter, original_name, landing_path, digest, len(data), why),
+            )
+        return Receipt("unroutable", None, digest, why)
+
+    def known_landing_paths(self) -> set[tuple[str, str]]:
+        """(landing_path, sha256) of every receipt, so a landing folder can be re-scanned."""
+        rows = self._con.execute("SELECT landing_path, sha256 FROM receipts").fetchall()
+        return {(r["landing_path"], r["sha256"]) for r in rows}
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def submission(self, submission_id: int) -> Submission:
+        row = self._con.execute(
+            "SELECT * FROM submissions WHERE submission_id = ?", (submission_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(f"no submission {submission_id}")
+        return Submission(**{k: row[k] for k in SUBMISSION_FIELDS})
+
+    def submissions(
+        self, *, collection: str | None = None, status: str | None = None
+    ) -> list[Submission]:
+        sql, args = "SELECT * FROM submissions WHERE 1 = 1", []
+        if collection:
+            sql, args = sql + " AND collection = ?", [*args, collection]
+        if status:
+            sql, args = sql + " AND status = ?", [*args, status]
+        rows = self._con.execute(sql + " ORDER BY submission_id", args).fetchall()
+        return [Submission(**{k: r[k] for k in SUBMISSION_FIELDS}) for r in rows]
+
+    def pending(self, collection: str) -> list[Submission]:
+        return self.submissions(collection=collection, status="received")
+
+    def in_force(self, collection: str) -> dict[DeclaredKey, Submission]:
+        return {s.key: s for s in self.submissions(collection=collection, status="accepted")}
+
+    def findings(self, submission_id: int) -> list[Finding]:
+        rows = self._con.execute(
+            "SELECT * FROM findings WHERE submission_id = ? ORDER BY severity = 'warning', rule_id",
+            (submission_id,),
+        ).fetchall()
+        return [
+            Finding(
+                submission_id=r["submission_id"],
+                rule_id=r["rule_id"],
+                severity=r["severity"],
+                text=r["text"],
+                reference=r["reference"],
+                column=r["column_name"],
+                failed_count=r["failed_count"],
+                sample_rows=tuple(json.loads(r["sample_rows"])),
+                sample_values=tuple(json.loads(r["sample_values"])),
+            )
+            for r in rows
+        ]
+
+    def receipts(self) -> list[sqlite3.Row]:
+        return self._con.execute("SELECT * FROM receipts ORDER BY receipt_id").fetchall()
+
+    def events(self, submission_id: int | None = None) -> list[sqlite3.Row]:
+        if submission_id is None:
+            return self._con.execute("SELECT * FROM events ORDER BY event_id").fetchall()
+        return self._con.execute(
+            "SELECT * FROM events WHERE submission_id = ? ORDER BY event_id", (submission_id,)
+        ).fetchall()
+
+    def read_bytes(self, submission: Submission) -> bytes:
+        return store.get(self.store_dir, submission.sha256)
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def record_outcome(
+        self, submission_id: int, findings: Iterable[Finding], row_count: int
+    ) -> str:
+        """Store the findings and accept or reject; an accepted submission supersedes the
+        key's previous one. Returns the new status."""
+        findings = list(findings)
+        errors = sum(f.failed_count or 1 for f in findings if f.blocking)
+        warnings = sum(f.failed_count or 1 for f in findings if not f.blocking)
+        status = "rejected" if any(f.blocking for f in findings) else "accepted"
+        at = now()
+        with self.transaction() as con:
+            con.execute("DELETE FROM findings WHERE submission_id = ?", (submission_id,))
+            con.executemany(
+                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        submission_id,
+                        f.rule_id,
+                        f.severity,
+                        f.column,
+                        f.failed_count,
+                        json.dumps(list(f.sample_rows)),
+                        json.dumps(list(f.sample_values)),
+                        f.text,
+                        f.reference,
+                    )
+                    for f in findings
+                ],
+            )
+            con.execute(
+                "UPDATE submissions SET status = ?, error_count = ?, warning_count = ?, "
+                "row_count = ?, validated_at = ? WHERE submission_id = ?",
+                (status, errors, warnings, row_count, at, submission_id),
+            )
+            self._event(con, submission_id, status, f"{errors} errors, {warnings} warnings")
+            if status == "accepted":
+                sub = con.execute(
+                    "SELECT collection, lea_id, period FROM submissions WHERE submission_id = ?",
+                    (submission_id,),
+                ).fetchone()
+                others = con.execute(
+                    "SELECT submission_id FROM submissions WHERE collection = ? AND lea_id IS ? "
+                    "AND period = ? AND status = 'accepted' AND submission_id <> ?",
+                    (sub["collection"], sub["lea_id"], sub["period"], submission_id),
+                ).fetchall()
+                newer = [o["submission_id"] for o in others if o["submission_id"] > submission_id]
+                if newer:  # a later file for the key is already in force: this one yields to it
+                    con.execute(
+                        "UPDATE submissions SET status = 'superseded', superseded_by = ? "
+                        "WHERE submission_id = ?",
+                        (min(newer), submission_id),
+                    )
+                    self._event(con, submission_id, "superseded", f"by submission {min(newer)}")
+                    return "superseded"
+                for old in others:
+                    con.execute(
+                        "UPDATE submissions SET status = 'superseded', superseded_by = ? "
+                        "WHERE submission_id = ?",
+                        (submission_id, old["submission_id"]),
+                    )
+                    self._event(
+                        con, old["submission_id"], "superseded", f"by submission {submission_id}"
+                    )
+        return status
+
+    def add_findings(self, submission_id: int, findings: Iterable[Finding]) -> None:
+        """Add warnings found after load (cross-collection checks) to an accepted submission."""
+        findings = [f for f in findings if not f.blocking]
+        if not findings:
+            return
+        with self.transaction() as con:
+            con.executemany(
+                "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        submission_id,
+                        f.rule_id,
+                        f.severity,
+                        f.column,
+                        f.failed_count,
+                        json.dumps(list(f.sample_rows)),
+                        json.dumps(list(f.sample_values)),
+                        f.text,
+                        f.reference,
+                    )
+                    for f in findings
+                ],
+            )
+            con.execute(
+                "UPDATE submissions SET warning_count = (SELECT COALESCE(SUM(MAX(failed_count, 1)),"
+                " 0) FROM findings WHERE submission_id = ? AND severity = 'warning') "
+                "WHERE submission_id = ?",
+                (submission_id, submission_id),
+            )
+            self._event(con, submission_id, "cross_checked", f"{len(findings)} warnings added")
+
+    @staticmethod
+    def _event(con: sqlite3.Connection, submission_id: int | None, event: str, detail: str):
+        con.execute(
+            "INSERT INTO events (at, submission_id, event, detail) VALUES (?, ?, ?, ?)",
+            (now(), submission_id, event, detail),
+        )

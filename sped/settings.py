@@ -1,0 +1,90 @@
+"""Where an installation lives and how it is configured: the one place that reads the environment.
+
+An installation is named by its warehouse file; the submission registry, the stored files, the
+published snapshot and the reports live beside it unless an environment variable moves them.
+
+Environment variables (all optional):
+- `SPED_WAREHOUSE`  the warehouse file (default data/warehouse/warehouse.duckdb)
+- `SPED_PROFILE`    the state profile YAML (default config/state_profile.yaml)
+- `SPED_AS_OF`      the date figures are judged as of (default: today)
+- `SPED_LANDING`    an inbox directory the Dagster sensor registers new files from
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse" / "warehouse.duckdb"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+
+
+@dataclass(frozen=True)
+class Installation:
+    """The files of one installation, all derived from the warehouse path."""
+
+    warehouse: Path
+
+    @property
+    def root(self) -> Path:
+        return self.warehouse.parent
+
+    @property
+    def registry(self) -> Path:
+        return self.root / "registry.sqlite"
+
+    @property
+    def store(self) -> Path:
+        return self.root / "store"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.root / "published"
+
+    @property
+    def published_warehouse(self) -> Path:
+        return self.published_dir / "warehouse.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.root / "dbt_target"
+
+    def create(self) -> Installation:
+        for d in (self.root, self.store, self.published_dir, self.reports_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def installation(warehouse: str | Path | None = None) -> Installation:
+    path = warehouse or os.environ.get("SPED_WAREHOUSE") or DEFAULT_WAREHOUSE
+    return Installation(Path(path).resolve())
+
+
+def profile_path(path: str | Path | None = None) -> Path | None:
+    value = path or os.environ.get("SPED_PROFILE")
+    return Path(value) if value else None
+
+
+def as_of_date(value: str | dt.date | None = None) -> dt.date:
+    """The as-of date: the argument, else SPED_AS_OF, else today."""
+    if isinstance(value, dt.date):
+        return value
+    value = value or os.environ.get("SPED_AS_OF")
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"as-of date must be YYYY-MM-DD, got {value!r}") from None
+
+
+def landing_inbox() -> Path | None:
+    value = os.environ.get("SPED_LANDING")
+    return Path(value) if value else None

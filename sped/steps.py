@@ -1,0 +1,154 @@
+"""The pipeline's steps as plain functions; Dagster assets and the CLI both call these.
+
+register_landing -> (per collection) ingest.batch.process_collection -> mirror_submissions
+-> dbt build -> publish.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from sped.landing.layout import LayoutError, declared_key, walk
+from sped.landing.registry import Registry
+from sped.settings import Installation
+from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RegistrationSummary:
+    """What registering a landing folder did."""
+
+    new: Counter = field(default_factory=Counter)  # by collection
+    duplicates: int = 0
+    already_seen: int = 0
+    unroutable: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+
+
+def open_registry(inst: Installation) -> Registry:
+    inst.create()
+    return Registry(inst.registry, inst.store)
+
+
+def connect(inst: Installation) -> duckdb.DuckDBPyConnection:
+    """The single writer connection to the warehouse, with raw tables in place."""
+    inst.create()
+    con = duckdb.connect(str(inst.warehouse))
+    ensure_schemas(con)
+    return con
+
+
+def register_landing(
+    landing: Path, registry: Registry, *, submitter: str, progress: Progress = lambda _m: None
+) -> RegistrationSummary:
+    """Register every file under `landing` as a submission (re-scanning is safe: a file whose
+    path and bytes were already received is skipped, and identical bytes are recognised)."""
+    summary = RegistrationSummary()
+    files = walk(landing)
+    seen = registry.known_landing_paths()
+    step = max(1, len(files) // 10)
+    for i, path in enumerate(files, 1):
+        rel = path.relative_to(landing)
+        data = path.read_bytes()
+        from sped.landing.store import sha256_bytes
+
+        if (str(rel), sha256_bytes(data)) in seen:
+            summary.already_seen += 1
+            continue
+        try:
+            key = declared_key(rel)
+        except LayoutError as exc:
+            registry.receive_unroutable(
+                data,
+                original_name=path.name,
+                submitter=submitter,
+                landing_path=str(rel),
+                why=str(exc),
+            )
+            summary.unroutable.append((str(rel), str(exc)))
+            continue
+        receipt = registry.receive(
+            data, key, original_name=path.name, submitter=submitter, landing_path=str(rel)
+        )
+        if receipt.outcome == "new":
+            summary.new[key.collection] += 1
+        else:
+            summary.duplicates += 1
+        if i % step == 0 or i == len(files):
+            progress(f"registered {i}/{len(files)} files")
+    return summary
+
+
+def mirror_submissions(con: duckdb.DuckDBPyConnection, registry: Registry) -> int:
+    """Copy the registry's submissions into raw.submissions for dbt (the registry stays the
+    system of record)."""
+    subs = registry.submissions()
+    names = [n for n, _ in SUBMISSIONS_COLUMNS]
+    frame = pl.DataFrame(
+        {
+            "submission_id": [s.submission_id for s in subs],
+            "collection": [s.collection for s in subs],
+            "lea_id": [s.lea_id for s in subs],
+            "period": [s.period for s in subs],
+            "original_name": [s.original_name for s in subs],
+            "sha256": [s.sha256 for s in subs],
+            "size_bytes": [s.size_bytes for s in subs],
+            "received_at": [s.received_at for s in subs],
+            "submitter": [s.submitter for s in subs],
+            "status": [s.status for s in subs],
+            "error_count": [s.error_count for s in subs],
+            "warning_count": [s.warning_count for s in subs],
+            "row_count": [s.row_count for s in subs],
+            "validated_at": [s.validated_at for s in subs],
+            "in_force": [s.status == "accepted" for s in subs],
+        },
+        schema={
+            "submission_id": pl.Int64,
+            "collection": pl.String,
+            "lea_id": pl.String,
+            "period": pl.String,
+            "original_name": pl.String,
+            "sha256": pl.String,
+            "size_bytes": pl.Int64,
+            "received_at": pl.String,
+            "submitter": pl.String,
+            "status": pl.String,
+            "error_count": pl.Int64,
+            "warning_count": pl.Int64,
+            "row_count": pl.Int64,
+            "validated_at": pl.String,
+            "in_force": pl.Boolean,
+        },
+    )
+    con.register("sped_submissions", frame.to_arrow())
+    try:
+        con.execute("BEGIN")
+        con.execute("DELETE FROM raw.submissions")
+        con.execute(f"INSERT INTO raw.submissions SELECT {', '.join(names)} FROM sped_submissions")
+        con.execute("COMMIT")
+    finally:
+        con.unregister("sped_submissions")
+    return len(subs)
+
+
+def publish(inst: Installation) -> Path:
+    """Copy the warehouse to the published snapshot readers use, atomically."""
+    inst.create()
+    con = duckdb.connect(str(inst.warehouse))
+    try:
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    tmp = inst.published_dir / ".warehouse.duckdb.tmp"
+    shutil.copyfile(inst.warehouse, tmp)
+    os.replace(tmp, inst.published_warehouse)
+    return inst.published_warehouse
