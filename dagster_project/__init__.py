@@ -1,0 +1,1 @@
+"""Dagster code location for sped-placements: landing -> validation -> raw -> dbt -> published."""

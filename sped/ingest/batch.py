@@ -61,7 +61,7 @@ def _lineage(frame: pl.DataFrame, sub: Submission) -> pl.DataFrame:
 
 
 def _known_leas(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.sql("SELECT lea_id FROM raw.leas").fetchall()}
+    return {r[0] for r in con.execute("SELECT lea_id FROM raw.leas").fetchall()}
 
 
 def read_pending(

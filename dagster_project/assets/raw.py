@@ -1,0 +1,103 @@
+"""raw/<collection>: each collection's pending submissions validated and loaded into DuckDB.
+
+Reference directories load first (other collections check against them), the placement roster
+before the monitoring log (whose cross-checks read it). raw/submissions mirrors the registry
+once every collection is done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    MaterializeResult,
+    ResourceParam,
+    asset,
+)
+from sped.validation import validate_batch, validate_cross
+
+from dagster_project.resources import Progress, SpedSettings
+from sped.contracts import COLLECTIONS, REFERENCE_COLLECTIONS, Collection
+from sped.ingest.batch import process_collection
+from sped.steps import connect, mirror_submissions, open_registry
+
+GROUP = "raw"
+
+
+def _upstream(collection: Collection) -> list[AssetKey]:
+    if collection.name == "leas":
+        return []
+    if collection.name in REFERENCE_COLLECTIONS:
+        return [AssetKey(["raw", "leas"])]
+    deps = [AssetKey(["raw", name]) for name in REFERENCE_COLLECTIONS]
+    if collection.name == "monitoring_log":
+        deps.append(AssetKey(["raw", "placements"]))
+    return deps
+
+
+def raw_asset(collection: Collection) -> AssetsDefinition:
+    @asset(
+        key=AssetKey(["raw", collection.name]),
+        deps=_upstream(collection),
+        group_name=GROUP,
+        description=f"{collection.title}: the rows of the submissions in force, typed per the "
+        "contract, after validation of every pending submission.",
+        kinds={"duckdb"},
+    )
+    def _raw(context: AssetExecutionContext, sped: SpedSettings, progress: ResourceParam[Progress]):
+        inst = sped.installation()
+        registry = open_registry(inst)
+        con = connect(inst)
+        try:
+            result = process_collection(
+                con,
+                registry,
+                collection,
+                sped.state_profile(),
+                sped.as_of_date(),
+                validate=validate_batch,
+                validate_cross=validate_cross,
+                progress=progress,
+            )
+            in_force = con.execute(f"SELECT count(*) FROM raw.{collection.name}").fetchone()[0]
+        finally:
+            con.close()
+            registry.close()
+        progress.record(collection.name, result)
+        context.log.info(
+            f"{collection.name}: {result.accepted} accepted, {result.rejected} rejected, "
+            f"{result.rows_loaded} rows loaded"
+        )
+        meta = {k: v for k, v in dataclasses.asdict(result).items() if k != "rules_failed"}
+        meta["rows_in_force"] = in_force
+        meta["seconds"] = {k: round(v, 3) for k, v in result.seconds.items()}
+        top = sorted(result.rules_failed.items(), key=lambda kv: -kv[1])[:10]
+        meta["rules_failed_top10"] = dict(top)
+        return MaterializeResult(metadata=meta)
+
+    return _raw
+
+
+raw_assets = [raw_asset(c) for c in COLLECTIONS.values()]
+
+
+@asset(
+    key=AssetKey(["raw", "submissions"]),
+    deps=[AssetKey(["raw", name]) for name in COLLECTIONS],
+    group_name=GROUP,
+    description="Every submission with its status, mirrored from the registry for dbt.",
+    kinds={"duckdb"},
+)
+def raw_submissions(sped: SpedSettings) -> MaterializeResult:
+    inst = sped.installation()
+    registry = open_registry(inst)
+    con = connect(inst)
+    try:
+        n = mirror_submissions(con, registry)
+    finally:
+        con.close()
+        registry.close()
+    return MaterializeResult(metadata={"submissions": n})

@@ -1,0 +1,28 @@
+"""The code location: assets, checks, job, schedule, sensor and resources, gathered."""
+
+from __future__ import annotations
+
+from dagster import Definitions, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from dagster_project.assets.dbt import sped_dbt_models
+from dagster_project.assets.publish import published_warehouse
+from dagster_project.assets.raw import raw_assets, raw_submissions
+from dagster_project.dbt_project import sped_dbt
+from dagster_project.jobs import full_refresh, nightly
+from dagster_project.resources import Progress, SpedSettings
+from dagster_project.sensors import new_submissions
+
+defs = Definitions(
+    assets=[*raw_assets, raw_submissions, sped_dbt_models, published_warehouse],
+    jobs=[full_refresh],
+    schedules=[nightly],
+    sensors=[new_submissions],
+    resources={
+        "sped": SpedSettings(),
+        "progress": Progress(),
+        "dbt": DbtCliResource(project_dir=sped_dbt),
+    },
+    # DuckDB has one writer: steps run one after another in one process.
+    executor=in_process_executor,
+)

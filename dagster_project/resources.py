@@ -1,0 +1,49 @@
+"""Resources: the installation's settings and where progress lines go."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from dagster import ConfigurableResource
+
+from sped import settings
+from sped.profile import StateProfile, load_profile
+
+log = logging.getLogger("sped")
+
+
+class SpedSettings(ConfigurableResource):
+    """Which installation a run works on, with which state profile, judged as of which date.
+
+    Empty strings mean the defaults of `sped.settings` (environment, then built-in).
+    """
+
+    warehouse: str = ""
+    profile: str = ""
+    as_of: str = ""
+
+    def installation(self) -> settings.Installation:
+        return settings.installation(self.warehouse or None)
+
+    def state_profile(self) -> StateProfile:
+        return load_profile(settings.profile_path(self.profile or None))
+
+    def as_of_date(self) -> dt.date:
+        return settings.as_of_date(self.as_of or None)
+
+
+class Progress:
+    """Receives progress lines from long steps; the CLI swaps in one that prints them."""
+
+    def __init__(self, sink: Callable[[str], None] | None = None):
+        self.sink = sink or log.info
+        self.results: dict[str, object] = {}
+
+    def __call__(self, message: str) -> None:
+        self.sink(message)
+
+    def record(self, key: str, value: object) -> None:
+        """Keep a step's result for whoever started the run (the CLI prints a summary)."""
+        self.results[key] = value

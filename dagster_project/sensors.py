@@ -1,0 +1,29 @@
+"""new_submissions: registers files dropped in the inbox and starts a run when any are pending."""
+
+from __future__ import annotations
+
+import getpass
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from dagster_project.jobs import full_refresh
+from sped import settings
+from sped.steps import open_registry, register_landing
+
+
+@sensor(job=full_refresh, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
+def new_submissions(context: SensorEvaluationContext):
+    registry = open_registry(settings.installation())
+    try:
+        inbox = settings.landing_inbox()
+        if inbox and inbox.is_dir():
+            summary = register_landing(inbox, registry, submitter=f"inbox:{getpass.getuser()}")
+            if summary.unroutable:
+                context.log.warning(f"{len(summary.unroutable)} files could not be routed")
+        pending = registry.submissions(status="received")
+    finally:
+        registry.close()
+    if not pending:
+        return SkipReason("no pending submissions")
+    newest = max(s.submission_id for s in pending)
+    return RunRequest(run_key=f"pending-through-{newest}")

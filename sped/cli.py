@@ -1,0 +1,112 @@
+"""The `sped` command: generate synthetic data, run the pipeline, list submissions.
+
+Exit codes: 0 success (rejected district files are not failures), 1 the system failed,
+2 bad arguments or configuration (e.g. an invalid state profile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+import time
+from pathlib import Path
+
+from sped import settings
+from sped.profile import ProfileError, load_profile
+
+
+def _print(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from sped.generate import generate
+
+    profile = load_profile(settings.profile_path(args.profile))
+    clock = time.perf_counter()
+    summary = generate(
+        Path(args.out),
+        scale=args.scale,
+        years=args.years,
+        seed=args.seed,
+        profile=profile,
+        through=args.through,
+        progress=lambda m: _print(f"  {m}"),
+    )
+    _print(f"generated {args.scale} state in {time.perf_counter() - clock:.1f} s -> {args.out}")
+    _print(str(summary))
+    return 0
+
+
+def cmd_pipeline(args: argparse.Namespace) -> int:
+    from sped.pipeline_run import run_pipeline
+
+    return run_pipeline(
+        landing=Path(args.landing) if args.landing else None,
+        warehouse=args.warehouse,
+        profile=args.profile,
+        as_of=args.as_of,
+        submitter=args.submitter or f"operator:{getpass.getuser()}",
+        out=_print,
+    )
+
+
+def cmd_submissions(args: argparse.Namespace) -> int:
+    from sped.reports.submissions import submission_rows, submissions_table
+
+    inst = settings.installation(args.warehouse)
+    if not inst.registry.exists():
+        print(f"no registry at {inst.registry}: run `sped pipeline` first", file=sys.stderr)
+        return 2
+    rows = submission_rows(inst)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(submissions_table(rows))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sped", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a synthetic state's files in the landing layout")
+    gen.add_argument("--scale", choices=["small", "state", "large"], default="small")
+    gen.add_argument("--years", type=int, default=1)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--through", default="2025-26", help="last school year (default 2025-26)")
+    gen.add_argument("--out", required=True)
+    gen.add_argument("--profile", help="state profile YAML (default config/state_profile.yaml)")
+    gen.set_defaults(func=cmd_generate)
+
+    pipe = sub.add_parser("pipeline", help="register files and run validate, load, build, publish")
+    pipe.add_argument("--landing", help="landing directory to register (optional)")
+    pipe.add_argument("--warehouse", help=f"warehouse file (default {settings.DEFAULT_WAREHOUSE})")
+    pipe.add_argument("--profile", help="state profile YAML")
+    pipe.add_argument("--as-of", help="judge figures as of this date (YYYY-MM-DD; default today)")
+    pipe.add_argument("--submitter", help="who is sending the files (default operator:<user>)")
+    pipe.set_defaults(func=cmd_pipeline)
+
+    subs = sub.add_parser("submissions", help="list every submission and its outcome")
+    subs.add_argument("--warehouse")
+    subs.add_argument("--json", action="store_true")
+    subs.set_defaults(func=cmd_submissions)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ProfileError as exc:
+        print(f"sped: state profile: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"sped: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reports read from the registry and the warehouse: submissions, data quality."""

@@ -1,0 +1,148 @@
+"""Landing: layout routing, the content-addressed store and the submission registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sped.findings import Finding
+from sped.landing import store
+from sped.landing.layout import DeclaredKey, LayoutError, declared_key, walk
+from sped.landing.registry import Registry
+from sped.steps import open_registry, register_landing
+
+
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("placements/2500001/2025-26/roster.csv", DeclaredKey("placements", "2500001", "2025-26")),
+        ("expenditures/0900001/2026/spend.xlsx", DeclaredKey("expenditures", "0900001", "2026")),
+        ("allocations/2026/alloc.csv", DeclaredKey("allocations", None, "2026")),
+        ("reference/leas.csv", DeclaredKey("leas", None, "current")),
+    ],
+)
+def test_declared_key(path, key):
+    assert declared_key(Path(path)) == key
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("placements/2500001/2025-27/roster.csv", "not a school year"),
+        ("placements/2500001/roster.csv", "placements/<lea_id>/<period>"),
+        ("expenditures/2500001/2025-26/x.csv", "not a fiscal year"),
+        ("rosters/2500001/2025-26/x.csv", "not a district collection"),
+        ("allocations/2500001/2026/x.csv", "allocations go in"),
+        ("reference/schools.csv", "reference files are"),
+        ("placements/2500001/2025-26/roster.txt", "only .csv and .xlsx"),
+    ],
+)
+def test_unroutable_paths_say_why(path, why):
+    with pytest.raises(LayoutError, match=why):
+        declared_key(Path(path))
+
+
+def test_store_keeps_bytes_once_and_checks_them(tmp_path):
+    digest, path = store.put(tmp_path, b"abc")
+    assert store.put(tmp_path, b"abc") == (digest, path)
+    assert store.get(tmp_path, digest) == b"abc"
+    path.chmod(0o644)
+    path.write_bytes(b"tampered")
+    with pytest.raises(OSError, match="does not match"):
+        store.get(tmp_path, digest)
+
+
+def _registry(inst) -> Registry:
+    return open_registry(inst)
+
+
+KEY = DeclaredKey("placements", "2500001", "2025-26")
+
+
+def test_identical_bytes_are_recognised(inst):
+    with _registry(inst) as reg:
+        first = reg.receive(b"a,b\n", KEY, original_name="r.csv", submitter="clerk")
+        again = reg.receive(b"a,b\n", KEY, original_name="copy.csv", submitter="clerk")
+        other_key = reg.receive(
+            b"a,b\n",
+            DeclaredKey("placements", "2500002", "2025-26"),
+            original_name="r.csv",
+            submitter="clerk",
+        )
+        assert first.outcome == "new"
+        assert (again.outcome, again.submission_id) == ("duplicate", first.submission_id)
+        assert other_key.outcome == "new"
+        assert len(reg.submissions()) == 2
+        assert [r["outcome"] for r in reg.receipts()] == ["new", "duplicate", "new"]
+
+
+def _accept(reg, sid):
+    return reg.record_outcome(sid, [], 3)
+
+
+def _reject(reg, sid):
+    bad = Finding(sid, "placements.x.y", "blocking", "bad", "ref", "x", 2, (2, 3), ("a", "b"))
+    return reg.record_outcome(sid, [bad], 3)
+
+
+def test_latest_accepted_submission_is_in_force(inst):
+    with _registry(inst) as reg:
+        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter="c").submission_id
+        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter="c").submission_id
+        s3 = reg.receive(b"v3", KEY, original_name="v3.csv", submitter="c").submission_id
+        assert _accept(reg, s1) == "accepted"
+        assert _accept(reg, s2) == "accepted"
+        assert _reject(reg, s3) == "rejected"
+        statuses = {s.submission_id: s.status for s in reg.submissions()}
+        assert statuses == {s1: "superseded", s2: "accepted", s3: "rejected"}
+        assert reg.in_force("placements")[KEY].submission_id == s2
+        assert reg.submission(s1).superseded_by == s2
+        assert [f.sample_rows for f in reg.findings(s3)] == [(2, 3)]
+        assert reg.submission(s3).error_count == 2
+        events = [e["event"] for e in reg.events(s1)]
+        assert events == ["received", "accepted", "superseded"]
+
+
+def test_an_older_file_accepted_late_does_not_displace_a_newer_one(inst):
+    with _registry(inst) as reg:
+        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter="c").submission_id
+        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter="c").submission_id
+        _accept(reg, s2)
+        assert _accept(reg, s1) == "superseded"
+        assert reg.in_force("placements")[KEY].submission_id == s2
+
+
+def test_resending_a_superseded_file_makes_a_new_submission(inst):
+    with _registry(inst) as reg:
+        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter="c").submission_id
+        _accept(reg, s1)
+        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter="c").submission_id
+        _accept(reg, s2)
+        back = reg.receive(b"v1", KEY, original_name="v1.csv", submitter="c")
+        assert back.outcome == "new" and back.submission_id not in (s1, s2)
+
+
+def test_register_landing_routes_keeps_everything_and_rescans_safely(inst, tmp_path):
+    landing = tmp_path / "landing"
+    files = {
+        "placements/2500001/2025-26/a.csv": b"x",
+        "placements/2500001/2025-26/a_copy.csv": b"x",
+        "reference/leas.csv": b"y",
+        "misc/notes.txt": b"z",
+        "_manifest.json": b"{}",
+    }
+    for rel, data in files.items():
+        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+        (landing / rel).write_bytes(data)
+    assert [p.name for p in walk(landing)] == ["notes.txt", "a.csv", "a_copy.csv", "leas.csv"]
+    with _registry(inst) as reg:
+        summary = register_landing(landing, reg, submitter="test")
+        assert dict(summary.new) == {"placements": 1, "leas": 1}
+        assert summary.duplicates == 1
+        assert [p for p, _ in summary.unroutable] == ["misc/notes.txt"]
+        again = register_landing(landing, reg, submitter="test")
+        assert again.already_seen == 4 and not again.new
+        assert len(reg.receipts()) == 4
+        # every received byte is in the store, unroutable ones included
+        assert all(store.stored_path(inst.store, r["sha256"]).exists() for r in reg.receipts())
