@@ -568,7 +568,7 @@ CHILD_FIND = _collection(
             "evaluation_date",
             "date",
             "Date the evaluation was completed.",
-            required="conditional",
+            required="no",
             required_when="eligibility is not PENDING or CONSENT_DECLINED",
             example="2025-11-10",
         ),
