@@ -10,6 +10,9 @@ from __future__ import annotations
 import dataclasses
 
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -21,7 +24,7 @@ from sped.validation import validate_batch, validate_cross
 
 from dagster_project.resources import Progress, SpedSettings
 from sped.contracts import COLLECTIONS, REFERENCE_COLLECTIONS, Collection
-from sped.ingest.batch import process_collection
+from sped.ingest.batch import BatchResult, process_collection
 from sped.steps import connect, mirror_submissions, open_registry
 
 GROUP = "raw"
@@ -38,9 +41,47 @@ def _upstream(collection: Collection) -> list[AssetKey]:
     return deps
 
 
+def _checks(result: BatchResult) -> list[AssetCheckResult]:
+    """Validation outcomes as asset checks: rejected submissions are an ERROR-severity failure
+    (they never stop the run: other districts' files go on), warnings a WARN."""
+    top = dict(sorted(result.rules_failed.items(), key=lambda kv: -kv[1])[:10])
+    return [
+        AssetCheckResult(
+            check_name="submissions_pass_blocking_rules",
+            passed=result.rejected == 0,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={
+                "submissions": result.submissions,
+                "rejected": result.rejected,
+                "rules_failed_top10": top,
+            },
+        ),
+        AssetCheckResult(
+            check_name="submissions_without_warnings",
+            passed=not result.rules_failed,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"accepted": result.accepted, "rules_failed": len(result.rules_failed)},
+        ),
+    ]
+
+
 def raw_asset(collection: Collection) -> AssetsDefinition:
+    key = AssetKey(["raw", collection.name])
+
     @asset(
-        key=AssetKey(["raw", collection.name]),
+        key=key,
+        check_specs=[
+            AssetCheckSpec(
+                "submissions_pass_blocking_rules",
+                asset=key,
+                description="Every pending submission passed the blocking rules.",
+            ),
+            AssetCheckSpec(
+                "submissions_without_warnings",
+                asset=key,
+                description="No rule, blocking or warning, fired on this batch.",
+            ),
+        ],
         deps=_upstream(collection),
         group_name=GROUP,
         description=f"{collection.title}: the rows of the submissions in force, typed per the "
@@ -76,7 +117,7 @@ def raw_asset(collection: Collection) -> AssetsDefinition:
         meta["seconds"] = {k: round(v, 3) for k, v in result.seconds.items()}
         top = sorted(result.rules_failed.items(), key=lambda kv: -kv[1])[:10]
         meta["rules_failed_top10"] = dict(top)
-        return MaterializeResult(metadata=meta)
+        return MaterializeResult(metadata=meta, check_results=_checks(result))
 
     return _raw
 
