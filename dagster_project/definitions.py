@@ -8,13 +8,20 @@ from dagster_dbt import DbtCliResource
 from dagster_project.assets.dbt import sped_dbt_models
 from dagster_project.assets.publish import published_warehouse
 from dagster_project.assets.raw import raw_assets, raw_submissions
+from dagster_project.assets.reports import data_quality_reports
 from dagster_project.dbt_project import sped_dbt
 from dagster_project.jobs import full_refresh, nightly
 from dagster_project.resources import Progress, SpedSettings
 from dagster_project.sensors import new_submissions
 
 defs = Definitions(
-    assets=[*raw_assets, raw_submissions, sped_dbt_models, published_warehouse],
+    assets=[
+        *raw_assets,
+        raw_submissions,
+        data_quality_reports,
+        sped_dbt_models,
+        published_warehouse,
+    ],
     jobs=[full_refresh],
     schedules=[nightly],
     sensors=[new_submissions],

@@ -1,0 +1,103 @@
+"""Data-quality reports for auditors: one printable HTML page per (collection, period).
+
+Each page lists every submission (checksum, who sent it and when, outcome, error and warning
+counts), which submission is in force for each LEA, and the rules that failed and how often.
+Built from the registry alone, so it can be rebuilt at any time; no row values are shown,
+so no student identifier ever reaches a report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from sped.contracts import COLLECTIONS
+from sped.landing.registry import Registry
+from sped.settings import Installation
+from sped.steps import open_registry
+
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+PAGE = _ENV.get_template("quality.html.j2")
+INDEX = _ENV.get_template("quality_index.html.j2")
+
+
+def render_page(registry: Registry, collection: str, period: str, known_leas: list[str]) -> str:
+    subs = [s for s in registry.submissions(collection=collection) if s.period == period]
+    in_force = sorted((s for s in subs if s.status == "accepted"), key=lambda s: s.lea_id or "")
+    rules: dict[str, dict] = {}
+    for s in subs:
+        for f in registry.findings(s.submission_id):
+            r = rules.setdefault(
+                f.rule_id,
+                {
+                    "rule_id": f.rule_id,
+                    "severity": f.severity,
+                    "text": f.text,
+                    "reference": f.reference,
+                    "submissions": 0,
+                    "rows": 0,
+                },
+            )
+            r["submissions"] += 1
+            r["rows"] += f.failed_count
+    scoped = COLLECTIONS[collection].lea_scoped
+    have = {s.lea_id for s in in_force}
+    missing = [lea for lea in known_leas if lea not in have] if scoped and known_leas else []
+    return PAGE.render(
+        title=COLLECTIONS[collection].title,
+        collection=collection,
+        period=period,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        subs=subs,
+        status_counts=sorted(Counter(s.status for s in subs).items()),
+        in_force=in_force,
+        missing=missing if collection == "placements" else [],
+        rules=sorted(rules.values(), key=lambda r: (r["severity"] != "blocking", -r["rows"])),
+    )
+
+
+def write_quality_reports(inst: Installation, known_leas: list[str] | None = None) -> Path:
+    """Write every (collection, period) page and an index; returns the index path."""
+    out = inst.reports_dir / "quality"
+    out.mkdir(parents=True, exist_ok=True)
+    registry = open_registry(inst)
+    try:
+        keys: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        for s in registry.submissions():
+            keys[(s.collection, s.period)][s.status] += 1
+        pages = []
+        for (collection, period), counts in sorted(keys.items()):
+            name = f"{collection}_{period}.html"
+            (out / name).write_text(
+                render_page(registry, collection, period, known_leas or []), encoding="utf-8"
+            )
+            pages.append(
+                {
+                    "file": name,
+                    "collection": collection,
+                    "period": period,
+                    "total": sum(counts.values()),
+                    "accepted": counts["accepted"],
+                    "rejected": counts["rejected"],
+                }
+            )
+    finally:
+        registry.close()
+    index = out / "index.html"
+    index.write_text(
+        INDEX.render(
+            pages=pages,
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        ),
+        encoding="utf-8",
+    )
+    return index
