@@ -36,7 +36,7 @@ demo: env  ## synthetic state through the whole pipeline
 	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_DIR)/warehouse/warehouse.duckdb
 
 test: env lint  ## the whole suite, as CI runs it
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: env
 	$(BIN)/ruff check .

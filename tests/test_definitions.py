@@ -1,0 +1,35 @@
+"""The Dagster code location loads, and raw assets, dbt models and the snapshot form one graph."""
+
+from __future__ import annotations
+
+from dagster import AssetKey
+
+from dagster_project.definitions import defs
+from sped.contracts import COLLECTIONS
+
+
+def test_definitions_resolve():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    for name in COLLECTIONS:
+        assert f"raw/{name}" in keys
+    assert {"raw/submissions", "published/warehouse", "reports/data_quality"} <= keys
+    assert defs.resolve_job_def("full_refresh")
+    assert defs.resolve_sensor_def("new_submissions")
+    assert defs.resolve_schedule_def("nightly_full_refresh")
+
+
+def test_dbt_sources_are_the_raw_assets():
+    graph = defs.resolve_asset_graph()
+    stg = next(k for k in graph.get_all_asset_keys() if k.path[-1] == "stg_placements")
+    assert AssetKey(["raw", "placements"]) in graph.get(stg).parent_keys
+
+
+def test_reference_data_loads_before_the_files_that_check_against_it():
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(AssetKey(["raw", "placements"])).parent_keys
+    assert AssetKey(["raw", "facilities"]) in parents
+    assert (
+        AssetKey(["raw", "placements"])
+        in graph.get(AssetKey(["raw", "monitoring_log"])).parent_keys
+    )

@@ -1,0 +1,194 @@
+"""The whole path on the small synthetic state: generate -> register -> Dagster job (validate,
+load, dbt build, publish) -> marts; and the `sped` command over the same code path.
+
+The small state is generated and run through the pipeline once per module (about half a
+minute); the tests then read what it left.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+from sped.generate import generate
+
+from sped.cli import main
+from sped.contracts import COLLECTIONS
+from sped.settings import Installation
+from sped.steps import open_registry
+
+AS_OF = "2026-11-01"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def small_state(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("landing") / "landing"
+    generate(out, scale="small", years=2, seed=7)
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(small_state, tmp_path_factory) -> tuple[Installation, int, str]:
+    """The CLI run once over the small state: (installation, exit code, what it printed)."""
+    inst = Installation(tmp_path_factory.mktemp("install") / "warehouse.duckdb")
+    lines: list[str] = []
+    import sped.cli as cli
+
+    original = cli._print
+    cli._print = lambda m: lines.append(m)
+    try:
+        code = main(
+            [
+                "pipeline",
+                "--landing",
+                str(small_state),
+                "--warehouse",
+                str(inst.warehouse),
+                "--as-of",
+                AS_OF,
+            ]
+        )
+    finally:
+        cli._print = original
+    return inst, code, "\n".join(lines)
+
+
+def _manifest(landing: Path) -> dict:
+    return json.loads((landing / "_manifest.json").read_text())
+
+
+def test_pipeline_succeeds_and_prints_a_summary(built):
+    _, code, printed = built
+    assert code == 0, printed
+    assert "accepted" in printed and "rows in force" in printed
+    assert "time per step" in printed
+
+
+def test_every_file_became_a_submission_or_a_recognised_copy(built, small_state):
+    inst, _, _ = built
+    files = [p for p in small_state.rglob("*") if p.is_file() and not p.name.startswith("_")]
+    with open_registry(inst) as reg:
+        receipts = reg.receipts()
+        subs = reg.submissions()
+    assert len(receipts) == len(files)
+    outcomes = Counter(r["outcome"] for r in receipts)
+    assert outcomes["unroutable"] == 0
+    assert outcomes["new"] == len(subs)
+    assert {s.status for s in subs} <= {"accepted", "rejected", "superseded"}
+
+
+def test_defective_files_are_rejected_and_clean_ones_accepted(built, small_state):
+    inst, _, _ = built
+    manifest = _manifest(small_state)
+    with open_registry(inst) as reg:
+        by_path = {s.landing_path: s for s in reg.submissions()}
+    defective = [f for f in manifest["files"] if f.get("defect")]
+    assert defective, "the generator injects defects"
+    blocking = [
+        f for f in defective if by_path.get(f["path"]) and by_path[f["path"]].status == "rejected"
+    ]
+    assert len(blocking) >= len(defective) // 2
+    clean = [f for f in manifest["files"] if not f.get("defect") and f["path"] in by_path]
+    statuses = Counter(by_path[f["path"]].status for f in clean)
+    assert statuses["rejected"] == 0, statuses
+
+
+def test_rows_in_force_equal_rows_of_accepted_files(built):
+    """Contract round trip: every row of an accepted file is in raw and in staging."""
+    inst, _, _ = built
+    with open_registry(inst) as reg:
+        accepted = Counter()
+        for s in reg.submissions(status="accepted"):
+            accepted[s.collection] += s.row_count
+    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
+    try:
+        for name in COLLECTIONS:
+            raw = con.execute(f"SELECT count(*) FROM raw.{name}").fetchone()[0]
+            stg = con.execute(f"SELECT count(*) FROM staging.stg_{name}").fetchone()[0]
+            assert raw == accepted[name] == stg, name
+    finally:
+        con.close()
+
+
+def test_leading_zeros_survive_end_to_end(built):
+    inst, _, _ = built
+    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
+    try:
+        zeros = con.execute(
+            "SELECT count(*) FROM staging.stg_placements WHERE student_id LIKE '0%'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert zeros > 0
+
+
+def test_marts_are_built_and_published(built):
+    inst, _, _ = built
+    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
+    try:
+        marts = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+            ).fetchall()
+        }
+        assert "fct_submission_status" in marts
+        for mart in marts:
+            assert con.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0] > 0, mart
+    finally:
+        con.close()
+
+
+def test_quality_reports_written(built):
+    inst, _, _ = built
+    index = inst.reports_dir / "quality" / "index.html"
+    assert index.exists()
+    page = next((inst.reports_dir / "quality").glob("placements_*.html")).read_text()
+    assert "Submission in force per LEA" in page and "SHA-256" in page
+
+
+def test_running_again_adds_nothing_and_recognises_everything(built, small_state, capsys):
+    inst, _, _ = built
+    with open_registry(inst) as reg:
+        before = len(reg.submissions())
+    code = main(
+        [
+            "pipeline",
+            "--landing",
+            str(small_state),
+            "--warehouse",
+            str(inst.warehouse),
+            "--as-of",
+            AS_OF,
+        ]
+    )
+    assert code == 0
+    assert "registered 0 new submissions" in capsys.readouterr().out
+    with open_registry(inst) as reg:
+        assert len(reg.submissions()) == before
+
+
+def test_submissions_command_lists_every_submission(built, capsys):
+    inst, _, _ = built
+    assert main(["submissions", "--warehouse", str(inst.warehouse), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and {"submission_id", "sha256", "status", "failed_rules"} <= set(rows[0])
+    rejected = [r for r in rows if r["status"] == "rejected"]
+    assert all(r["error_count"] > 0 and r["failed_rules"] for r in rejected)
+    assert main(["submissions", "--warehouse", str(inst.warehouse)]) == 0
+    assert "collection" in capsys.readouterr().out
+
+
+def test_a_bad_profile_stops_before_touching_data(tmp_path, capsys):
+    bad = tmp_path / "profile.yaml"
+    bad.write_text("state_code: MA\n")
+    code = main(
+        ["pipeline", "--warehouse", str(tmp_path / "w" / "warehouse.duckdb"), "--profile", str(bad)]
+    )
+    assert code == 2
+    assert "state profile" in capsys.readouterr().err
+    assert not (tmp_path / "w" / "warehouse.duckdb").exists()
