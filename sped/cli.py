@@ -1,7 +1,8 @@
 """The `sped` command: generate synthetic data, run the pipeline, list submissions.
 
-Exit codes: 0 success (rejected district files are not failures), 1 the system failed,
-2 bad arguments or configuration (e.g. an invalid state profile).
+Exit codes: 0 success (rejected district files are not failures), 1 the system failed (or,
+for `sped validate`, the file would be rejected), 2 bad arguments or configuration (e.g. an
+invalid state profile).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 from sped import settings
+from sped.contracts import COLLECTIONS
 from sped.profile import ProfileError, load_profile
 
 
@@ -68,6 +70,25 @@ def cmd_submissions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sped.validate_file import check_file, render
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    findings, rows, had_dirs = check_file(
+        path,
+        args.collection,
+        args.lea,
+        args.period,
+        inst=settings.installation(args.warehouse),
+        profile=load_profile(settings.profile_path(args.profile)),
+        as_of=settings.as_of_date(args.as_of),
+    )
+    print(render(path, findings, rows, had_dirs))
+    return 1 if any(f.blocking for f in findings) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sped", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     subs.add_argument("--warehouse")
     subs.add_argument("--json", action="store_true")
     subs.set_defaults(func=cmd_submissions)
+    val = sub.add_parser("validate", help="check one file as a district sees it (not registered)")
+    val.add_argument("file")
+    val.add_argument("--collection", required=True, choices=sorted(COLLECTIONS))
+    val.add_argument("--lea", help="the district the file is for")
+    val.add_argument("--period", required=True, help="school year (2025-26) or fiscal year (2026)")
+    val.add_argument("--warehouse", help="installation whose directories to check against")
+    val.add_argument("--profile")
+    val.add_argument("--as-of")
+    val.set_defaults(func=cmd_validate)
     return parser
 
 

@@ -64,6 +64,35 @@ def _known_leas(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT lea_id FROM raw.leas").fetchall()}
 
 
+def read_one(
+    data: bytes, sub: Submission, collection: Collection, known_leas: set[str] | None
+) -> tuple[pl.DataFrame | None, list[Finding], int]:
+    """Read and type one file: its typed rows with lineage (None if unreadable), findings,
+    and its row count. `known_leas` None skips the LEA-directory check."""
+    sid = sub.submission_id
+    findings: list[Finding] = []
+    if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
+        findings.append(
+            Finding(
+                sid,
+                f"{collection.name}.file.unknown_lea",
+                "blocking",
+                f"The district {sub.lea_id} is not in the state's LEA directory.",
+                CONVENTIONS,
+                None,
+                0,
+                (),
+                (),
+            )
+        )
+    result = read_table(data, sub.original_name, collection, sid)
+    findings += result.findings
+    if result.table is None or not result.readable:
+        return None, findings, 0 if result.table is None else result.table.height
+    typed, type_findings = type_table(result.table, collection, sid)
+    return _lineage(typed, sub), findings + type_findings, typed.height
+
+
 def read_pending(
     registry: Registry,
     collection: Collection,
@@ -77,30 +106,12 @@ def read_pending(
     rows: dict[int, int] = {}
     step = max(1, len(pending) // 10)
     for i, sub in enumerate(pending, 1):
-        sid = sub.submission_id
-        if collection.lea_scoped and sub.lea_id not in known_leas:
-            findings[sid].append(
-                Finding(
-                    sid,
-                    f"{collection.name}.file.unknown_lea",
-                    "blocking",
-                    f"The district {sub.lea_id} is not in the state's LEA directory.",
-                    CONVENTIONS,
-                    None,
-                    0,
-                    (),
-                    (),
-                )
-            )
-        result = read_table(registry.read_bytes(sub), sub.original_name, collection, sid)
-        findings[sid] += result.findings
-        if result.table is not None and result.readable:
-            typed, type_findings = type_table(result.table, collection, sid)
-            findings[sid] += type_findings
-            rows[sid] = typed.height
-            frames.append(_lineage(typed, sub))
-        else:
-            rows[sid] = 0 if result.table is None else result.table.height
+        frame, found, rows[sub.submission_id] = read_one(
+            registry.read_bytes(sub), sub, collection, known_leas
+        )
+        findings[sub.submission_id] += found
+        if frame is not None:
+            frames.append(frame)
         if i % step == 0 or i == len(pending):
             progress(f"{collection.name}: read {i}/{len(pending)} files")
     return frames, findings, rows
