@@ -41,8 +41,10 @@ def open_registry(inst: Installation) -> Registry:
 
 def connect(inst: Installation) -> duckdb.DuckDBPyConnection:
     """The single writer connection to the warehouse, with raw tables in place."""
+    from sped.validation.gx_duckdb import shared_config
+
     inst.create()
-    con = duckdb.connect(str(inst.warehouse))
+    con = duckdb.connect(str(inst.warehouse), config=shared_config())
     ensure_schemas(con)
     return con
 

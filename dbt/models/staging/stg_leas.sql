@@ -1,0 +1,7 @@
+select
+    _submission_id as submission_id,
+    lea_id,
+    trim(name) as lea_name,
+    trim(county) as county,
+    lea_type
+from {{ source('raw', 'leas') }}

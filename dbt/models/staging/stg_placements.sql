@@ -1,0 +1,43 @@
+-- The placement roster in force, one row per student per LEA and school year, with the
+-- student's age on the count date and federal age group (FS002 school age: 6-21, and 5 in
+-- kindergarten; FS089 early childhood: 3-5 not in kindergarten).
+with source as (
+    select * from {{ source('raw', 'placements') }}
+),
+
+aged as (
+    select *, {{ age_on('birth_date', 'count_date') }} as age_on_count_date
+    from source
+)
+
+select
+    _submission_id as submission_id,
+    _source_row as source_row,
+    lea_id,
+    school_year,
+    cast(left(school_year, 4) as integer) as fall_year,
+    count_date,
+    student_id,
+    birth_date,
+    age_on_count_date,
+    case
+        when age_on_count_date >= 6 or (age_on_count_date = 5 and grade_level = 'KG') then '6-21'
+        else '3-5'
+    end as age_group,
+    grade_level,
+    disability_category,
+    educational_environment,
+    placement_type,
+    placement_type <> 'IN_DISTRICT' as is_out_of_district,
+    nullif(trim(facility_id), '') as facility_id,
+    upper(nullif(trim(facility_state), '')) as facility_state,
+    placement_start_date,
+    twndp_pct,
+    lre_checklist_on_file,
+    contract_on_file,
+    monitoring_plan_on_file,
+    transport_minutes_one_way,
+    transport_team_approved,
+    return_criteria_documented,
+    annual_tuition
+from aged

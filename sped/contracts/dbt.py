@@ -1,0 +1,154 @@
+"""The dbt sources, rendered from the contracts: `dbt/models/staging/_sources.yml`.
+
+`python -m sped.contracts.dbt` rewrites the file; a test fails when the committed file differs.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import yaml
+
+from sped.contracts import COLLECTIONS
+from sped.settings import DBT_PROJECT_DIR
+from sped.warehouse.schema import LINEAGE_COLUMNS, SUBMISSIONS_COLUMNS
+
+SOURCES = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
+STAGING = DBT_PROJECT_DIR / "models" / "staging" / "_staging.yml"
+
+#: Columns a staging model renames (contract name -> staging name).
+RENAMES: dict[str, dict[str, str]] = {
+    "leas": {"name": "lea_name"},
+    "facilities": {"name": "facility_name"},
+    "private_schools": {"name": "school_name"},
+}
+#: Columns a staging model derives, after the contract's own, with what they mean.
+DERIVED: dict[str, dict[str, str]] = {
+    "placements": {
+        "fall_year": "First calendar year of the school year (2025 for 2025-26).",
+        "age_on_count_date": "Whole years of age on the count date; the birthday counts.",
+        "age_group": "Federal age group: 6-21 (school age, FS002: 6 and over, or 5 in "
+        "kindergarten) or 3-5 (early childhood, FS089).",
+        "is_out_of_district": "placement_type is anything but IN_DISTRICT.",
+    },
+    "monitoring_log": {
+        "is_countable_monitor": "Conducted by district staff or a contracted monitor; parents "
+        "and the placement's own staff never count (603 CMR 28.06(3)(b)).",
+    },
+    "child_find": {
+        "days_consent_to_evaluation": "Days from parental consent to the evaluation "
+        "(34 CFR 300.301(c) timeline).",
+    },
+    "ppps_count": {
+        "fall_year": "First calendar year of the school year of the count.",
+        "fiscal_year": "Federal fiscal year whose obligation this count sets: fall year + 1 "
+        "(the fall 2025 count sets the FY 2026 obligation).",
+        "age_on_count_date": "Whole years of age on the count date; the birthday counts.",
+    },
+}
+#: Contract columns a staging model leaves out (kept in raw).
+DROPPED: dict[str, set[str]] = {}
+LINEAGE_KEPT = {
+    "submission_id": "The submission the row came from (registry id).",
+    "source_row": "Row number in the original file as a spreadsheet shows it (header = 1).",
+}
+REFERENCE = {"leas", "facilities", "private_schools"}
+
+LINEAGE_DESCRIPTIONS = {
+    "_submission_id": "The submission the row came from (registry id).",
+    "_source_row": "Row number in the original file as a spreadsheet shows it (header = 1).",
+    "_lea_id": "The LEA the submission was declared for (NULL for state-level files).",
+    "_period": "The declared period: school year, fiscal year, or `current`.",
+}
+
+
+def _column(name: str, data_type: str, description: str) -> dict:
+    return {"name": name, "data_type": data_type.lower(), "description": description}
+
+
+def render_sources_yaml() -> str:
+    tables = []
+    for c in COLLECTIONS.values():
+        cols = [_column(col.name, col.duckdb_type, col.description) for col in c.columns]
+        cols += [_column(n, t, LINEAGE_DESCRIPTIONS[n]) for n, t in LINEAGE_COLUMNS]
+        tables.append({
+            "name": c.name,
+            "description": f"{c.title}. {c.description} Rows of the submissions in force.",
+            "columns": cols,
+        })
+    tables.append({
+        "name": "submissions",
+        "description": "Every submission and its status, mirrored from the registry.",
+        "columns": [_column(n, t, f"Registry field {n}.") for n, t in SUBMISSIONS_COLUMNS],
+    })
+    doc = {
+        "version": 2,
+        "sources": [{
+            "name": "raw",
+            "schema": "raw",
+            "description": "Typed rows loaded by the pipeline; generated from sped/contracts "
+            "by `python -m sped.contracts.dbt` — do not edit by hand.",
+            "tables": tables,
+        }],
+    }
+    header = "# Generated from sped/contracts by `python -m sped.contracts.dbt`. Do not edit.\n"
+    return header + yaml.safe_dump(doc, sort_keys=False, width=100, allow_unicode=True)
+
+
+def staging_columns(name: str) -> list[dict]:
+    """The columns of stg_<name>, in order, each with its description and tests."""
+    c = COLLECTIONS[name]
+    cols = [{"name": "submission_id", "description": LINEAGE_KEPT["submission_id"],
+             "data_tests": ["not_null"]}]
+    if name not in REFERENCE:
+        cols.append({"name": "source_row", "description": LINEAGE_KEPT["source_row"]})
+    derived = DERIVED.get(name, {})
+    for col in c.columns:
+        if col.name in DROPPED.get(name, set()):
+            continue
+        entry: dict = {"name": RENAMES.get(name, {}).get(col.name, col.name),
+                       "description": col.description}
+        tests: list = []
+        if col.required == "yes":
+            tests.append("not_null")
+        if col.codes:
+            tests.append({"accepted_values": {"arguments": {"values": list(col.codes)}}})
+        if tests:
+            entry["data_tests"] = tests
+        cols.append(entry)
+        if col.name == "school_year" and "fall_year" in derived:
+            cols.append({"name": "fall_year", "description": derived["fall_year"]})
+    for extra, text in derived.items():
+        if extra != "fall_year":
+            cols.append({"name": extra, "description": text})
+    return cols
+
+
+def render_staging_yaml() -> str:
+    models = [
+        {
+            "name": f"stg_{c.name}",
+            "description": f"{c.title}, typed and standardised (no joins, no filters).",
+            "columns": staging_columns(c.name),
+        }
+        for c in COLLECTIONS.values()
+    ]
+    models.append({
+        "name": "stg_submissions",
+        "description": "Every submission with its status, from the registry mirror.",
+        "columns": [{"name": n, "description": f"Registry field {n}."}
+                    for n, _ in SUBMISSIONS_COLUMNS],
+    })
+    header = "# Generated from sped/contracts by `python -m sped.contracts.dbt`. Do not edit.\n"
+    return header + yaml.safe_dump({"version": 2, "models": models}, sort_keys=False, width=100,
+                                   allow_unicode=True)
+
+
+def write_all() -> None:
+    SOURCES.write_text(render_sources_yaml(), encoding="utf-8")
+    STAGING.write_text(render_staging_yaml(), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    write_all()
+    print(f"wrote {SOURCES} and {STAGING}", file=sys.stderr)
