@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 
@@ -13,6 +16,9 @@ from dagster_project.dbt_project import sped_dbt
 from dagster_project.jobs import full_refresh, nightly
 from dagster_project.resources import Progress, SpedSettings
 from dagster_project.sensors import new_submissions
+
+# The venv's dbt, whether or not the venv's bin is on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 defs = Definitions(
     assets=[
@@ -28,7 +34,7 @@ defs = Definitions(
     resources={
         "sped": SpedSettings(),
         "progress": Progress(),
-        "dbt": DbtCliResource(project_dir=sped_dbt),
+        "dbt": DbtCliResource(project_dir=sped_dbt, dbt_executable=DBT_EXECUTABLE),
     },
     # DuckDB has one writer: steps run one after another in one process.
     executor=in_process_executor,

@@ -1,7 +1,5 @@
 """Resources: the installation's settings and where progress lines go."""
 
-from __future__ import annotations
-
 import datetime as dt
 import logging
 from collections.abc import Callable

@@ -1,7 +1,5 @@
 """new_submissions: registers files dropped in the inbox and starts a run when any are pending."""
 
-from __future__ import annotations
-
 import getpass
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor

@@ -70,7 +70,6 @@ def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str,
 
     progress = Progress(lambda m: out(f"  {m}"))
     job = defs.resolve_job_def("full_refresh")
-    step_start: dict[str, float] = {}
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     out("running the full_refresh job (validate, load, build, publish)")
@@ -85,16 +84,16 @@ def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str,
                 ),
                 "progress": progress,
             },
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
             raise_on_error=False,
         )
+        for stats in instance.get_run_step_stats(result.run_id):
+            if stats.start_time and stats.end_time:
+                seconds[stats.step_key] = stats.end_time - stats.start_time
         for event in result.all_events:
-            key = event.step_key
-            if event.event_type_value == "STEP_START":
-                step_start[key] = event.timestamp
-            elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and key in step_start:
-                seconds[key] = event.timestamp - step_start[key]
-                if event.event_type_value == "STEP_FAILURE":
-                    out(f"  step {key} failed: {event.event_specific_data.error.message.strip()}")
+            if event.event_type_value == "STEP_FAILURE":
+                error = event.event_specific_data.error
+                out(f"  step {event.step_key} failed: {error.message.strip()[:2000]}")
     seconds["total job"] = time.perf_counter() - clock
     return result.success, seconds
 

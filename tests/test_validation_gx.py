@@ -249,3 +249,17 @@ def test_committed_suites_are_current_and_cover_every_rule(profile):
         )
         ids = [e["meta"]["rule_id"] for e in json.loads(text)["expectations"]]
         assert sorted(ids) == sorted(r.id for r in file_rules(c))
+
+
+def test_validation_releases_the_warehouse_for_other_processes(inst, window_profile):
+    """dbt runs in a subprocess right after validation: no lock may be left behind."""
+    import subprocess
+    import sys
+
+    c = connect(inst)
+    _load(c, "placements", [(1, "2500001", "2025-26", _placement())])
+    validate_batch(c, "placements", window_profile, AS_OF)
+    c.close()
+    probe = f"import duckdb; duckdb.connect({str(inst.warehouse)!r}).close()"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-500:]

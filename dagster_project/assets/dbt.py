@@ -1,7 +1,5 @@
 """The dbt models as Dagster assets; dbt tests become asset checks."""
 
-from __future__ import annotations
-
 import json
 import os
 

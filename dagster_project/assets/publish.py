@@ -1,7 +1,5 @@
 """published/warehouse: the snapshot readers use, so no reader ever holds the writer's file."""
 
-from __future__ import annotations
-
 from dagster import AssetKey, MaterializeResult, asset
 
 from dagster_project.assets.dbt import sped_dbt_models

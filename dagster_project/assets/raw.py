@@ -5,8 +5,6 @@ before the monitoring log (whose cross-checks read it). raw/submissions mirrors 
 once every collection is done.
 """
 
-from __future__ import annotations
-
 import dataclasses
 
 from dagster import (
@@ -20,12 +18,12 @@ from dagster import (
     ResourceParam,
     asset,
 )
-from sped.validation import validate_batch, validate_cross
 
 from dagster_project.resources import Progress, SpedSettings
 from sped.contracts import COLLECTIONS, REFERENCE_COLLECTIONS, Collection
 from sped.ingest.batch import BatchResult, process_collection
 from sped.steps import connect, mirror_submissions, open_registry
+from sped.validation import validate_batch, validate_cross
 
 GROUP = "raw"
 

@@ -1,7 +1,5 @@
 """reports/data_quality: the auditors' printable data-quality pages, rebuilt after each load."""
 
-from __future__ import annotations
-
 from dagster import AssetKey, MaterializeResult, asset
 
 from dagster_project.resources import SpedSettings

@@ -110,10 +110,10 @@ def render_xlsx_template(c: Collection) -> bytes:
     wb.properties.modified = FIXED_TIME
     raw = io.BytesIO()
     wb.save(raw)
-    return _fix_zip_times(raw.getvalue())
+    return reproducible_zip(raw.getvalue())
 
 
-def _fix_zip_times(data: bytes) -> bytes:
+def reproducible_zip(data: bytes) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

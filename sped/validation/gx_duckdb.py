@@ -55,12 +55,17 @@ def shared_config() -> dict[str, str]:
     }
 
 
-def close_engine(execution_engine) -> None:
-    """Release GX's persisted connection so other processes (dbt) can lock the file."""
+def release(source) -> None:
+    """Close every connection a GX SQL data source opened (its own cached engine and its
+    execution engine's persisted connection), so other processes (dbt) can lock the file."""
+    engines = []
+    execution_engine = source.get_execution_engine()
     conn = getattr(execution_engine, "_connection", None)
     if conn is not None:
         conn.close()
         execution_engine._connection = None
-    engine = getattr(execution_engine, "engine", None)
-    if engine is not None and hasattr(engine, "dispose"):
-        engine.dispose()
+    engines.append(getattr(execution_engine, "engine", None))
+    engines.append(source.get_engine())
+    for engine in engines:
+        if engine is not None and hasattr(engine, "dispose"):
+            engine.dispose()

@@ -19,7 +19,7 @@ import great_expectations as gx
 from sped.contracts import Collection, Rule, get
 from sped.findings import SAMPLE_SIZE, Finding
 from sped.profile import StateProfile
-from sped.validation.gx_duckdb import close_engine, enable_persisted_connection
+from sped.validation.gx_duckdb import enable_persisted_connection, release
 from sped.validation.rule_sql import failures_query
 from sped.validation.suites import build_suite
 
@@ -81,7 +81,7 @@ def run_gx(
         )
         result = definition.run(result_format="BOOLEAN_ONLY")
     finally:
-        close_engine(source.get_execution_engine())
+        release(source)
     failed = []
     for r in result.results:
         rule_id = r.expectation_config.meta["rule_id"]

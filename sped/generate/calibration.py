@@ -1,0 +1,186 @@
+"""Calibration tables for the generator, derived from real public files (../shared/realdata).
+
+- LEA sizes: Connecticut EdSight district counts of students with disabilities, 2015-16
+  (`primary-disability__2015-16_.csv`; `*` = suppressed, taken as 5).
+- Disability mix, single-year ages, environments by disability and the parentally placed count:
+  the federal IDEA 618 child count and educational environments file, fall 2017
+  (`bchildcountandedenvironments2017-18.csv`), for the profile's state.
+- Private schools: the NCES Private School Universe Survey 2013-14 list
+  (`private_schools.csv.zip`, Windows-1252) for the profile's state.
+
+`python -m sped.generate.calibration [STATE]` re-derives `data/calibration_<STATE>.json` and
+`data/private_schools_<STATE>.csv`, the files shipped in the package; a test re-derives them
+and requires them to equal the shipped copies.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+from sped.contracts.codes import DISABILITY_CATEGORIES
+from sped.settings import REPO_ROOT
+
+DATA = Path(__file__).parent / "data"
+REALDATA = REPO_ROOT.parent / "shared" / "realdata"
+STATE_NAMES = {"MA": "Massachusetts", "CT": "Connecticut", "TX": "Texas", "NJ": "New Jersey"}
+
+DISABILITY_LABELS = {
+    "Autism": "AUT",
+    "Deaf-blindness": "DB",
+    "Developmental delay": "DD",
+    "Emotional disturbance": "EMN",
+    "Hearing impairment": "HI",
+    "Intellectual disability": "ID",
+    "Multiple disabilities": "MD",
+    "Orthopedic impairment": "OI",
+    "Other health impairment": "OHI",
+    "Specific learning disability": "SLD",
+    "Speech or language impairment": "SLI",
+    "Traumatic brain injury": "TBI",
+    "Visual impairment": "VI",
+}
+SCHOOL_AGE = {
+    "Inside regular class 80% or more of the day": "RC80",
+    "Inside regular class 40% through 79% of the day": "RC79TO40",
+    "Inside regular class less than 40% of the day": "RC39",
+    "Separate School, Age 6-21": "SS",
+    "Residential Facility, Age 6-21": "RF",
+    "Homebound/Hospital": "HH",
+    "Correctional Facilities": "CF",
+}
+EARLY = {
+    "Services in Regular Early Childhood Program (attend at least 10 hours)": "REC10YSVCS",
+    "Services in Other Location than Regular Early Childhood Program "
+    "(attend at least 10 hours)": "REC10YOTHLOC",
+    "Services in Regular Early Childhood Program (attend less than 10 hours)": "REC09YSVCS",
+    "Services in Other Location than Regular Early Childhood Program "
+    "(attend less than 10 hours)": "REC09YOTHLOC",
+    "Separate Class": "SC",
+    "Separate School, Age 3-5": "SS",
+    "Residential Facility, Age 3-5": "RF",
+    "Home": "H",
+    "Service Provider Location": "SPL",
+}
+
+
+def _num(value: str) -> int:
+    value = value.strip().replace(",", "")
+    return int(value) if value.isdigit() else 0
+
+
+def lea_sizes(realdata: Path = REALDATA) -> list[int]:
+    with open(realdata / "primary-disability__2015-16_.csv", encoding="ascii", newline="") as f:
+        rows = list(csv.reader(f))
+    header = rows.index(next(r for r in rows if r and r[0] == "District"))
+    sizes = []
+    for r in rows[header + 1 :]:
+        if len(r) >= 4 and r[2] == "All Disabilities":
+            sizes.append(_num(r[3]) if r[3].strip() != "*" else 5)
+    return sorted(sizes)
+
+
+def federal_618(state: str, realdata: Path = REALDATA) -> dict:
+    name = STATE_NAMES[state]
+    with open(
+        realdata / "bchildcountandedenvironments2017-18.csv", encoding="utf-8", newline=""
+    ) as f:
+        rows = list(csv.reader(f))
+    header = [h.strip() for h in rows[4]]
+    col = {h: i for i, h in enumerate(header)}
+    mine = [r for r in rows[5:] if len(r) == len(header) and r[1] == name]
+
+    def value(env: str, dis: str, column: str) -> int:
+        for r in mine:
+            if r[2] == env and r[3] == dis:
+                return _num(r[col[column]])
+        return 0
+
+    mix_6_21 = {
+        code: value("Total, Age 6-21", label, "Ages 6-21")
+        for label, code in DISABILITY_LABELS.items()
+    }
+    mix_3_5 = {
+        code: value("Total, Age 3-5", label, "Age 3 to 5")
+        for label, code in DISABILITY_LABELS.items()
+    }
+    ages = {str(a): value("Total, Age 3-5", "All Disabilities", f"Age {a}") for a in (3, 4, 5)}
+    ages |= {str(a): value("Total, Age 6-21", "All Disabilities", f"Age {a}") for a in range(6, 22)}
+    env_6_21 = {
+        code: {dis: value(label, dlabel, "Ages 6-21") for dlabel, dis in DISABILITY_LABELS.items()}
+        for label, code in SCHOOL_AGE.items()
+    }
+    env_3_5 = {
+        code: {dis: value(label, dlabel, "Age 3 to 5") for dlabel, dis in DISABILITY_LABELS.items()}
+        for label, code in EARLY.items()
+    }
+    return {
+        "state": state,
+        "students_3_5": value("Total, Age 3-5", "All Disabilities", "Age 3 to 5"),
+        "students_6_21": value("Total, Age 6-21", "All Disabilities", "Ages 6-21"),
+        "parentally_placed_6_21": value(
+            "Parentally Placed in Private Schools", "All Disabilities", "Ages 6-21"
+        ),
+        "disability_mix_3_5": mix_3_5,
+        "disability_mix_6_21": mix_6_21,
+        "ages": ages,
+        "environments_3_5": env_3_5,
+        "environments_6_21": env_6_21,
+    }
+
+
+PSS_COLUMNS = ["PPIN", "PINST", "PL_CIT", "PCNTNM", "LEVEL", "LOGR2014", "HIGR2014", "NUMSTUDS"]
+
+
+def private_schools(state: str, realdata: Path = REALDATA) -> str:
+    with zipfile.ZipFile(realdata / "private_schools.csv.zip") as z:
+        text = z.read("private_schools.csv").decode("cp1252")
+    rows = [r for r in csv.DictReader(io.StringIO(text, newline="")) if r["PSTABB"] == state]
+    rows.sort(key=lambda r: r["PPIN"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(PSS_COLUMNS)
+    for r in rows:
+        writer.writerow([r[c].strip() for c in PSS_COLUMNS])
+    return out.getvalue()
+
+
+def calibration(state: str, realdata: Path = REALDATA) -> dict:
+    data = federal_618(state, realdata)
+    data["lea_sizes_ct_2015_16"] = lea_sizes(realdata)
+    assert set(data["disability_mix_6_21"]) == set(DISABILITY_CATEGORIES)
+    return data
+
+
+def derived_files(state: str, realdata: Path = REALDATA) -> dict[str, str]:
+    return {
+        f"calibration_{state}.json": json.dumps(
+            calibration(state, realdata), indent=1, sort_keys=True
+        )
+        + "\n",
+        f"private_schools_{state}.csv": private_schools(state, realdata),
+    }
+
+
+def load(state: str) -> tuple[dict, list[dict]]:
+    """The shipped calibration and private-school list for a state."""
+    path = DATA / f"calibration_{state}.json"
+    if not path.exists():
+        raise ValueError(
+            f"no generator calibration for state {state}; run "
+            f"`python -m sped.generate.calibration {state}` with ../shared present"
+        )
+    with open(DATA / f"private_schools_{state}.csv", encoding="utf-8", newline="") as f:
+        schools = list(csv.DictReader(f))
+    return json.loads(path.read_text()), schools
+
+
+if __name__ == "__main__":
+    state = sys.argv[1] if len(sys.argv) > 1 else "MA"
+    for name, text in derived_files(state).items():
+        (DATA / name).write_text(text, encoding="utf-8")
+        print(f"wrote {DATA / name}", file=sys.stderr)
