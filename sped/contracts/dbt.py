@@ -71,25 +71,31 @@ def render_sources_yaml() -> str:
     for c in COLLECTIONS.values():
         cols = [_column(col.name, col.duckdb_type, col.description) for col in c.columns]
         cols += [_column(n, t, LINEAGE_DESCRIPTIONS[n]) for n, t in LINEAGE_COLUMNS]
-        tables.append({
-            "name": c.name,
-            "description": f"{c.title}. {c.description} Rows of the submissions in force.",
-            "columns": cols,
-        })
-    tables.append({
-        "name": "submissions",
-        "description": "Every submission and its status, mirrored from the registry.",
-        "columns": [_column(n, t, f"Registry field {n}.") for n, t in SUBMISSIONS_COLUMNS],
-    })
+        tables.append(
+            {
+                "name": c.name,
+                "description": f"{c.title}. {c.description} Rows of the submissions in force.",
+                "columns": cols,
+            }
+        )
+    tables.append(
+        {
+            "name": "submissions",
+            "description": "Every submission and its status, mirrored from the registry.",
+            "columns": [_column(n, t, f"Registry field {n}.") for n, t in SUBMISSIONS_COLUMNS],
+        }
+    )
     doc = {
         "version": 2,
-        "sources": [{
-            "name": "raw",
-            "schema": "raw",
-            "description": "Typed rows loaded by the pipeline; generated from sped/contracts "
-            "by `python -m sped.contracts.dbt` — do not edit by hand.",
-            "tables": tables,
-        }],
+        "sources": [
+            {
+                "name": "raw",
+                "schema": "raw",
+                "description": "Typed rows loaded by the pipeline; generated from sped/contracts "
+                "by `python -m sped.contracts.dbt` — do not edit by hand.",
+                "tables": tables,
+            }
+        ],
     }
     header = "# Generated from sped/contracts by `python -m sped.contracts.dbt`. Do not edit.\n"
     return header + yaml.safe_dump(doc, sort_keys=False, width=100, allow_unicode=True)
@@ -98,16 +104,23 @@ def render_sources_yaml() -> str:
 def staging_columns(name: str) -> list[dict]:
     """The columns of stg_<name>, in order, each with its description and tests."""
     c = COLLECTIONS[name]
-    cols = [{"name": "submission_id", "description": LINEAGE_KEPT["submission_id"],
-             "data_tests": ["not_null"]}]
+    cols = [
+        {
+            "name": "submission_id",
+            "description": LINEAGE_KEPT["submission_id"],
+            "data_tests": ["not_null"],
+        }
+    ]
     if name not in REFERENCE:
         cols.append({"name": "source_row", "description": LINEAGE_KEPT["source_row"]})
     derived = DERIVED.get(name, {})
     for col in c.columns:
         if col.name in DROPPED.get(name, set()):
             continue
-        entry: dict = {"name": RENAMES.get(name, {}).get(col.name, col.name),
-                       "description": col.description}
+        entry: dict = {
+            "name": RENAMES.get(name, {}).get(col.name, col.name),
+            "description": col.description,
+        }
         tests: list = []
         if col.required == "yes":
             tests.append("not_null")
@@ -133,15 +146,19 @@ def render_staging_yaml() -> str:
         }
         for c in COLLECTIONS.values()
     ]
-    models.append({
-        "name": "stg_submissions",
-        "description": "Every submission with its status, from the registry mirror.",
-        "columns": [{"name": n, "description": f"Registry field {n}."}
-                    for n, _ in SUBMISSIONS_COLUMNS],
-    })
+    models.append(
+        {
+            "name": "stg_submissions",
+            "description": "Every submission with its status, from the registry mirror.",
+            "columns": [
+                {"name": n, "description": f"Registry field {n}."} for n, _ in SUBMISSIONS_COLUMNS
+            ],
+        }
+    )
     header = "# Generated from sped/contracts by `python -m sped.contracts.dbt`. Do not edit.\n"
-    return header + yaml.safe_dump({"version": 2, "models": models}, sort_keys=False, width=100,
-                                   allow_unicode=True)
+    return header + yaml.safe_dump(
+        {"version": 2, "models": models}, sort_keys=False, width=100, allow_unicode=True
+    )
 
 
 def write_all() -> None:
