@@ -6,7 +6,8 @@
   the federal IDEA 618 child count and educational environments file, fall 2017
   (`bchildcountandedenvironments2017-18.csv`), for the profile's state.
 - Private schools: the NCES Private School Universe Survey 2013-14 list
-  (`private_schools.csv.zip`, Windows-1252) for the profile's state.
+  (`private_schools.csv.zip`, Windows-1252) for the profile's state. Its location city
+  (`PL_CIT`) is blank for most schools; the town is then the mailing city (`PCITY`).
 
 `python -m sped.generate.calibration [STATE]` re-derives `data/calibration_<STATE>.json` and
 `data/private_schools_<STATE>.csv`, the files shipped in the package; a test re-derives them
@@ -133,7 +134,17 @@ def federal_618(state: str, realdata: Path = REALDATA) -> dict:
     }
 
 
-PSS_COLUMNS = ["PPIN", "PINST", "PL_CIT", "PCNTNM", "LEVEL", "LOGR2014", "HIGR2014", "NUMSTUDS"]
+PSS_COLUMNS = [
+    "PPIN",
+    "PINST",
+    "PL_CIT",
+    "PCITY",
+    "PCNTNM",
+    "LEVEL",
+    "LOGR2014",
+    "HIGR2014",
+    "NUMSTUDS",
+]
 
 
 def private_schools(state: str, realdata: Path = REALDATA) -> str:

@@ -14,6 +14,11 @@ from sped.profile import StateProfile
 NEIGHBOURS = {"MA": ["NH", "RI", "CT", "NY", "VT"], "CT": ["NY", "MA", "RI"]}
 
 
+def town(school: dict) -> str:
+    """The town a PSS school is in: its location city, else its mailing city."""
+    return (school["PL_CIT"] or school["PCITY"]).strip().title()
+
+
 def make_leas(
     scale: Scale,
     profile: StateProfile,
@@ -23,8 +28,8 @@ def make_leas(
 ) -> pl.DataFrame:
     """LEAs named after the state's towns, most private schools first (so even the small
     scale has private schools), with heavy-tailed sizes resampled from real district counts."""
-    by_city = Counter(s["PL_CIT"].title() for s in schools if s["PL_CIT"])
-    counties = {s["PL_CIT"].title(): s["PCNTNM"].title() for s in schools}
+    by_city = Counter(town(s) for s in schools if town(s))
+    counties = {town(s): s["PCNTNM"].title() for s in schools}
     cities = sorted(by_city, key=lambda c: (-by_city[c], c))
     names, county, kinds = [], [], []
     suffixes = [
@@ -115,7 +120,7 @@ def make_private_schools(
             city_lea.setdefault(city, lea_id)
     rows = []
     for s in schools:
-        lea = city_lea.get(s["PL_CIT"].title())
+        lea = city_lea.get(town(s))
         if lea is None:
             continue
         high = int(s["HIGR2014"] or 0)

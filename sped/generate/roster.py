@@ -72,11 +72,16 @@ def new_students(n: int, cal: dict, rng: np.random.Generator, young: bool = Fals
     return {"age": age, "dis": dis}
 
 
+def zfill(values: np.ndarray, width: int) -> np.ndarray:
+    """np.char.zfill that also takes an empty array (numpy's raises on one)."""
+    return np.char.zfill(values, width) if values.size else values.astype(f"<U{width}")
+
+
 def grade_for(age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     grade = np.where(age <= 4, "PK", "")
     five = np.where(rng.random(age.shape) < 0.8, "KG", "PK")
     grade = np.where(age == 5, five, grade)
-    school = np.char.zfill(np.clip(age - 5, 1, 12).astype(str), 2)
+    school = zfill(np.clip(age - 5, 1, 12).astype(str), 2)
     grade = np.where(age >= 6, school, grade)
     return np.where((age >= 19) & (rng.random(age.shape) < 0.3), "UG", grade)
 
@@ -167,8 +172,8 @@ def next_roster(
 def _ids(lea_id: str, year_index: int, n: int, numeric: bool) -> np.ndarray:
     seq = np.arange(n) + year_index * 1_000_000
     if numeric:  # numeric ids with leading zeros: a type-inferring reader would break them
-        return np.char.add(lea_id[2:] + "0", np.char.zfill(seq.astype(str), 6))
-    return np.char.add(f"S{year_index}", np.char.zfill(np.arange(n).astype(str), 6))
+        return np.char.add(lea_id[2:] + "0", zfill(seq.astype(str), 6))
+    return np.char.add(f"S{year_index}", zfill(np.arange(n).astype(str), 6))
 
 
 def _roster_frame(ids, age, dis, ood_rate, cal, rng, birth_offset) -> pl.DataFrame:
