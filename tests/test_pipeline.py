@@ -13,10 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from sped.generate import generate
 
 from sped.cli import main
 from sped.contracts import COLLECTIONS
+from sped.generate import generate
 from sped.settings import Installation
 from sped.steps import open_registry
 
