@@ -176,11 +176,15 @@ def lea_share(
     rounding: str,
     count_home_schooled: bool,
     as_of: dt.date,
+    private_schools_located: int = 1,
 ) -> ShareFigures:
     """Every figure of one LEA's obligation for one fiscal year. `None` inputs mean the file
-    was not submitted; the figures that need it are then None, with the reason."""
+    was not submitted; the figures that need it are then None, with the reason. An LEA with
+    no count and no private school located in it has no PPPS children: zero, not missing."""
     reasons = []
-    if children is None:
+    if children is None and private_schools_located == 0:
+        children = []
+    elif children is None:
         reasons.append("no PPPS count submitted")
     if roster is None:
         reasons.append("no placement roster submitted")

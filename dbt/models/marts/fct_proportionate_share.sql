@@ -1,0 +1,91 @@
+-- Each LEA's proportionate share of its IDEA subgrants for parentally placed private-school
+-- children, per federal fiscal year, and how its spending stands against it (34 CFR 300.133).
+-- One row per LEA and fiscal year that has an allocation or a PPPS count. Figures whose inputs
+-- were not submitted are NULL with missing_reason; never a silent zero.
+with keys as (
+    select lea_id, fiscal_year from {{ ref('stg_allocations') }}
+    union
+    select lea_id, fiscal_year from {{ ref('int_ppps_counts') }}
+),
+
+private_schools as (
+    select lea_id, count(*) as located from {{ ref('stg_private_schools') }} group by lea_id
+),
+
+joined as (
+    select
+        k.lea_id,
+        k.fiscal_year,
+        coalesce(p.school_year, u.school_year,
+                 cast(k.fiscal_year - 1 as varchar) || '-'
+                 || right(cast(k.fiscal_year as varchar), 2)) as count_school_year,
+        p.count_date,
+        -- No count and no private school located in the LEA: zero children, from the directory.
+        case
+            when p.lea_id is not null then 'SUBMITTED'
+            when coalesce(ps.located, 0) = 0 then 'NO_PRIVATE_SCHOOL_LOCATED'
+        end as ppps_count_source,
+        case when p.lea_id is null and coalesce(ps.located, 0) = 0 then 0
+             else p.ppps_count_3_21 end as ppps_count_3_21,
+        u.public_count_3_21,
+        case when p.lea_id is null and coalesce(ps.located, 0) = 0 then 0
+             else p.ppps_count_3_5 end as ppps_count_3_5,
+        u.public_count_3_5,
+        a.idea_611_subgrant as subgrant_611,
+        a.idea_619_subgrant as subgrant_619,
+        coalesce(s.spent_611_initial, 0) as spent_611_initial,
+        coalesce(s.spent_611_carryover, 0) as spent_611_carryover,
+        coalesce(s.spent_619_initial, 0) as spent_619_initial,
+        coalesce(s.spent_619_carryover, 0) as spent_619_carryover,
+        nullif(concat_ws('; ',
+            case when p.lea_id is null and coalesce(ps.located, 0) > 0
+                 then 'no PPPS count submitted' end,
+            case when u.lea_id is null then 'no placement roster submitted' end,
+            case when a.lea_id is null then 'no allocation loaded' end), '') as missing_reason
+    from keys as k
+    left join {{ ref('int_ppps_counts') }} as p using (lea_id, fiscal_year)
+    left join {{ ref('int_public_counts') }} as u using (lea_id, fiscal_year)
+    left join {{ ref('stg_allocations') }} as a using (lea_id, fiscal_year)
+    left join {{ ref('int_equitable_spending') }} as s using (lea_id, fiscal_year)
+    left join private_schools as ps on ps.lea_id = k.lea_id
+),
+
+required as (
+    select
+        *,
+        case when missing_reason is null then {{ cents_to_dollars(proportionate_share_cents(
+            'subgrant_611', 'public_count_3_21', 'ppps_count_3_21')) }} end as required_611,
+        case when missing_reason is null then {{ cents_to_dollars(proportionate_share_cents(
+            'subgrant_619', 'public_count_3_5', 'ppps_count_3_5')) }} end as required_619
+    from joined
+)
+
+select
+    lea_id,
+    fiscal_year,
+    count_school_year,
+    count_date,
+    ppps_count_source,
+    ppps_count_3_21,
+    public_count_3_21,
+    ppps_count_3_5,
+    public_count_3_5,
+    subgrant_611,
+    subgrant_619,
+    required_611,
+    required_619,
+    spent_611_initial,
+    spent_611_carryover,
+    spent_619_initial,
+    spent_619_carryover,
+    greatest(required_611 - spent_611_initial - spent_611_carryover, 0) as shortfall_611,
+    greatest(required_619 - spent_619_initial - spent_619_carryover, 0) as shortfall_619,
+    {{ share_status('required_611', 'spent_611_initial', 'spent_611_carryover', 'fiscal_year') }}
+        as status_611,
+    {{ share_status('required_619', 'spent_619_initial', 'spent_619_carryover', 'fiscal_year') }}
+        as status_619,
+    {{ initial_period_end('fiscal_year') }} as initial_period_ends,
+    {{ carryover_end('fiscal_year') }} as carryover_ends,
+    date '{{ var("as_of") }}' as judged_as_of,
+    missing_reason
+from required
