@@ -78,8 +78,13 @@ select
     spent_611_carryover,
     spent_619_initial,
     spent_619_carryover,
-    greatest(required_611 - spent_611_initial - spent_611_carryover, 0) as shortfall_611,
-    greatest(required_619 - spent_619_initial - spent_619_carryover, 0) as shortfall_619,
+    -- greatest() skips NULLs in DuckDB: an unknown requirement must stay an unknown shortfall
+    case when required_611 is not null
+         then greatest(required_611 - spent_611_initial - spent_611_carryover, 0)
+    end as shortfall_611,
+    case when required_619 is not null
+         then greatest(required_619 - spent_619_initial - spent_619_carryover, 0)
+    end as shortfall_619,
     {{ share_status('required_611', 'spent_611_initial', 'spent_611_carryover', 'fiscal_year') }}
         as status_611,
     {{ share_status('required_619', 'spent_619_initial', 'spent_619_carryover', 'fiscal_year') }}

@@ -1,0 +1,254 @@
+"""Property: for random small states, the dbt mart and the independent Python implementation
+(sped.figures.proportionate_share) agree on every figure of every LEA, to the cent.
+
+Each example is a state of up to a dozen LEAs with random children (ages 2-23, nonprofit or
+not, preschools, home-schooled), rosters, subgrants, missing files and spending across every
+period; one dbt build per example."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from sped.figures.proportionate_share import PrivateChild, Spending, lea_share
+from tests.raw_rows import insert, new_warehouse, run_dbt
+
+pytestmark = pytest.mark.slow
+
+FUNDS = ["IDEA_611", "IDEA_619", "STATE", "LOCAL"]
+CATEGORIES = [
+    "DIRECT_SERVICES",
+    "RELATED_SERVICES",
+    "TRANSPORTATION",
+    "MATERIALS_EQUIPMENT",
+    "CHILD_FIND_EVALUATION",
+]
+
+children = st.lists(
+    st.tuples(
+        st.integers(2, 23),
+        st.booleans(),
+        st.booleans(),
+        st.booleans(),
+        st.integers(0, 364),
+        st.integers(0, 40),
+    ),
+    max_size=25,
+)
+spending = st.lists(
+    st.tuples(
+        st.sampled_from(FUNDS),
+        st.sampled_from(CATEGORIES),
+        st.integers(1, 500_000),
+        st.integers(-30, 1300),
+    ),
+    max_size=12,
+)
+lea_case = st.fixed_dictionaries(
+    {
+        "fy": st.sampled_from([2024, 2025, 2026]),
+        "children": st.one_of(st.none(), children),
+        "public_school_age": st.integers(0, 400),
+        "public_young": st.integers(0, 40),
+        "roster": st.booleans(),
+        "allocation": st.one_of(st.none(), st.tuples(st.integers(0, 10**9), st.integers(0, 10**7))),
+        "spending": spending,
+        "schools": st.integers(0, 2),
+    }
+)
+state = st.fixed_dictionaries(
+    {
+        "leas": st.lists(lea_case, min_size=1, max_size=12),
+        "rounding": st.sampled_from(["round_at_end", "per_child_first"]),
+        "home": st.booleans(),
+        "as_of": st.dates(dt.date(2024, 7, 1), dt.date(2029, 1, 1)),
+    }
+)
+
+
+def _build(tmp, case_no, s):
+    path = tmp / f"w{case_no}.duckdb"
+    con = new_warehouse(path)
+    expected = {}
+    for i, lea in enumerate(s["leas"]):
+        lea_id = f"25{i:05d}"
+        fall = lea["fy"] - 1
+        year = f"{fall}-{(fall + 1) % 100:02d}"
+        day = dt.date(fall, 10, 1) + dt.timedelta(days=i * 5 % 62)
+        insert(
+            con,
+            "leas",
+            [{"lea_id": lea_id, "name": "x", "county": "x", "lea_type": "REGULAR"}],
+            lea_id=None,
+            period="current",
+        )
+        insert(
+            con,
+            "private_schools",
+            [
+                {
+                    "private_school_id": f"A{i:03d}{j:04d}",
+                    "name": "s",
+                    "lea_id": lea_id,
+                    "nonprofit": True,
+                    "level": "ELEMENTARY",
+                }
+                for j in range(lea["schools"])
+            ],
+            lea_id=None,
+            period="current",
+        )
+        kids = None
+        if lea["children"] is not None:
+            kids = []
+            rows = []
+            for k, (age, nonprofit, elem, home, offset, sid) in enumerate(lea["children"]):
+                birth = dt.date(day.year - age, day.month, day.day) - dt.timedelta(days=offset)
+                kids.append(PrivateChild(f"c{sid}", birth, day, nonprofit, elem, home))
+                rows.append(
+                    {
+                        "lea_id": lea_id,
+                        "school_year": year,
+                        "count_date": day,
+                        "student_id": f"c{sid}",
+                        "birth_date": birth,
+                        "private_school_id": "A0000001",
+                        "private_school_nonprofit": nonprofit,
+                        "elementary_or_secondary": elem,
+                        "home_schooled": home,
+                        "resident_state": "MA",
+                        "disability_category": "SLD",
+                        "has_services_plan": True,
+                    }
+                )
+                del k
+            insert(con, "ppps_count", rows, lea_id=lea_id, period=year)
+        roster = None
+        if lea["roster"]:  # a roster is submitted, possibly with nobody on it
+            roster, rows = [], []
+            for n in range(lea["public_school_age"] + lea["public_young"]):
+                age = 10 if n < lea["public_school_age"] else 4
+                birth = dt.date(day.year - age, 1, 1)
+                roster.append((f"p{n}", birth, day))
+                rows.append(
+                    {
+                        "lea_id": lea_id,
+                        "school_year": year,
+                        "count_date": day,
+                        "student_id": f"p{n}",
+                        "birth_date": birth,
+                        "grade_level": "05" if age == 10 else "PK",
+                        "disability_category": "SLD",
+                        "educational_environment": "RC80",
+                        "placement_type": "IN_DISTRICT",
+                        "placement_start_date": dt.date(fall, 9, 1),
+                        "twndp_pct": 90.0,
+                    }
+                )
+            insert(con, "placements", rows, lea_id=lea_id, period=year)
+        alloc = None
+        if lea["allocation"] is not None:
+            alloc = (Decimal(lea["allocation"][0]) / 100, Decimal(lea["allocation"][1]) / 100)
+            insert(
+                con,
+                "allocations",
+                [
+                    {
+                        "lea_id": lea_id,
+                        "fiscal_year": lea["fy"],
+                        "idea_611_subgrant": alloc[0],
+                        "idea_619_subgrant": alloc[1],
+                    }
+                ],
+                lea_id=None,
+                period=str(lea["fy"]),
+            )
+        spent, rows = [], []
+        for n, (fund, cat, cents, days) in enumerate(lea["spending"]):
+            when = dt.date(lea["fy"], 7, 1) + dt.timedelta(days=days)
+            spent.append(Spending(lea["fy"], fund, cat, Decimal(cents) / 100, when))
+            rows.append(
+                {
+                    "lea_id": lea_id,
+                    "fiscal_year": lea["fy"],
+                    "expenditure_id": f"E{n}",
+                    "fund_source": fund,
+                    "category": cat,
+                    "amount": Decimal(cents) / 100,
+                    "obligation_date": when,
+                }
+            )
+        insert(con, "expenditures", rows, lea_id=lea_id, period=str(lea["fy"]))
+        if kids is None and alloc is None:
+            continue  # no row: the mart keys on allocations and counts
+        expected[(lea_id, lea["fy"])] = lea_share(
+            lea_id=lea_id,
+            fiscal_year=lea["fy"],
+            children=kids,
+            roster=roster,
+            allocation=alloc,
+            spending=spent,
+            rounding=s["rounding"],
+            count_home_schooled=s["home"],
+            as_of=s["as_of"],
+            private_schools_located=lea["schools"],
+        )
+    con.close()
+    return path, expected
+
+
+@settings(
+    max_examples=4,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(state)
+def test_dbt_and_python_agree_to_the_cent(tmp_path, s):
+    case_no = len(list(tmp_path.glob("w*.duckdb")))
+    path, expected = _build(tmp_path, case_no, s)
+    run_dbt(
+        path,
+        tmp_path / f"t{case_no}",
+        {
+            "as_of": s["as_of"].isoformat(),
+            "rounding": s["rounding"],
+            "count_home_schooled": s["home"],
+        },
+        select="+fct_proportionate_share",
+    )
+    con = duckdb.connect(str(path), read_only=True)
+    rows = con.execute("SELECT * FROM marts.fct_proportionate_share").fetchall()
+    cols = [d[0] for d in con.description]
+    con.close()
+    got = {(r[0], r[1]): dict(zip(cols, r, strict=True)) for r in rows}
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        row = got[key]
+        for field in (
+            "ppps_count_3_21",
+            "public_count_3_21",
+            "ppps_count_3_5",
+            "public_count_3_5",
+            "required_611",
+            "required_619",
+            "spent_611_initial",
+            "spent_611_carryover",
+            "spent_619_initial",
+            "spent_619_carryover",
+            "shortfall_611",
+            "shortfall_619",
+            "status_611",
+            "status_619",
+            "missing_reason",
+        ):
+            assert row[field] == getattr(want, field), (key, field, row[field], want)
