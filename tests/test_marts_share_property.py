@@ -206,6 +206,8 @@ def _build(tmp, case_no, s):
     max_examples=4,
     deadline=None,
     derandomize=True,
+    # each example is a whole dbt build: report the failing state as drawn, unshrunk
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
