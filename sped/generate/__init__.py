@@ -2,68 +2,45 @@
 
 Writes one file per (collection, LEA, period) as districts send them, the state's allocation
 files and reference directories, and `_manifest.json` saying what was written and which files
-carry a deliberate defect (`defects.py`; share `scales.DEFECT_RATE`). Same seed, same bytes:
-every random draw comes from a seeded generator keyed by (seed, purpose, LEA, year), and the
-output never depends on today's date.
+carry a deliberate defect (`defects.py`, share `scales.DEFECT_RATE`). Same seed, same bytes:
+every random draw comes from a numpy generator seeded by (seed, purpose, LEA, year), iteration
+is in sorted order, and nothing depends on today's date (the as-of date is November 1 after the
+last fall). The modules: calibration (real-data tables), leas, students, placements, monitoring,
+private, finance, defects, writers, output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from sped.contracts import get
-from sped.generate import calibration, defects, extracts, reference, roster, writers
-from sped.generate.scales import DEFECT_RATE, RESUBMIT_RATE, US_DATES_RATE, XLSX_RATE, get_scale
+from sped.generate import calibration, finance, leas, monitoring, private, students
+from sped.generate.output import GenerationSummary, Output
+from sped.generate.placements import placements
+from sped.generate.scales import DEFECT_RATE, get_scale
 from sped.profile import StateProfile, load_profile
 
-PURPOSES = {
+__all__ = ["GenerationSummary", "generate", "school_years"]
+
+PURPOSES = {  # one stream per purpose: adding draws to one never shifts another
     "leas": 1,
     "facilities": 2,
     "schools": 3,
     "roster": 4,
-    "placements": 5,
     "monitoring": 6,
     "ppps": 7,
     "child_find": 8,
     "alloc": 9,
     "spend": 10,
-    "file": 11,
     "count_day": 12,
     "rates": 13,
 }
-
-
-@dataclass
-class GenerationSummary:
-    scale: str
-    seed: int
-    school_years: list[str]
-    leas: int = 0
-    files: Counter = field(default_factory=Counter)
-    rows: Counter = field(default_factory=Counter)
-    students_per_year: dict[str, int] = field(default_factory=dict)
-    defects: Counter = field(default_factory=Counter)
-    bytes_written: int = 0
-    seconds: float = 0.0
-
-    def __str__(self) -> str:
-        files = ", ".join(f"{k} {v}" for k, v in sorted(self.files.items()))
-        return (
-            f"{self.leas} LEAs, school years {', '.join(self.school_years)}; "
-            f"students per year {self.students_per_year}; files: {files}; "
-            f"{sum(self.defects.values())} defective files {dict(self.defects)}; "
-            f"{self.bytes_written / 1e6:.1f} MB in {self.seconds:.1f} s"
-        )
 
 
 def _rng(seed: int, purpose: str, *keys: int) -> np.random.Generator:
@@ -71,103 +48,39 @@ def _rng(seed: int, purpose: str, *keys: int) -> np.random.Generator:
 
 
 def school_years(through: str, years: int) -> list[str]:
-    last = int(through[:4])
+    """`years` school years ending with `through` (e.g. 3, "2025-26" -> 2023-24 ... 2025-26)."""
     if years < 1:
         raise ValueError("years must be at least 1")
+    try:
+        last = int(through[:4])
+        ok = len(through) == 7 and through[4] == "-" and int(through[5:]) == (last + 1) % 100
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"through must be a school year like 2025-26, got {through!r}")
     return [f"{y}-{(y + 1) % 100:02d}" for y in range(last - years + 1, last + 1)]
 
 
 def count_day(profile: StateProfile, fall: int, rng: np.random.Generator) -> dt.date:
+    """The LEA's count date: mostly the window's first day, some later in the window."""
     start, end = profile.count_window(fall)
     if start == end or rng.random() < 0.7:
         return start
     return start + dt.timedelta(days=int(rng.integers(0, (end - start).days + 1)))
 
 
-class _Writer:
-    """Writes district files, deciding per file (deterministically) its format and defect."""
-
-    def __init__(self, out: Path, seed: int, summary: GenerationSummary, all_leas: list[str]):
-        self.out, self.seed, self.summary, self.all_leas = out, seed, summary, all_leas
-        self.manifest: list[dict] = []
-        self.copied = False
-
-    def district_file(
-        self, collection: str, lea_id: str, period: str, frame: pl.DataFrame, file_no: int
-    ) -> None:
-        rng = _rng(self.seed, "file", file_no)
-        folder = self.out / collection / lea_id / period
-        name = f"{collection}_{lea_id}_{period}"
-        dates = [c.name for c in get(collection).columns if c.type == "date"]
-        u = rng.random()
-        kinds = defects.applicable(collection)
-        if u < DEFECT_RATE and kinds and frame.height:
-            kind = kinds[int(rng.integers(len(kinds)))]
-            other = self.all_leas[int(rng.integers(len(self.all_leas)))]
-            bad = defects.inject(frame, collection, kind, other, rng)
-            self._write(folder / f"{name}.csv", bad, collection, lea_id, period, defect=kind)
-            self.summary.defects[kind] += 1
-            if rng.random() < RESUBMIT_RATE:
-                self._write(folder / f"{name}_v2.csv", frame, collection, lea_id, period)
-            return
-        if u < DEFECT_RATE + XLSX_RATE:
-            path = folder / f"{name}.xlsx"
-            size = writers.write_xlsx(frame, path, dates)
-            self._record(path, collection, lea_id, period, frame.height, size, fmt="xlsx")
-            return
-        if u < DEFECT_RATE + XLSX_RATE + US_DATES_RATE:
-            frame = writers.us_dates(frame, dates)
-        path = self._write(folder / f"{name}.csv", frame, collection, lea_id, period)
-        if not self.copied and collection == "placements":  # one identical re-send
-            copy = folder / f"{name}_copy.csv"
-            shutil.copyfile(path, copy)
-            self._record(
-                copy,
-                collection,
-                lea_id,
-                period,
-                frame.height,
-                copy.stat().st_size,
-                copy_of=str(path.relative_to(self.out)),
-            )
-            self.copied = True
-
-    def _write(
-        self,
-        path: Path,
-        frame: pl.DataFrame,
-        collection: str,
-        lea_id: str | None,
-        period: str,
-        defect: str | None = None,
-    ) -> Path:
-        size = writers.write_csv(frame, path)
-        self._record(path, collection, lea_id, period, frame.height, size, defect=defect)
-        return path
-
-    def _record(
-        self,
-        path: Path,
-        collection: str,
-        lea_id: str | None,
-        period: str,
-        rows: int,
-        size: int,
-        **extra,
-    ) -> None:
-        self.summary.files[collection] += 1
-        self.summary.rows[collection] += rows
-        self.summary.bytes_written += size
-        self.manifest.append(
-            {
-                "path": str(path.relative_to(self.out)),
-                "collection": collection,
-                "lea_id": lea_id,
-                "period": period,
-                "rows": rows,
-                **{k: v for k, v in extra.items() if v is not None},
-            }
+def _age_counts(placed: pl.DataFrame, count_date: dt.date) -> tuple[int, int]:
+    """(students 3-21, students 3-5) on a placements frame."""
+    birth = placed["birth_date"].str.to_date("%Y-%m-%d")
+    cd = count_date
+    age = (
+        cd.year
+        - birth.dt.year().cast(pl.Int32)
+        - ((birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day()) > cd.month * 100 + cd.day).cast(
+            pl.Int32
         )
+    )
+    return int(((age >= 3) & (age <= 21)).sum()), int(((age >= 3) & (age <= 5)).sum())
 
 
 def generate(
@@ -180,130 +93,136 @@ def generate(
     through: str = "2025-26",
     progress: Callable[[str], None] | None = None,
 ) -> GenerationSummary:
-    """Write a synthetic state's files under `out` (which must not already hold files)."""
+    """Write a synthetic state's files under `out` (which must be new or empty)."""
     clock = time.perf_counter()
     size = get_scale(scale)
-    profile = profile or load_profile()
-    progress = progress or (lambda _m: None)
-    cal, pss = calibration.load(profile.state_code)
     years_list = school_years(through, years)
+    profile = profile or load_profile()
+    say = progress or (lambda _m: None)
+    cal, pss = calibration.load(profile.state_code)
+    mix = students.Mix(cal, profile.dd_age_range)
     as_of = dt.date(int(through[:4]) + 1, 11, 1)
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise ValueError(f"{out} is not empty; generate into a new directory")
     summary = GenerationSummary(scale, seed, years_list)
 
-    leas = reference.make_leas(size, profile, pss, cal["lea_sizes_ct_2015_16"], _rng(seed, "leas"))
-    facilities = reference.make_facilities(size, profile, leas, _rng(seed, "facilities"))
-    schools = reference.make_private_schools(pss, leas, _rng(seed, "schools"))
-    summary.leas = leas.height
-    lea_ids = leas["lea_id"].to_list()
-    writer = _Writer(out, seed, summary, lea_ids)
-    for name, frame in (
-        ("leas", leas.select(get("leas").column_names)),
-        ("facilities", facilities),
-        ("private_schools", schools.select(get("private_schools").column_names)),
-    ):
-        writer._write(out / "reference" / f"{name}.csv", frame, name, None, "current")
+    lea_dir = leas.make_leas(size, profile, pss, cal["lea_sizes_ct_2015_16"], _rng(seed, "leas"))
+    facilities = leas.make_facilities(size, profile, lea_dir, _rng(seed, "facilities"))
+    schools = private.make_private_schools(pss, lea_dir, _rng(seed, "schools"))
+    lea_ids = lea_dir["lea_id"].to_list()
+    summary.leas = len(lea_ids)
+    output = Output(out, seed, summary, lea_ids)
+    output.state_file("reference/leas.csv", "leas", "current", lea_dir)
+    output.state_file("reference/facilities.csv", "facilities", "current", facilities)
+    output.state_file("reference/private_schools.csv", "private_schools", "current", schools)
 
-    rates = roster.lea_ood_rates(leas.height, _rng(seed, "rates"))
-    neighbours = reference.NEIGHBOURS.get(profile.state_code, ["NY"])
+    rates = students.lea_ood_rates(len(lea_ids), _rng(seed, "rates"))
+    states = leas.neighbours(profile)
+    # PPPS children: the state's 618 parentally placed count, scaled to this scale's students
     ppps_total = (
         cal["parentally_placed_6_21"] * size.students / (cal["students_6_21"] + cal["students_3_5"])
     )
-    enrol = schools.group_by("lea_id").agg(pl.col("enrolment").sum())
+    enrol = schools.group_by("lea_id").agg(pl.col("enrolment").sum()).sort("lea_id")
     enrol_total = max(int(enrol["enrolment"].sum() or 0), 1)
-    ppps_by_lea = {
-        lea: round(ppps_total * e / enrol_total)
-        for lea, e in zip(enrol["lea_id"], enrol["enrolment"], strict=True)
-    }
+    expected_ppps = dict(
+        zip(enrol["lea_id"], (enrol["enrolment"] * ppps_total / enrol_total).to_list(), strict=True)
+    )
+    schools_by_lea = {k[0]: g for k, g in schools.group_by("lea_id", maintain_order=True)}
+    sizes = dict(zip(lea_ids, lea_dir["students"].to_list(), strict=True))
 
     rosters: dict[str, pl.DataFrame] = {}
-    file_no = 0
+    step = max(1, len(lea_ids) // 10)
     for y, sy in enumerate(years_list):
         fall = int(sy[:4])
-        fy = fall + 1
         counts: dict[str, tuple[int, int]] = {}
-        ppps_counts: dict[str, tuple[int, int]] = {}
-        students = 0
-        for i, (lea_id, n) in enumerate(zip(lea_ids, leas["students"], strict=True)):
+        ppps: dict[str, tuple[int, int]] = {}
+        total = 0
+        for i, lea_id in enumerate(lea_ids):
             rng = _rng(seed, "roster", i, y)
+            day = count_day(profile, fall, _rng(seed, "count_day", i, y))
             numeric = i % 3 == 0
             if y == 0:
-                frame = roster.first_roster(lea_id, int(n), float(rates[i]), numeric, cal, rng)
-            else:
-                frame = roster.next_roster(
-                    rosters[lea_id], lea_id, y, 1.01, float(rates[i]), numeric, cal, rng
+                roster = students.first_roster(
+                    lea_id, sizes[lea_id], day, float(rates[i]), numeric, mix, rng
                 )
-            rosters[lea_id] = frame
-            day = count_day(profile, fall, _rng(seed, "count_day", i, y))
-            placed = extracts.placements(
-                frame, lea_id, sy, day, facilities, _rng(seed, "placements", i, y)
-            )
-            ages = frame["age"].to_numpy()
-            counts[lea_id] = (int(((ages >= 3) & (ages <= 21)).sum()), int((ages <= 5).sum()))
-            students += frame.height
-            file_no += 1
-            writer.district_file("placements", lea_id, sy, placed, file_no)
+            else:
+                roster = students.next_roster(
+                    rosters[lea_id], lea_id, y, day, float(rates[i]), numeric, mix, rng
+                )
+            rosters[lea_id] = roster
+            total += roster.height
+            placed = placements(roster, lea_id, sy, day, facilities)
+            counts[lea_id] = _age_counts(placed, day)
+            output.district_file("placements", lea_id, sy, placed)
             if (placed["placement_type"] != "IN_DISTRICT").any():
-                log = extracts.monitoring_log(
+                log = monitoring.monitoring_log(
                     placed, lea_id, sy, as_of, _rng(seed, "monitoring", i, y)
                 )
-                file_no += 1
-                writer.district_file("monitoring_log", lea_id, sy, log, file_no)
-            mine = schools.filter(pl.col("lea_id") == lea_id)
-            if mine.height:
+                output.district_file("monitoring_log", lea_id, sy, log)
+            mine = schools_by_lea.get(lea_id)
+            if mine is not None:
                 rng = _rng(seed, "ppps", i, y)
-                n_kids = max(1, int(rng.poisson(max(ppps_by_lea.get(lea_id, 0), 0.5))))
-                kids = extracts.ppps_children(
-                    mine, n_kids, lea_id, sy, day, neighbours, profile.state_code, cal, rng
-                )
-                file_no += 1
-                writer.district_file("ppps_count", lea_id, sy, kids, file_no)
-                young = int((kids["birth_date"].str.slice(0, 4).cast(pl.Int64) >= fall - 5).sum())
-                ppps_counts[lea_id] = (kids.height, young)
-                cf = extracts.child_find(
+                n_kids = max(1, int(rng.poisson(max(expected_ppps[lea_id], 0.5))))
+                kids = private.ppps_children(
                     mine,
-                    max(1, n_kids // 2),
+                    n_kids,
+                    lea_id,
+                    sy,
+                    day,
+                    states,
+                    profile.state_code,
+                    cal,
+                    profile.dd_age_range,
+                    rng,
+                )
+                output.district_file("ppps_count", lea_id, sy, kids)
+                ppps[lea_id] = _age_counts(kids, day)
+                rng = _rng(seed, "child_find", i, y)
+                n_cf = max(1, int(rng.poisson(n_kids * 0.4 + 1)))
+                cf = private.child_find(
+                    mine,
+                    kids,
+                    n_cf,
                     lea_id,
                     sy,
                     profile.evaluation_timeline_days,
+                    states,
                     profile.state_code,
-                    _rng(seed, "child_find", i, y),
+                    rng,
                 )
-                file_no += 1
-                writer.district_file("child_find", lea_id, sy, cf, file_no)
-            if (i + 1) % max(1, len(lea_ids) // 10) == 0:
-                progress(f"{sy}: {i + 1}/{len(lea_ids)} LEAs")
-        summary.students_per_year[sy] = students
+                output.district_file("child_find", lea_id, sy, cf)
+            if (i + 1) % step == 0 or i + 1 == len(lea_ids):
+                say(f"placements {sy}: {i + 1}/{len(lea_ids)} LEAs")
+        summary.students_per_year[sy] = total
 
-        alloc, amounts = extracts.allocations(leas, counts, fy, _rng(seed, "alloc", y))
-        writer._write(
-            out / "allocations" / str(fy) / f"allocations_{fy}.csv",
-            alloc,
-            "allocations",
-            None,
-            str(fy),
-        )
+        fy = fall + 1
+        alloc = finance.allocations(lea_ids, counts, fy, _rng(seed, "alloc", y))
+        output.state_file(f"allocations/{fy}/allocations_{fy}.csv", "allocations", str(fy), alloc)
+        amounts = dict(zip(lea_ids, alloc.select("a611", "a619").iter_rows(), strict=True))
         for i, lea_id in enumerate(lea_ids):
-            if lea_id not in ppps_counts:
+            if lea_id not in ppps:
                 continue
-            (p321, p35), (u321, u35) = ppps_counts[lea_id], counts[lea_id]
+            (p321, p35), (u321, u35) = ppps[lea_id], counts[lea_id]
             a611, a619 = amounts[lea_id]
             need = (a611 * p321 / max(u321 + p321, 1), a619 * p35 / max(u35 + p35, 1))
-            spend = extracts.expenditures(lea_id, fy, need, as_of, _rng(seed, "spend", i, y))
+            spend = finance.expenditures(lea_id, fy, need, as_of, _rng(seed, "spend", i, y))
             if spend.height:
-                file_no += 1
-                writer.district_file("expenditures", lea_id, str(fy), spend, file_no)
+                output.district_file("expenditures", lea_id, str(fy), spend)
+        say(f"expenditures {fy}: {len(ppps)} LEAs with private-school children")
 
     manifest = {
+        "generator": "sped.generate",
         "scale": scale,
         "seed": seed,
+        "years": years,
         "school_years": years_list,
+        "through": through,
+        "state": profile.state_code,
         "as_of": as_of.isoformat(),
         "defect_rate": DEFECT_RATE,
-        "files": sorted(writer.manifest, key=lambda m: m["path"]),
+        "files": sorted(output.entries, key=lambda m: m["path"]),
     }
-    (out / "_manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "_manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     summary.seconds = time.perf_counter() - clock
     return summary

@@ -75,6 +75,7 @@ def _num(value: str) -> int:
 
 
 def lea_sizes(realdata: Path = REALDATA) -> list[int]:
+    """Connecticut district counts of students with disabilities, sorted (the size shape)."""
     with open(realdata / "primary-disability__2015-16_.csv", encoding="ascii", newline="") as f:
         rows = list(csv.reader(f))
     header = rows.index(next(r for r in rows if r and r[0] == "District"))
@@ -86,6 +87,7 @@ def lea_sizes(realdata: Path = REALDATA) -> list[int]:
 
 
 def federal_618(state: str, realdata: Path = REALDATA) -> dict:
+    """The state's disability mix, single-year ages and environments by disability (618)."""
     name = STATE_NAMES[state]
     with open(
         realdata / "bchildcountandedenvironments2017-18.csv", encoding="utf-8", newline=""
@@ -148,6 +150,7 @@ PSS_COLUMNS = [
 
 
 def private_schools(state: str, realdata: Path = REALDATA) -> str:
+    """The state's PSS schools as a small UTF-8 CSV (the source file is Windows-1252)."""
     with zipfile.ZipFile(realdata / "private_schools.csv.zip") as z:
         text = z.read("private_schools.csv").decode("cp1252")
     rows = [r for r in csv.DictReader(io.StringIO(text, newline="")) if r["PSTABB"] == state]

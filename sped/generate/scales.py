@@ -21,19 +21,24 @@ SCALES: dict[str, Scale] = {
 
 #: State mean out-of-district rate (Massachusetts places about 6%; DOMAIN.md 3).
 OOD_RATE_MEAN = 0.06
-#: Share of district files that carry one realistic defect (see defects.py).
+#: Share of district files that carry exactly one realistic defect (kinds in defects.py).
+#: Decided per file from the seed, so the realised share varies a little around it.
 DEFECT_RATE = 0.04
-#: Share of defective files for which the district later sends a corrected `_v2` file.
+#: Share of defective files for which the district later sends a corrected `<name>_v2.csv`.
 RESUBMIT_RATE = 0.5
-#: Share of clean district files sent as XLSX, and as CSV with M/D/YYYY dates.
+#: Share of clean district files sent as XLSX (first sheet, real Excel dates).
 XLSX_RATE = 0.02
+#: Share of clean district CSV files "exported from Excel", with M/D/YYYY dates.
 US_DATES_RATE = 0.05
-#: Students who stay on the roster from one year to the next (the rest exit or graduate).
+#: Students who stay on the roster from one year to the next (the rest exit or move).
 RETENTION = 0.88
+#: Roster growth from one year to the next.
+GROWTH = 1.01
 
 
 def get_scale(name: str) -> Scale:
+    """The scale called `name`, or a ValueError naming the scales that exist."""
     try:
         return SCALES[name]
     except KeyError:
-        raise ValueError(f"unknown scale {name!r}; choose one of {', '.join(SCALES)}") from None
+        raise ValueError(f"unknown scale {name!r}; choose one of: {', '.join(SCALES)}") from None
