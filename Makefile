@@ -14,7 +14,7 @@ export DBT_PROFILES_DIR := $(CURDIR)/dbt
 
 DEMO_DIR ?= data/demo
 SCALE ?= state
-YEARS ?= 2
+YEARS ?= 3
 SEED ?= 20261001
 PYTEST_ARGS ?=
 

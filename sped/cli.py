@@ -89,6 +89,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if any(f.blocking for f in findings) else 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from sped.reports.dbt_docs import export_docs
+
+    inst = settings.installation(args.warehouse)
+    profile = load_profile(settings.profile_path(args.profile))
+    path = export_docs(inst, profile.dbt_vars(settings.as_of_date(args.as_of)))
+    print(f"dbt documentation: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sped", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--profile")
     val.add_argument("--as-of")
     val.set_defaults(func=cmd_validate)
+    docs = sub.add_parser("docs", help="export the dbt documentation site as one HTML file")
+    docs.add_argument("--warehouse")
+    docs.add_argument("--profile")
+    docs.add_argument("--as-of")
+    docs.set_defaults(func=cmd_docs)
     return parser
 
 

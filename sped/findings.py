@@ -39,6 +39,9 @@ class Finding:
             where = f" {label} {shown}" + (f" and {more} more" if more > 0 else "") + "."
         elif self.failed_count:
             where = f" {self.failed_count} row{'s' if self.failed_count != 1 else ''}."
+        shown = [v for v in dict.fromkeys(self.sample_values) if v != "***"][:5]
+        if shown and self.sample_rows:
+            where += " Values found: " + ", ".join(f'"{v}"' for v in shown) + "."
         col = f" [{self.column}]" if self.column else ""
         kind = "Error" if self.blocking else "Warning"
         return f"{kind}{col}: {self.text}{where} ({self.reference})"

@@ -8,6 +8,7 @@ snapshot when there is one; without it the directory checks are skipped and the 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -67,18 +68,25 @@ def check_file(
         validated_at=None,
         superseded_by=None,
     )
-    con = duckdb.connect()
-    try:
-        ensure_schemas(con)
-        known = _reference_from(con, inst.published_warehouse)
-        frame, findings, rows = read_one(data, sub, coll, known)
-        if frame is not None and stage_batch(con, coll, [frame]):
-            from sped.validation import validate_batch
+    from sped.validation import validate_batch
+    from sped.validation.gx_duckdb import shared_config
 
-            findings += validate_batch(con, collection, profile, as_of)
-    finally:
-        con.close()
+    with tempfile.TemporaryDirectory(prefix="sped-validate-") as scratch:
+        # GX reads through its own connection, so the batch lives in a (scratch) file
+        con = duckdb.connect(str(Path(scratch) / "check.duckdb"), config=shared_config())
+        try:
+            ensure_schemas(con)
+            known = _reference_from(con, inst.published_warehouse)
+            frame, findings, rows = read_one(data, sub, coll, known)
+            if frame is not None and stage_batch(con, coll, [frame]):
+                findings += validate_batch(con, collection, profile, as_of)
+        finally:
+            con.close()
     return findings, rows, known is not None
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def render(path: Path, findings: list[Finding], rows: int, had_directories: bool) -> str:

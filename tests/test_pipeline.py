@@ -192,3 +192,60 @@ def test_a_bad_profile_stops_before_touching_data(tmp_path, capsys):
     assert code == 2
     assert "state profile" in capsys.readouterr().err
     assert not (tmp_path / "w" / "warehouse.duckdb").exists()
+
+
+def test_dbt_docs_export(built, capsys):
+    inst, _, _ = built
+    assert main(["docs", "--warehouse", str(inst.warehouse), "--as-of", AS_OF]) == 0
+    page = (inst.reports_dir / "dbt_docs" / "index.html").read_text()
+    assert "fct_proportionate_share" in page and "300.133" in page
+
+
+def test_validate_one_file_as_a_district_sees_it(built, small_state, capsys):
+    inst, _, _ = built
+    manifest = _manifest(small_state)
+    bad = next(
+        f
+        for f in manifest["files"]
+        if f.get("defect") == "bad_code" or f.get("defect") == "wrong_lea"
+    )
+    code = main(
+        [
+            "validate",
+            str(small_state / bad["path"]),
+            "--collection",
+            bad["collection"],
+            "--lea",
+            bad["lea_id"],
+            "--period",
+            bad["period"],
+            "--warehouse",
+            str(inst.warehouse),
+            "--as-of",
+            AS_OF,
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1 and "would be REJECTED" in out and "Row" in out
+    good = next(
+        f
+        for f in manifest["files"]
+        if not f.get("defect") and f["collection"] == "placements" and f["path"].endswith(".csv")
+    )
+    code = main(
+        [
+            "validate",
+            str(small_state / good["path"]),
+            "--collection",
+            "placements",
+            "--lea",
+            good["lea_id"],
+            "--period",
+            good["period"],
+            "--warehouse",
+            str(inst.warehouse),
+            "--as-of",
+            AS_OF,
+        ]
+    )
+    assert code == 0, capsys.readouterr().out
