@@ -93,9 +93,8 @@ def render(path: Path, findings: list[Finding], rows: int, had_directories: bool
     errors = [f for f in findings if f.blocking]
     warnings = [f for f in findings if not f.blocking]
     verdict = "would be REJECTED" if errors else "would be accepted"
-    lines = [
-        f"{path.name}: {rows} rows; {verdict} ({len(errors)} errors, {len(warnings)} warnings)"
-    ]
+    counts = f"{_n(len(errors), 'error')}, {_n(len(warnings), 'warning')}"
+    lines = [f"{path.name}: {rows} rows; {verdict} ({counts})"]
     if not had_directories:
         lines.append(
             "  (no published warehouse: LEA, facility and private-school directory "
