@@ -48,3 +48,9 @@ format: env
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt/target dbt/logs data/demo
+
+BENCH_SCALE ?= small
+BENCH_YEARS ?= 2
+
+bench: env  ## measured, not guessed: batched vs per-file validation, ratio from one run
+	$(BIN)/python -m bench.validation_batching --scale $(BENCH_SCALE) --years $(BENCH_YEARS)
