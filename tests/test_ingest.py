@@ -271,3 +271,46 @@ def test_raw_tables_keep_leading_zeros_and_types(inst):
     assert types["annual_tuition"] == "DECIMAL(18,2)"
     assert types["_submission_id"] == "BIGINT"
     assert isinstance(duckdb.__version__, str)
+
+
+@pytest.mark.slow
+def test_a_million_row_file_is_read_and_typed_whole():
+    import time
+
+    import polars as pl
+
+    n = 1_000_000
+    pc = get("placements")
+    frame = pl.DataFrame(
+        {
+            "lea_id": ["0250001"] * n,
+            "school_year": ["2025-26"] * n,
+            "count_date": ["2025-10-01"] * n,
+            "student_id": [f"{i:010d}" for i in range(n)],
+            "birth_date": ["2014-03-09"] * n,
+            "grade_level": ["05"] * n,
+            "disability_category": ["SLD"] * n,
+            "educational_environment": ["RC80"] * n,
+            "placement_type": ["IN_DISTRICT"] * n,
+            "facility_id": [""] * n,
+            "facility_state": [""] * n,
+            "placement_start_date": ["9/5/2023"] * n,
+            "twndp_pct": ["85"] * n,
+            "lre_checklist_on_file": [""] * n,
+            "contract_on_file": [""] * n,
+            "monitoring_plan_on_file": [""] * n,
+            "transport_minutes_one_way": ["25"] * n,
+            "transport_team_approved": [""] * n,
+            "return_criteria_documented": [""] * n,
+            "annual_tuition": [""] * n,
+        }
+    )
+    data = frame.write_csv().encode()
+    clock = time.perf_counter()
+    result = read_table(data, "big.csv", pc, 1)
+    typed, findings = type_table(result.table, pc, 1)
+    seconds = time.perf_counter() - clock
+    print(f"1,000,000 rows ({len(data) / 1e6:.0f} MB) read and typed in {seconds:.1f} s")
+    assert typed.height == n and not findings and not result.findings
+    assert typed["student_id"][0] == "0000000000" and typed["_source_row"][-1] == n + 1
+    assert typed["placement_start_date"][0] == dt.date(2023, 9, 5)
