@@ -99,6 +99,24 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from sped.reports.annotated import annotated_csv
+
+    inst = settings.installation(args.warehouse)
+    text = annotated_csv(
+        inst,
+        args.submission,
+        load_profile(settings.profile_path(args.profile)),
+        settings.as_of_date(args.as_of),
+    )
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"annotated rows of submission {args.submission}: {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sped", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--profile")
     val.add_argument("--as-of")
     val.set_defaults(func=cmd_validate)
+    ann = sub.add_parser("annotate", help="a submission's rows with the errors found on each")
+    ann.add_argument("submission", type=int)
+    ann.add_argument("--warehouse")
+    ann.add_argument("--out", help="CSV file to write (default: standard output)")
+    ann.add_argument("--profile")
+    ann.add_argument("--as-of")
+    ann.set_defaults(func=cmd_annotate)
+
     docs = sub.add_parser("docs", help="export the dbt documentation site as one HTML file")
     docs.add_argument("--warehouse")
     docs.add_argument("--profile")

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from sped.contracts import REFERENCE_COLLECTIONS, get
-from sped.findings import Finding
+from sped.findings import SAMPLE_SIZE, Finding
 from sped.ingest.batch import read_one, stage_batch
 from sped.landing.layout import check_period
 from sped.landing.registry import Submission
@@ -43,8 +43,10 @@ def check_file(
     inst: Installation,
     profile: StateProfile,
     as_of: dt.date,
+    sample: int = SAMPLE_SIZE,
 ) -> tuple[list[Finding], int, bool]:
-    """(findings, rows read, whether directories were available) for one file."""
+    """(findings, rows read, whether directories were available) for one file; each finding
+    lists at most `sample` rows."""
     coll = get(collection)
     check_period(collection, period)
     if coll.lea_scoped and not lea_id:
@@ -79,7 +81,7 @@ def check_file(
             known = _reference_from(con, inst.published_warehouse)
             frame, findings, rows = read_one(data, sub, coll, known)
             if frame is not None and stage_batch(con, coll, [frame]):
-                findings += validate_batch(con, collection, profile, as_of)
+                findings += validate_batch(con, collection, profile, as_of, sample=sample)
         finally:
             con.close()
     return findings, rows, known is not None

@@ -249,3 +249,44 @@ def test_validate_one_file_as_a_district_sees_it(built, small_state, capsys):
         ]
     )
     assert code == 0, capsys.readouterr().out
+
+
+def test_annotated_download_lists_every_failing_row_and_is_formula_safe(built, tmp_path):
+    import csv as csv_module
+
+    from sped.reports.annotated import safe_cell
+
+    inst, _, _ = built
+    with open_registry(inst) as reg:
+        rejected = next(
+            s
+            for s in reg.submissions(status="rejected")
+            if any(f.sample_rows for f in reg.findings(s.submission_id))
+        )
+        stored = {f.rule_id: f.failed_count for f in reg.findings(rejected.submission_id)}
+    out = tmp_path / "annotated.csv"
+    assert (
+        main(
+            [
+                "annotate",
+                str(rejected.submission_id),
+                "--warehouse",
+                str(inst.warehouse),
+                "--out",
+                str(out),
+                "--as-of",
+                AS_OF,
+            ]
+        )
+        == 0
+    )
+    rows = list(csv_module.DictReader(out.open()))
+    flagged = [r for r in rows if r["row"] and r["errors"]]
+    row_rules = {}
+    for r in flagged:
+        for label in r["errors"].split(" | "):
+            rule = label.split(":")[0]
+            row_rules[rule] = row_rules.get(rule, 0) + 1
+    for rule, count in row_rules.items():
+        assert count == stored[rule], rule  # every failing row, not only the first twenty
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and safe_cell("S1") == "S1"

@@ -38,13 +38,18 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def attribute(
-    con: duckdb.DuckDBPyConnection, rule: Rule, collection: Collection, table: str, params: dict
+    con: duckdb.DuckDBPyConnection,
+    rule: Rule,
+    collection: Collection,
+    table: str,
+    params: dict,
+    sample: int = SAMPLE_SIZE,
 ) -> list[Finding]:
     """One finding per submission whose rows break `rule`."""
     column = rule.columns[0] if rule.columns else None
     findings = []
     for sid, failed, rows, values in con.execute(
-        failures_query(rule, collection, table, params, SAMPLE_SIZE)
+        failures_query(rule, collection, table, params, sample)
     ).fetchall():
         shown = tuple("***" if column in MASKED_COLUMNS else str(v) for v in values)
         findings.append(
@@ -101,15 +106,17 @@ def validate_batch(
     as_of: dt.date,
     *,
     table: str | None = None,
+    sample: int = SAMPLE_SIZE,
 ) -> list[Finding]:
-    """Every file-stage rule over the batch (default landing.<collection>), one GX run."""
+    """Every file-stage rule over the batch (default landing.<collection>), one GX run.
+    `sample` bounds the rows each finding lists (the annotated download asks for all)."""
     coll = get(collection)
     table = table or f"landing.{collection}"
     params = {**profile.sql_params(as_of), "roster": "raw.placements"}
     failed = run_gx(_database_path(con), coll, table, profile, as_of)
     findings: list[Finding] = []
     for rule_id in failed:
-        findings += attribute(con, coll.rule(rule_id), coll, table, params)
+        findings += attribute(con, coll.rule(rule_id), coll, table, params, sample)
     log.info("%s: %d rules failed over the batch", collection, len(failed))
     return findings
 
