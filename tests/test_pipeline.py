@@ -290,3 +290,24 @@ def test_annotated_download_lists_every_failing_row_and_is_formula_safe(built, t
     for rule, count in row_rules.items():
         assert count == stored[rule], rule  # every failing row, not only the first twenty
     assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and safe_cell("S1") == "S1"
+
+
+@pytest.mark.parametrize(
+    "name", ["out_of_district_trends.ipynb", "proportionate_share_review.ipynb"]
+)
+def test_analyst_notebooks_run_on_the_small_state(built, name, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    from notebooks.build_notebooks import HERE, render
+
+    inst, _, _ = built
+    assert (HERE / name).read_text() == render(name), "run notebooks/build_notebooks.py"
+    monkeypatch.setenv("SPED_WAREHOUSE", str(inst.warehouse))
+    nb = nbformat.reads(render(name), as_version=4)
+    NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(HERE.parent)}}
+    ).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)
