@@ -321,23 +321,7 @@ class Registry:
         at = now()
         with self.transaction() as con:
             con.execute("DELETE FROM findings WHERE submission_id = ?", (submission_id,))
-            con.executemany(
-                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        submission_id,
-                        f.rule_id,
-                        f.severity,
-                        f.column,
-                        f.failed_count,
-                        json.dumps(list(f.sample_rows)),
-                        json.dumps(list(f.sample_values)),
-                        f.text,
-                        f.reference,
-                    )
-                    for f in findings
-                ],
-            )
+            self._insert_findings(con, submission_id, findings)
             con.execute(
                 "UPDATE submissions SET status = ?, error_count = ?, warning_count = ?, "
                 "row_count = ?, validated_at = ? WHERE submission_id = ?",
@@ -380,23 +364,7 @@ class Registry:
         if not findings:
             return
         with self.transaction() as con:
-            con.executemany(
-                "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        submission_id,
-                        f.rule_id,
-                        f.severity,
-                        f.column,
-                        f.failed_count,
-                        json.dumps(list(f.sample_rows)),
-                        json.dumps(list(f.sample_values)),
-                        f.text,
-                        f.reference,
-                    )
-                    for f in findings
-                ],
-            )
+            self._insert_findings(con, submission_id, findings)
             con.execute(
                 "UPDATE submissions SET warning_count = (SELECT COALESCE(SUM(MAX(failed_count, 1)),"
                 " 0) FROM findings WHERE submission_id = ? AND severity = 'warning') "
@@ -404,6 +372,29 @@ class Registry:
                 (submission_id, submission_id),
             )
             self._event(con, submission_id, "cross_checked", f"{len(findings)} warnings added")
+
+    @staticmethod
+    def _insert_findings(
+        con: sqlite3.Connection, submission_id: int, findings: list[Finding]
+    ) -> None:
+        """Store findings; a rule found again for the same submission replaces its row."""
+        con.executemany(
+            "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    submission_id,
+                    f.rule_id,
+                    f.severity,
+                    f.column,
+                    f.failed_count,
+                    json.dumps(list(f.sample_rows)),
+                    json.dumps(list(f.sample_values)),
+                    f.text,
+                    f.reference,
+                )
+                for f in findings
+            ],
+        )
 
     @staticmethod
     def _event(con: sqlite3.Connection, submission_id: int | None, event: str, detail: str):
