@@ -161,6 +161,41 @@ def _count_date_rules(name: str) -> tuple[Rule, ...]:
     )
 
 
+def _private_child_rules(name: str) -> tuple[Rule, ...]:
+    """Rules shared by the two files about parentally placed children: the school's PPIN, the
+    school in the directory, and the child's state of residence."""
+    return (
+        Rule(
+            f"{name}.private_school_id.shape",
+            "blocking",
+            "regex",
+            "private_school_id must be an 8-character PPIN (capital letters and digits).",
+            f"DOMAIN.md 4; {CONTRACT}, {name}: private_school_id",
+            {"column": "private_school_id", "pattern": C.PPIN_PATTERN},
+        ),
+        Rule(
+            f"{name}.private_school_id.in_directory",
+            "warning",
+            "in_directory",
+            "private_school_id is not in the state's private-school directory.",
+            f"{CONTRACT}, {name}: private_school_id",
+            {
+                "column": "private_school_id",
+                "directory": "private_schools",
+                "directory_column": "private_school_id",
+            },
+        ),
+        Rule(
+            f"{name}.resident_state.code",
+            "blocking",
+            "in_set",
+            "resident_state must be a two-letter USPS state code.",
+            f"{CONTRACT}, {name}: resident_state",
+            {"column": "resident_state", "codes": list(C.USPS_STATES)},
+        ),
+    )
+
+
 PLACEMENTS = _collection(
     name="placements",
     title="Special-education placement roster",
@@ -596,34 +631,7 @@ CHILD_FIND = _collection(
             f"{CONTRACT}, child_find: student_id",
             {"columns": ["student_id", "evaluation_type"]},
         ),
-        Rule(
-            "child_find.private_school_id.shape",
-            "blocking",
-            "regex",
-            "private_school_id must be an 8-character PPIN (capital letters and digits).",
-            f"DOMAIN.md 4; {CONTRACT}, child_find: private_school_id",
-            {"column": "private_school_id", "pattern": C.PPIN_PATTERN},
-        ),
-        Rule(
-            "child_find.private_school_id.in_directory",
-            "warning",
-            "in_directory",
-            "private_school_id is not in the state's private-school directory.",
-            f"{CONTRACT}, child_find: private_school_id",
-            {
-                "column": "private_school_id",
-                "directory": "private_schools",
-                "directory_column": "private_school_id",
-            },
-        ),
-        Rule(
-            "child_find.resident_state.code",
-            "blocking",
-            "in_set",
-            "resident_state must be a two-letter USPS state code.",
-            f"{CONTRACT}, child_find: resident_state",
-            {"column": "resident_state", "codes": list(C.USPS_STATES)},
-        ),
+        *_private_child_rules("child_find"),
         _sql(
             "child_find.referral_date.school_year",
             "blocking",
@@ -735,34 +743,7 @@ PPPS_COUNT = _collection(
             f"{CONTRACT}, ppps_count: student_id",
             {"columns": ["student_id"]},
         ),
-        Rule(
-            "ppps_count.private_school_id.shape",
-            "blocking",
-            "regex",
-            "private_school_id must be an 8-character PPIN (capital letters and digits).",
-            f"DOMAIN.md 4; {CONTRACT}, ppps_count: private_school_id",
-            {"column": "private_school_id", "pattern": C.PPIN_PATTERN},
-        ),
-        Rule(
-            "ppps_count.private_school_id.in_directory",
-            "warning",
-            "in_directory",
-            "private_school_id is not in the state's private-school directory.",
-            f"{CONTRACT}, ppps_count: private_school_id",
-            {
-                "column": "private_school_id",
-                "directory": "private_schools",
-                "directory_column": "private_school_id",
-            },
-        ),
-        Rule(
-            "ppps_count.resident_state.code",
-            "blocking",
-            "in_set",
-            "resident_state must be a two-letter USPS state code.",
-            f"{CONTRACT}, ppps_count: resident_state",
-            {"column": "resident_state", "codes": list(C.USPS_STATES)},
-        ),
+        *_private_child_rules("ppps_count"),
     ),
 )
 
