@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 import duckdb
 
 from sped.contracts import get
-from sped.settings import DBT_PROJECT_DIR
+from sped.dbt_cli import invoke
 from sped.warehouse.schema import ensure_schemas
 
 
@@ -50,31 +48,4 @@ def insert(
 
 def run_dbt(warehouse: Path, target: Path, dbt_vars: dict, select: str = "fqn:*") -> None:
     """`dbt build` on the warehouse; raises with the failing nodes if anything fails."""
-    from dbt.cli.main import dbtRunner
-
-    os.environ["SPED_WAREHOUSE"] = str(warehouse)
-    result = dbtRunner().invoke(
-        [
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target / "logs"),
-            "--quiet",
-            "--vars",
-            json.dumps(dbt_vars),
-            "--select",
-            select,
-        ]
-    )
-    if not result.success:
-        failed = [
-            (r.node.name, r.status, (r.message or "")[:300])
-            for r in (result.result or [])
-            if str(r.status) not in ("success", "pass")
-        ]
-        raise AssertionError(f"dbt build failed: {result.exception or failed}")
+    invoke(["build"], warehouse=warehouse, target=target, dbt_vars=dbt_vars, select=select)
