@@ -6,11 +6,7 @@
 -- A child listed twice counts once. Ages are actual ages on the count date. A count submitted
 -- with no children is a count of zero, not a missing count.
 with submitted as (
-    select lea_id, period as school_year
-    from {{ ref('stg_submissions') }}
-    where collection = 'ppps_count' and in_force
-    union
-    select distinct lea_id, school_year from {{ ref('stg_ppps_count') }}
+    {{ submitted_keys('ppps_count', 'stg_ppps_count') }}
 ),
 
 children as (

@@ -3,11 +3,7 @@
 -- The fall count of school year Y-(Y+1) sets the obligation of fiscal year Y+1. A roster
 -- submitted with no students counts zero, not missing.
 with submitted as (
-    select lea_id, period as school_year
-    from {{ ref('stg_submissions') }}
-    where collection = 'placements' and in_force
-    union
-    select distinct lea_id, school_year from {{ ref('stg_placements') }}
+    {{ submitted_keys('placements', 'stg_placements') }}
 ),
 
 counted as (
