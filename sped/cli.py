@@ -117,6 +117,17 @@ def cmd_annotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_datadocs(args: argparse.Namespace) -> int:
+    from sped.reports.data_docs import build_data_docs
+
+    inst = settings.installation(args.warehouse)
+    path = build_data_docs(
+        inst, load_profile(settings.profile_path(args.profile)), settings.as_of_date(args.as_of)
+    )
+    print(f"GX Data Docs: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sped", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +169,12 @@ def build_parser() -> argparse.ArgumentParser:
     ann.add_argument("--profile")
     ann.add_argument("--as-of")
     ann.set_defaults(func=cmd_annotate)
+
+    dd = sub.add_parser("datadocs", help="GX Data Docs of the data in force (static site)")
+    dd.add_argument("--warehouse")
+    dd.add_argument("--profile")
+    dd.add_argument("--as-of")
+    dd.set_defaults(func=cmd_datadocs)
 
     docs = sub.add_parser("docs", help="export the dbt documentation site as one HTML file")
     docs.add_argument("--warehouse")

@@ -311,3 +311,15 @@ def test_analyst_notebooks_run_on_the_small_state(built, name, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)
+
+
+def test_gx_data_docs_site(built, capsys):
+    inst, _, _ = built
+    assert main(["datadocs", "--warehouse", str(inst.warehouse), "--as-of", AS_OF]) == 0
+    site = next((inst.reports_dir / "gx").rglob("local_site"))
+    pages = [p.read_text() for p in (site / "validations").rglob("*.html")]
+    assert len(pages) == len(COLLECTIONS)
+    assert any(
+        "published_warehouse-placements" in str(p) for p in (site / "validations").rglob("*.html")
+    )
+    assert "must be one of" in (site / "expectations" / "placements_submission.html").read_text()
