@@ -33,3 +33,27 @@ def test_reference_data_loads_before_the_files_that_check_against_it():
         AssetKey(["raw", "placements"])
         in graph.get(AssetKey(["raw", "monitoring_log"])).parent_keys
     )
+
+
+def test_sensor_registers_inbox_files_and_requests_one_run(tmp_path, monkeypatch):
+    from dagster import RunRequest, SkipReason, build_sensor_context
+
+    from dagster_project.sensors import new_submissions
+    from sped.settings import installation
+    from sped.steps import open_registry
+
+    warehouse = tmp_path / "install" / "warehouse.duckdb"
+    inbox = tmp_path / "inbox"
+    monkeypatch.setenv("SPED_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("SPED_LANDING", str(inbox))
+    inbox.mkdir()
+    assert isinstance(new_submissions(build_sensor_context()), SkipReason)
+
+    (inbox / "reference").mkdir()
+    (inbox / "reference" / "leas.csv").write_text("lea_id,name,county,lea_type\n")
+    request = new_submissions(build_sensor_context())
+    assert isinstance(request, RunRequest)
+    again = new_submissions(build_sensor_context())  # same file: registered once, same run key
+    assert again.run_key == request.run_key
+    with open_registry(installation()) as reg:
+        assert [s.collection for s in reg.submissions()] == ["leas"]
