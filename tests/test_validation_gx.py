@@ -263,3 +263,67 @@ def test_validation_releases_the_warehouse_for_other_processes(inst, window_prof
     probe = f"import duckdb; duckdb.connect({str(inst.warehouse)!r}).close()"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-500:]
+
+
+def test_child_find_is_checked_against_the_ppps_count(con, window_profile):
+    from tests.raw_rows import insert
+
+    day = dt.date(2025, 10, 1)
+    kid = {
+        "lea_id": "2500001",
+        "school_year": "2025-26",
+        "count_date": day,
+        "birth_date": dt.date(2015, 1, 1),
+        "private_school_id": "A0000001",
+        "private_school_nonprofit": True,
+        "elementary_or_secondary": True,
+        "home_schooled": False,
+        "resident_state": "MA",
+        "disability_category": "SLD",
+        "has_services_plan": True,
+    }
+    insert(
+        con,
+        "ppps_count",
+        [{**kid, "student_id": "P1"}, {**kid, "student_id": "P2"}],
+        lea_id="2500001",
+        period="2025-26",
+    )
+
+    def referral(sid, outcome, evaluated):
+        return {
+            "lea_id": "2500001",
+            "school_year": "2025-26",
+            "student_id": sid,
+            "private_school_id": "A0000001",
+            "resident_state": "MA",
+            "referral_date": dt.date(2025, 9, 2),
+            "consent_date": dt.date(2025, 9, 3),
+            "evaluation_type": "INITIAL",
+            "evaluation_date": evaluated,
+            "eligibility": outcome,
+        }
+
+    insert(
+        con,
+        "child_find",
+        [
+            referral("P1", "ELIGIBLE", dt.date(2025, 9, 20)),  # counted: fine
+            referral("N1", "ELIGIBLE", dt.date(2025, 9, 25)),  # eligible, not counted (row 3)
+            referral("N2", "ELIGIBLE", dt.date(2025, 11, 2)),  # found after the count: fine
+            referral("P2", "NOT_ELIGIBLE", dt.date(2025, 9, 30)),  # counted yet not eligible (5)
+        ],
+        lea_id="2500001",
+        period="2025-26",
+        submission_id=7,
+    )
+    found = _by_rule(validate_cross(con, "child_find", window_profile, AS_OF))
+    assert [
+        (f.submission_id, f.sample_rows)
+        for f in found["child_find.student_id.eligible_not_counted"]
+    ] == [(7, (3,))]
+    assert [
+        (f.submission_id, f.sample_rows)
+        for f in found["child_find.student_id.not_eligible_but_counted"]
+    ] == [(7, (5,))]
+    assert all(v == "***" for fs in found.values() for f in fs for v in f.sample_values)

@@ -1,7 +1,8 @@
 """raw/<collection>: each collection's pending submissions validated and loaded into DuckDB.
 
 Reference directories load first (other collections check against them), the placement roster
-before the monitoring log (whose cross-checks read it). raw/submissions mirrors the registry
+before the monitoring log and the PPPS count before the child-find log (whose cross-checks
+read them). raw/submissions mirrors the registry
 once every collection is done.
 """
 
@@ -36,6 +37,8 @@ def _upstream(collection: Collection) -> list[AssetKey]:
     deps = [AssetKey(["raw", name]) for name in REFERENCE_COLLECTIONS]
     if collection.name == "monitoring_log":
         deps.append(AssetKey(["raw", "placements"]))
+    if collection.name == "child_find":  # its cross-checks read the PPPS count
+        deps.append(AssetKey(["raw", "ppps_count"]))
     return deps
 
 

@@ -1,6 +1,8 @@
 """Contracts in code: the single definition of every collection the state receives.
 
-`COLLECTIONS` is ordered so that reference directories load before the files that refer to them.
+`COLLECTIONS` is ordered so that reference directories load before the files that refer to them,
+and each file before the ones whose cross-checks read it (roster before monitoring log, PPPS count
+before child find).
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ COLLECTIONS: dict[str, Collection] = {
         ALLOCATIONS,
         PLACEMENTS,
         MONITORING_LOG,
-        CHILD_FIND,
         PPPS_COUNT,
+        CHILD_FIND,
         EXPENDITURES,
     )
 }

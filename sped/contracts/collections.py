@@ -633,6 +633,32 @@ CHILD_FIND = _collection(
         ),
         *_private_child_rules("child_find"),
         _sql(
+            "child_find.student_id.eligible_not_counted",
+            "warning",
+            "The child was found eligible before the LEA's count date but is not on its count "
+            "of parentally placed children.",
+            "34 CFR 300.133(c); seed 004 VI.B.2-4",
+            "b.eligibility = 'ELIGIBLE' AND EXISTS (SELECT 1 FROM raw.ppps_count p "
+            "WHERE p.lea_id = b.lea_id AND p.school_year = b.school_year "
+            "AND b.evaluation_date <= p.count_date) AND NOT EXISTS (SELECT 1 FROM "
+            "raw.ppps_count p WHERE p.lea_id = b.lea_id AND p.school_year = b.school_year "
+            "AND p.student_id = b.student_id)",
+            ["student_id"],
+            stage="cross",
+        ),
+        _sql(
+            "child_find.student_id.not_eligible_but_counted",
+            "warning",
+            "The child was found not eligible before the count date but is on the LEA's count "
+            "of parentally placed children with disabilities.",
+            "34 CFR 300.133(a); seed 004 VI.B.4",
+            "b.eligibility = 'NOT_ELIGIBLE' AND EXISTS (SELECT 1 FROM raw.ppps_count p "
+            "WHERE p.lea_id = b.lea_id AND p.school_year = b.school_year "
+            "AND p.student_id = b.student_id AND b.evaluation_date <= p.count_date)",
+            ["student_id"],
+            stage="cross",
+        ),
+        _sql(
             "child_find.referral_date.school_year",
             "blocking",
             "referral_date must fall inside the school year (July 1 to June 30).",
