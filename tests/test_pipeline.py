@@ -323,3 +323,29 @@ def test_gx_data_docs_site(built, capsys):
         "published_warehouse-placements" in str(p) for p in (site / "validations").rglob("*.html")
     )
     assert "must be one of" in (site / "expectations" / "placements_submission.html").read_text()
+
+
+def test_no_student_identifier_reaches_logs_or_findings(built, small_state):
+    """FERPA practice: messages name rows, never students (DOMAIN.md 5)."""
+    import csv as csv_module
+
+    inst, _, printed = built
+    ids = set()
+    for f in _manifest(small_state)["files"]:
+        if f["collection"] in ("placements", "monitoring_log", "child_find", "ppps_count") and f[
+            "path"
+        ].endswith(".csv"):
+            with open(small_state / f["path"], encoding="utf-8", errors="replace") as fh:
+                ids |= {r.get("student_id", "") for r in csv_module.DictReader(fh)}
+    ids = {i for i in ids if i and len(i) >= 6}
+    assert len(ids) > 1000
+    with open_registry(inst) as reg:
+        stored = " ".join(
+            " ".join(f.sample_values) + f.text
+            for s in reg.submissions()
+            for f in reg.findings(s.submission_id)
+        )
+    dbt_log = "".join(p.read_text(errors="replace") for p in inst.dbt_target.rglob("*.log"))
+    for text, where in ((printed, "pipeline output"), (stored, "findings"), (dbt_log, "dbt log")):
+        leaked = [i for i in ids if i in text]
+        assert not leaked, f"student ids in {where}: {leaked[:3]}"
