@@ -327,3 +327,87 @@ def test_child_find_is_checked_against_the_ppps_count(con, window_profile):
         for f in found["child_find.student_id.not_eligible_but_counted"]
     ] == [(7, (5,))]
     assert all(v == "***" for fs in found.values() for f in fs for v in f.sample_values)
+
+
+def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
+    """A monitoring-log warning (student not placed out of district) goes away when a later
+    roster places the student, without the monitoring log being sent again."""
+    from sped.ingest.batch import process_collection
+    from sped.landing.layout import DeclaredKey
+    from sped.steps import open_registry
+
+    def roster(*rows):
+        head = ",".join(get("placements").column_names)
+        body = "".join(
+            f"2500001,2025-26,2025-10-01,{sid},2014-01-01,05,SLD,{env},{ptype},{fac},,"
+            f"2024-09-01,{pct},Y,Y,Y,10,,,\n"
+            for sid, env, ptype, fac, pct in rows
+        )
+        return (head + "\n" + body).encode()
+
+    leas = b"lea_id,name,county,lea_type\n2500001,A,X,REGULAR\n"
+    log = (
+        ",".join(get("monitoring_log").column_names) + "\n"
+        "2500001,2025-26,OOD1,F1,2025-11-01,SITE_VISIT,DISTRICT_STAFF\n"
+        "2500001,2025-26,S9,F1,2025-11-01,SITE_VISIT,DISTRICT_STAFF\n"
+    ).encode()
+    key = DeclaredKey("placements", "2500001", "2025-26")
+    with open_registry(inst) as reg:
+        reg.receive(
+            leas, DeclaredKey("leas", None, "current"), original_name="l.csv", submitter="t"
+        )
+        reg.receive(
+            roster(
+                ("OOD1", "SS", "COLLABORATIVE", "F1", "10"), ("S9", "RC80", "IN_DISTRICT", "", "90")
+            ),
+            key,
+            original_name="r1.csv",
+            submitter="t",
+        )
+        log_sid = reg.receive(
+            log,
+            DeclaredKey("monitoring_log", "2500001", "2025-26"),
+            original_name="m.csv",
+            submitter="t",
+        ).submission_id
+        c = connect(inst)
+        try:
+            for name in ("leas", "placements", "monitoring_log"):
+                process_collection(
+                    c,
+                    reg,
+                    get(name),
+                    window_profile,
+                    AS_OF,
+                    validate=validate_batch,
+                    validate_cross=validate_cross,
+                )
+            rules = {f.rule_id: f.sample_rows for f in reg.findings(log_sid)}
+            assert rules == {
+                "monitoring_log.student_id.on_roster": (3,),
+                "monitoring_log.facility_id.matches_roster": (3,),
+            }
+            assert reg.submission(log_sid).warning_count == 2
+            reg.receive(
+                roster(
+                    ("OOD1", "SS", "COLLABORATIVE", "F1", "10"),
+                    ("S9", "SS", "COLLABORATIVE", "F1", "10"),
+                ),
+                key,
+                original_name="r2.csv",
+                submitter="t",
+            )
+            for name in ("placements", "monitoring_log"):
+                process_collection(
+                    c,
+                    reg,
+                    get(name),
+                    window_profile,
+                    AS_OF,
+                    validate=validate_batch,
+                    validate_cross=validate_cross,
+                )
+        finally:
+            c.close()
+        assert reg.findings(log_sid) == []
+        assert reg.submission(log_sid).warning_count == 0

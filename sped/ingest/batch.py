@@ -178,8 +178,32 @@ def process_collection(
     result = BatchResult(collection.name)
     pending = registry.pending(collection.name)
     result.submissions = len(pending)
-    if not pending:
-        return result
+    if pending:
+        _validate_and_load(
+            con, registry, collection, profile, as_of, pending, result, validate, progress
+        )
+    cross_rules = [r.id for r in collection.rules if r.stage == "cross"]
+    if validate_cross is not None and cross_rules:
+        # re-run on every load: the data they read (e.g. the roster) may have changed
+        registry.replace_cross_findings(
+            collection.name, cross_rules, validate_cross(con, collection.name, profile, as_of)
+        )
+    return result
+
+
+def _validate_and_load(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    collection: Collection,
+    profile: StateProfile,
+    as_of: dt.date,
+    pending: list[Submission],
+    result: BatchResult,
+    validate: Validator | None,
+    progress: Progress,
+) -> None:
+    """Read, type and validate the pending files as one batch; record each outcome; load the
+    accepted files' rows as the data in force."""
     clock = time.perf_counter()
     known = _known_leas(con) if collection.lea_scoped else set()
     frames, findings, rows = read_pending(registry, collection, pending, known, progress)
@@ -211,12 +235,5 @@ def process_collection(
     result.superseded += result.accepted - len(accepted)
     result.accepted = len(accepted)
     result.rows_loaded = load_accepted(con, collection, accepted)
-    if validate_cross is not None and accepted:
-        cross: dict[int, list[Finding]] = defaultdict(list)
-        for f in validate_cross(con, collection.name, profile, as_of):
-            cross[f.submission_id].append(f)
-        for sid, found in cross.items():
-            registry.add_findings(sid, found)
     con.execute(f"DROP TABLE IF EXISTS landing.{collection.name}")
     result.seconds["load"] = time.perf_counter() - clock
-    return result

@@ -358,20 +358,56 @@ class Registry:
                     )
         return status
 
-    def add_findings(self, submission_id: int, findings: Iterable[Finding]) -> None:
-        """Add warnings found after load (cross-collection checks) to an accepted submission."""
-        findings = [f for f in findings if not f.blocking]
-        if not findings:
-            return
+    def replace_cross_findings(
+        self, collection: str, rule_ids: Iterable[str], findings: Iterable[Finding]
+    ) -> int:
+        """Make `findings` the cross-collection warnings of the collection's submissions in force:
+        earlier results of those rules are replaced, so a warning a later file resolved goes
+        away. Returns how many submissions changed."""
+        rule_ids = list(rule_ids)
+        by_sid: dict[int, list[Finding]] = {}
+        for f in findings:
+            if not f.blocking:
+                by_sid.setdefault(f.submission_id, []).append(f)
+        marks = ", ".join("?" for _ in rule_ids)
         with self.transaction() as con:
-            self._insert_findings(con, submission_id, findings)
-            con.execute(
-                "UPDATE submissions SET warning_count = (SELECT COALESCE(SUM(MAX(failed_count, 1)),"
-                " 0) FROM findings WHERE submission_id = ? AND severity = 'warning') "
-                "WHERE submission_id = ?",
-                (submission_id, submission_id),
-            )
-            self._event(con, submission_id, "cross_checked", f"{len(findings)} warnings added")
+            in_force = [
+                r["submission_id"]
+                for r in con.execute(
+                    "SELECT submission_id FROM submissions WHERE collection = ? AND status = "
+                    "'accepted'",
+                    (collection,),
+                ).fetchall()
+            ]
+            changed = 0
+            for sid in in_force:
+                before = con.execute(
+                    f"SELECT rule_id, failed_count FROM findings WHERE submission_id = ? "
+                    f"AND rule_id IN ({marks}) ORDER BY rule_id",
+                    (sid, *rule_ids),
+                ).fetchall()
+                now_found = sorted((f.rule_id, f.failed_count) for f in by_sid.get(sid, []))
+                if [tuple(r) for r in before] == now_found:
+                    continue
+                changed += 1
+                con.execute(
+                    f"DELETE FROM findings WHERE submission_id = ? AND rule_id IN ({marks})",
+                    (sid, *rule_ids),
+                )
+                self._insert_findings(con, sid, by_sid.get(sid, []))
+                con.execute(
+                    "UPDATE submissions SET warning_count = (SELECT COALESCE(SUM(MAX("
+                    "failed_count, 1)), 0) FROM findings WHERE submission_id = ? AND "
+                    "severity = 'warning') WHERE submission_id = ?",
+                    (sid, sid),
+                )
+                self._event(
+                    con,
+                    sid,
+                    "cross_checked",
+                    f"{len(by_sid.get(sid, []))} cross-collection warnings",
+                )
+        return changed
 
     @staticmethod
     def _insert_findings(
