@@ -222,7 +222,7 @@ def marts(tmp_path_factory):
         root / "target",
         {"as_of": "2026-11-01", "evaluation_timeline_days": 60},
         select="+fct_out_of_district +fct_monitoring_coverage +fct_child_find "
-        "+fct_compliance_flags",
+        "+fct_compliance_flags +shr_out_of_district +shr_lre_environments",
     )
     con = duckdb.connect(str(root / "w.duckdb"), read_only=True)
 
@@ -236,6 +236,11 @@ def marts(tmp_path_factory):
         "mon": one("SELECT * FROM marts.fct_monitoring_coverage")[0],
         "cf": one("SELECT * FROM marts.fct_child_find")[0],
         "flags": one("SELECT student_id, flag FROM marts.fct_compliance_flags"),
+        "shared": one("SELECT * FROM shared.shr_out_of_district")[0],
+        "shared_lre": one(
+            "SELECT * FROM shared.shr_lre_environments WHERE lea_id <> 'STATE' "
+            "ORDER BY educational_environment"
+        ),
     }
     con.close()
     return out
@@ -283,3 +288,15 @@ def test_compliance_flags(marts):
         ("d3", "UNAPPROVED_PROGRAM"),
         ("r1", "RESIDENTIAL_WITHOUT_RETURN_CRITERIA"),
     }
+
+
+def test_small_cells_are_suppressed_beyond_the_state_team(marts):
+    shared = marts["shared"]
+    assert shared["students"] == 20  # 20 >= min_cell_size 10: shown
+    assert shared["ood_students"] is None  # 4 out of district: suppressed
+    assert shared["ood_rate"] is None  # 4 / 20 would give the 4 back
+    assert shared["state_ood_rate"] == pytest.approx(0.2)  # state figures are shown
+    assert shared["has_suppressed_cells"] is True
+    lre = {r["educational_environment"]: r for r in marts["shared_lre"]}
+    assert lre["RC80"]["students"] == 16 and lre["RC80"]["share"] == pytest.approx(0.8)
+    assert lre["SS"]["students"] is None and lre["SS"]["share"] is None
