@@ -21,6 +21,9 @@ class SpedSettings(ConfigurableResource):
     warehouse: str = ""
     profile: str = ""
     as_of: str = ""
+    #: When set, dbt's own output goes to this file instead of stdout (the CLI sets it, so its
+    #: summary stays readable; under `dagster dev` it stays in the compute logs).
+    dbt_output_log: str = ""
 
     def installation(self) -> settings.Installation:
         return settings.installation(self.warehouse or None)

@@ -81,6 +81,7 @@ def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str,
                     warehouse=str(inst.warehouse),
                     profile=str(profile_file or ""),
                     as_of=as_of,
+                    dbt_output_log=str(inst.dbt_target / "logs" / "dbt_output.log"),
                 ),
                 "progress": progress,
             },
@@ -123,3 +124,4 @@ def _summary(inst: settings.Installation, timings: dict[str, float], out: Out) -
     out("")
     out("time per step (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     out(f"warehouse {inst.warehouse}  published {inst.published_warehouse}")
+    out(f"dbt's output: {inst.dbt_target / 'logs' / 'dbt_output.log'}")
