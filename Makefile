@@ -41,10 +41,12 @@ test: env lint  ## the whole suite, as CI runs it
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt/models dbt/tests
 
 format: env
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix dbt/models dbt/tests
 
 clean:
 	rm -rf $(VENV) $(TOOLS) dbt/target dbt/logs data/demo

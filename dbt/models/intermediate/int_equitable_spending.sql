@@ -11,15 +11,18 @@ with spending as (
         amount,
         obligation_date,
         case
-            when obligation_date between {{ grant_start('fiscal_year') }}
+            when
+                obligation_date between {{ grant_start('fiscal_year') }}
                 and {{ initial_period_end('fiscal_year') }} then 'initial'
-            when obligation_date > {{ initial_period_end('fiscal_year') }}
+            when
+                obligation_date > {{ initial_period_end('fiscal_year') }}
                 and obligation_date <= {{ carryover_end('fiscal_year') }} then 'carryover'
         end as period
     from {{ ref('stg_expenditures') }}
-    where fund_source in ('IDEA_611', 'IDEA_619')
-      and category <> 'CHILD_FIND_EVALUATION'
-      and obligation_date <= date '{{ var("as_of") }}'
+    where
+        fund_source in ('IDEA_611', 'IDEA_619')
+        and category <> 'CHILD_FIND_EVALUATION'
+        and obligation_date <= date '{{ var("as_of") }}'
 )
 
 select

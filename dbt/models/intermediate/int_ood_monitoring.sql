@@ -2,7 +2,13 @@
 -- school year. Only monitoring by district staff or a contracted monitor counts; parents and
 -- the placement's own staff never do (603 CMR 28.06(3)(b)).
 with ood as (
-    select lea_id, school_year, student_id, facility_id, placement_type, monitoring_plan_on_file
+    select
+        lea_id,
+        school_year,
+        student_id,
+        facility_id,
+        placement_type,
+        monitoring_plan_on_file
     from {{ ref('stg_placements') }}
     where is_out_of_district
 ),
@@ -17,7 +23,8 @@ activity as (
             as countable_site_visits,
         count(*) filter (where not is_countable_monitor) as noncountable_activities
     from {{ ref('stg_monitoring_log') }}
-    where activity_date between make_date(cast(left(school_year, 4) as integer), 7, 1)
+    where
+        activity_date between make_date(cast(left(school_year, 4) as integer), 7, 1)
         and make_date(cast(left(school_year, 4) as integer) + 1, 6, 30)
     group by lea_id, school_year, student_id
 )

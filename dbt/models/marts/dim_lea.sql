@@ -1,6 +1,9 @@
 -- One row per LEA in the state's directory, with what the warehouse knows about it.
 with private_schools as (
-    select lea_id, count(*) as private_schools, count(*) filter (where nonprofit) as nonprofit_private_schools
+    select
+        lea_id,
+        count(*) as private_schools,
+        count(*) filter (where nonprofit) as nonprofit_private_schools
     from {{ ref('stg_private_schools') }}
     group by lea_id
 )

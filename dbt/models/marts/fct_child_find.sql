@@ -16,7 +16,7 @@ select
     count(*) filter (where days_consent_to_evaluation <= {{ var('evaluation_timeline_days') }})
         as evaluated_within_timeline,
     count(*) filter (where days_consent_to_evaluation <= {{ var('evaluation_timeline_days') }})
-        / nullif(count(*) filter (where days_consent_to_evaluation is not null), 0)
+    / nullif(count(*) filter (where days_consent_to_evaluation is not null), 0)
         as timely_rate,
     median(days_consent_to_evaluation) as median_days_consent_to_evaluation
 from {{ ref('stg_child_find') }}

@@ -3,14 +3,23 @@
 -- totals are rows with lea_id = 'STATE'. Out-of-district students count in the LEA that placed
 -- them ("fiscally responsible regardless of where educated").
 with by_lea as (
-    select lea_id, school_year, age_group, educational_environment, count(*) as students
+    select
+        lea_id,
+        school_year,
+        age_group,
+        educational_environment,
+        count(*) as students
     from {{ ref('stg_placements') }}
     group by all
 ),
 
 state as (
-    select 'STATE' as lea_id, school_year, age_group, educational_environment,
-           sum(students) as students
+    select
+        'STATE' as lea_id,
+        school_year,
+        age_group,
+        educational_environment,
+        sum(students) as students
     from by_lea
     group by all
 ),

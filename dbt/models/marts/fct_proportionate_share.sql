@@ -3,33 +3,49 @@
 -- One row per LEA and fiscal year that has an allocation or a PPPS count. Figures whose inputs
 -- were not submitted are NULL with missing_reason; never a silent zero.
 with keys as (
-    select lea_id, fiscal_year from {{ ref('stg_allocations') }}
+    select
+        lea_id,
+        fiscal_year
+    from {{ ref('stg_allocations') }}
     union
-    select lea_id, fiscal_year from {{ ref('int_ppps_counts') }}
+    select
+        lea_id,
+        fiscal_year
+    from {{ ref('int_ppps_counts') }}
 ),
 
 private_schools as (
-    select lea_id, count(*) as located from {{ ref('stg_private_schools') }} group by lea_id
+    select
+        lea_id,
+        count(*) as located
+    from {{ ref('stg_private_schools') }}
+    group by lea_id
 ),
 
 joined as (
     select
         k.lea_id,
         k.fiscal_year,
-        coalesce(p.school_year, u.school_year,
-                 cast(k.fiscal_year - 1 as varchar) || '-'
-                 || right(cast(k.fiscal_year as varchar), 2)) as count_school_year,
+        coalesce(
+            p.school_year, u.school_year,
+            cast(k.fiscal_year - 1 as varchar) || '-'
+            || right(cast(k.fiscal_year as varchar), 2)
+        ) as count_school_year,
         p.count_date,
         -- No count and no private school located in the LEA: zero children, from the directory.
         case
             when p.lea_id is not null then 'SUBMITTED'
             when coalesce(ps.located, 0) = 0 then 'NO_PRIVATE_SCHOOL_LOCATED'
         end as ppps_count_source,
-        case when p.lea_id is null and coalesce(ps.located, 0) = 0 then 0
-             else p.ppps_count_3_21 end as ppps_count_3_21,
+        case
+            when p.lea_id is null and coalesce(ps.located, 0) = 0 then 0
+            else p.ppps_count_3_21
+        end as ppps_count_3_21,
         u.public_count_3_21,
-        case when p.lea_id is null and coalesce(ps.located, 0) = 0 then 0
-             else p.ppps_count_3_5 end as ppps_count_3_5,
+        case
+            when p.lea_id is null and coalesce(ps.located, 0) = 0 then 0
+            else p.ppps_count_3_5
+        end as ppps_count_3_5,
         u.public_count_3_5,
         a.idea_611_subgrant as subgrant_611,
         a.idea_619_subgrant as subgrant_619,
@@ -37,11 +53,15 @@ joined as (
         coalesce(s.spent_611_carryover, 0) as spent_611_carryover,
         coalesce(s.spent_619_initial, 0) as spent_619_initial,
         coalesce(s.spent_619_carryover, 0) as spent_619_carryover,
-        nullif(concat_ws('; ',
-            case when p.lea_id is null and coalesce(ps.located, 0) > 0
-                 then 'no PPPS count submitted' end,
+        nullif(concat_ws(
+            '; ',
+            case
+                when p.lea_id is null and coalesce(ps.located, 0) > 0
+                    then 'no PPPS count submitted'
+            end,
             case when u.lea_id is null then 'no placement roster submitted' end,
-            case when a.lea_id is null then 'no allocation loaded' end), '') as missing_reason
+            case when a.lea_id is null then 'no allocation loaded' end
+        ), '') as missing_reason
     from keys as k
     left join {{ ref('int_ppps_counts') }} as p using (lea_id, fiscal_year)
     left join {{ ref('int_public_counts') }} as u using (lea_id, fiscal_year)
@@ -79,11 +99,13 @@ select
     spent_619_initial,
     spent_619_carryover,
     -- greatest() skips NULLs in DuckDB: an unknown requirement must stay an unknown shortfall
-    case when required_611 is not null
-         then greatest(required_611 - spent_611_initial - spent_611_carryover, 0)
+    case
+        when required_611 is not null
+            then greatest(required_611 - spent_611_initial - spent_611_carryover, 0)
     end as shortfall_611,
-    case when required_619 is not null
-         then greatest(required_619 - spent_619_initial - spent_619_carryover, 0)
+    case
+        when required_619 is not null
+            then greatest(required_619 - spent_619_initial - spent_619_carryover, 0)
     end as shortfall_619,
     {{ share_status('required_611', 'spent_611_initial', 'spent_611_carryover', 'fiscal_year') }}
         as status_611,

@@ -9,26 +9,41 @@ with school_years as (
 ),
 
 leas as (
-    select lea_id, private_schools_located from {{ ref('dim_lea') }}
+    select
+        lea_id,
+        private_schools_located
+    from {{ ref('dim_lea') }}
 ),
 
 ood_leas as (
-    select distinct lea_id, school_year as period
+    select distinct
+        lea_id,
+        school_year as period
     from {{ ref('stg_placements') }}
     where is_out_of_district
 ),
 
 expected as (
-    select l.lea_id, 'placements' as collection, y.period
+    select
+        l.lea_id,
+        'placements' as collection,
+        y.period
     from leas as l cross join school_years as y
     union all
-    select l.lea_id, c.collection, y.period
+    select
+        l.lea_id,
+        c.collection,
+        y.period
     from leas as l
     cross join school_years as y
     cross join (values ('ppps_count'), ('child_find')) as c (collection)
     where l.private_schools_located > 0
     union all
-    select lea_id, 'monitoring_log', period from ood_leas
+    select
+        lea_id,
+        'monitoring_log',
+        period
+    from ood_leas
 ),
 
 district_submissions as (
@@ -52,9 +67,17 @@ received as (
 ),
 
 keys as (
-    select lea_id, collection, period from expected
+    select
+        lea_id,
+        collection,
+        period
+    from expected
     union
-    select lea_id, collection, period from received
+    select
+        lea_id,
+        collection,
+        period
+    from received
 )
 
 select

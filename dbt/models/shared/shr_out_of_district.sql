@@ -11,5 +11,5 @@ select
     state_ood_rate,
     state_indicator_5c_rate,
     (students > 0 and students < {{ var('min_cell_size') }})
-        or (ood_students > 0 and ood_students < {{ var('min_cell_size') }}) as has_suppressed_cells
+    or (ood_students > 0 and ood_students < {{ var('min_cell_size') }}) as has_suppressed_cells
 from {{ ref('fct_out_of_district') }}

@@ -9,9 +9,9 @@ select
     upper(resident_state) as resident_state,
     referral_date,
     consent_date,
-    evaluation_type,
+    {{ standard_code('evaluation_type') }} as evaluation_type,
     evaluation_date,
-    eligibility,
+    {{ standard_code('eligibility') }} as eligibility,
     services_plan_date,
     date_diff('day', consent_date, evaluation_date) as days_consent_to_evaluation
 from {{ source('raw', 'child_find') }}

@@ -5,8 +5,8 @@ select
     lea_id,
     cast(fiscal_year as integer) as fiscal_year,
     expenditure_id,
-    fund_source,
-    category,
+    {{ standard_code('fund_source') }} as fund_source,
+    {{ standard_code('category') }} as category,
     amount,
     obligation_date
 from {{ source('raw', 'expenditures') }}

@@ -3,5 +3,5 @@ select
     lea_id,
     trim(name) as lea_name,
     trim(county) as county,
-    lea_type
+    {{ standard_code('lea_type') }} as lea_type
 from {{ source('raw', 'leas') }}

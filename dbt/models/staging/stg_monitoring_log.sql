@@ -8,7 +8,8 @@ select
     student_id,
     nullif(trim(facility_id), '') as facility_id,
     activity_date,
-    activity_type,
-    conducted_by,
-    conducted_by in ('DISTRICT_STAFF', 'CONTRACTED_MONITOR') as is_countable_monitor
+    {{ standard_code('activity_type') }} as activity_type,
+    {{ standard_code('conducted_by') }} as conducted_by,
+    {{ standard_code('conducted_by') }} in ('DISTRICT_STAFF', 'CONTRACTED_MONITOR')
+        as is_countable_monitor
 from {{ source('raw', 'monitoring_log') }}

@@ -5,14 +5,38 @@ with source as (
     select * from {{ source('raw', 'placements') }}
 ),
 
-aged as (
-    select *, {{ age_on('birth_date', 'count_date') }} as age_on_count_date
+standardised as (
+    select
+        _submission_id as submission_id,
+        _source_row as source_row,
+        trim(lea_id) as lea_id,
+        school_year,
+        count_date,
+        trim(student_id) as student_id,
+        birth_date,
+        {{ standard_code('grade_level') }} as grade_level,
+        {{ standard_code('disability_category') }} as disability_category,
+        {{ standard_code('educational_environment') }} as educational_environment,
+        {{ standard_code('placement_type') }} as placement_type,
+        nullif(trim(facility_id), '') as facility_id,
+        upper(nullif(trim(facility_state), '')) as facility_state,
+        placement_start_date,
+        twndp_pct,
+        lre_checklist_on_file,
+        contract_on_file,
+        monitoring_plan_on_file,
+        transport_minutes_one_way,
+        transport_team_approved,
+        return_criteria_documented,
+        annual_tuition,
+        -- whole years on the count date; age 3 on the 3rd birthday (DOMAIN.md 3)
+        {{ age_on('birth_date', 'count_date') }} as age_on_count_date
     from source
 )
 
 select
-    _submission_id as submission_id,
-    _source_row as source_row,
+    submission_id,
+    source_row,
     lea_id,
     school_year,
     cast(left(school_year, 4) as integer) as fall_year,
@@ -29,8 +53,8 @@ select
     educational_environment,
     placement_type,
     placement_type <> 'IN_DISTRICT' as is_out_of_district,
-    nullif(trim(facility_id), '') as facility_id,
-    upper(nullif(trim(facility_state), '')) as facility_state,
+    facility_id,
+    facility_state,
     placement_start_date,
     twndp_pct,
     lre_checklist_on_file,
@@ -40,4 +64,4 @@ select
     transport_team_approved,
     return_criteria_documented,
     annual_tuition
-from aged
+from standardised

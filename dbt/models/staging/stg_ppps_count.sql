@@ -17,6 +17,6 @@ select
     elementary_or_secondary,
     home_schooled,
     upper(resident_state) as resident_state,
-    disability_category,
+    {{ standard_code('disability_category') }} as disability_category,
     has_services_plan
 from {{ source('raw', 'ppps_count') }}

@@ -4,5 +4,5 @@ select
     trim(name) as school_name,
     lea_id,
     nonprofit,
-    level
+    {{ standard_code('level') }} as level
 from {{ source('raw', 'private_schools') }}
