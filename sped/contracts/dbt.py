@@ -54,6 +54,25 @@ LINEAGE_KEPT = {
 }
 REFERENCE = {"leas", "facilities", "private_schools"}
 
+#: What each column of raw.submissions (the registry mirror, docs/warehouse_layout.md) means.
+SUBMISSION_DESCRIPTIONS = {
+    "submission_id": "Registry id of the submission (one received file).",
+    "collection": "Collection the file was submitted for (placements, ppps_count, ...).",
+    "lea_id": "LEA the submission was declared for; NULL for state-level files.",
+    "period": "Declared period: school year (2025-26), fiscal year (2026) or `current`.",
+    "original_name": "File name as uploaded.",
+    "sha256": "SHA-256 of the stored bytes (the file's address in the store).",
+    "size_bytes": "Size of the file in bytes.",
+    "received_at": "When the file was received (UTC).",
+    "submitter": "Who submitted the file.",
+    "status": "received, accepted, rejected or superseded.",
+    "error_count": "Blocking rule failures found when validating.",
+    "warning_count": "Warnings found when validating.",
+    "row_count": "Data rows in the file.",
+    "validated_at": "When validation finished (UTC).",
+    "in_force": "The accepted submission whose rows are in raw for its key (latest accepted).",
+}
+
 LINEAGE_DESCRIPTIONS = {
     "_submission_id": "The submission the row came from (registry id).",
     "_source_row": "Row number in the original file as a spreadsheet shows it (header = 1).",
@@ -63,10 +82,15 @@ LINEAGE_DESCRIPTIONS = {
 
 
 def _column(name: str, data_type: str, description: str) -> dict:
+    """One source column entry."""
     return {"name": name, "data_type": data_type.lower(), "description": description}
 
 
 def render_sources_yaml() -> str:
+    """The text of `_sources.yml`: source `raw` (schema `raw`), one table per collection with
+    every contract column (description, DuckDB type) and the lineage columns, plus the
+    registry mirror `raw.submissions`. No `meta` asset keys: dagster-dbt's default translator
+    already maps source `raw.<table>` to the asset `raw/<table>` (tests/test_dbt_project.py)."""
     tables = []
     for c in COLLECTIONS.values():
         cols = [_column(col.name, col.duckdb_type, col.description) for col in c.columns]
@@ -82,7 +106,7 @@ def render_sources_yaml() -> str:
         {
             "name": "submissions",
             "description": "Every submission and its status, mirrored from the registry.",
-            "columns": [_column(n, t, f"Registry field {n}.") for n, t in SUBMISSIONS_COLUMNS],
+            "columns": [_column(n, t, SUBMISSION_DESCRIPTIONS[n]) for n, t in SUBMISSIONS_COLUMNS],
         }
     )
     doc = {
@@ -138,6 +162,8 @@ def staging_columns(name: str) -> list[dict]:
 
 
 def render_staging_yaml() -> str:
+    """The text of `_staging.yml`: every stg_ model's columns, descriptions and tests
+    (not_null for required columns, accepted_values from the contract code sets)."""
     models = [
         {
             "name": f"stg_{c.name}",
@@ -151,7 +177,8 @@ def render_staging_yaml() -> str:
             "name": "stg_submissions",
             "description": "Every submission with its status, from the registry mirror.",
             "columns": [
-                {"name": n, "description": f"Registry field {n}."} for n, _ in SUBMISSIONS_COLUMNS
+                {"name": n, "description": SUBMISSION_DESCRIPTIONS[n]}
+                for n, _ in SUBMISSIONS_COLUMNS
             ],
         }
     )
@@ -162,6 +189,7 @@ def render_staging_yaml() -> str:
 
 
 def write_all() -> None:
+    """Rewrite both generated files from the contracts."""
     SOURCES.write_text(render_sources_yaml(), encoding="utf-8")
     STAGING.write_text(render_staging_yaml(), encoding="utf-8")
 

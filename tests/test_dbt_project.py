@@ -1,0 +1,157 @@
+"""The dbt project agrees with the contracts and the state profile: the generated source and
+staging YAML are what `python -m sped.contracts.dbt` renders, accepted values are the contract
+code sets, the vars mirror config/state_profile.yaml, and `dbt parse` sees every model and
+column documented."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sped.contracts import COLLECTIONS
+from sped.contracts.dbt import (
+    RENAMES,
+    SOURCES,
+    STAGING,
+    render_sources_yaml,
+    render_staging_yaml,
+)
+from sped.dbt_cli import invoke
+from sped.profile import StateProfile
+from sped.settings import DBT_PROJECT_DIR
+from sped.warehouse.schema import LINEAGE_COLUMNS, SUBMISSIONS_COLUMNS
+
+PROJECT = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+
+
+def _staging_models() -> dict[str, dict]:
+    doc = yaml.safe_load(STAGING.read_text(encoding="utf-8"))
+    return {m["name"]: m for m in doc["models"]}
+
+
+def test_committed_sources_yaml_is_rendered_from_the_contracts():
+    assert SOURCES.read_text(encoding="utf-8") == render_sources_yaml(), (
+        "dbt/models/staging/_sources.yml is stale: run `python -m sped.contracts.dbt`"
+    )
+
+
+def test_committed_staging_yaml_is_rendered_from_the_contracts():
+    assert STAGING.read_text(encoding="utf-8") == render_staging_yaml(), (
+        "dbt/models/staging/_staging.yml is stale: run `python -m sped.contracts.dbt`"
+    )
+
+
+def test_sources_have_every_contract_column_typed_and_described():
+    (source,) = yaml.safe_load(SOURCES.read_text(encoding="utf-8"))["sources"]
+    assert (source["name"], source["schema"]) == ("raw", "raw")
+    tables = {t["name"]: t for t in source["tables"]}
+    assert set(tables) == {*COLLECTIONS, "submissions"}
+    for name, collection in COLLECTIONS.items():
+        expected = [(c.name, c.duckdb_type.lower()) for c in collection.columns]
+        expected += [(n, t.lower()) for n, t in LINEAGE_COLUMNS]
+        got = [(c["name"], c["data_type"]) for c in tables[name]["columns"]]
+        assert got == expected, name
+        assert all(c["description"].strip() for c in tables[name]["columns"]), name
+    got = [(c["name"], c["data_type"]) for c in tables["submissions"]["columns"]]
+    assert got == [(n, t.lower()) for n, t in SUBMISSIONS_COLUMNS]
+
+
+def test_accepted_values_in_staging_equal_the_contract_code_sets():
+    models = _staging_models()
+    for name, collection in COLLECTIONS.items():
+        model = models[f"stg_{name}"]
+        tested: dict[str, list[str]] = {}
+        for col in model["columns"]:
+            for t in col.get("data_tests", []):
+                if isinstance(t, dict) and "accepted_values" in t:
+                    tested[col["name"]] = t["accepted_values"]["arguments"]["values"]
+        coded = {c.name: list(c.codes) for c in collection.columns if c.codes}
+        assert tested == coded, name
+
+
+def test_required_contract_columns_are_not_null_in_staging():
+    models = _staging_models()
+    for name, collection in COLLECTIONS.items():
+        staged = {c["name"]: c for c in models[f"stg_{name}"]["columns"]}
+        for c in collection.columns:
+            if c.required == "yes":
+                col = staged[RENAMES.get(name, {}).get(c.name, c.name)]
+                assert "not_null" in col.get("data_tests", []), (name, c.name)
+
+
+def test_every_staging_column_is_described():
+    for model in _staging_models().values():
+        assert model["description"].strip()
+        for col in model["columns"]:
+            assert col["description"].strip(), (model["name"], col["name"])
+
+
+def test_layers_build_into_their_own_schemas():
+    models = PROJECT["models"]["sped_placements"]
+    assert models["staging"] == {"+schema": "staging", "+materialized": "view"}
+    assert models["intermediate"]["+schema"] == "intermediate"
+    assert models["marts"] == {"+schema": "marts", "+materialized": "table"}
+    macro = (DBT_PROJECT_DIR / "macros" / "generate_schema_name.sql").read_text(encoding="utf-8")
+    assert "custom_schema_name if custom_schema_name" in macro  # never target-prefixed
+
+
+def test_project_vars_mirror_the_state_profile(profile: StateProfile):
+    shipped = profile.dbt_vars()
+    defaults = PROJECT["vars"]
+    assert set(defaults) == set(shipped)
+    assert {k: v for k, v in defaults.items() if k != "as_of"} == {
+        k: v for k, v in shipped.items() if k != "as_of"
+    }
+
+
+def test_profiles_yml_reads_the_warehouse_from_the_environment():
+    profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
+    out = profiles["sped_placements"]["outputs"][profiles["sped_placements"]["target"]]
+    assert out["type"] == "duckdb" and out["keep_open"] is False and out["threads"] == 1
+    assert "env_var('SPED_WAREHOUSE'" in out["path"]
+
+
+def test_one_macro_per_file():
+    for path in (DBT_PROJECT_DIR / "macros").glob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        blocks = text.count("{% macro ") + text.count("{% test ")
+        assert blocks == 1, path.name
+        name = path.stem.removeprefix("test_")
+        assert f"{{% macro {name}(" in text or f"{{% test {name}(" in text, path.name
+
+
+@pytest.mark.slow
+def test_dbt_parse_sees_every_model_and_column_documented(tmp_path: Path):
+    invoke(["parse"], warehouse=tmp_path / "none.duckdb", target=tmp_path / "target")
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    stems = {p.stem for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
+    assert {m["name"] for m in models} == stems
+    for m in models:
+        assert m["patch_path"], f"{m['name']} has no YAML"
+        assert m["description"].strip(), m["name"]
+        assert m["columns"], f"{m['name']} documents no columns"
+        for col in m["columns"].values():
+            assert col["description"].strip(), (m["name"], col["name"])
+    unit_tests = {u["name"] for u in manifest.get("unit_tests", {}).values()}
+    assert {
+        "fresno_county_selpa_rounds_at_the_end",
+        "florida_doe_rounds_per_child_first",
+        "share_status_as_of_november_2026",
+        "int_ppps_counts_who_counts",
+        "int_equitable_spending_what_counts_and_when",
+        "stg_placements_age_on_the_count_date_and_age_group",
+    } <= unit_tests
+    sources = [s for s in manifest["sources"].values() if s["source_name"] == "raw"]
+    assert {s["name"] for s in sources} == {*COLLECTIONS, "submissions"}
+    # dagster-dbt's default translator links source raw.<table> to the asset raw/<table> that
+    # dagster_project/assets/raw.py defines, so the sources need no meta asset keys
+    from dagster import AssetKey
+    from dagster_dbt import DagsterDbtTranslator
+
+    translator = DagsterDbtTranslator()
+    for s in sources:
+        assert translator.get_asset_key(s) == AssetKey(["raw", s["name"]])
