@@ -39,11 +39,16 @@ class Progress:
     """Receives progress lines from long steps; the CLI swaps in one that prints them."""
 
     def __init__(self, sink: Callable[[str], None] | None = None):
-        self.sink = sink or log.info
+        self.sink = sink
         self.results: dict[str, object] = {}
 
+    def to(self, fallback: Callable[[str], None]) -> Callable[[str], None]:
+        """Where lines go in this step: the CLI's sink if it set one, else `fallback` (the
+        step's Dagster log, so `dagster dev` shows progress in the run's event log)."""
+        return self.sink or fallback
+
     def __call__(self, message: str) -> None:
-        self.sink(message)
+        (self.sink or log.info)(message)
 
     def record(self, key: str, value: object) -> None:
         """Keep a step's result for whoever started the run (the CLI prints a summary)."""

@@ -102,7 +102,7 @@ def raw_asset(collection: Collection) -> AssetsDefinition:
                 sped.as_of_date(),
                 validate=validate_batch,
                 validate_cross=validate_cross,
-                progress=progress,
+                progress=progress.to(context.log.info),
             )
             in_force = con.execute(f"SELECT count(*) FROM raw.{collection.name}").fetchone()[0]
         finally:
