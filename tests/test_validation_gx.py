@@ -1,11 +1,14 @@
-"""GX validation of batches: each rule kind attributed to the right submission and rows,
-nothing firing on clean rows, the count window at its edges, cross-collection checks, and the
-GX/DuckDB workaround guarded."""
+"""GX machinery: the DuckDB workaround guarded, the committed suites current and complete, GX
+objects built once per process, GX's counts equal to the findings', no values in the logs,
+the warehouse released for dbt, and validation inside the pipeline."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import subprocess
+import sys
 
 import great_expectations as gx
 import pytest
@@ -14,54 +17,67 @@ from sped.contracts import COLLECTIONS, get
 from sped.steps import connect
 from sped.validation import validate_batch, validate_cross
 from sped.validation.gx_duckdb import enable_persisted_connection, persisted_connection_enabled
-from sped.validation.suites import RENDER_AS_OF, SUITES_DIR, file_rules, suite_json
-from sped.warehouse.schema import create_table_sql
+from sped.validation.gx_runtime import cache_sizes, run_suite
+from sped.validation.suites import (
+    RENDER_AS_OF,
+    SUITES_DIR,
+    committed_stages,
+    stage_rules,
+    suite_json,
+    suite_path,
+)
+from tests.test_validation_kinds import L2, load, placement
 
 AS_OF = dt.date(2026, 11, 1)
 
 
-def _placement(**over) -> dict:
-    row = {
-        "lea_id": "2500001",
-        "school_year": "2025-26",
-        "count_date": dt.date(2025, 10, 1),
-        "student_id": "S1",
-        "birth_date": dt.date(2015, 3, 1),
-        "grade_level": "05",
-        "disability_category": "SLD",
-        "educational_environment": "RC80",
-        "placement_type": "IN_DISTRICT",
-        "facility_id": None,
-        "facility_state": None,
-        "placement_start_date": dt.date(2023, 9, 1),
-        "twndp_pct": 90.0,
-        "lre_checklist_on_file": None,
-        "contract_on_file": None,
-        "monitoring_plan_on_file": None,
-        "transport_minutes_one_way": 10,
-        "transport_team_approved": None,
-        "return_criteria_documented": None,
-        "annual_tuition": None,
+def test_gx_duckdb_workaround_is_in_place():
+    """Fails loudly if GX renames or reshapes the private list the workaround extends, or if GX
+    is upgraded: re-check STACK.md's findings (and GX's native DuckDB engine) before moving."""
+    import great_expectations.execution_engine.sqlalchemy_execution_engine as gx_sql
+
+    assert gx.__version__ == "1.24.1"
+    assert isinstance(gx_sql._PERSISTED_CONNECTION_DIALECTS, tuple)
+    assert hasattr(gx_sql.SqlAlchemyExecutionEngine, "get_connection")
+    enable_persisted_connection()
+    enable_persisted_connection()
+    assert persisted_connection_enabled()
+    duckdbs = [
+        d for d in gx_sql._PERSISTED_CONNECTION_DIALECTS if getattr(d, "value", 0) == "duckdb"
+    ]
+    assert len(duckdbs) == 1, "enabling twice must not add duckdb twice"
+    assert gx_sql._dialect_requires_persisted_connection(connection_string="duckdb:///x.duckdb")
+
+
+def test_committed_suites_are_current_and_cover_every_rule_once(profile):
+    gx.get_context(mode="ephemeral")
+    committed = {p.name for p in SUITES_DIR.glob("*.json")}
+    expected = set()
+    for c in COLLECTIONS.values():
+        seen: list[str] = []
+        for stage in committed_stages(c):
+            path = suite_path(c, stage)
+            expected.add(path.name)
+            text = suite_json(c, profile, RENDER_AS_OF, stage)
+            assert path.read_text() == text, "run `python -m sped.validation.suites`"
+            ids = [e["meta"]["rule_id"] for e in json.loads(text)["expectations"]]
+            assert sorted(ids) == sorted(r.id for r in stage_rules(c, stage))
+            seen += ids
+        assert sorted(seen) == sorted(r.id for r in c.rules), f"{c.name}: each rule exactly once"
+    assert committed == expected, "no stale suite files"
+
+
+def test_native_expectations_where_gx_supports_them(profile):
+    gx.get_context(mode="ephemeral")
+    types = {
+        e["meta"]["rule_id"]: e["type"]
+        for e in json.loads(suite_json(get("placements"), profile, RENDER_AS_OF))["expectations"]
     }
-    row.update(over)
-    return row
-
-
-def _load(con, collection: str, rows: list[tuple[int, str | None, str, dict]]) -> None:
-    c = get(collection)
-    con.execute(create_table_sql("landing", c, replace=True))
-    names = [*c.column_names, "_submission_id", "_source_row", "_lea_id", "_period"]
-    placeholders = ", ".join("?" for _ in names)
-    for i, (sid, lea, period, row) in enumerate(rows):
-        values = [row.get(n) for n in c.column_names] + [sid, i + 2, lea, period]
-        con.execute(f"INSERT INTO landing.{collection} VALUES ({placeholders})", values)
-
-
-def _facilities(con):
-    con.execute(
-        "INSERT INTO raw.facilities VALUES ('F1', 'Approved Day', "
-        "'APPROVED_PRIVATE_DAY', 'MA', true, NULL, 1, 2, NULL, 'current')"
-    )
+    assert types["placements.grade_level.required"] == "expect_column_values_to_not_be_null"
+    assert types["placements.grade_level.code"] == "expect_column_values_to_be_in_set"
+    assert types["placements.twndp_pct.range"] == "expect_column_values_to_be_between"
+    assert types["placements.student_id.unique"] == "expect_compound_columns_to_be_unique"
+    assert types["placements.count_date.window"] == "unexpected_rows_expectation"
 
 
 @pytest.fixture
@@ -71,262 +87,72 @@ def con(inst):
     c.close()
 
 
-def _by_rule(findings) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for f in findings:
-        out.setdefault(f.rule_id, []).append(f)
-    return out
-
-
-def test_clean_rows_raise_nothing(con, window_profile):
-    _facilities(con)
-    rows = [
-        (1, "2500001", "2025-26", _placement()),
-        (
-            1,
-            "2500001",
-            "2025-26",
-            _placement(
-                student_id="S2",
-                placement_type="APPROVED_PRIVATE_DAY",
-                facility_id="F1",
-                educational_environment="SS",
-                twndp_pct=0.0,
-                lre_checklist_on_file=True,
-                contract_on_file=True,
-                monitoring_plan_on_file=True,
-                annual_tuition=50000,
-            ),
-        ),
-        (
-            2,
-            "2500002",
-            "2025-26",
-            _placement(
-                lea_id="2500002",
-                birth_date=dt.date(2021, 5, 1),
-                grade_level="PK",
-                educational_environment="SC",
-                twndp_pct=0.0,
-                lre_checklist_on_file=True,
-            ),
-        ),
-    ]
-    _load(con, "placements", rows)
-    assert validate_batch(con, "placements", window_profile, AS_OF) == []
-
-
-def test_each_kind_is_attributed_to_its_submission_and_rows(con, window_profile):
-    _facilities(con)
-    rows = [
-        (1, "2500001", "2025-26", _placement()),
-        (1, "2500001", "2025-26", _placement(student_id="S1")),  # unique (row 3)
-        (1, "2500001", "2025-26", _placement(student_id="S 3")),  # regex (row 4)
-        (2, "2500002", "2025-26", _placement(lea_id="2500001")),  # matches_key (row 5)
-        (
-            2,
-            "2500002",
-            "2025-26",
-            _placement(lea_id="2500002", student_id="S9", disability_category="XX"),
-        ),  # in_set (row 6)
-        (
-            2,
-            "2500002",
-            "2025-26",
-            _placement(lea_id="2500002", student_id="S8", twndp_pct=120.0),
-        ),  # between (row 7)
-        (
-            2,
-            "2500002",
-            "2025-26",
-            _placement(lea_id="2500002", student_id="S7", count_date=dt.date(2025, 10, 2)),
-        ),  # single (8)
-        (3, "2500003", "2025-26", _placement(lea_id="2500003", grade_level=None)),  # not_null
-        (
-            3,
-            "2500003",
-            "2025-26",
-            _placement(
-                lea_id="2500003",
-                student_id="S5",
-                placement_type="APPROVED_PRIVATE_DAY",
-                facility_id="NOPE",
-                contract_on_file=True,
-                monitoring_plan_on_file=True,
-            ),
-        ),  # dir
-    ]
-    _load(con, "placements", rows)
-    found = _by_rule(validate_batch(con, "placements", window_profile, AS_OF))
-    got = {rid: [(f.submission_id, f.sample_rows) for f in fs] for rid, fs in found.items()}
-    assert got["placements.student_id.unique"] == [(1, (3,))]
-    assert got["placements.student_id.shape"] == [(1, (4,))]
-    assert got["placements.lea_id.matches_submission"] == [(2, (5,))]
-    assert got["placements.disability_category.code"] == [(2, (6,))]
-    assert got["placements.twndp_pct.range"] == [(2, (7,))]
-    assert got["placements.count_date.single_value"] == [(2, (8,))]
-    assert got["placements.grade_level.required"] == [(3, (9,))]
-    assert got["placements.facility_id.approved_in_directory"] == [(3, (10,))]
-    # no student identifier reaches a finding
-    assert all(v == "***" for f in found["placements.student_id.shape"] for v in f.sample_values)
-
-
-@pytest.mark.parametrize(
-    ("count_date", "ok"),
-    [("2025-09-30", False), ("2025-10-01", True), ("2025-12-01", True), ("2025-12-02", False)],
-)
-def test_count_window_edges(con, window_profile, count_date, ok):
-    _load(
-        con,
-        "placements",
-        [(1, "2500001", "2025-26", _placement(count_date=dt.date.fromisoformat(count_date)))],
-    )
-    rules = {f.rule_id for f in validate_batch(con, "placements", window_profile, AS_OF)}
-    assert ("placements.count_date.window" not in rules) is ok
-
-
-def test_fixed_count_day(con, window_profile):
-    import dataclasses
-
-    fixed = dataclasses.replace(window_profile, count_fixed_day=(10, 1))
-    _load(
-        con, "placements", [(1, "2500001", "2025-26", _placement(count_date=dt.date(2025, 11, 1)))]
-    )
-    rules = {f.rule_id for f in validate_batch(con, "placements", fixed, AS_OF)}
-    assert "placements.count_date.window" in rules
-
-
-def test_monitoring_of_a_student_not_placed_out_of_district(con, window_profile):
-    con.execute(create_table_sql("raw", get("placements"), replace=True))
-    roster = _placement(student_id="OOD1", placement_type="COLLABORATIVE", facility_id="F9")
-    names = [*get("placements").column_names]
-    con.execute(
-        f"INSERT INTO raw.placements VALUES ({', '.join('?' for _ in range(len(names) + 4))})",
-        [roster[n] for n in names] + [1, 2, "2500001", "2025-26"],
-    )
-    log = get("monitoring_log")
-    base = {
-        "lea_id": "2500001",
-        "school_year": "2025-26",
-        "activity_date": dt.date(2025, 11, 3),
-        "activity_type": "SITE_VISIT",
-        "conducted_by": "DISTRICT_STAFF",
+def _mixed_batch() -> dict[int, list[dict]]:
+    return {
+        1: [placement(), placement(), placement(student_id="S 3", twndp_pct=-1.0)],
+        2: [
+            placement(L2, grade_level="13"),
+            placement(L2, student_id="S2", count_date=dt.date(2025, 12, 5)),
+            placement(L2, student_id="S3", disability_category="DD"),
+        ],
     }
-    con.execute(create_table_sql("raw", log, replace=True))
-    for i, (sid, fac) in enumerate([("OOD1", "F9"), ("OOD1", "F7"), ("S1", "F9")]):
-        row = {**base, "student_id": sid, "facility_id": fac}
-        con.execute(
-            f"INSERT INTO raw.monitoring_log VALUES ({', '.join('?' * 11)})".replace("'?'", "?"),
-            [row[n] for n in log.column_names] + [5, i + 2, "2500001", "2025-26"],
-        )
-    found = _by_rule(validate_cross(con, "monitoring_log", window_profile, AS_OF))
-    assert [f.sample_rows for f in found["monitoring_log.student_id.on_roster"]] == [(4,)]
-    assert [f.sample_rows for f in found["monitoring_log.facility_id.matches_roster"]] == [(3,)]
-    assert all(not f.blocking for fs in found.values() for f in fs)
 
 
-def test_gx_duckdb_workaround_is_in_place():
-    """Fails loudly if GX renames the private list the workaround extends."""
-    import great_expectations.execution_engine.sqlalchemy_execution_engine as gx_sql
-
-    assert hasattr(gx_sql, "_PERSISTED_CONNECTION_DIALECTS")
-    enable_persisted_connection()
-    enable_persisted_connection()
-    assert persisted_connection_enabled()
-    assert (
-        sum(getattr(d, "value", None) == "duckdb" for d in gx_sql._PERSISTED_CONNECTION_DIALECTS)
-        == 1
+def test_gx_counts_equal_the_findings_counts(con, window_profile):
+    load(con, "placements", _mixed_batch())
+    path = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     )
-    assert gx.__version__ == "1.24.1"
+    gx_counts = run_suite(
+        path.fetchone()[0], get("placements"), "landing.placements", window_profile, AS_OF
+    )
+    findings = validate_batch(con, "placements", window_profile, AS_OF)
+    totals: dict[str, int] = {}
+    for f in findings:
+        totals[f.rule_id] = totals.get(f.rule_id, 0) + f.failed_count
+    assert totals == gx_counts
+    assert len(gx_counts) >= 6
 
 
-def test_committed_suites_are_current_and_cover_every_rule(profile):
-    gx.get_context(mode="ephemeral")
-    for c in COLLECTIONS.values():
-        text = suite_json(c, profile, RENDER_AS_OF)
-        assert (SUITES_DIR / f"{c.name}.json").read_text() == text, (
-            "run `python -m sped.validation.suites`"
-        )
-        ids = [e["meta"]["rule_id"] for e in json.loads(text)["expectations"]]
-        assert sorted(ids) == sorted(r.id for r in file_rules(c))
+def test_gx_objects_are_built_once_per_process(con, window_profile):
+    load(con, "placements", _mixed_batch())
+    validate_batch(con, "placements", window_profile, AS_OF)
+    before = cache_sizes()
+    for _ in range(3):
+        load(con, "placements", {1: [placement()]})
+        validate_batch(con, "placements", window_profile, AS_OF)
+    assert cache_sizes() == before
+
+
+def test_no_row_values_in_the_logs(con, window_profile, caplog):
+    load(con, "placements", {1: [placement(student_id="SECRET 1", disability_category="ZZTOP")]})
+    with caplog.at_level(logging.DEBUG):
+        findings = validate_batch(con, "placements", window_profile, AS_OF)
+    assert findings
+    assert "SECRET" not in caplog.text
+    assert "ZZTOP" not in caplog.text
+
+
+def test_a_connection_gx_cannot_share_is_refused_clearly(tmp_path, window_profile):
+    import duckdb
+
+    plain = duckdb.connect(str(tmp_path / "plain.duckdb"))
+    try:
+        with pytest.raises(ValueError, match="shared_config"):
+            validate_batch(plain, "placements", window_profile, AS_OF)
+    finally:
+        plain.close()
 
 
 def test_validation_releases_the_warehouse_for_other_processes(inst, window_profile):
     """dbt runs in a subprocess right after validation: no lock may be left behind."""
-    import subprocess
-    import sys
-
     c = connect(inst)
-    _load(c, "placements", [(1, "2500001", "2025-26", _placement())])
+    load(c, "placements", {1: [placement()]})
     validate_batch(c, "placements", window_profile, AS_OF)
     c.close()
     probe = f"import duckdb; duckdb.connect({str(inst.warehouse)!r}).close()"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-500:]
-
-
-def test_child_find_is_checked_against_the_ppps_count(con, window_profile):
-    from tests.raw_rows import insert
-
-    day = dt.date(2025, 10, 1)
-    kid = {
-        "lea_id": "2500001",
-        "school_year": "2025-26",
-        "count_date": day,
-        "birth_date": dt.date(2015, 1, 1),
-        "private_school_id": "A0000001",
-        "private_school_nonprofit": True,
-        "elementary_or_secondary": True,
-        "home_schooled": False,
-        "resident_state": "MA",
-        "disability_category": "SLD",
-        "has_services_plan": True,
-    }
-    insert(
-        con,
-        "ppps_count",
-        [{**kid, "student_id": "P1"}, {**kid, "student_id": "P2"}],
-        lea_id="2500001",
-        period="2025-26",
-    )
-
-    def referral(sid, outcome, evaluated):
-        return {
-            "lea_id": "2500001",
-            "school_year": "2025-26",
-            "student_id": sid,
-            "private_school_id": "A0000001",
-            "resident_state": "MA",
-            "referral_date": dt.date(2025, 9, 2),
-            "consent_date": dt.date(2025, 9, 3),
-            "evaluation_type": "INITIAL",
-            "evaluation_date": evaluated,
-            "eligibility": outcome,
-        }
-
-    insert(
-        con,
-        "child_find",
-        [
-            referral("P1", "ELIGIBLE", dt.date(2025, 9, 20)),  # counted: fine
-            referral("N1", "ELIGIBLE", dt.date(2025, 9, 25)),  # eligible, not counted (row 3)
-            referral("N2", "ELIGIBLE", dt.date(2025, 11, 2)),  # found after the count: fine
-            referral("P2", "NOT_ELIGIBLE", dt.date(2025, 9, 30)),  # counted yet not eligible (5)
-        ],
-        lea_id="2500001",
-        period="2025-26",
-        submission_id=7,
-    )
-    found = _by_rule(validate_cross(con, "child_find", window_profile, AS_OF))
-    assert [
-        (f.submission_id, f.sample_rows)
-        for f in found["child_find.student_id.eligible_not_counted"]
-    ] == [(7, (3,))]
-    assert [
-        (f.submission_id, f.sample_rows)
-        for f in found["child_find.student_id.not_eligible_but_counted"]
-    ] == [(7, (5,))]
-    assert all(v == "***" for fs in found.values() for f in fs for v in f.sample_values)
 
 
 def test_cross_warnings_follow_the_data_they_read(inst, window_profile):

@@ -55,6 +55,17 @@ def shared_config() -> dict[str, str]:
     }
 
 
+def require_shared_config(con) -> None:
+    """Raise a clear error if `con` was not opened with `shared_config()`: GX's own connection
+    to the same file would otherwise fail with DuckDB's "different configuration" error."""
+    (agent,) = con.execute("SELECT current_setting('custom_user_agent')").fetchone()
+    if agent != shared_config()["custom_user_agent"]:
+        raise ValueError(
+            "validation reads the warehouse through GX's own connection: open the pipeline's "
+            "DuckDB connection with sped.validation.gx_duckdb.shared_config()"
+        )
+
+
 def release(source) -> None:
     """Close every connection a GX SQL data source opened (its own cached engine and its
     execution engine's persisted connection), so other processes (dbt) can lock the file."""

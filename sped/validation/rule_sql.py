@@ -2,8 +2,16 @@
 
 The batch table holds the typed rows of many submissions (`landing.<collection>`, or
 `raw.<collection>` for cross-collection rules) with `_submission_id`, `_source_row`, `_lea_id`
-and `_period`. A rule never fails on a NULL in its own column: `not_null` rules say that.
-`unique` and `single_value` are per submitted file, never across the batch.
+and `_period`. The predicates follow GX's semantics for the native expectations, so that the
+rows attributed to a submission are exactly the rows GX counts as unexpected:
+
+- a rule never fails on a NULL in its own column (GX ignores missing values in column-map
+  expectations; `not_null` rules say when a value is required);
+- `regex` is a search (`regexp_matches`), as `ExpectColumnValuesToMatchRegex` means it;
+  contract patterns are anchored, so this is a full match for them;
+- `unique` flags every row of a duplicated value within one submission, as
+  `ExpectCompoundColumnsToBeUnique` over (`_submission_id`, columns) does;
+- `single_value` flags the rows whose value differs from the file's most common one.
 """
 
 from __future__ import annotations
@@ -12,11 +20,24 @@ from typing import Any
 
 from sped.contracts import Collection, Rule
 
+#: What `{roster}` means in cross-stage rules: the accepted placement rosters.
+ROSTER = "raw.placements"
+
+
+def rule_params(profile_params: dict[str, Any]) -> dict[str, Any]:
+    """The values rule SQL is rendered with: the profile's, plus `{roster}`."""
+    return {**profile_params, "roster": ROSTER}
+
 
 def _quote(value: Any) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     return str(value)
+
+
+def render_pattern(pattern: str, params: dict[str, Any]) -> str:
+    """A rule's regex with the profile's `{lea_id_pattern}` filled in."""
+    return pattern.replace("{lea_id_pattern}", params["lea_id_pattern"])
 
 
 def predicate(rule: Rule, collection: Collection, params: dict[str, Any]) -> str:
@@ -29,8 +50,8 @@ def predicate(rule: Rule, collection: Collection, params: dict[str, Any]) -> str
     if kind == "in_set":
         return f"{col} IS NOT NULL AND {col} NOT IN ({', '.join(map(_quote, p['codes']))})"
     if kind == "regex":
-        pattern = p["pattern"].replace("{lea_id_pattern}", params["lea_id_pattern"])
-        return f"{col} IS NOT NULL AND NOT regexp_full_match({col}, {_quote(pattern)})"
+        pattern = _quote(render_pattern(p["pattern"], params))
+        return f"{col} IS NOT NULL AND NOT regexp_matches({col}, {pattern})"
     if kind == "between":
         parts = []
         if p.get("min") is not None:
@@ -49,10 +70,7 @@ def predicate(rule: Rule, collection: Collection, params: dict[str, Any]) -> str
     if kind == "unique":
         cols = ", ".join(f'"{c}"' for c in p["columns"])
         not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in p["columns"])
-        return (
-            f"{not_null} AND row_number() OVER (PARTITION BY _submission_id, {cols} "
-            "ORDER BY _source_row) > 1"
-        )
+        return f"{not_null} AND count(*) OVER (PARTITION BY _submission_id, {cols}) > 1"
     if kind == "in_directory":
         when = f" AND ({p['when']})" if p.get("when") else ""
         return (
@@ -65,12 +83,26 @@ def predicate(rule: Rule, collection: Collection, params: dict[str, Any]) -> str
     raise ValueError(f"rule {rule.id}: unknown kind {kind!r}")
 
 
+def unexpected_rows_query(rule: Rule, collection: Collection, params: dict[str, Any]) -> str:
+    """The rows of GX's `{batch}` that break the rule (for `UnexpectedRowsExpectation`).
+
+    `{batch}` is wrapped, not aliased: GX substitutes a query asset as `(...) AS subselect`.
+    GX fills the query with `str.format`, so the predicate's own braces (regex `{1,20}`) are
+    doubled."""
+    bad = predicate(rule, collection, params).replace("{", "{{").replace("}", "}}")
+    return (
+        "SELECT _submission_id, _source_row FROM (SELECT _submission_id, _source_row, "
+        f"coalesce({bad}, false) AS bad FROM (SELECT * FROM {{batch}}) AS b) WHERE bad"
+    )
+
+
 def failures_query(
     rule: Rule, collection: Collection, table: str, params: dict[str, Any], sample: int
 ) -> str:
     """Per submission: how many rows break the rule, the first rows and their values."""
     value_col = rule.columns[0] if rule.columns else None
     value = f'CAST(b."{value_col}" AS VARCHAR)' if value_col else "NULL"
+    limit = f"[1:{sample}]" if sample else ""
     return f"""
         WITH flagged AS (
             SELECT b._submission_id, b._source_row, {value} AS v,
@@ -79,8 +111,8 @@ def failures_query(
         )
         SELECT _submission_id,
                count(*) AS failed,
-               list(_source_row ORDER BY _source_row)[1:{sample}] AS rows,
-               list(coalesce(v, '') ORDER BY _source_row)[1:{sample}] AS vals
+               list(_source_row ORDER BY _source_row){limit} AS rows,
+               list(coalesce(v, '') ORDER BY _source_row){limit} AS vals
         FROM flagged
         WHERE bad
         GROUP BY _submission_id

@@ -1,34 +1,35 @@
-"""Running the suites: one GX validation per collection over the whole pending batch.
+"""The two entry points: validate a pending batch (file-stage rules, one GX run) and re-check
+the accepted data against other collections (cross-stage rules, one GX run).
 
-GX decides which rules fail over the batch; for each failing rule the rule's own predicate,
-grouped by submission, says which submissions and rows (first `SAMPLE_SIZE`, ascending) broke
-it, so every finding is attributed to its file and row numbers. The GX context and suites are
-built per call (about 0.1 s), and GX's connection is released at the end so dbt can lock the
-warehouse next. Values of `student_id` columns never appear in findings.
+`validate_batch` runs the collection's GX suite once over the whole batch table; GX decides
+which rules fail, and `attribution` turns each failed rule into one finding per submission with
+its rows. The rows attributed must add up to GX's own count of unexpected rows, else
+`AttributionMismatch`: a rule GX failed never goes unreported. `validate_cross` does the same
+with the collection's cross suite over the accepted rows in raw.*. Only failed rules cost an
+extra query, so a clean batch is one GX run. Row values are never logged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 
 import duckdb
-import great_expectations as gx
 
-from sped.contracts import Collection, Rule, get
+from sped.contracts import get
 from sped.findings import SAMPLE_SIZE, Finding
 from sped.profile import StateProfile
-from sped.validation.gx_duckdb import enable_persisted_connection, release
-from sped.validation.rule_sql import failures_query
-from sped.validation.suites import build_suite
+from sped.validation.attribution import attribute
+from sped.validation.gx_duckdb import require_shared_config
+from sped.validation.gx_runtime import run_suite
+from sped.validation.rule_sql import rule_params
+from sped.validation.suites import stage_rules
 
 log = logging.getLogger("sped.validation")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-MASKED_COLUMNS = {"student_id"}
 
 
 def _database_path(con: duckdb.DuckDBPyConnection) -> str:
+    require_shared_config(con)
     row = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
@@ -37,66 +38,31 @@ def _database_path(con: duckdb.DuckDBPyConnection) -> str:
     return row[0]
 
 
-def attribute(
-    con: duckdb.DuckDBPyConnection,
-    rule: Rule,
-    collection: Collection,
-    table: str,
-    params: dict,
-    sample: int = SAMPLE_SIZE,
-) -> list[Finding]:
-    """One finding per submission whose rows break `rule`."""
-    column = rule.columns[0] if rule.columns else None
-    findings = []
-    for sid, failed, rows, values in con.execute(
-        failures_query(rule, collection, table, params, sample)
-    ).fetchall():
-        shown = tuple("***" if column in MASKED_COLUMNS else str(v) for v in values)
-        findings.append(
-            Finding(
-                submission_id=sid,
-                rule_id=rule.id,
-                severity=rule.severity,
-                text=rule.text,
-                reference=rule.reference,
-                column=column,
-                failed_count=failed,
-                sample_rows=tuple(rows),
-                sample_values=shown,
-            )
+class AttributionMismatch(RuntimeError):
+    """The rows attributed to submissions are not the rows GX counted: a bug, never data."""
+
+
+def _check_agreement(rule_id: str, gx_count: int | None, attributed: int) -> None:
+    """GX decides; the findings must account for exactly the rows GX found unexpected."""
+    if gx_count is not None and gx_count != attributed:
+        raise AttributionMismatch(
+            f"{rule_id}: GX counted {gx_count} unexpected rows, attribution found {attributed}"
         )
+
+
+def _run(con, collection, profile, as_of, table, stage, sample) -> list[Finding]:
+    """One GX run of the stage's suite over `table`, then findings for the failed rules."""
+    coll = get(collection)
+    failed = run_suite(_database_path(con), coll, table, profile, as_of, stage=stage)
+    params = rule_params(profile.sql_params(as_of))
+    findings: list[Finding] = []
+    for rule in coll.rules:
+        if rule.id in failed:
+            found = attribute(con, rule, coll, table, params, sample)
+            _check_agreement(rule.id, failed[rule.id], sum(f.failed_count for f in found))
+            findings += found
+    log.info("%s (%s stage): %d rules failed", collection, stage, len(failed))
     return findings
-
-
-def run_gx(
-    path: str, collection: Collection, table: str, profile: StateProfile, as_of: dt.date
-) -> list[str]:
-    """Rule ids whose expectation failed on the batch table, as GX judges them."""
-    enable_persisted_connection()
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    source = context.data_sources.add_sql("warehouse", connection_string=f"duckdb:///{path}")
-    try:
-        asset = source.add_query_asset(collection.name, query=f"SELECT * FROM {table}")
-        batch = asset.add_batch_definition_whole_table("pending")
-        suite = context.suites.add(build_suite(collection, profile, as_of))
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{collection.name}_batch", data=batch, suite=suite)
-        )
-        result = definition.run(result_format="BOOLEAN_ONLY")
-    finally:
-        release(source)
-    failed = []
-    for r in result.results:
-        rule_id = r.expectation_config.meta["rule_id"]
-        if r.exception_info and r.exception_info.get("raised_exception"):
-            raise RuntimeError(
-                f"GX could not evaluate {rule_id}: {r.exception_info.get('exception_message')}"
-            )
-        if not r.success:
-            failed.append(rule_id)
-    return failed
 
 
 def validate_batch(
@@ -108,17 +74,10 @@ def validate_batch(
     table: str | None = None,
     sample: int = SAMPLE_SIZE,
 ) -> list[Finding]:
-    """Every file-stage rule over the batch (default landing.<collection>), one GX run.
-    `sample` bounds the rows each finding lists (the annotated download asks for all)."""
-    coll = get(collection)
-    table = table or f"landing.{collection}"
-    params = {**profile.sql_params(as_of), "roster": "raw.placements"}
-    failed = run_gx(_database_path(con), coll, table, profile, as_of)
-    findings: list[Finding] = []
-    for rule_id in failed:
-        findings += attribute(con, coll.rule(rule_id), coll, table, params, sample)
-    log.info("%s: %d rules failed over the batch", collection, len(failed))
-    return findings
+    """Every file-stage rule over the batch (default `landing.<collection>`) in one GX run;
+    one finding per (submission, failed rule). `sample` bounds the rows each finding lists
+    (0: all of them, for the annotated download)."""
+    return _run(con, collection, profile, as_of, table or f"landing.{collection}", "file", sample)
 
 
 def validate_cross(
@@ -129,12 +88,9 @@ def validate_cross(
     *,
     table: str | None = None,
 ) -> list[Finding]:
-    """Cross-collection rules, after load, over the data in force (default raw.<collection>)."""
-    coll = get(collection)
+    """Cross-stage rules over the accepted data (default `raw.<collection>`) in one GX run of
+    the collection's cross suite; `{roster}` in their SQL is raw.placements."""
+    if not stage_rules(get(collection), "cross"):
+        return []
     table = table or f"raw.{collection}"
-    params = {**profile.sql_params(as_of), "roster": "raw.placements"}
-    findings: list[Finding] = []
-    for rule in coll.rules:
-        if rule.stage == "cross":
-            findings += attribute(con, rule, coll, table, params)
-    return findings
+    return _run(con, collection, profile, as_of, table, "cross", SAMPLE_SIZE)

@@ -1,13 +1,26 @@
 """One GX expectation suite per collection, built deterministically from the contracts.
 
-Every rule becomes exactly one expectation whose `meta` carries the rule id and severity, so a
-GX result maps back to its rule. Rules GX expresses natively on DuckDB become native
-expectations (not null, in set, between); the rest (shape patterns — GX's regex is not
-implemented for the duckdb dialect — per-file uniqueness, the submission's key, one value per
-file, directory look-ups and the contract's SQL rules) become `UnexpectedRowsExpectation`s
-whose query is the rule's own predicate. `python -m sped.validation.suites` writes the suites,
-rendered with the shipped profile and a fixed as-of date, to `expectations/suites/` for review;
-a test keeps those files current.
+Every file-stage rule becomes exactly one expectation whose `meta` carries the rule id, severity
+and reference, so a GX result maps back to its rule:
+
+- `not_null`, `in_set`, `between` -> GX's native column expectations (which ignore NULLs, as
+  the contract wants);
+- `unique` -> `ExpectCompoundColumnsToBeUnique` over (`_submission_id`, columns): unique per
+  submitted file, never across the batch; rows with a missing value are ignored;
+- `regex`, `matches_key`, `single_value`, `in_directory`, `sql` -> `UnexpectedRowsExpectation`
+  whose query selects the rule's bad rows from `{batch}` (`rule_sql.predicate`). `regex` is
+  here, not `ExpectColumnValuesToMatchRegex`, because GX 1.24 has no regex for the duckdb
+  dialect: the native expectation raises "Regex is not supported for dialect duckdb".
+
+Cross-stage rules (checked after load against other collections' accepted data, e.g. the
+monitoring log against the roster) form a second suite per collection, `<collection>_cross`,
+run over `raw.<collection>`; `{roster}` in their SQL is raw.placements.
+
+`python -m sped.validation.suites` writes the suites, rendered with the shipped profile and the
+fixed as-of date `RENDER_AS_OF` (only `expenditures.obligation_date.future` depends on it), to
+`expectations/suites/<collection>.json` (and `<collection>.cross.json`); a test keeps those files
+equal to the regenerated ones.
+At run time the suites are built the same way with the run's profile and as-of date.
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import great_expectations as gx
@@ -22,26 +36,24 @@ import great_expectations as gx
 from sped.contracts import COLLECTIONS, Collection, Rule
 from sped.profile import StateProfile, load_profile
 from sped.settings import REPO_ROOT
-from sped.validation.rule_sql import predicate
+from sped.validation.rule_sql import rule_params, unexpected_rows_query
 
 SUITES_DIR = REPO_ROOT / "expectations" / "suites"
-#: The as-of date the committed suites are rendered with (only the "after the as-of date"
-#: warning on expenditures depends on it).
+#: The as-of date the committed suites are rendered with.
 RENDER_AS_OF = dt.date(2026, 11, 1)
 
 
-def _meta(rule: Rule) -> dict[str, Any]:
-    return {"rule_id": rule.id, "severity": rule.severity, "reference": rule.reference}
+def _common(rule: Rule) -> dict[str, Any]:
+    return {
+        "meta": {"rule_id": rule.id, "severity": rule.severity, "reference": rule.reference},
+        "description": rule.text,
+        "severity": "critical" if rule.blocking else "warning",
+    }
 
 
 def expectation_for(rule: Rule, collection: Collection, params: dict[str, Any]):
     """The one GX expectation that checks `rule`."""
-    p = rule.params
-    common = {
-        "meta": _meta(rule),
-        "description": rule.text,
-        "severity": "critical" if rule.blocking else "warning",
-    }
+    p, common = rule.params, _common(rule)
     if rule.kind == "not_null":
         return gx.expectations.ExpectColumnValuesToNotBeNull(column=p["column"], **common)
     if rule.kind == "in_set":
@@ -52,34 +64,61 @@ def expectation_for(rule: Rule, collection: Collection, params: dict[str, Any]):
         return gx.expectations.ExpectColumnValuesToBeBetween(
             column=p["column"], min_value=p.get("min"), max_value=p.get("max"), **common
         )
-    if rule.stage != "file":
-        raise ValueError(f"{rule.id} is checked after load, not in the file suite")
-    query = (
-        "SELECT _submission_id, _source_row FROM (SELECT _submission_id, _source_row, "
-        f"coalesce({predicate(rule, collection, params)}, false) AS bad FROM {{batch}} AS b) "
-        "WHERE bad"
+    if rule.kind == "unique":
+        return gx.expectations.ExpectCompoundColumnsToBeUnique(
+            column_list=["_submission_id", *p["columns"]],
+            ignore_row_if="any_value_is_missing",
+            **common,
+        )
+    return gx.expectations.UnexpectedRowsExpectation(
+        unexpected_rows_query=unexpected_rows_query(rule, collection, params), **common
     )
-    return gx.expectations.UnexpectedRowsExpectation(unexpected_rows_query=query, **common)
+
+
+def stage_rules(collection: Collection, stage: str = "file") -> list[Rule]:
+    """The rules of one stage: `file` (the submitted batch) or `cross` (after load)."""
+    return [r for r in collection.rules if r.stage == stage]
 
 
 def file_rules(collection: Collection) -> list[Rule]:
-    return [r for r in collection.rules if r.stage == "file"]
+    return stage_rules(collection, "file")
+
+
+def suite_name(collection: Collection, stage: str = "file") -> str:
+    return f"{collection.name}_submission" if stage == "file" else f"{collection.name}_cross"
 
 
 def build_suite(
-    collection: Collection, profile: StateProfile, as_of: dt.date
+    collection: Collection,
+    profile: StateProfile,
+    as_of: dt.date,
+    name: str | None = None,
+    stage: str = "file",
 ) -> gx.ExpectationSuite:
-    params = profile.sql_params(as_of)
-    suite = gx.ExpectationSuite(name=f"{collection.name}_submission")
-    for rule in file_rules(collection):
+    """The collection's suite of one stage for one profile and as-of date (a new object each
+    call: an expectation belongs to one suite only)."""
+    params = rule_params(profile.sql_params(as_of))
+    suite = gx.ExpectationSuite(name=name or suite_name(collection, stage))
+    for rule in stage_rules(collection, stage):
         suite.add_expectation(expectation_for(rule, collection, params))
     return suite
 
 
-def suite_json(collection: Collection, profile: StateProfile, as_of: dt.date) -> str:
+def suite_path(collection: Collection, stage: str = "file") -> Path:
+    suffix = "" if stage == "file" else ".cross"
+    return SUITES_DIR / f"{collection.name}{suffix}.json"
+
+
+def committed_stages(collection: Collection) -> list[str]:
+    """`file` always; `cross` when the collection has cross-stage rules."""
+    return ["file"] + (["cross"] if stage_rules(collection, "cross") else [])
+
+
+def suite_json(
+    collection: Collection, profile: StateProfile, as_of: dt.date, stage: str = "file"
+) -> str:
     """The suite as reviewable JSON (ids removed: GX assigns new ones per context)."""
-    suite = build_suite(collection, profile, as_of)
-    data = suite.to_json_dict()
+    data = build_suite(collection, profile, as_of, stage=stage).to_json_dict()
     data.pop("id", None)
     for exp in data["expectations"]:
         exp.pop("id", None)
@@ -87,17 +126,19 @@ def suite_json(collection: Collection, profile: StateProfile, as_of: dt.date) ->
 
 
 def write_suites(profile: StateProfile | None = None) -> list[str]:
+    """Rewrite `expectations/suites/*.json` from the contracts and the shipped profile."""
     profile = profile or load_profile()
     gx.get_context(mode="ephemeral")  # suites are built inside an active context
     SUITES_DIR.mkdir(parents=True, exist_ok=True)
     written = []
     for c in COLLECTIONS.values():
-        path = SUITES_DIR / f"{c.name}.json"
-        path.write_text(suite_json(c, profile, RENDER_AS_OF), encoding="utf-8")
-        written.append(str(path))
+        for stage in committed_stages(c):
+            path = suite_path(c, stage)
+            path.write_text(suite_json(c, profile, RENDER_AS_OF, stage), encoding="utf-8")
+            written.append(str(path))
     return written
 
 
 if __name__ == "__main__":
-    for p in write_suites():
-        print(p, file=sys.stderr)
+    for written in write_suites():
+        print(written, file=sys.stderr)
