@@ -122,6 +122,17 @@ SCHOOL_YEAR = Column(
     "school_year", "text", "School year, written YYYY-YY (e.g. 2025-26).", example="2025-26"
 )
 
+#: Columns shared by the two files about parentally placed private-school children.
+PRIVATE_CHILD_ID = Column(
+    "student_id", "text", "The district's identifier for the child.", example="P0000456"
+)
+PRIVATE_SCHOOL_ID = Column(
+    "private_school_id", "text", "NCES PSS id (PPIN) of the private school.", example="A1392029"
+)
+RESIDENT_STATE = Column(
+    "resident_state", "text", "USPS code of the state the child lives in.", example="MA"
+)
+
 AGE_AT_COUNT = age_on("birth_date", "count_date")
 IS_SCHOOL_AGE = f"({AGE_AT_COUNT} >= 6 OR ({AGE_AT_COUNT} = 5 AND grade_level = 'KG'))"
 OUT_OF_DISTRICT = "placement_type <> 'IN_DISTRICT'"
@@ -572,18 +583,9 @@ CHILD_FIND = _collection(
     columns=(
         LEA_ID,
         SCHOOL_YEAR,
-        Column(
-            "student_id", "text", "The district's identifier for the child.", example="P0000456"
-        ),
-        Column(
-            "private_school_id",
-            "text",
-            "NCES PSS id (PPIN) of the private school.",
-            example="A1392029",
-        ),
-        Column(
-            "resident_state", "text", "USPS code of the state the child lives in.", example="MA"
-        ),
+        PRIVATE_CHILD_ID,
+        PRIVATE_SCHOOL_ID,
+        RESIDENT_STATE,
         Column("referral_date", "date", "Date of referral.", example="2025-09-22"),
         Column(
             "consent_date",
@@ -718,16 +720,9 @@ PPPS_COUNT = _collection(
         LEA_ID,
         SCHOOL_YEAR,
         Column("count_date", "date", "The day the count was taken.", example="2025-10-01"),
-        Column(
-            "student_id", "text", "The district's identifier for the child.", example="P0000456"
-        ),
+        PRIVATE_CHILD_ID,
         Column("birth_date", "date", "Date of birth.", example="2016-05-30"),
-        Column(
-            "private_school_id",
-            "text",
-            "NCES PSS id (PPIN) of the private school.",
-            example="A1392029",
-        ),
+        PRIVATE_SCHOOL_ID,
         Column(
             "private_school_nonprofit",
             "flag",
@@ -747,9 +742,7 @@ PPPS_COUNT = _collection(
             "The child is home-schooled (Y/N); counted only if the state profile says so.",
             example="N",
         ),
-        Column(
-            "resident_state", "text", "USPS code of the state the child lives in.", example="MA"
-        ),
+        RESIDENT_STATE,
         Column(
             "disability_category",
             "code",
