@@ -55,6 +55,83 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_accounts(args: argparse.Namespace) -> int:
+    from sped.landing.accounts import AccountError
+    from sped.steps import open_registry
+
+    if args.action != "list" and not args.name:
+        raise ValueError(f"sped accounts {args.action} needs the account name")
+    registry = open_registry(settings.installation(args.warehouse))
+    try:
+        if args.action == "add":
+            made = registry.add_account(args.name, args.role, args.lea or (), args.display_name)
+            print(f"added {made.role} account {made.account} " + " ".join(made.lea_ids))
+        elif args.action == "disable":
+            registry.disable_account(args.name)
+            print(f"disabled {args.name}")
+        else:
+            rows = [
+                {
+                    "account": a.account,
+                    "role": a.role,
+                    "display_name": a.display_name,
+                    "lea_ids": list(a.lea_ids),
+                    "disabled": a.disabled,
+                }
+                for a in registry.list_accounts()
+            ]
+            if args.json:
+                print(json.dumps(rows, indent=2))
+            for r in [] if args.json else rows:
+                state = " (disabled)" if r["disabled"] else ""
+                print(f"{r['account']:<28}{r['role']:<10}{' '.join(r['lea_ids'])}{state}")
+    except AccountError as exc:
+        raise ValueError(str(exc)) from None
+    finally:
+        registry.close()
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from sped.landing.layout import DeclaredKey, LayoutError, check_period
+    from sped.steps import open_registry
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise ValueError(f"{path.name}: only .csv and .xlsx files are accepted")
+    contract = COLLECTIONS[args.collection]
+    if contract.lea_scoped != bool(args.lea):
+        how = "for one LEA: give --lea" if contract.lea_scoped else "by the state: omit --lea"
+        raise ValueError(f"{args.collection} is sent {how}")
+    try:
+        check_period(args.collection, args.period)
+    except LayoutError as exc:
+        raise ValueError(str(exc)) from None
+    registry = open_registry(settings.installation(args.warehouse))
+    try:
+        receipt = registry.receive(
+            path.read_bytes(),
+            DeclaredKey(args.collection, args.lea or None, args.period),
+            original_name=path.name,
+            submitter=args.account,
+        )
+    finally:
+        registry.close()
+    if receipt.outcome == "refused":
+        print(f"refused: {receipt.detail}. The file is kept ({receipt.sha256[:12]}).")
+        return 1
+    if receipt.outcome == "duplicate":
+        print(f"already received: {receipt.detail}")
+    else:
+        print(
+            f"received as submission {receipt.submission_id}; it is validated and, if it "
+            "passes, loaded by the next `sped pipeline` run"
+        )
+    return 0
+
+
 def cmd_submissions(args: argparse.Namespace) -> int:
     from sped.reports.submissions import submission_rows, submissions_table
 
@@ -148,6 +225,25 @@ def build_parser() -> argparse.ArgumentParser:
     pipe.add_argument("--as-of", help="judge figures as of this date (YYYY-MM-DD; default today)")
     pipe.add_argument("--submitter", help="who is sending the files (default operator:<user>)")
     pipe.set_defaults(func=cmd_pipeline)
+
+    acc = sub.add_parser("accounts", help="the accounts that send files, and their LEAs")
+    acc.add_argument("action", choices=["list", "add", "disable"])
+    acc.add_argument("name", nargs="?", help="account name (add, disable)")
+    acc.add_argument("--role", choices=["state", "district", "auditor"], default="district")
+    acc.add_argument("--lea", action="append", help="an LEA the account belongs to (repeatable)")
+    acc.add_argument("--display-name", default="")
+    acc.add_argument("--warehouse")
+    acc.add_argument("--json", action="store_true")
+    acc.set_defaults(func=cmd_accounts)
+
+    sbm = sub.add_parser("submit", help="send one file as an account (validated by the next run)")
+    sbm.add_argument("file")
+    sbm.add_argument("--account", required=True, help="the account sending the file")
+    sbm.add_argument("--collection", required=True, choices=sorted(COLLECTIONS))
+    sbm.add_argument("--lea", help="the district the file is for (district collections)")
+    sbm.add_argument("--period", required=True, help="school year (2025-26) or fiscal year (2026)")
+    sbm.add_argument("--warehouse")
+    sbm.set_defaults(func=cmd_submit)
 
     subs = sub.add_parser("submissions", help="list every submission and its outcome")
     subs.add_argument("--warehouse")

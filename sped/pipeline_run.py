@@ -52,6 +52,8 @@ def run_pipeline(
         )
         for path, why in reg.unroutable:
             out(f"  not routed: {path}: {why}")
+        for path, why in reg.refused:
+            out(f"  refused: {path}: {why}")
 
     ok, step_seconds = _run_job(inst, profile_file, as_of_date.isoformat(), out)
     timings.update(step_seconds)

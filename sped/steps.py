@@ -32,6 +32,7 @@ class RegistrationSummary:
     duplicates: int = 0
     already_seen: int = 0
     unroutable: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
 def open_registry(inst: Installation) -> Registry:
@@ -83,6 +84,8 @@ def register_landing(
         )
         if receipt.outcome == "new":
             summary.new[key.collection] += 1
+        elif receipt.outcome == "refused":
+            summary.refused.append((str(rel), receipt.detail))
         else:
             summary.duplicates += 1
         if i % step == 0 or i == len(files):

@@ -180,7 +180,10 @@ def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
     key = DeclaredKey("placements", "2500001", "2025-26")
     with open_registry(inst) as reg:
         reg.receive(
-            leas, DeclaredKey("leas", None, "current"), original_name="l.csv", submitter="t"
+            leas,
+            DeclaredKey("leas", None, "current"),
+            original_name="l.csv",
+            submitter="operator:t",
         )
         reg.receive(
             roster(
@@ -188,13 +191,13 @@ def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
             ),
             key,
             original_name="r1.csv",
-            submitter="t",
+            submitter="operator:t",
         )
         log_sid = reg.receive(
             log,
             DeclaredKey("monitoring_log", "2500001", "2025-26"),
             original_name="m.csv",
-            submitter="t",
+            submitter="operator:t",
         ).submission_id
         c = connect(inst)
         try:
@@ -221,7 +224,7 @@ def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
                 ),
                 key,
                 original_name="r2.csv",
-                submitter="t",
+                submitter="operator:t",
             )
             for name in ("placements", "monitoring_log"):
                 process_collection(

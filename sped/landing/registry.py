@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sped.findings import Finding
-from sped.landing import store
+from sped.landing import accounts, store
 from sped.landing.layout import DeclaredKey
 
 SCHEMA = """
@@ -128,7 +128,7 @@ class Submission:
 class Receipt:
     """What happened to one received file."""
 
-    outcome: str  # "new" | "duplicate" | "unroutable"
+    outcome: str  # "new" | "duplicate" | "unroutable" | "refused"
     submission_id: int | None
     sha256: str
     detail: str = ""
@@ -146,6 +146,7 @@ class Registry:
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA foreign_keys=ON")
         self._con.executescript(SCHEMA)
+        self._con.executescript(accounts.SCHEMA)
 
     def close(self) -> None:
         self._con.close()
@@ -178,10 +179,21 @@ class Registry:
         landing_path: str | None = None,
     ) -> Receipt:
         """Store the bytes and record a receipt; a new submission unless the same bytes were
-        already submitted for the same key (and that submission is not superseded)."""
+        already submitted for the same key (and that submission is not superseded), or the
+        submitter may not send files for the key (then the receipt says why: `refused`)."""
         digest, _ = store.put(self.store_dir, data)
         at = now()
         with self.transaction() as con:
+            refusal = accounts.submit_refusal(con, submitter, key)
+            if refusal:
+                con.execute(
+                    "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
+                    "sha256, size_bytes, submission_id, outcome, detail) "
+                    "VALUES (?, ?, ?, ?, ?, ?, NULL, 'refused', ?)",
+                    (at, submitter, original_name, landing_path, digest, len(data), refusal),
+                )
+                self._event(con, None, "refused", f"{key.collection} {key.period}: {refusal}")
+                return Receipt("refused", None, digest, refusal)
             same = con.execute(
                 "SELECT submission_id, status FROM submissions WHERE collection = ? AND "
                 "lea_id IS ? AND period = ? AND sha256 = ? AND status <> 'superseded' "
@@ -246,6 +258,27 @@ class Registry:
         """(landing_path, sha256) of every receipt, so a landing folder can be re-scanned."""
         rows = self._con.execute("SELECT landing_path, sha256 FROM receipts").fetchall()
         return {(r["landing_path"], r["sha256"]) for r in rows}
+
+    # --- accounts --------------------------------------------------------------------------
+
+    def add_account(
+        self, account: str, role: str, lea_ids: Iterable[str] = (), display_name: str = ""
+    ) -> accounts.Account:
+        with self.transaction() as con:
+            made = accounts.add_account(con, account, role, tuple(lea_ids), display_name)
+            self._event(con, None, "account_added", f"{account} ({role}) {' '.join(made.lea_ids)}")
+        return made
+
+    def disable_account(self, account: str) -> None:
+        with self.transaction() as con:
+            accounts.disable_account(con, account)
+            self._event(con, None, "account_disabled", account)
+
+    def account(self, account: str) -> accounts.Account | None:
+        return accounts.get_account(self._con, account)
+
+    def list_accounts(self) -> list[accounts.Account]:
+        return accounts.list_accounts(self._con)
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -90,12 +90,16 @@ def write_quality_reports(inst: Installation, known_leas: list[str] | None = Non
                     "rejected": counts["rejected"],
                 }
             )
+        not_taken = [
+            dict(r) for r in registry.receipts() if r["outcome"] in ("refused", "unroutable")
+        ]
     finally:
         registry.close()
     index = out / "index.html"
     index.write_text(
         INDEX.render(
             pages=pages,
+            not_taken=not_taken,
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         ),
         encoding="utf-8",
