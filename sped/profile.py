@@ -14,14 +14,39 @@ from typing import Any
 
 import yaml
 
+from sped.contracts import COLLECTIONS
 from sped.contracts.codes import USPS_STATES
 
 DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "config" / "state_profile.yaml"
 ROUNDING_RULES = ("round_at_end", "per_child_first")
+#: The collections that get a due date: those a district sends once per school year.
+DUE_DATE_COLLECTIONS: tuple[str, ...] = tuple(
+    c.name
+    for c in COLLECTIONS.values()
+    if c.period_kind == "school_year" and c.submitted_by == "district"
+)
+#: Collections counted in the fall: their file is due no earlier than the count's last day.
+COUNT_COLLECTIONS = ("placements", "ppps_count")
+DUE_YEARS = ("fall", "spring")
 
 
 class ProfileError(ValueError):
     """The state profile is missing, unreadable or has a bad setting."""
+
+
+@dataclass(frozen=True)
+class DueDate:
+    """When a collection is due for a school year: a month-day in the school year's fall
+    calendar year (2025 for 2025-26) or its spring calendar year (2026)."""
+
+    collection: str
+    month: int
+    day: int
+    year: str  # "fall" | "spring"
+
+    def for_school_year(self, fall_year: int) -> dt.date:
+        """The due date of the school year starting in `fall_year`."""
+        return dt.date(fall_year + (self.year == "spring"), self.month, self.day)
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,7 @@ class StateProfile:
     dd_age_range: tuple[int, int]
     rounding: str
     min_cell_size: int
+    due_dates: tuple[DueDate, ...]
     source: str = "<memory>"
 
     @property
@@ -52,6 +78,14 @@ class StateProfile:
     def count_window(self, fall_year: int) -> tuple[dt.date, dt.date]:
         """The allowed count dates of the school year starting in `fall_year`."""
         return dt.date(fall_year, *self.count_start), dt.date(fall_year, *self.count_end)
+
+    def due_date(self, collection: str, fall_year: int) -> dt.date | None:
+        """When `collection` is due for the school year starting in `fall_year`; None when the
+        collection has no due date (a fiscal-year or state collection)."""
+        for due in self.due_dates:
+            if due.collection == collection:
+                return due.for_school_year(fall_year)
+        return None
 
     def sql_params(self, as_of: dt.date | None = None) -> dict[str, Any]:
         """Values for the `{placeholders}` in contract rule SQL."""
@@ -78,6 +112,10 @@ class StateProfile:
             "home_state": self.state_code,
             "dd_min_age": self.dd_age_range[0],
             "dd_max_age": self.dd_age_range[1],
+            "due_dates": {
+                d.collection: {"month": d.month, "day": d.day, "year": d.year}
+                for d in self.due_dates
+            },
         }
 
 
@@ -99,6 +137,48 @@ def _require(data: dict, key: str, kind: type | tuple[type, ...]) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ProfileError(f"{key} has the wrong type: {value!r}")
     return value
+
+
+def _due_dates(data: dict, count_end: tuple[int, int]) -> tuple[DueDate, ...]:
+    """The `due_dates` section: one entry per school-year district collection."""
+    section = _require(data, "due_dates", dict)
+    unknown = sorted(set(section) - set(DUE_DATE_COLLECTIONS), key=str)
+    if unknown:
+        raise ProfileError(
+            f"due_dates.{unknown[0]}: no such collection with a school-year due date; "
+            f"expected {', '.join(DUE_DATE_COLLECTIONS)}"
+        )
+    dues = []
+    for collection in DUE_DATE_COLLECTIONS:
+        setting = f"due_dates.{collection}"
+        entry = section.get(collection)
+        if entry is None:
+            raise ProfileError(f'missing setting {setting!r} (e.g. {{day: "12-15", year: fall}})')
+        if not isinstance(entry, dict) or set(entry) != {"day", "year"}:
+            raise ProfileError(
+                f'{setting} must be a mapping with day and year, like {{day: "12-15", '
+                f"year: fall}}, got {entry!r}"
+            )
+        month, day = _month_day(entry["day"], f"{setting}.day")
+        year = entry["year"]
+        if year not in DUE_YEARS:
+            raise ProfileError(
+                f"{setting}.year must be fall (the calendar year the school year starts) or "
+                f"spring (the year it ends), got {year!r}"
+            )
+        if year == "fall" and (month, day) < (7, 1):
+            raise ProfileError(
+                f"{setting} {entry['day']} in the fall year is before July 1, before the "
+                "school year starts; did you mean spring?"
+            )
+        if collection in COUNT_COLLECTIONS and year == "fall" and (month, day) < count_end:
+            raise ProfileError(
+                f"{setting} {entry['day']} is before the count's last day "
+                f"{count_end[0]:02d}-{count_end[1]:02d}: the file cannot be due before the "
+                "children are counted"
+            )
+        dues.append(DueDate(collection, month, day, year))
+    return tuple(dues)
 
 
 def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
@@ -140,6 +220,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
     min_cell = _require(data, "min_cell_size", int)
     if timeline <= 0 or min_cell < 1:
         raise ProfileError("evaluation_timeline_days and min_cell_size must be positive")
+    due_dates = _due_dates(data, fixed_day or end)
 
     return StateProfile(
         state_code=state_code,
@@ -154,6 +235,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         dd_age_range=(dd[0], dd[1]),
         rounding=rounding,
         min_cell_size=min_cell,
+        due_dates=due_dates,
         source=source,
     )
 

@@ -157,6 +157,13 @@ def test_submission_status(built):
     assert status[(L2, "monitoring_log", YEAR)]["submission_status"] == "MISSING"
     assert (L4, "monitoring_log", YEAR) not in status
     assert not status[(L1, "expenditures", "2026")]["expected"]
+    # timeliness as of 2026-11-01 (rosters and PPPS counts due 2025-12-15): the first accepted
+    # roster, since superseded, came on 2025-10-20
+    assert roster["first_accepted_at"] == dt.datetime(2025, 10, 20, 9, 0)
+    assert (roster["due_date"], roster["timeliness"]) == (dt.date(2025, 12, 15), "ON_TIME")
+    assert status[(L3, "placements", YEAR)]["timeliness"] == "OVERDUE"
+    assert rejected["timeliness"] == "OVERDUE"
+    assert status[(L1, "expenditures", "2026")]["timeliness"] == "NO_DUE_DATE"
 
 
 # -- LRE and out-of-district ---------------------------------------------------------------

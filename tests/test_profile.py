@@ -28,6 +28,31 @@ def test_fixed_day_narrows_the_window():
     assert p.sql_params()["count_end_month"] == 10
 
 
+def test_due_dates_fall_and_spring():
+    p = load_profile()
+    assert p.due_date("placements", 2025) == dt.date(2025, 12, 15)  # fall: 2025 of 2025-26
+    assert p.due_date("child_find", 2025) == dt.date(2026, 7, 31)  # spring: 2026 of 2025-26
+    assert p.due_date("expenditures", 2025) is None  # fiscal-year collection: no due date
+    assert p.dbt_vars()["due_dates"] == {
+        "placements": {"month": 12, "day": 15, "year": "fall"},
+        "monitoring_log": {"month": 7, "day": 31, "year": "spring"},
+        "ppps_count": {"month": 12, "day": 15, "year": "fall"},
+        "child_find": {"month": 7, "day": 31, "year": "spring"},
+    }
+
+
+def test_count_due_dates_follow_the_count_day():
+    data = _base()
+    data["count"]["fixed_day"] = "10-01"  # counted on Oct 1: the roster may be due in October
+    data["due_dates"]["placements"] = {"day": "10-15", "year": "fall"}
+    assert parse_profile(data).due_date("placements", 2025) == dt.date(2025, 10, 15)
+    data["due_dates"]["ppps_count"] = {"day": "09-30", "year": "fall"}
+    with pytest.raises(ProfileError, match=r"due_dates\.ppps_count 09-30 is before the count"):
+        parse_profile(data)
+    data["due_dates"]["ppps_count"] = {"day": "09-30", "year": "spring"}  # next September
+    assert parse_profile(data).due_date("ppps_count", 2025) == dt.date(2026, 9, 30)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -42,6 +67,40 @@ def test_fixed_day_narrows_the_window():
         (lambda d: d.update(dd_age_range=[2, 9]), "dd_age_range"),
         (lambda d: d.update(count_home_schooled="yes"), "wrong type"),
         (lambda d: d.update(min_cell_size=0), "must be positive"),
+        (lambda d: d.pop("due_dates"), "missing setting 'due_dates'"),
+        (lambda d: d["due_dates"].pop("child_find"), "missing setting 'due_dates.child_find'"),
+        (
+            lambda d: d["due_dates"].update(expenditures={"day": "10-31", "year": "fall"}),
+            "due_dates.expenditures: no such collection",
+        ),
+        (
+            lambda d: d["due_dates"].update(placement={"day": "12-15", "year": "fall"}),
+            "due_dates.placement: no such collection",
+        ),
+        (
+            lambda d: d["due_dates"].update(placements={"day": "12/15", "year": "fall"}),
+            r"due_dates.placements.day must be a month-day",
+        ),
+        (
+            lambda d: d["due_dates"].update(child_find={"day": "06-31", "year": "spring"}),
+            r"due_dates.child_find.day is not a real day",
+        ),
+        (
+            lambda d: d["due_dates"].update(ppps_count={"day": "12-15", "year": "autumn"}),
+            "due_dates.ppps_count.year must be fall",
+        ),
+        (
+            lambda d: d["due_dates"].update(ppps_count={"day": "12-15"}),
+            "due_dates.ppps_count must be a mapping with day and year",
+        ),
+        (
+            lambda d: d["due_dates"].update(monitoring_log={"day": "06-30", "year": "fall"}),
+            "due_dates.monitoring_log 06-30 in the fall year is before July 1",
+        ),
+        (
+            lambda d: d["due_dates"].update(placements={"day": "11-30", "year": "fall"}),
+            "due_dates.placements 11-30 is before the count's last day 12-01",
+        ),
     ],
 )
 def test_bad_settings_are_named(change, message):

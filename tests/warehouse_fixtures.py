@@ -39,6 +39,12 @@ FIXTURE_VARS: dict[str, Any] = {
     "home_state": "MA",
     "dd_min_age": 3,
     "dd_max_age": 9,
+    "due_dates": {
+        "placements": {"month": 12, "day": 15, "year": "fall"},
+        "monitoring_log": {"month": 7, "day": 31, "year": "spring"},
+        "ppps_count": {"month": 12, "day": 15, "year": "fall"},
+        "child_find": {"month": 7, "day": 31, "year": "spring"},
+    },
 }
 
 

@@ -1,7 +1,17 @@
--- Which LEA has a submission in force for which collection and period, and which are missing.
--- Expected: a placement roster from every LEA for every school year the state collects; a PPPS
--- count and a child-find log from every LEA with a private school located in it (300.131-133);
--- a monitoring log from every LEA with out-of-district students on its roster.
+-- Which LEA has a submission in force for which collection and period, which are missing, and
+-- which came late. Expected: a placement roster from every LEA for every school year the state
+-- collects; a PPPS count and a child-find log from every LEA with a private school located in it
+-- (300.131-133); a monitoring log from every LEA with out-of-district students on its roster.
+-- Due dates are the state profile's (var('due_dates'): month, day, and year `fall` = the school
+-- year's first calendar year or `spring` = its second), for school-year collections only.
+-- Timeliness goes by the first submission ever accepted for the key (status accepted, or
+-- superseded since), by the UTC date it was received, or by var('as_of') if none was accepted:
+--   NOT_EXPECTED  nothing accepted and the key is not expected
+--   NO_DUE_DATE   otherwise, when the collection has no due date (expenditures)
+--   ON_TIME       first accepted file received on or before the due date
+--   LATE          first accepted file received after the due date
+--   OVERDUE       expected, nothing accepted, and as_of is after the due date
+--   NOT_YET_DUE   expected, nothing accepted, and as_of is on or before the due date
 with school_years as (
     select distinct period
     from {{ ref('stg_submissions') }}
@@ -61,9 +71,25 @@ received as (
         max(received_at) as last_received_at,
         arg_max(status, submission_id) as last_status,
         max(submission_id) filter (where in_force) as in_force_submission_id,
-        max(received_at) filter (where in_force) as in_force_received_at
+        max(received_at) filter (where in_force) as in_force_received_at,
+        count(*) filter (
+            where status in ('accepted', 'superseded')
+        ) as accepted_submissions,
+        min(received_at) filter (
+            where status in ('accepted', 'superseded')
+        ) as first_accepted_at
     from district_submissions
     group by lea_id, collection, period
+),
+
+-- the profile's due dates, one row per collection (passed as JSON so the SQL lists none)
+due_dates as (
+    select
+        d.key as collection,
+        cast(d.value ->> 'month' as integer) as due_month,
+        cast(d.value ->> 'day' as integer) as due_day,
+        case d.value ->> 'year' when 'spring' then 1 else 0 end as year_offset
+    from json_each('{{ tojson(var("due_dates")) }}') as d
 ),
 
 keys as (
@@ -78,23 +104,57 @@ keys as (
         collection,
         period
     from received
+),
+
+statuses as (
+    select
+        k.lea_id,
+        k.collection,
+        k.period,
+        e.lea_id is not null as expected,
+        coalesce(r.submissions_received, 0) as submissions_received,
+        r.last_received_at,
+        r.last_status,
+        r.in_force_submission_id,
+        r.in_force_received_at,
+        coalesce(r.accepted_submissions, 0) > 0 as ever_accepted,
+        r.first_accepted_at,
+        case
+            when regexp_full_match(k.period, '[0-9]{4}-[0-9]{2}')
+                then make_date(
+                    cast(left(k.period, 4) as integer) + d.year_offset, d.due_month, d.due_day
+                )
+        end as due_date
+    from keys as k
+    left join expected as e using (lea_id, collection, period)
+    left join received as r using (lea_id, collection, period)
+    left join due_dates as d using (collection)
 )
 
 select
-    k.lea_id,
-    k.collection,
-    k.period,
-    e.lea_id is not null as expected,
-    coalesce(r.submissions_received, 0) as submissions_received,
-    r.last_received_at,
-    r.last_status,
-    r.in_force_submission_id,
-    r.in_force_received_at,
+    lea_id,
+    collection,
+    period,
+    expected,
+    submissions_received,
+    last_received_at,
+    last_status,
+    in_force_submission_id,
+    in_force_received_at,
     case
-        when r.in_force_submission_id is not null then 'IN_FORCE'
-        when r.submissions_received > 0 then 'NONE_ACCEPTED'
+        when in_force_submission_id is not null then 'IN_FORCE'
+        when submissions_received > 0 then 'NONE_ACCEPTED'
         else 'MISSING'
-    end as submission_status
-from keys as k
-left join expected as e using (lea_id, collection, period)
-left join received as r using (lea_id, collection, period)
+    end as submission_status,
+    due_date,
+    first_accepted_at,
+    case
+        when not ever_accepted and not expected then 'NOT_EXPECTED'
+        when due_date is null then 'NO_DUE_DATE'
+        when ever_accepted and cast(first_accepted_at as date) <= due_date then 'ON_TIME'
+        when ever_accepted and cast(first_accepted_at as date) > due_date then 'LATE'
+        when ever_accepted then null  -- accepted, but the registry has no arrival time
+        when date '{{ var("as_of") }}' > due_date then 'OVERDUE'
+        else 'NOT_YET_DUE'
+    end as timeliness
+from statuses
