@@ -53,6 +53,9 @@ clean:
 
 BENCH_SCALE ?= small
 BENCH_YEARS ?= 2
+BENCH_MARTS_SCALE ?= state
+BENCH_MARTS_YEARS ?= 3
 
-bench: env  ## measured, not guessed: batched vs per-file validation, ratio from one run
+bench: env  ## measured, not guessed: batched vs per-file validation; full vs incremental marts
 	$(BIN)/python -m bench.validation_batching --scale $(BENCH_SCALE) --years $(BENCH_YEARS)
+	$(BIN)/python -m bench.incremental_marts --scale $(BENCH_MARTS_SCALE) --years $(BENCH_MARTS_YEARS)

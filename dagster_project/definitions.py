@@ -13,7 +13,7 @@ from dagster_project.assets.publish import published_warehouse
 from dagster_project.assets.raw import raw_assets, raw_submissions
 from dagster_project.assets.reports import data_quality_reports
 from dagster_project.dbt_project import sped_dbt
-from dagster_project.jobs import full_refresh, nightly
+from dagster_project.jobs import nightly, pipeline
 from dagster_project.resources import Progress, SpedSettings
 from dagster_project.sensors import new_submissions
 
@@ -28,7 +28,7 @@ defs = Definitions(
         sped_dbt_models,
         published_warehouse,
     ],
-    jobs=[full_refresh],
+    jobs=[pipeline],
     schedules=[nightly],
     sensors=[new_submissions],
     resources={

@@ -1,15 +1,18 @@
-"""The full-refresh job and its nightly schedule."""
+"""The pipeline job and its nightly schedule.
+
+The job runs every asset; its dbt build is incremental or full as raw/build_scope decides. The
+nightly run judges statuses as of a new day, so it rebuilds every mart.
+"""
 
 from __future__ import annotations
 
 from dagster import AssetSelection, ScheduleDefinition, define_asset_job
 
-full_refresh = define_asset_job(
-    "full_refresh",
+pipeline = define_asset_job(
+    "pipeline",
     selection=AssetSelection.all(),
-    description="Validate and load every pending submission, build the marts, publish.",
+    description="Validate and load every pending submission, build the marts (incrementally "
+    "where only district data changed), publish.",
 )
 
-nightly = ScheduleDefinition(
-    name="nightly_full_refresh", job=full_refresh, cron_schedule="0 2 * * *"
-)
+nightly = ScheduleDefinition(name="nightly_pipeline", job=pipeline, cron_schedule="0 2 * * *")

@@ -4,12 +4,12 @@ import getpass
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from dagster_project.jobs import full_refresh
+from dagster_project.jobs import pipeline
 from sped import settings
 from sped.steps import open_registry, register_landing
 
 
-@sensor(job=full_refresh, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
+@sensor(job=pipeline, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)
 def new_submissions(context: SensorEvaluationContext):
     registry = open_registry(settings.installation())
     try:

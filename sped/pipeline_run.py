@@ -1,6 +1,6 @@
 """`sped pipeline`: register a landing folder, then run the Dagster job in-process and report.
 
-The run is the same `full_refresh` job Dagster schedules; only the progress sink differs (it
+The run is the same `pipeline` job Dagster schedules; only the progress sink differs (it
 prints). The summary comes from the registry, so it says what happened to every submission.
 """
 
@@ -71,10 +71,10 @@ def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str,
     from dagster_project.resources import Progress, SpedSettings
 
     progress = Progress(lambda m: out(f"  {m}"))
-    job = defs.resolve_job_def("full_refresh")
+    job = defs.resolve_job_def("pipeline")
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
-    out("running the full_refresh job (validate, load, build, publish)")
+    out("running the pipeline job (validate, load, build, publish)")
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
             instance=instance,

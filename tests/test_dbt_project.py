@@ -22,7 +22,7 @@ from sped.contracts.dbt import (
 from sped.dbt_cli import invoke
 from sped.profile import StateProfile
 from sped.settings import DBT_PROJECT_DIR
-from sped.warehouse.schema import LINEAGE_COLUMNS, SUBMISSIONS_COLUMNS
+from sped.warehouse.schema import BUILD_SCOPE_COLUMNS, LINEAGE_COLUMNS, SUBMISSIONS_COLUMNS
 
 PROJECT = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
 
@@ -48,7 +48,7 @@ def test_sources_have_every_contract_column_typed_and_described():
     (source,) = yaml.safe_load(SOURCES.read_text(encoding="utf-8"))["sources"]
     assert (source["name"], source["schema"]) == ("raw", "raw")
     tables = {t["name"]: t for t in source["tables"]}
-    assert set(tables) == {*COLLECTIONS, "submissions"}
+    assert set(tables) == {*COLLECTIONS, "submissions", "build_scope"}
     for name, collection in COLLECTIONS.items():
         expected = [(c.name, c.duckdb_type.lower()) for c in collection.columns]
         expected += [(n, t.lower()) for n, t in LINEAGE_COLUMNS]
@@ -57,6 +57,8 @@ def test_sources_have_every_contract_column_typed_and_described():
         assert all(c["description"].strip() for c in tables[name]["columns"]), name
     got = [(c["name"], c["data_type"]) for c in tables["submissions"]["columns"]]
     assert got == [(n, t.lower()) for n, t in SUBMISSIONS_COLUMNS]
+    got = [(c["name"], c["data_type"]) for c in tables["build_scope"]["columns"]]
+    assert got == [(n, t.lower()) for n, t in BUILD_SCOPE_COLUMNS]
 
 
 def test_accepted_values_in_staging_equal_the_contract_code_sets():
@@ -146,7 +148,7 @@ def test_dbt_parse_sees_every_model_and_column_documented(tmp_path: Path):
         "stg_placements_age_on_the_count_date_and_age_group",
     } <= unit_tests
     sources = [s for s in manifest["sources"].values() if s["source_name"] == "raw"]
-    assert {s["name"] for s in sources} == {*COLLECTIONS, "submissions"}
+    assert {s["name"] for s in sources} == {*COLLECTIONS, "submissions", "build_scope"}
     # dagster-dbt's default translator links source raw.<table> to the asset raw/<table> that
     # dagster_project/assets/raw.py defines, so the sources need no meta asset keys
     from dagster import AssetKey

@@ -14,9 +14,9 @@ def test_definitions_resolve():
     for name in COLLECTIONS:
         assert f"raw/{name}" in keys
     assert {"raw/submissions", "published/warehouse", "reports/data_quality"} <= keys
-    assert defs.resolve_job_def("full_refresh")
+    assert defs.resolve_job_def("pipeline")
     assert defs.resolve_sensor_def("new_submissions")
-    assert defs.resolve_schedule_def("nightly_full_refresh")
+    assert defs.resolve_schedule_def("nightly_pipeline")
 
 
 def test_dbt_sources_are_the_raw_assets():

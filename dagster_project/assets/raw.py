@@ -2,8 +2,8 @@
 
 Reference directories load first (other collections check against them), the placement roster
 before the monitoring log and the PPPS count before the child-find log (whose cross-checks
-read them). raw/submissions mirrors the registry
-once every collection is done.
+read them). Once every collection is done, raw/submissions mirrors the registry and
+raw/build_scope says what the dbt build recomputes.
 """
 
 import dataclasses
@@ -15,9 +15,11 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
+    AssetSpec,
     MaterializeResult,
     ResourceParam,
     asset,
+    multi_asset,
 )
 
 from dagster_project.resources import Progress, SpedSettings
@@ -25,6 +27,7 @@ from sped.contracts import COLLECTIONS, REFERENCE_COLLECTIONS, Collection
 from sped.ingest.batch import BatchResult, process_collection
 from sped.steps import connect, mirror_submissions, open_registry
 from sped.validation import validate_batch, validate_cross
+from sped.warehouse.build_scope import plan_build
 
 GROUP = "raw"
 
@@ -126,20 +129,37 @@ def raw_asset(collection: Collection) -> AssetsDefinition:
 raw_assets = [raw_asset(c) for c in COLLECTIONS.values()]
 
 
-@asset(
-    key=AssetKey(["raw", "submissions"]),
-    deps=[AssetKey(["raw", name]) for name in COLLECTIONS],
-    group_name=GROUP,
-    description="Every submission with its status, mirrored from the registry for dbt.",
-    kinds={"duckdb"},
+@multi_asset(
+    specs=[
+        AssetSpec(
+            AssetKey(["raw", "submissions"]),
+            deps=[AssetKey(["raw", name]) for name in COLLECTIONS],
+            group_name=GROUP,
+            description="Every submission with its status, mirrored from the registry for dbt.",
+            kinds={"duckdb"},
+        ),
+        AssetSpec(
+            AssetKey(["raw", "build_scope"]),
+            deps=[AssetKey(["raw", name]) for name in COLLECTIONS],
+            group_name=GROUP,
+            description="The LEAs the next dbt build recomputes, or a full build and why "
+            "(sped/warehouse/build_scope.py).",
+            kinds={"duckdb"},
+        ),
+    ]
 )
-def raw_submissions(sped: SpedSettings) -> MaterializeResult:
+def raw_submissions(sped: SpedSettings):
     inst = sped.installation()
     registry = open_registry(inst)
     con = connect(inst)
     try:
         n = mirror_submissions(con, registry)
+        plan = plan_build(con, registry, sped.state_profile().dbt_vars(sped.as_of_date()))
     finally:
         con.close()
         registry.close()
-    return MaterializeResult(metadata={"submissions": n})
+    yield MaterializeResult(asset_key=AssetKey(["raw", "submissions"]), metadata={"submissions": n})
+    yield MaterializeResult(
+        asset_key=AssetKey(["raw", "build_scope"]),
+        metadata={"mode": plan.mode, "reason": plan.reason, "leas": len(plan.lea_ids)},
+    )

@@ -11,7 +11,7 @@ import yaml
 
 from sped.contracts import COLLECTIONS
 from sped.settings import DBT_PROJECT_DIR
-from sped.warehouse.schema import LINEAGE_COLUMNS, SUBMISSIONS_COLUMNS
+from sped.warehouse.schema import BUILD_SCOPE_COLUMNS, LINEAGE_COLUMNS, SUBMISSIONS_COLUMNS
 
 SOURCES = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
 STAGING = DBT_PROJECT_DIR / "models" / "staging" / "_staging.yml"
@@ -107,6 +107,17 @@ def render_sources_yaml() -> str:
             "name": "submissions",
             "description": "Every submission and its status, mirrored from the registry.",
             "columns": [_column(n, t, SUBMISSION_DESCRIPTIONS[n]) for n, t in SUBMISSIONS_COLUMNS],
+        }
+    )
+    tables.append(
+        {
+            "name": "build_scope",
+            "description": "The LEAs an incremental build recomputes; empty on a full build "
+            "(sped/warehouse/build_scope.py).",
+            "columns": [
+                _column(n, t, "An LEA whose data in force changed since the last build.")
+                for n, t in BUILD_SCOPE_COLUMNS
+            ],
         }
     )
     doc = {

@@ -337,6 +337,20 @@ class Registry:
             "SELECT * FROM events WHERE submission_id = ? ORDER BY event_id", (submission_id,)
         ).fetchall()
 
+    def last_event_id(self) -> int:
+        return self._con.execute("SELECT COALESCE(MAX(event_id), 0) FROM events").fetchone()[0]
+
+    def data_changes(self, after: int, upto: int) -> set[tuple[str, str | None]]:
+        """(collection, lea_id) of every key whose data in force changed between two events:
+        a submission accepted, or one superseded."""
+        rows = self._con.execute(
+            "SELECT DISTINCT s.collection, s.lea_id FROM events AS e JOIN submissions AS s "
+            "USING (submission_id) WHERE e.event_id > ? AND e.event_id <= ? "
+            "AND e.event IN ('accepted', 'superseded')",
+            (after, upto),
+        ).fetchall()
+        return {(r[0], r[1]) for r in rows}
+
     def read_bytes(self, submission: Submission) -> bytes:
         return store.get(self.store_dir, submission.sha256)
 

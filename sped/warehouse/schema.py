@@ -33,6 +33,23 @@ SUBMISSIONS_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The LEAs an incremental build recomputes (sped/warehouse/build_scope.py); empty on a full one.
+BUILD_SCOPE_COLUMNS: tuple[tuple[str, str], ...] = (("lea_id", "VARCHAR"),)
+
+#: One row per dbt build: planned by the pipeline, finished when dbt succeeded.
+BUILD_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS raw.build_log (
+  build_id BIGINT PRIMARY KEY,
+  planned_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP,
+  mode VARCHAR NOT NULL,
+  reason VARCHAR NOT NULL,
+  fingerprint VARCHAR NOT NULL,
+  event_watermark BIGINT NOT NULL,
+  changed_leas BIGINT NOT NULL
+)"""
+
+
 def table_columns(collection: Collection) -> list[tuple[str, str]]:
     """(name, DuckDB type) of a raw/landing table: contract columns, then lineage."""
     return [(c.name, c.duckdb_type) for c in collection.columns] + list(LINEAGE_COLUMNS)
@@ -45,10 +62,14 @@ def create_table_sql(schema: str, collection: Collection, *, replace: bool = Fal
 
 
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema, every raw table and raw.submissions if they are missing."""
+    """Create the raw schema, every raw table, raw.submissions and the build bookkeeping
+    tables if they are missing."""
     for schema in ("raw", "landing"):
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for collection in COLLECTIONS.values():
         con.execute(create_table_sql("raw", collection))
     cols = ",\n  ".join(f"{n} {t}" for n, t in SUBMISSIONS_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.submissions (\n  {cols}\n)")
+    cols = ",\n  ".join(f"{n} {t}" for n, t in BUILD_SCOPE_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.build_scope (\n  {cols}\n)")
+    con.execute(BUILD_LOG_DDL)

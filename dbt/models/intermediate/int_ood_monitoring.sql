@@ -1,6 +1,13 @@
 -- Each out-of-district student on a roster with what the monitoring log shows for them that
 -- school year. Only monitoring by district staff or a contracted monitor counts; parents and
 -- the placement's own staff never do (603 CMR 28.06(3)(b)).
+-- Incremental per LEA (sped/warehouse/build_scope.py).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_leas() }}",
+) }}
+
 with ood as (
     select
         lea_id,
@@ -10,7 +17,7 @@ with ood as (
         placement_type,
         monitoring_plan_on_file
     from {{ ref('stg_placements') }}
-    where is_out_of_district
+    where is_out_of_district and {{ only_changed_leas() }}
 ),
 
 activity as (
@@ -24,7 +31,8 @@ activity as (
         count(*) filter (where not is_countable_monitor) as noncountable_activities
     from {{ ref('stg_monitoring_log') }}
     where
-        activity_date between make_date(cast(left(school_year, 4) as integer), 7, 1)
+        {{ only_changed_leas() }}
+        and activity_date between make_date(cast(left(school_year, 4) as integer), 7, 1)
         and make_date(cast(left(school_year, 4) as integer) + 1, 6, 30)
     group by lea_id, school_year, student_id
 )

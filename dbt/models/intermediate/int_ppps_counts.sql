@@ -5,6 +5,13 @@
 -- count_home_schooled), and a 3-5 year old only when the school is an elementary school.
 -- A child listed twice counts once. Ages are actual ages on the count date. A count submitted
 -- with no children is a count of zero, not a missing count.
+-- Incremental per LEA (sped/warehouse/build_scope.py).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_leas() }}",
+) }}
+
 with submitted as (
     {{ submitted_keys('ppps_count', 'stg_ppps_count') }}
 ),
@@ -22,6 +29,7 @@ children as (
         end
         and (age_on_count_date >= 6 or elementary_or_secondary) as counts
     from {{ ref('stg_ppps_count') }}
+    where {{ only_changed_leas() }}
 ),
 
 counted as (

@@ -2,6 +2,12 @@
 -- numbers each LEA reports yearly (34 CFR 300.131-132; seed 004 VI.B.2-3): children evaluated
 -- (initial and reevaluations), determined to be children with disabilities, and served; and
 -- timeliness from parental consent to evaluation against var evaluation_timeline_days.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_leas() }}",
+) }}
+
 select
     lea_id,
     school_year,
@@ -20,4 +26,5 @@ select
         as timely_rate,
     median(days_consent_to_evaluation) as median_days_consent_to_evaluation
 from {{ ref('stg_child_find') }}
+where {{ only_changed_leas() }}
 group by lea_id, school_year

@@ -1,5 +1,11 @@
 -- One row per finding a state monitor would follow up, per student, LEA and school year.
 -- Holds student identifiers: for the state team and the student's own district only.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_leas() }}",
+) }}
+
 with roster as (
     select
         p.*,
@@ -7,10 +13,12 @@ with roster as (
         f.approval_expires
     from {{ ref('stg_placements') }} as p
     left join {{ ref('dim_facility') }} as f using (facility_id)
+    where {{ only_changed_leas('p.lea_id') }}
 ),
 
 monitoring as (
     select * from {{ ref('int_ood_monitoring') }}
+    where {{ only_changed_leas() }}
 ),
 
 flags as (

@@ -3,14 +3,7 @@
 -- totals are rows with lea_id = 'STATE'. Out-of-district students count in the LEA that placed
 -- them ("fiscally responsible regardless of where educated").
 with by_lea as (
-    select
-        lea_id,
-        school_year,
-        age_group,
-        educational_environment,
-        count(*) as students
-    from {{ ref('stg_placements') }}
-    group by all
+    select * from {{ ref('int_lre_by_lea') }}
 ),
 
 state as (

@@ -2,6 +2,12 @@
 -- 28.06(3)(b)): the district must keep a monitoring plan and document monitoring, including
 -- site visits, for every student it places out of district. A student is fully covered with a
 -- plan and at least one countable activity (district staff or contracted monitor) in the year.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_leas() }}",
+) }}
+
 select
     lea_id,
     school_year,
@@ -14,4 +20,5 @@ select
     count(*) filter (where has_plan and countable_activities > 0) as fully_covered,
     count(*) filter (where has_plan and countable_activities > 0) / count(*) as coverage_rate
 from {{ ref('int_ood_monitoring') }}
+where {{ only_changed_leas() }}
 group by lea_id, school_year

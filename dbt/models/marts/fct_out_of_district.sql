@@ -2,47 +2,8 @@
 -- student stays responsible and counts them. ood_rate = out-of-district students / students
 -- on the roster; indicator_5c_rate is the SPP/APR Indicator 5C analogue, (SS + RF + HH) /
 -- school-age students. The state's rates are given on every row for comparison.
-with roster as (
-    select
-        p.*,
-        f.approved as facility_approved
-    from {{ ref('stg_placements') }} as p
-    left join {{ ref('dim_facility') }} as f using (facility_id)
-),
-
-by_lea as (
-    select
-        lea_id,
-        school_year,
-        count(*) as students,
-        count(*) filter (where is_out_of_district) as ood_students,
-        count(*) filter (where placement_type = 'OTHER_DISTRICT') as other_district,
-        count(*) filter (where placement_type = 'COLLABORATIVE') as collaborative,
-        count(*) filter (where placement_type = 'APPROVED_PRIVATE_DAY') as approved_private_day,
-        count(*) filter (where placement_type = 'APPROVED_PRIVATE_RESIDENTIAL')
-            as approved_private_residential,
-        count(*) filter (where placement_type = 'UNAPPROVED_PRIVATE') as unapproved_private,
-        count(*) filter (where placement_type = 'OUT_OF_STATE') as out_of_state,
-        count(*) filter (where placement_type = 'STATE_FACILITY') as state_facility,
-        count(
-            *) filter (
-            where is_out_of_district and facility_approved
-            and placement_type <> 'UNAPPROVED_PRIVATE'
-        ) as in_approved_programs,
-        count(*) filter (where is_out_of_district and (
-            placement_type = 'UNAPPROVED_PRIVATE'
-            or facility_approved = false
-        )) as in_unapproved_programs,
-        count(*) filter (where is_out_of_district and placement_type <> 'OUT_OF_STATE')
-            as ood_in_state,
-        count(*) filter (where age_group = '6-21') as school_age_students,
-        count(
-            *) filter (
-            where age_group = '6-21'
-            and educational_environment in ('SS', 'RF', 'HH')
-        ) as indicator_5c_students
-    from roster
-    group by lea_id, school_year
+with by_lea as (
+    select * from {{ ref('int_placements_by_lea') }}
 )
 
 select

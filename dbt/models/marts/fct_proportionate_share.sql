@@ -2,16 +2,25 @@
 -- children, per federal fiscal year, and how its spending stands against it (34 CFR 300.133).
 -- One row per LEA and fiscal year that has an allocation or a PPPS count. Figures whose inputs
 -- were not submitted are NULL with missing_reason; never a silent zero.
+-- Incremental per LEA: no figure here depends on another LEA (sped/warehouse/build_scope.py).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_leas() }}",
+) }}
+
 with keys as (
     select
         lea_id,
         fiscal_year
     from {{ ref('stg_allocations') }}
+    where {{ only_changed_leas() }}
     union
     select
         lea_id,
         fiscal_year
     from {{ ref('int_ppps_counts') }}
+    where {{ only_changed_leas() }}
 ),
 
 private_schools as (
@@ -63,10 +72,22 @@ joined as (
             case when a.lea_id is null then 'no allocation loaded' end
         ), '') as missing_reason
     from keys as k
-    left join {{ ref('int_ppps_counts') }} as p using (lea_id, fiscal_year)
-    left join {{ ref('int_public_counts') }} as u using (lea_id, fiscal_year)
-    left join {{ ref('stg_allocations') }} as a using (lea_id, fiscal_year)
-    left join {{ ref('int_equitable_spending') }} as s using (lea_id, fiscal_year)
+    left join (
+        select * from {{ ref('int_ppps_counts') }}
+        where {{ only_changed_leas() }}
+    ) as p using (lea_id, fiscal_year)
+    left join (
+        select * from {{ ref('int_public_counts') }}
+        where {{ only_changed_leas() }}
+    ) as u using (lea_id, fiscal_year)
+    left join (
+        select * from {{ ref('stg_allocations') }}
+        where {{ only_changed_leas() }}
+    ) as a using (lea_id, fiscal_year)
+    left join (
+        select * from {{ ref('int_equitable_spending') }}
+        where {{ only_changed_leas() }}
+    ) as s using (lea_id, fiscal_year)
     left join private_schools as ps on ps.lea_id = k.lea_id
 ),
 

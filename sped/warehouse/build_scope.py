@@ -1,0 +1,109 @@
+"""Which marts a dbt build must recompute: every LEA (full) or only the LEAs whose data changed.
+
+The per-LEA marts (dbt models configured with the `delete_changed_leas` pre-hook) hold no figure
+that depends on another LEA, so a new accepted submission for one LEA only needs that LEA's
+rows recomputed. The plan is written before dbt runs:
+
+- `raw.build_scope`: the LEAs to recompute (empty on a full build, where every LEA is built);
+- `raw.build_log`: one row per build, `finished_at` set once dbt succeeded.
+
+A build is **incremental** when the last finished build had the same fingerprint (dbt vars,
+including the as-of date and the state profile, and the dbt project's own files) and every
+change since it, read from the registry's audit trail, is a district submission. Otherwise it
+is **full**: the first build, a changed model or profile, a new as-of date (statuses are judged
+as of it; the nightly run therefore rebuilds everything), or a change to state-level data
+(allocations, the LEA, facility or private-school directories), which reaches every LEA.
+
+A failed build leaves its row unfinished; the next plan starts again from the last finished one,
+so nothing a failed build skipped is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from sped.landing.registry import Registry
+from sped.settings import DBT_PROJECT_DIR
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    build_id: int
+    mode: str  # "full" | "incremental"
+    reason: str
+    lea_ids: tuple[str, ...]
+
+    @property
+    def full(self) -> bool:
+        return self.mode == "full"
+
+
+def fingerprint(dbt_vars: dict, project_dir: Path = DBT_PROJECT_DIR) -> str:
+    """What, besides the data, decides every mart: the vars and the project's files."""
+    digest = hashlib.sha256(json.dumps(dbt_vars, sort_keys=True).encode())
+    files = [p for d in ("models", "macros") for p in sorted((project_dir / d).rglob("*"))]
+    for path in [*files, project_dir / "dbt_project.yml"]:
+        if path.is_file():
+            digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dict) -> BuildPlan:
+    """Decide the next build's scope and write it to raw.build_scope and raw.build_log."""
+    print_ = fingerprint(dbt_vars)
+    upto = registry.last_event_id()
+    last = con.execute(
+        "SELECT fingerprint, event_watermark FROM raw.build_log WHERE finished_at IS NOT NULL "
+        "ORDER BY build_id DESC LIMIT 1"
+    ).fetchone()
+    leas: tuple[str, ...] = ()
+    if last is None:
+        mode, reason = "full", "no finished build yet"
+    elif last[0] != print_:
+        mode, reason = "full", "the dbt project, the state profile or the as-of date changed"
+    else:
+        changes = registry.data_changes(last[1], upto)
+        state_level = sorted({c for c, lea in changes if lea is None})
+        if state_level:
+            mode, reason = "full", f"state-level data changed: {', '.join(state_level)}"
+        else:
+            leas = tuple(sorted({lea for _, lea in changes if lea is not None}))
+            mode, reason = "incremental", f"{len(leas)} LEAs with new data in force"
+    build_id = con.execute("SELECT COALESCE(MAX(build_id), 0) + 1 FROM raw.build_log").fetchone()[0]
+    con.execute("BEGIN")
+    con.execute("DELETE FROM raw.build_scope")
+    if leas:
+        con.executemany("INSERT INTO raw.build_scope VALUES (?)", [(lea,) for lea in leas])
+    con.execute(
+        "INSERT INTO raw.build_log VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
+        (build_id, _now(), mode, reason, print_, upto, len(leas)),
+    )
+    con.execute("COMMIT")
+    return BuildPlan(build_id, mode, reason, leas)
+
+
+def current_plan(con: duckdb.DuckDBPyConnection) -> BuildPlan | None:
+    """The latest planned build not yet finished, if any."""
+    row = con.execute(
+        "SELECT build_id, mode, reason FROM raw.build_log WHERE finished_at IS NULL "
+        "ORDER BY build_id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    leas = tuple(r[0] for r in con.execute("SELECT lea_id FROM raw.build_scope").fetchall())
+    return BuildPlan(row[0], row[1], row[2], leas)
+
+
+def finish_build(con: duckdb.DuckDBPyConnection, build_id: int) -> None:
+    con.execute("UPDATE raw.build_log SET finished_at = ? WHERE build_id = ?", (_now(), build_id))
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

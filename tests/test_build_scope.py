@@ -1,0 +1,111 @@
+"""The build plan: incremental only when every change since the last finished build is district
+data, and the vars and the dbt project are unchanged; full otherwise, with the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from sped.findings import Finding
+from sped.landing.layout import DeclaredKey
+from sped.steps import connect, open_registry
+from sped.warehouse.build_scope import current_plan, finish_build, plan_build
+
+VARS = {"as_of": "2026-11-01", "rounding": "round_at_end"}
+
+
+@pytest.fixture
+def env(inst):
+    registry = open_registry(inst)
+    con = connect(inst)
+    yield registry, con
+    con.close()
+    registry.close()
+
+
+def _accept(registry, key: DeclaredKey, data: bytes) -> int:
+    sid = registry.receive(data, key, original_name="f.csv", submitter="operator:t").submission_id
+    registry.record_outcome(sid, [], row_count=1)
+    return sid
+
+
+def _reject(registry, key: DeclaredKey, data: bytes) -> None:
+    sid = registry.receive(data, key, original_name="f.csv", submitter="operator:t").submission_id
+    bad = Finding(sid, "R1", "blocking", "bad", "CONTRACTS.md", failed_count=1)
+    registry.record_outcome(sid, [bad], row_count=1)
+
+
+def _plan_and_finish(con, registry, dbt_vars=VARS):
+    plan = plan_build(con, registry, dbt_vars)
+    finish_build(con, plan.build_id)
+    return plan
+
+
+def test_first_build_is_full(env):
+    registry, con = env
+    plan = plan_build(con, registry, VARS)
+    assert (plan.mode, plan.reason, plan.lea_ids) == ("full", "no finished build yet", ())
+    assert current_plan(con) == plan
+
+
+def test_district_submissions_make_an_incremental_build_of_their_leas(env):
+    registry, con = env
+    _plan_and_finish(con, registry)
+    _accept(registry, DeclaredKey("placements", "2500002", "2025-26"), b"v1")
+    _accept(registry, DeclaredKey("ppps_count", "2500001", "2025-26"), b"c1")
+    _reject(registry, DeclaredKey("child_find", "2500003", "2025-26"), b"bad")
+    plan = plan_build(con, registry, VARS)
+    assert plan.mode == "incremental"
+    assert plan.lea_ids == ("2500001", "2500002")  # a rejected file changes no data
+    assert con.execute("SELECT lea_id FROM raw.build_scope ORDER BY 1").fetchall() == [
+        ("2500001",),
+        ("2500002",),
+    ]
+    finish_build(con, plan.build_id)
+    assert _plan_and_finish(con, registry).lea_ids == ()  # nothing new since
+
+
+def test_a_superseded_submission_marks_its_lea(env):
+    registry, con = env
+    key = DeclaredKey("placements", "2500004", "2025-26")
+    _accept(registry, key, b"v1")
+    _plan_and_finish(con, registry)
+    _accept(registry, key, b"v2")
+    assert plan_build(con, registry, VARS).lea_ids == ("2500004",)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        DeclaredKey("allocations", None, "2026"),
+        DeclaredKey("leas", None, "current"),
+        DeclaredKey("private_schools", None, "current"),
+    ],
+)
+def test_state_level_data_rebuilds_everything(env, key):
+    registry, con = env
+    _plan_and_finish(con, registry)
+    _accept(registry, DeclaredKey("placements", "2500002", "2025-26"), b"v1")
+    _accept(registry, key, b"state file")
+    plan = plan_build(con, registry, VARS)
+    assert plan.full and plan.reason == f"state-level data changed: {key.collection}"
+    assert plan.lea_ids == ()
+    assert con.execute("SELECT count(*) FROM raw.build_scope").fetchone()[0] == 0
+
+
+def test_a_new_as_of_date_or_profile_rebuilds_everything(env):
+    registry, con = env
+    _plan_and_finish(con, registry)
+    plan = plan_build(con, registry, {**VARS, "as_of": "2026-11-02"})
+    assert plan.full and "as-of date changed" in plan.reason
+
+
+def test_a_failed_build_loses_nothing(env):
+    registry, con = env
+    _plan_and_finish(con, registry)
+    _accept(registry, DeclaredKey("placements", "2500002", "2025-26"), b"v1")
+    failed = plan_build(con, registry, VARS)  # dbt fails: never finished
+    _accept(registry, DeclaredKey("placements", "2500005", "2025-26"), b"v1")
+    retry = plan_build(con, registry, VARS)
+    assert failed.lea_ids == ("2500002",)
+    assert retry.lea_ids == ("2500002", "2500005")
+    assert current_plan(con).build_id == retry.build_id
