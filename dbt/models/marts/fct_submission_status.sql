@@ -26,11 +26,11 @@ leas as (
 ),
 
 ood_leas as (
-    select distinct
+    select
         lea_id,
         school_year as period
-    from {{ ref('stg_placements') }}
-    where is_out_of_district
+    from {{ ref('int_placements_by_lea') }}
+    where ood_students > 0
 ),
 
 expected as (
