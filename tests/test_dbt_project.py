@@ -95,7 +95,11 @@ def test_layers_build_into_their_own_schemas():
     models = PROJECT["models"]["sped_placements"]
     assert models["staging"] == {"+schema": "staging", "+materialized": "view"}
     assert models["intermediate"]["+schema"] == "intermediate"
-    assert models["marts"] == {"+schema": "marts", "+materialized": "table"}
+    assert (models["marts"]["+schema"], models["marts"]["+materialized"]) == ("marts", "table")
+    per_lea = {"+materialized": "incremental", "+incremental_strategy": "append"}
+    for folder in (models["intermediate"], models["marts"]["per_lea"]):
+        assert per_lea.items() <= folder.items()
+        assert folder["+pre-hook"] == "{{ delete_changed_leas() }}"
     macro = (DBT_PROJECT_DIR / "macros" / "generate_schema_name.sql").read_text(encoding="utf-8")
     assert "custom_schema_name if custom_schema_name" in macro  # never target-prefixed
 

@@ -3,13 +3,6 @@
 -- the grant year count (state and local funds supplement, never supplant: seed 004 VI.B.4.d);
 -- child find and evaluations never count (300.131(d)); transportation does (300.139(b));
 -- obligations after the carryover year, or after the as-of date, do not.
--- Incremental per LEA (sped/warehouse/build_scope.py).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 with spending as (
     select
         lea_id,

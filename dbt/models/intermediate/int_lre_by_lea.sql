@@ -1,12 +1,6 @@
 -- Students per LEA, school year, age group and educational environment from the roster in
 -- force: the per-student work behind fct_lre_environments, kept per LEA so a new roster
 -- recomputes only its LEA (sped/warehouse/build_scope.py).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 select
     lea_id,
     school_year,

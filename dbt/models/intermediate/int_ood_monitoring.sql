@@ -1,13 +1,6 @@
 -- Each out-of-district student on a roster with what the monitoring log shows for them that
 -- school year. Only monitoring by district staff or a contracted monitor counts; parents and
 -- the placement's own staff never do (603 CMR 28.06(3)(b)).
--- Incremental per LEA (sped/warehouse/build_scope.py).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 with ood as (
     select
         lea_id,

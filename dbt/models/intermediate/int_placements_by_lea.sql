@@ -1,12 +1,6 @@
 -- Placement counts per LEA and school year from the roster in force: the per-student work
 -- behind fct_out_of_district, kept per LEA so a new roster recomputes only its LEA
 -- (sped/warehouse/build_scope.py).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 with roster as (
     select
         p.*,

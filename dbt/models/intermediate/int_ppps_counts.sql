@@ -5,13 +5,6 @@
 -- count_home_schooled), and a 3-5 year old only when the school is an elementary school.
 -- A child listed twice counts once. Ages are actual ages on the count date. A count submitted
 -- with no children is a count of zero, not a missing count.
--- Incremental per LEA (sped/warehouse/build_scope.py).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 with submitted as (
     {{ submitted_keys('ppps_count', 'stg_ppps_count') }}
 ),

@@ -2,13 +2,6 @@
 -- including the children it placed out of district), ages 3-21 and 3-5 on the count date.
 -- The fall count of school year Y-(Y+1) sets the obligation of fiscal year Y+1. A roster
 -- submitted with no students counts zero, not missing.
--- Incremental per LEA (sped/warehouse/build_scope.py).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 with submitted as (
     {{ submitted_keys('placements', 'stg_placements') }}
 ),

@@ -2,12 +2,6 @@
 -- numbers each LEA reports yearly (34 CFR 300.131-132; seed 004 VI.B.2-3): children evaluated
 -- (initial and reevaluations), determined to be children with disabilities, and served; and
 -- timeliness from parental consent to evaluation against var evaluation_timeline_days.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 select
     lea_id,
     school_year,

@@ -2,12 +2,6 @@
 -- 28.06(3)(b)): the district must keep a monitoring plan and document monitoring, including
 -- site visits, for every student it places out of district. A student is fully covered with a
 -- plan and at least one countable activity (district staff or contracted monitor) in the year.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 select
     lea_id,
     school_year,

@@ -3,12 +3,6 @@
 -- One row per LEA and fiscal year that has an allocation or a PPPS count. Figures whose inputs
 -- were not submitted are NULL with missing_reason; never a silent zero.
 -- Incremental per LEA: no figure here depends on another LEA (sped/warehouse/build_scope.py).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 with keys as (
     select
         lea_id,

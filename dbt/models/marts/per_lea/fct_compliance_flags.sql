@@ -1,11 +1,5 @@
 -- One row per finding a state monitor would follow up, per student, LEA and school year.
 -- Holds student identifiers: for the state team and the student's own district only.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_changed_leas() }}",
-) }}
-
 with roster as (
     select
         p.*,
