@@ -2,13 +2,59 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from sped.contracts import get
 from sped.dbt_cli import invoke
 from sped.warehouse.schema import ensure_schemas
+
+COUNT_DAY = dt.date(2025, 10, 1)
+YEAR = "2025-26"
+
+
+def pupil(sid: str, birth: str, lea: str, **extra: Any) -> dict:
+    """A placements row: a school-age student in a regular class in district, counted on
+    October 1, 2025, unless `extra` says otherwise (any contract column)."""
+    row = {
+        "lea_id": lea,
+        "school_year": YEAR,
+        "count_date": COUNT_DAY,
+        "student_id": sid,
+        "birth_date": dt.date.fromisoformat(birth),
+        "grade_level": "05",
+        "disability_category": "SLD",
+        "educational_environment": "RC80",
+        "placement_type": "IN_DISTRICT",
+        "placement_start_date": dt.date(2024, 9, 1),
+        "twndp_pct": 90.0,
+    }
+    row.update(extra)
+    return row
+
+
+def kid(sid: str, birth: str, lea: str, **extra: Any) -> dict:
+    """A ppps_count row: an eligible child in a nonprofit elementary school, MA resident,
+    counted on October 1, 2025, unless `extra` says otherwise (any contract column)."""
+    row = {
+        "lea_id": lea,
+        "school_year": YEAR,
+        "count_date": COUNT_DAY,
+        "student_id": sid,
+        "birth_date": dt.date.fromisoformat(birth),
+        "private_school_id": "A0000001",
+        "private_school_nonprofit": True,
+        "elementary_or_secondary": True,
+        "home_schooled": False,
+        "resident_state": "MA",
+        "disability_category": "SLD",
+        "has_services_plan": True,
+    }
+    row.update(extra)
+    return row
 
 
 def new_warehouse(path: Path) -> duckdb.DuckDBPyConnection:

@@ -8,6 +8,7 @@ import datetime as dt
 import duckdb
 import pytest
 
+from tests import raw_rows
 from tests.raw_rows import insert, new_warehouse, run_dbt
 
 pytestmark = pytest.mark.slow
@@ -29,26 +30,22 @@ def pupil(
     ret=None,
     birth="2014-01-01",
 ):
-    return {
-        "lea_id": LEA,
-        "school_year": YEAR,
-        "count_date": DAY,
-        "student_id": sid,
-        "birth_date": dt.date.fromisoformat(birth),
-        "grade_level": "05",
-        "disability_category": "SLD",
-        "educational_environment": env,
-        "placement_type": ptype,
-        "facility_id": fac,
-        "placement_start_date": dt.date(2024, 9, 1),
-        "twndp_pct": twndp,
-        "lre_checklist_on_file": lre,
-        "contract_on_file": contract,
-        "monitoring_plan_on_file": plan,
-        "transport_minutes_one_way": transport,
-        "transport_team_approved": approved,
-        "return_criteria_documented": ret,
-    }
+    """A roster row of LEA, in short words for the placement facts these marts read."""
+    return raw_rows.pupil(
+        sid,
+        birth,
+        LEA,
+        educational_environment=env,
+        placement_type=ptype,
+        facility_id=fac,
+        twndp_pct=twndp,
+        lre_checklist_on_file=lre,
+        contract_on_file=contract,
+        monitoring_plan_on_file=plan,
+        transport_minutes_one_way=transport,
+        transport_team_approved=approved,
+        return_criteria_documented=ret,
+    )
 
 
 def activity(sid, who, kind="SITE_VISIT", day="2025-11-01"):

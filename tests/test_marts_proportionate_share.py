@@ -9,55 +9,10 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from tests.raw_rows import insert, new_warehouse, run_dbt
+from tests.raw_rows import COUNT_DAY, insert, kid, new_warehouse, pupil, run_dbt
 
 D = Decimal
-COUNT_DAY = dt.date(2025, 10, 1)
 pytestmark = pytest.mark.slow
-
-
-def kid(
-    sid,
-    birth,
-    *,
-    nonprofit=True,
-    elem=True,
-    home=False,
-    state="MA",
-    day=COUNT_DAY,
-    lea="2500010",
-    year="2025-26",
-):
-    return {
-        "lea_id": lea,
-        "school_year": year,
-        "count_date": day,
-        "student_id": sid,
-        "birth_date": dt.date.fromisoformat(birth),
-        "private_school_id": "A0000001",
-        "private_school_nonprofit": nonprofit,
-        "elementary_or_secondary": elem,
-        "home_schooled": home,
-        "resident_state": state,
-        "disability_category": "SLD",
-        "has_services_plan": True,
-    }
-
-
-def pupil(sid, birth, lea, year="2025-26", day=COUNT_DAY):
-    return {
-        "lea_id": lea,
-        "school_year": year,
-        "count_date": day,
-        "student_id": sid,
-        "birth_date": dt.date.fromisoformat(birth),
-        "grade_level": "05",
-        "disability_category": "SLD",
-        "educational_environment": "RC80",
-        "placement_type": "IN_DISTRICT",
-        "placement_start_date": dt.date(2024, 9, 1),
-        "twndp_pct": 90.0,
-    }
 
 
 def spend(lea, fy, fund, cat, amount, day, n):
@@ -105,18 +60,28 @@ def share(tmp_path_factory) -> dict[str, dict]:
         con,
         "ppps_count",
         [
-            kid("k3", "2022-10-01"),  # 3 on the count date (birthday): counts
-            kid("k2", "2022-10-02"),  # 2: too young
-            kid("k5", "2020-10-01"),  # 5 in an elementary school: counts (3-5 too)
-            kid("k4pre", "2021-05-01", elem=False),  # 4 in a stand-alone preschool: no
-            kid("k6", "2019-10-01", elem=False),  # 6: the preschool rule is for 3-5 only
-            kid("k21", "2004-10-01"),  # 21: counts
-            kid("k22", "2003-10-01"),  # 22: too old
-            kid("kfp", "2015-01-01", nonprofit=False),  # for-profit school: no
-            kid("khome", "2015-01-01", nonprofit=False, home=True),  # home-schooled: per option
-            kid("knh", "2015-01-01", state="NH"),  # out-of-state resident: counts
-            kid("ktwice", "2015-01-01"),
-            kid("ktwice", "2015-01-01"),  # listed twice: once
+            kid("k3", "2022-10-01", "2500010"),  # 3 on the count date (birthday): counts
+            kid("k2", "2022-10-02", "2500010"),  # 2: too young
+            kid("k5", "2020-10-01", "2500010"),  # 5 in an elementary school: counts (3-5 too)
+            kid(
+                "k4pre", "2021-05-01", "2500010", elementary_or_secondary=False
+            ),  # 4 in a stand-alone preschool: no
+            kid(
+                "k6", "2019-10-01", "2500010", elementary_or_secondary=False
+            ),  # 6: the preschool rule is for 3-5 only
+            kid("k21", "2004-10-01", "2500010"),  # 21: counts
+            kid("k22", "2003-10-01", "2500010"),  # 22: too old
+            kid(
+                "kfp", "2015-01-01", "2500010", private_school_nonprofit=False
+            ),  # for-profit school: no
+            kid(
+                "khome", "2015-01-01", "2500010", private_school_nonprofit=False, home_schooled=True
+            ),  # home-schooled: per option
+            kid(
+                "knh", "2015-01-01", "2500010", resident_state="NH"
+            ),  # out-of-state resident: counts
+            kid("ktwice", "2015-01-01", "2500010"),
+            kid("ktwice", "2015-01-01", "2500010"),  # listed twice: once
         ],
         lea_id="2500010",
         period="2025-26",
@@ -171,7 +136,13 @@ def share(tmp_path_factory) -> dict[str, dict]:
         con,
         "ppps_count",
         [
-            kid(f"b{i}", "2015-01-01", lea="2500020", year="2023-24", day=dt.date(2023, 12, 1))
+            kid(
+                f"b{i}",
+                "2015-01-01",
+                "2500020",
+                school_year="2023-24",
+                count_date=dt.date(2023, 12, 1),
+            )
             for i in range(10)
         ],
         lea_id="2500020",
@@ -181,7 +152,13 @@ def share(tmp_path_factory) -> dict[str, dict]:
         con,
         "placements",
         [
-            pupil(f"b{i}", "2012-01-01", "2500020", "2023-24", dt.date(2023, 12, 1))
+            pupil(
+                f"b{i}",
+                "2012-01-01",
+                "2500020",
+                school_year="2023-24",
+                count_date=dt.date(2023, 12, 1),
+            )
             for i in range(90)
         ],
         lea_id="2500020",
@@ -203,7 +180,7 @@ def share(tmp_path_factory) -> dict[str, dict]:
     insert(
         con,
         "ppps_count",
-        [kid("c1", "2015-01-01", lea="2500030")],
+        [kid("c1", "2015-01-01", "2500030")],
         lea_id="2500030",
         period="2025-26",
     )

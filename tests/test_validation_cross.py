@@ -11,7 +11,7 @@ import pytest
 from sped.validation import validate_cross
 from sped.validation.gx_duckdb import shared_config
 from sped.warehouse.schema import ensure_schemas
-from tests.raw_rows import insert
+from tests.raw_rows import insert, kid
 from tests.test_validation_kinds import placement
 
 AS_OF = dt.date(2026, 11, 1)
@@ -75,20 +75,7 @@ def test_cross_rules_are_quiet_on_a_consistent_log(con, window_profile):
 
 
 def test_child_find_is_checked_against_the_ppps_count(con, window_profile):
-    kid = {
-        "lea_id": L1,
-        "school_year": YEAR,
-        "count_date": dt.date(2025, 10, 1),
-        "birth_date": dt.date(2015, 1, 1),
-        "private_school_id": "A0000001",
-        "private_school_nonprofit": True,
-        "elementary_or_secondary": True,
-        "home_schooled": False,
-        "resident_state": "MA",
-        "disability_category": "SLD",
-        "has_services_plan": True,
-    }
-    counted = [{**kid, "student_id": "P1"}, {**kid, "student_id": "P2"}]
+    counted = [kid("P1", "2015-01-01", L1), kid("P2", "2015-01-01", L1)]
     insert(con, "ppps_count", counted, lea_id=L1, period=YEAR)
 
     def referral(sid, outcome, evaluated):

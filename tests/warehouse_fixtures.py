@@ -19,10 +19,8 @@ from typing import Any
 import duckdb
 
 from sped.dbt_cli import invoke
-from tests.raw_rows import insert, new_warehouse
+from tests.raw_rows import YEAR, insert, kid, new_warehouse, pupil
 
-COUNT_DAY = dt.date(2025, 10, 1)
-YEAR = "2025-26"
 PRIOR_YEAR = "2024-25"
 L1, L2, L3, L4 = "2500010", "2500020", "2500030", "2500040"
 AS_OF = "2026-11-01"
@@ -105,45 +103,6 @@ class StateBuilder:
 
     def close(self) -> None:
         self.con.close()
-
-
-def pupil(sid: str, birth: str, lea: str, **extra: Any) -> dict:
-    """A roster row of a school-age student in a regular class in district, unless `extra`."""
-    row = {
-        "lea_id": lea,
-        "school_year": YEAR,
-        "count_date": COUNT_DAY,
-        "student_id": sid,
-        "birth_date": dt.date.fromisoformat(birth),
-        "grade_level": "05",
-        "disability_category": "SLD",
-        "educational_environment": "RC80",
-        "placement_type": "IN_DISTRICT",
-        "placement_start_date": dt.date(2024, 9, 1),
-        "twndp_pct": 90.0,
-    }
-    row.update(extra)
-    return row
-
-
-def kid(sid: str, birth: str, lea: str = L1, **extra: Any) -> dict:
-    """A PPPS count row: an eligible child in a nonprofit elementary school, MA resident."""
-    row = {
-        "lea_id": lea,
-        "school_year": YEAR,
-        "count_date": COUNT_DAY,
-        "student_id": sid,
-        "birth_date": dt.date.fromisoformat(birth),
-        "private_school_id": "A0000001",
-        "private_school_nonprofit": True,
-        "elementary_or_secondary": True,
-        "home_schooled": False,
-        "resident_state": "MA",
-        "disability_category": "SLD",
-        "has_services_plan": True,
-    }
-    row.update(extra)
-    return row
 
 
 def spend(n: int, fund: str, category: str, amount: str, day: str, lea: str = L1) -> dict:
@@ -285,19 +244,19 @@ def small_state(path: Path) -> None:
     b.rows(
         "ppps_count",
         [
-            kid("k3", "2022-10-01"),  # 3 on the count date (the birthday): counts, 3-5 too
-            kid("k2", "2022-10-02"),  # 2 until tomorrow: not counted
-            kid("k5", "2020-10-01"),  # 5 in an elementary school: counts, 3-5 too
-            kid("pre4", "2021-05-01", elementary_or_secondary=False,
+            kid("k3", "2022-10-01", L1),  # 3 on the count date (the birthday): counts, 3-5 too
+            kid("k2", "2022-10-02", L1),  # 2 until tomorrow: not counted
+            kid("k5", "2020-10-01", L1),  # 5 in an elementary school: counts, 3-5 too
+            kid("pre4", "2021-05-01", L1, elementary_or_secondary=False,
                 private_school_id="A0000002"),  # 4 in a stand-alone preschool: not counted
-            kid("k6", "2019-10-01", elementary_or_secondary=False),  # 6: preschool rule n/a
-            kid("k21", "2004-10-01"),  # 21 on the birthday: counts
-            kid("k22", "2003-10-01"),  # 22: not counted
-            kid("fp", "2015-01-01", private_school_nonprofit=False),  # for-profit: no
-            kid("home", "2015-01-01", private_school_nonprofit=False, home_schooled=True),
-            kid("nh", "2015-01-01", resident_state="NH"),  # out-of-state resident: counts
-            kid("twice", "2015-01-01"),
-            kid("twice", "2015-01-01"),  # listed twice: counted once
+            kid("k6", "2019-10-01", L1, elementary_or_secondary=False),  # 6: preschool rule n/a
+            kid("k21", "2004-10-01", L1),  # 21 on the birthday: counts
+            kid("k22", "2003-10-01", L1),  # 22: not counted
+            kid("fp", "2015-01-01", L1, private_school_nonprofit=False),  # for-profit: no
+            kid("home", "2015-01-01", L1, private_school_nonprofit=False, home_schooled=True),
+            kid("nh", "2015-01-01", L1, resident_state="NH"),  # out-of-state resident: counts
+            kid("twice", "2015-01-01", L1),
+            kid("twice", "2015-01-01", L1),  # listed twice: counted once
         ],
         lea_id=L1,
         period=YEAR,
