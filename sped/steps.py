@@ -6,6 +6,7 @@ register_landing -> (per collection) ingest.batch.process_collection -> mirror_s
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from collections import Counter
@@ -50,11 +51,19 @@ def connect(inst: Installation) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def arrived(path: Path) -> str:
+    """When a file reached the landing folder: its modification time (UTC, ISO)."""
+    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+    return stamp.isoformat(timespec="microseconds")
+
+
 def register_landing(
     landing: Path, registry: Registry, *, submitter: str, progress: Progress = lambda _m: None
 ) -> RegistrationSummary:
     """Register every file under `landing` as a submission (re-scanning is safe: a file whose
-    path and bytes were already received is skipped, and identical bytes are recognised)."""
+    path and bytes were already received is skipped, and identical bytes are recognised). A
+    file's received time is when it reached the folder (its modification time), never later
+    than now."""
     summary = RegistrationSummary()
     files = walk(landing)
     seen = registry.known_landing_paths()
@@ -80,7 +89,12 @@ def register_landing(
             summary.unroutable.append((str(rel), str(exc)))
             continue
         receipt = registry.receive(
-            data, key, original_name=path.name, submitter=submitter, landing_path=str(rel)
+            data,
+            key,
+            original_name=path.name,
+            submitter=submitter,
+            landing_path=str(rel),
+            received_at=arrived(path),
         )
         if receipt.outcome == "new":
             summary.new[key.collection] += 1

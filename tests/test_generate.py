@@ -394,3 +394,26 @@ def test_state_scale_is_massachusetts_sized_and_fast(tmp_path):
     s = generate(tmp_path / "state", scale="state", seed=1)
     assert s.leas == 400 and 160_000 <= s.students_per_year["2025-26"] <= 180_000
     assert s.seconds < 60  # measured about 7 s (2 cores)
+
+
+def test_files_are_sent_around_their_due_dates(state, manifest, profile):
+    """Each file's modification time is the day it was sent: school-year files mostly by the
+    profile's due date, a few late; corrections and re-sends after their first file."""
+    by_path = {f["path"]: f for f in manifest["files"]}
+    on_time = late = 0
+    for f in manifest["files"]:
+        sent = dt.datetime.fromisoformat(f["sent_at"])
+        mtime = dt.datetime.fromtimestamp((state / f["path"]).stat().st_mtime, dt.UTC)
+        assert mtime.replace(tzinfo=None) == sent
+        first = f.get("copy_of") or f.get("resubmission_of")
+        if first:
+            first = by_path[(Path(f["path"]).parent / Path(first).name).as_posix()]
+            assert sent > dt.datetime.fromisoformat(first["sent_at"])
+            continue
+        if "-" not in f["period"]:  # fiscal-year files and directories have no due date
+            continue
+        due = profile.due_date(f["collection"], int(f["period"][:4]))
+        if due is not None:
+            on_time += sent.date() <= due
+            late += sent.date() > due
+    assert late > 0 and on_time > 10 * late

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,23 @@ def test_register_landing_routes_keeps_everything_and_rescans_safely(inst, tmp_p
         assert len(reg.receipts()) == 4
         # every received byte is in the store, unroutable ones included
         assert all(store.stored_path(inst.store, r["sha256"]).exists() for r in reg.receipts())
+
+
+def test_a_file_is_received_when_it_reached_the_landing_folder(inst, tmp_path):
+    landing = tmp_path / "landing"
+    folder = landing / "placements" / "2500001" / "2025-26"
+    folder.mkdir(parents=True)
+    old, future = folder / "sent_in_december.csv", folder / "clock_ahead.csv"
+    old.write_bytes(b"a")
+    future.write_bytes(b"b")
+    december = dt.datetime(2025, 12, 10, 14, 30)
+    stamp = december.replace(tzinfo=dt.UTC).timestamp()
+    os.utime(old, (stamp, stamp))
+    os.utime(future, (stamp + 10**9, stamp + 10**9))  # a sender's clock years ahead
+    with _registry(inst) as reg:
+        register_landing(landing, reg, submitter="operator:test")
+        got = {s.original_name: s.received_at for s in reg.submissions()}
+        receipts = {r["original_name"]: r["received_at"] for r in reg.receipts()}
+    assert got["sent_in_december.csv"] == receipts["sent_in_december.csv"]
+    assert got["sent_in_december.csv"].startswith("2025-12-10T14:30:00")
+    assert got["clock_ahead.csv"] <= dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()

@@ -112,7 +112,7 @@ def generate(
     schools = private.make_private_schools(pss, lea_dir, _rng(seed, "schools"))
     lea_ids = lea_dir["lea_id"].to_list()
     summary.leas = len(lea_ids)
-    output = Output(out, seed, summary, lea_ids)
+    output = Output(out, seed, summary, lea_ids, profile, as_of)
     output.state_file("reference/leas.csv", "leas", "current", lea_dir)
     output.state_file("reference/facilities.csv", "facilities", "current", facilities)
     output.state_file("reference/private_schools.csv", "private_schools", "current", schools)

@@ -3,10 +3,17 @@
 `Output` writes every file of a run under the landing layout, decides per district file (from the
 seed and a running file number, never from the clock) whether it carries a defect, is sent as
 XLSX or as CSV with M/D/YYYY dates, and records each file for `_manifest.json` and the summary.
+
+Each file's modification time is the day it was sent, which the landing scan takes as the time
+the state received it: district files of a school year a few days before the profile's due
+date, some late (LATE_RATE); a corrected or repeated file some days after the first; allocations
+on July 1 of their fiscal year; spending reports and directories shortly before the as-of date.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +24,14 @@ import polars as pl
 
 from sped.contracts import get
 from sped.generate import defects, writers
-from sped.generate.scales import DEFECT_RATE, RESUBMIT_RATE, US_DATES_RATE, XLSX_RATE
+from sped.generate.scales import (
+    DEFECT_RATE,
+    LATE_RATE,
+    RESUBMIT_RATE,
+    US_DATES_RATE,
+    XLSX_RATE,
+)
+from sped.profile import StateProfile
 
 XLSX_MAX_ROWS = 1_500  # larger extracts stay CSV (openpyxl writes cell by cell)
 
@@ -48,15 +62,55 @@ class GenerationSummary:
 
 
 class Output:
-    def __init__(self, out: Path, seed: int, summary: GenerationSummary, lea_ids: list[str]):
+    def __init__(
+        self,
+        out: Path,
+        seed: int,
+        summary: GenerationSummary,
+        lea_ids: list[str],
+        profile: StateProfile,
+        as_of: dt.date,
+    ):
         self.out, self.seed, self.summary, self.lea_ids = out, seed, summary, lea_ids
+        self.profile, self.as_of = profile, as_of
         self.entries: list[dict] = []
         self.file_no = 0
         self.copied = False
 
+    def sent_at(
+        self, collection: str, period: str, rng: np.random.Generator, after: dt.datetime | None
+    ) -> dt.datetime:
+        """When the file was sent (see the module docstring)."""
+        minutes = dt.timedelta(minutes=int(rng.integers(8 * 60, 17 * 60)))
+        if after is not None:
+            return after + dt.timedelta(days=int(rng.integers(1, 15))) + minutes
+        kind = get(collection).period_kind
+        due = self.profile.due_date(collection, int(period[:4])) if kind == "school_year" else None
+        if due is not None:
+            late = rng.random() < LATE_RATE
+            day = due + dt.timedelta(
+                days=int(rng.integers(1, 40)) if late else -int(rng.integers(0, 14))
+            )
+        elif collection == "allocations":
+            day = dt.date(int(period), 7, 1)
+        else:
+            day = self.as_of - dt.timedelta(days=int(rng.integers(3, 30)))
+        return dt.datetime.combine(day, dt.time()) + minutes
+
     def record(
-        self, path: Path, collection: str, lea_id, period: str, rows: int, size: int, **extra
+        self,
+        path: Path,
+        collection: str,
+        lea_id,
+        period: str,
+        rows: int,
+        size: int,
+        sent: dt.datetime,
+        **extra,
     ) -> None:
+        stamp = sent.replace(tzinfo=dt.UTC).timestamp()
+        os.utime(path, (stamp, stamp))
+        extra["sent_at"] = sent.isoformat(timespec="minutes")
         self.summary.files[collection] += 1
         self.summary.rows[collection] += rows
         self.summary.bytes_written += size
@@ -73,7 +127,9 @@ class Output:
         """A state-maintained file (reference directories, allocations): always clean CSV."""
         path = self.out / relative
         size = writers.write_csv(frame.select(get(collection).column_names), path)
-        self.record(path, collection, None, period, frame.height, size)
+        rng = np.random.default_rng([self.seed, 98, len(self.entries)])
+        sent = self.sent_at(collection, period, rng, None)
+        self.record(path, collection, None, period, frame.height, size, sent)
 
     def district_file(self, collection: str, lea_id: str, period: str, frame: pl.DataFrame) -> None:
         """One district submission; maybe defective (then maybe a `_v2`), XLSX or M/D/YYYY."""
@@ -83,6 +139,8 @@ class Output:
         name = f"{collection}_{lea_id}_{period}"
         dates = [c.name for c in get(collection).columns if c.type == "date"]
         u = rng.random()
+        when = np.random.default_rng([self.seed, 97, self.file_no])  # sending times only
+        sent = self.sent_at(collection, period, when, None)
         kinds = defects.applicable(collection)
         if u < DEFECT_RATE and frame.height:
             kind = kinds[int(rng.integers(len(kinds)))]
@@ -98,6 +156,7 @@ class Output:
                 period,
                 bad.height,
                 size,
+                sent,
                 defect=kind,
                 encoding=encoding if encoding != "utf-8" else None,
             )
@@ -112,13 +171,14 @@ class Output:
                     period,
                     frame.height,
                     size,
+                    self.sent_at(collection, period, when, sent),
                     resubmission_of=f"{name}.csv",
                 )
             return
         if u < DEFECT_RATE + XLSX_RATE and frame.height <= XLSX_MAX_ROWS:
             path = folder / f"{name}.xlsx"
             size = writers.write_xlsx(frame, path, dates)
-            self.record(path, collection, lea_id, period, frame.height, size, format="xlsx")
+            self.record(path, collection, lea_id, period, frame.height, size, sent, format="xlsx")
             return
         us = DEFECT_RATE + XLSX_RATE <= u < DEFECT_RATE + XLSX_RATE + US_DATES_RATE
         if us:
@@ -126,7 +186,14 @@ class Output:
         path = folder / f"{name}.csv"
         size = writers.write_csv(frame, path)
         self.record(
-            path, collection, lea_id, period, frame.height, size, dates="M/D/YYYY" if us else None
+            path,
+            collection,
+            lea_id,
+            period,
+            frame.height,
+            size,
+            sent,
+            dates="M/D/YYYY" if us else None,
         )
         if not self.copied and collection == "placements":  # one byte-identical re-send
             copy = folder / f"{name}_copy.csv"
@@ -138,6 +205,7 @@ class Output:
                 period,
                 frame.height,
                 size,
+                self.sent_at(collection, period, when, sent),
                 copy_of=path.relative_to(self.out).as_posix(),
             )
             self.copied = True

@@ -26,6 +26,8 @@ OOD_RATE_MEAN = 0.06
 DEFECT_RATE = 0.04
 #: Share of defective files for which the district later sends a corrected `<name>_v2.csv`.
 RESUBMIT_RATE = 0.5
+#: Share of district files of a school year sent after the state profile's due date.
+LATE_RATE = 0.08
 #: Share of clean district files sent as XLSX (first sheet, real Excel dates).
 XLSX_RATE = 0.02
 #: Share of clean district CSV files "exported from Excel", with M/D/YYYY dates.

@@ -177,12 +177,15 @@ class Registry:
         original_name: str,
         submitter: str,
         landing_path: str | None = None,
+        received_at: str | None = None,
     ) -> Receipt:
         """Store the bytes and record a receipt; a new submission unless the same bytes were
         already submitted for the same key (and that submission is not superseded), or the
-        submitter may not send files for the key (then the receipt says why: `refused`)."""
+        submitter may not send files for the key (then the receipt says why: `refused`).
+        `received_at` (UTC, ISO) is when the file reached the state, if earlier than now (a
+        file that sat in the landing folder); the audit trail's events keep their own times."""
         digest, _ = store.put(self.store_dir, data)
-        at = now()
+        at = min(received_at, now()) if received_at else now()
         with self.transaction() as con:
             refusal = accounts.submit_refusal(con, submitter, key)
             if refusal:
