@@ -25,9 +25,9 @@ from pathlib import Path
 
 import duckdb
 
-from sped.cli import main as sped
 from sped.dbt_cli import invoke
 from sped.generate import generate
+from sped.pipeline_run import run_pipeline
 from sped.profile import load_profile
 
 AS_OF = "2026-11-01"
@@ -42,9 +42,17 @@ def _prepare(args: argparse.Namespace, work: Path) -> Path:
     print(f"generated {args.scale} x {args.years} years in {time.perf_counter() - clock:.0f} s")
     warehouse = work / "install" / "warehouse.duckdb"
     clock = time.perf_counter()
-    code = sped(["pipeline", "--landing", str(landing), "--warehouse", str(warehouse),
-                 "--as-of", AS_OF])  # fmt: skip
+    lines: list[str] = []
+    code = run_pipeline(
+        landing=landing,
+        warehouse=str(warehouse),
+        profile=None,
+        as_of=AS_OF,
+        submitter="operator:bench",
+        out=lines.append,
+    )
     if code != 0:
+        print("\n".join(lines))
         raise SystemExit("the pipeline failed; see above")
     print(f"pipeline (validate, load, full dbt build) in {time.perf_counter() - clock:.0f} s")
     return warehouse
