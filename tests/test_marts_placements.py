@@ -295,5 +295,9 @@ def test_small_cells_are_suppressed_beyond_the_state_team(marts):
     assert shared["state_ood_rate"] == pytest.approx(0.2)  # state figures are shown
     assert shared["has_suppressed_cells"] is True
     lre = {r["educational_environment"]: r for r in marts["shared_lre"]}
-    assert lre["RC80"]["students"] == 16 and lre["RC80"]["share"] == pytest.approx(0.8)
     assert lre["SS"]["students"] is None and lre["SS"]["share"] is None
+    assert lre["SS"]["suppressed"] == "SMALL_CELL"
+    # 16 in RC80 of 20: the small cells hold 4, which the shown total would give back, so
+    # RC80 is hidden too (complementary suppression); the total of 20 stays shown
+    assert (lre["RC80"]["students"], lre["RC80"]["suppressed"]) == (None, "COMPLEMENTARY")
+    assert lre["RC80"]["age_group_students"] == 20
