@@ -134,7 +134,8 @@ def test_dbt_parse_sees_every_model_and_column_documented(tmp_path: Path):
     invoke(["parse"], warehouse=tmp_path / "none.duckdb", target=tmp_path / "target")
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
     models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
-    stems = {p.stem for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
+    models_dir = DBT_PROJECT_DIR / "models"
+    stems = {p.stem for p in [*models_dir.rglob("*.sql"), *models_dir.rglob("*.py")]}
     assert {m["name"] for m in models} == stems
     for m in models:
         assert m["patch_path"], f"{m['name']} has no YAML"

@@ -144,27 +144,36 @@ def test_marts_are_built_and_published(built):
 
 
 def test_no_hidden_cell_can_be_worked_back_from_a_shown_total(built):
-    """Ground rule 6 on the whole small state: in every LEA, year and age group with a hidden
-    environment cell, at least two cells are hidden and together hold at least min_cell_size
-    students, or the age group total is hidden too."""
+    """Ground rule 6 on the whole small state: in every LEA's year and age group, and in every
+    environment across the LEAs, a line with a hidden cell hides at least two cells holding at
+    least min_cell_size students together, or its total is hidden, or every non-zero cell."""
     inst, _, _ = built
     con = duckdb.connect(str(inst.published_warehouse), read_only=True)
     try:
-        groups = con.execute(
-            "SELECT count(*) FILTER (WHERE s.students IS NULL), "
-            "sum(f.students) FILTER (WHERE s.students IS NULL), "
-            "bool_or(s.suppressed = 'COMPLEMENTARY'), any_value(s.age_group_students) "
-            "FROM shared.shr_lre_environments AS s JOIN marts.fct_lre_environments AS f "
-            "USING (lea_id, school_year, age_group, educational_environment) "
-            "GROUP BY lea_id, school_year, age_group HAVING count(*) FILTER "
-            "(WHERE s.students IS NULL) > 0"
-        ).fetchall()
+        lines = {}
+        row = "lea_id, school_year, age_group"
+        column = "school_year, age_group, educational_environment"
+        for by in (row, column):
+            lines[by] = con.execute(
+                "SELECT count(*) FILTER (WHERE s.students IS NULL), "
+                "sum(f.students) FILTER (WHERE s.students IS NULL), "
+                "count(*) FILTER (WHERE s.students IS NULL) = count(*), "
+                "bool_or(s.suppressed = 'COMPLEMENTARY'), "
+                "bool_or(s.age_group_students IS NULL) "
+                "FROM shared.shr_lre_environments AS s JOIN marts.fct_lre_environments AS f "
+                "USING (lea_id, school_year, age_group, educational_environment) "
+                f"WHERE s.lea_id <> 'STATE' GROUP BY {by} "
+                "HAVING count(*) FILTER (WHERE s.students IS NULL) > 0"
+            ).fetchall()
     finally:
         con.close()
-    assert groups, "the small state has small cells to hide"
-    assert any(complementary for _, _, complementary, _ in groups)
-    for hidden, hidden_students, _, total_shown in groups:
-        assert total_shown is None or (hidden >= 2 and hidden_students >= 10)
+    rows, columns = lines.values()
+    assert rows and columns, "the small state has small cells to hide"
+    assert any(complementary for *_, complementary, _ in rows)
+    for hidden, hidden_students, all_hidden, _, total_hidden in rows:
+        assert total_hidden or all_hidden or (hidden >= 2 and hidden_students >= 10)
+    for hidden, hidden_students, all_hidden, _, _ in columns:
+        assert all_hidden or (hidden >= 2 and hidden_students >= 10)
 
 
 def test_quality_reports_written(built):

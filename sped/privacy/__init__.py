@@ -1,0 +1,1 @@
+"""Protecting students in what is shown beyond the state team."""
