@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -64,6 +65,7 @@ class StateProfile:
     rounding: str
     min_cell_size: int
     due_dates: tuple[DueDate, ...]
+    timezone: str = "America/New_York"
     source: str = "<memory>"
 
     @property
@@ -116,6 +118,7 @@ class StateProfile:
                 d.collection: {"month": d.month, "day": d.day, "year": d.year}
                 for d in self.due_dates
             },
+            "timezone": self.timezone,
         }
 
 
@@ -221,6 +224,13 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
     if timeline <= 0 or min_cell < 1:
         raise ProfileError("evaluation_timeline_days and min_cell_size must be positive")
     due_dates = _due_dates(data, fixed_day or end)
+    timezone = _require(data, "timezone", str)
+    try:
+        ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ProfileError(
+            f"timezone must be an IANA time zone like America/New_York, got {timezone!r}"
+        ) from None
 
     return StateProfile(
         state_code=state_code,
@@ -236,6 +246,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         rounding=rounding,
         min_cell_size=min_cell,
         due_dates=due_dates,
+        timezone=timezone,
         source=source,
     )
 

@@ -49,9 +49,10 @@ def raw_state(path) -> None:
     def roster(lea: str, received: dt.datetime) -> int:
         return b.rows("placements", [], lea_id=lea, period=YEAR, received_at=received)
 
-    # received in the last second of the due date (UTC), and in the first second after it
-    roster(ON_DAY, at("2025-12-15", "23:59:59"))
-    roster(DAY_AFTER, at("2025-12-16", "00:00:00"))
+    # received in the last second of the due date in the state's time zone (America/New_York,
+    # UTC-5 in December), and in the first second after it; received times are stored in UTC
+    roster(ON_DAY, at("2025-12-16", "04:59:59"))
+    roster(DAY_AFTER, at("2025-12-16", "05:00:00"))
     # rejected before the due date, corrected after it: late
     rejected = b.reserve_id()
     roster(REJ_THEN_LATE, at("2025-12-20"))
@@ -99,9 +100,10 @@ def raw_state(path) -> None:
     b.close()
 
 
-def profile_with(**due_dates: dict):
+def profile_with(timezone: str = "America/New_York", **due_dates: dict):
     data = yaml.safe_load(DEFAULT_PROFILE.read_text(encoding="utf-8"))
     data["due_dates"].update(due_dates)
+    data["timezone"] = timezone
     return parse_profile(data)
 
 
@@ -117,6 +119,8 @@ SCENARIOS = {
         ),
         dt.date(2025, 12, 16),
     ),
+    # a state that keeps its deadlines in UTC: 04:59:59 UTC on Dec 16 is the day after
+    "utc_state": (profile_with(timezone="UTC"), dt.date(2025, 12, 15)),
 }
 
 
@@ -153,12 +157,17 @@ def test_due_dates_follow_the_school_year(status):
 
 @pytest.mark.parametrize("scenario", ["on_due_date", "day_after"])
 def test_received_on_the_due_date_is_on_time_the_day_after_is_late(status, scenario):
-    assert timeliness(status, scenario, ON_DAY) == "ON_TIME"  # 23:59:59 UTC on the due date
-    assert timeliness(status, scenario, DAY_AFTER) == "LATE"  # 00:00:00 the day after
+    assert timeliness(status, scenario, ON_DAY) == "ON_TIME"  # 23:59:59 on the due date, ET
+    assert timeliness(status, scenario, DAY_AFTER) == "LATE"  # 00:00:00 the day after, ET
     assert timeliness(status, scenario, PRIV, "child_find") == "ON_TIME"  # spring, on the day
     row = status[scenario][(DAY_AFTER, "placements", YEAR)]
-    assert row["first_accepted_at"] == at("2025-12-16", "00:00:00")
+    assert row["first_accepted_at"] == at("2025-12-16", "05:00:00")  # stored in UTC
     assert row["submission_status"] == "IN_FORCE"
+
+
+def test_the_due_day_is_a_day_in_the_states_time_zone(status):
+    assert timeliness(status, "utc_state", ON_DAY) == "LATE"  # Dec 16 in UTC
+    assert timeliness(status, "on_due_date", ON_DAY) == "ON_TIME"  # Dec 15 in New York
 
 
 def test_rejected_then_accepted_late_is_late(status):

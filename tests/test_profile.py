@@ -68,6 +68,9 @@ def test_count_due_dates_follow_the_count_day():
         (lambda d: d.update(count_home_schooled="yes"), "wrong type"),
         (lambda d: d.update(min_cell_size=0), "must be positive"),
         (lambda d: d.pop("due_dates"), "missing setting 'due_dates'"),
+        (lambda d: d.pop("timezone"), "missing setting 'timezone'"),
+        (lambda d: d.update(timezone="Eastern"), "timezone must be an IANA time zone"),
+        (lambda d: d.update(timezone="../etc/passwd"), "timezone must be an IANA time zone"),
         (lambda d: d["due_dates"].pop("child_find"), "missing setting 'due_dates.child_find'"),
         (
             lambda d: d["due_dates"].update(expenditures={"day": "10-31", "year": "fall"}),

@@ -43,6 +43,7 @@ FIXTURE_VARS: dict[str, Any] = {
         "ppps_count": {"month": 12, "day": 15, "year": "fall"},
         "child_find": {"month": 7, "day": 31, "year": "spring"},
     },
+    "timezone": "America/New_York",
 }
 
 

@@ -5,7 +5,8 @@
 -- Due dates are the state profile's (var('due_dates'): month, day, and year `fall` = the school
 -- year's first calendar year or `spring` = its second), for school-year collections only.
 -- Timeliness goes by the first submission ever accepted for the key (status accepted, or
--- superseded since), by the UTC date it was received, or by var('as_of') if none was accepted:
+-- superseded since), by the day it was received in the state's time zone (var('timezone');
+-- received times are UTC), or by var('as_of') if none was accepted:
 --   NOT_EXPECTED  nothing accepted and the key is not expected
 --   NO_DUE_DATE   otherwise, when the collection has no due date (expenditures)
 --   ON_TIME       first accepted file received on or before the due date
@@ -151,8 +152,8 @@ select
     case
         when not ever_accepted and not expected then 'NOT_EXPECTED'
         when due_date is null then 'NO_DUE_DATE'
-        when ever_accepted and cast(first_accepted_at as date) <= due_date then 'ON_TIME'
-        when ever_accepted and cast(first_accepted_at as date) > due_date then 'LATE'
+        when ever_accepted and {{ local_date('first_accepted_at') }} <= due_date then 'ON_TIME'
+        when ever_accepted and {{ local_date('first_accepted_at') }} > due_date then 'LATE'
         when ever_accepted then null  -- accepted, but the registry has no arrival time
         when date '{{ var("as_of") }}' > due_date then 'OVERDUE'
         else 'NOT_YET_DUE'
