@@ -65,23 +65,11 @@ joined as (
             case when u.lea_id is null then 'no placement roster submitted' end,
             case when a.lea_id is null then 'no allocation loaded' end
         ), '') as missing_reason
-    from keys as k
-    left join (
-        select * from {{ ref('int_ppps_counts') }}
-        where {{ only_changed_leas() }}
-    ) as p using (lea_id, fiscal_year)
-    left join (
-        select * from {{ ref('int_public_counts') }}
-        where {{ only_changed_leas() }}
-    ) as u using (lea_id, fiscal_year)
-    left join (
-        select * from {{ ref('stg_allocations') }}
-        where {{ only_changed_leas() }}
-    ) as a using (lea_id, fiscal_year)
-    left join (
-        select * from {{ ref('int_equitable_spending') }}
-        where {{ only_changed_leas() }}
-    ) as s using (lea_id, fiscal_year)
+    from keys as k  -- the LEAs this build recomputes; the joined inputs are small tables
+    left join {{ ref('int_ppps_counts') }} as p using (lea_id, fiscal_year)
+    left join {{ ref('int_public_counts') }} as u using (lea_id, fiscal_year)
+    left join {{ ref('stg_allocations') }} as a using (lea_id, fiscal_year)
+    left join {{ ref('int_equitable_spending') }} as s using (lea_id, fiscal_year)
     left join private_schools as ps on ps.lea_id = k.lea_id
 ),
 
