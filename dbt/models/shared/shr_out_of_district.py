@@ -34,12 +34,13 @@ def model(dbt, session):
     fct = dbt.ref("fct_out_of_district").df()
     ood, ood_small = _split(fct, "students", "ood_students", "ood", min_cell)
     c5, c5_small = _split(fct, "school_age_students", "indicator_5c_students", "5c", min_cell)
-    why = hidden_cells(ood + c5, min_cell, ood_small | c5_small)
+    small_rows = ood_small | c5_small
+    why = hidden_cells(ood + c5, min_cell, small_rows)
 
     def hidden(name):
         return pd.Series(
             [
-                (lea, year, name) in (ood_small | c5_small)
+                (lea, year, name) in small_rows
                 or (lea, year, name, "part") in why
                 or (lea, year, name, "rest") in why
                 for lea, year in zip(fct["lea_id"], fct["school_year"], strict=True)
