@@ -18,7 +18,11 @@ YEARS ?= 3
 SEED ?= 20261001
 PYTEST_ARGS ?=
 
-.PHONY: env demo test lint format bench clean
+.PHONY: env browser demo test lint format bench clean
+
+# Browser tests drive Debian's chromium (never a browser downloaded by Playwright).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,12 +34,18 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 env: $(VENV)/.synced  ## create .venv from uv.lock
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
+
+browser: $(CHROMIUM)  ## Debian's chromium for the browser tests
+
 demo: env  ## synthetic state through the whole pipeline
 	rm -rf $(DEMO_DIR)/landing
 	$(BIN)/sped generate --scale $(SCALE) --years $(YEARS) --seed $(SEED) --out $(DEMO_DIR)/landing
 	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_DIR)/warehouse/warehouse.duckdb
 
-test: env lint  ## the whole suite, as CI runs it
+test: env browser lint  ## the whole suite, as CI runs it
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: env
