@@ -26,7 +26,7 @@ def put(store: Path, data: bytes) -> tuple[str, Path]:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, target)
-        target.chmod(0o444)
+        target.chmod(0o400)  # read-only, and its owner's only (student records)
     return digest, target
 
 
