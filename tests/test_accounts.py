@@ -1,5 +1,6 @@
-"""Who may send what (CONTRACTS.md: "A district user may submit only for the LEAs they belong
-to"): a refused file is kept with its reason, never becomes a submission, and says why."""
+"""Who may send what (docs/rules/contracts.md, conventions: a district account sends only for the
+LEAs it belongs to): a refused file is kept with its reason, never becomes a submission, and
+says why."""
 
 from __future__ import annotations
 

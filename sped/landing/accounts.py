@@ -1,7 +1,8 @@
 """Who may send what: the accounts that submit files and the LEAs each district account belongs to.
 
-CONTRACTS.md: "A district user may submit only for the LEAs they belong to." Accounts live in the
-registry database beside the submissions, so the audit trail and the rule that admits a file
+docs/rules/contracts.md: "A district account may send only the district collections of the LEAs
+it belongs to." Accounts live in the registry database beside the submissions, so the audit
+trail and the rule that admits a file
 are in one place, and the web portal signs people in against the same rows.
 
 Roles:
@@ -74,7 +75,8 @@ class Account:
             belongs = ", ".join(self.lea_ids) or "no LEA"
             return (
                 f"account {self.account!r} belongs to {belongs}, not to LEA {key.lea_id}: a "
-                "district user may submit only for the LEAs they belong to (CONTRACTS.md)"
+                "district account may send only for the LEAs it belongs to "
+                "(docs/rules/contracts.md, conventions)"
             )
         return None
 
