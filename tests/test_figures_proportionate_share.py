@@ -195,11 +195,14 @@ def test_no_child_aged_3_to_5_makes_only_the_619_share_zero():
     assert fig.required_619 == D("0.00") and fig.status_619 == "NO_OBLIGATION"
 
 
-def test_a_count_not_submitted_stays_unknown_unless_no_private_school_is_located():
+def test_a_count_not_submitted_stays_unknown_as_before():
     assert _share(None, None, None).required_611 is None
-    fig = _share(None, None, None, schools=0)
-    assert fig.ppps_count_3_21 == 0 and fig.required_611 == D("0.00")
-    assert fig.missing_reason == "no placement roster submitted; no allocation loaded"
+    # no private school located: zero children from the directory, but no submitted count,
+    # so the share still needs the roster and the allocation
+    fig = _share(None, None, ALLOCATION, schools=0)
+    assert fig.ppps_count_3_21 == 0 and fig.required_611 is None
+    assert fig.missing_reason == "no placement roster submitted"
+    assert _share(None, ROSTER, ALLOCATION, schools=0).required_611 == D("0.00")
 
 
 def test_spending_with_neither_allocation_nor_count_has_a_row_and_a_finding():

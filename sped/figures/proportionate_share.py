@@ -7,9 +7,9 @@ Everything is `Decimal`; nothing here reads the warehouse.
     required_611 = subgrant_611 * ppps_3_21 / (public_3_21 + ppps_3_21)     300.133(a)(1)
     required_619 = subgrant_619 * ppps_3_5  / (public_3_5  + ppps_3_5)      300.133(a)(2)
 
-With no child counted the share is exactly zero whatever the roster or subgrant, even when
-they are missing; IDEA spending reported for a year with no allocation and no count still gets
-its row, and spending with no allocation on file is a finding.
+With a submitted count of no child the share is exactly zero whatever the roster or subgrant,
+even when they are missing; IDEA spending reported for a year with no allocation and no count
+still gets its row, and spending with no allocation on file is a finding.
 """
 
 from __future__ import annotations
@@ -185,9 +185,12 @@ def lea_share(
     """Every figure of one LEA's obligation for one fiscal year. `None` inputs mean the file
     was not submitted; the figures that need it are then None, with the reason. An LEA with
     no count and no private school located in it has no PPPS children: zero, not missing.
-    Zero children counted (for 611 aged 3-21, for 619 aged 3-5) make that share 0.00 even
-    when the roster or the allocation is missing: the arithmetic no longer needs them."""
+    A submitted count with zero children counted (for 611 aged 3-21, for 619 aged 3-5) makes
+    that share 0.00 even when the roster or the allocation is missing: the arithmetic no
+    longer needs them. (The zero from the directory is no submitted count: the share still
+    needs the roster and the allocation.)"""
     reasons = []
+    submitted = children is not None
     if children is None and private_schools_located == 0:
         children = []
     elif children is None:
@@ -206,9 +209,9 @@ def lea_share(
     if not reasons:
         req611 = required_share(allocation[0], u321, p321, rounding)
         req619 = required_share(allocation[1], u35, p35, rounding)
-    if p321 == 0:
+    if submitted and p321 == 0:
         req611 = Decimal("0.00")
-    if p35 == 0:
+    if submitted and p35 == 0:
         req619 = Decimal("0.00")
     i611, c611 = spent(spending, fiscal_year, "IDEA_611", as_of)
     i619, c619 = spent(spending, fiscal_year, "IDEA_619", as_of)
