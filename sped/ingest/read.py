@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import zipfile
 import zlib
@@ -192,30 +193,54 @@ def damaged_workbook_text(exc: BaseException) -> str:
     )
 
 
-def _guard_sheet(ws, limits: Limits, deadline: Deadline) -> None:
-    """Make openpyxl read the worksheet's XML through `GuardedStream` and ignore the
-    dimension the file claims (a claimed A1:XFD1048576 would pad every row to 16,384 cells)."""
-    archive, part = ws.parent._archive, ws._worksheet_path
-    ws._get_source = lambda: GuardedStream(archive.open(part), limits, deadline)
-    ws.reset_dimensions()
+@functools.cache
+def _guarded_classes():
+    """openpyxl's read-only reader, changed in two ways (its pinned internals; the tests of
+    hostile workbooks fail loudly if they change): a worksheet's XML is read through
+    `GuardedStream`, and the dimension a sheet claims is never read. openpyxl reads it by
+    parsing the sheet up to its <dimension> tag, i.e. the whole sheet when there is none, and
+    then pads every row to the claimed width (A1:XFD1048576: 16,384 cells a row)."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class GuardedSheet(ReadOnlyWorksheet):
+        guard: tuple[Limits, Deadline]
+
+        def _get_size(self) -> None:  # rows come as they are, never padded
+            return None
+
+        def _get_source(self):
+            return GuardedStream(self.parent._archive.open(self._worksheet_path), *self.guard)
+
+    class GuardedReader(ExcelReader):
+        guard: tuple[Limits, Deadline]
+
+        def read_worksheets(self) -> None:  # worksheets only: no chart sheets, no drawings
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ws = GuardedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.guard = self.guard
+                self.wb._sheets.append(ws)
+
+    return GuardedReader
 
 
-def _trimmed(row: tuple) -> tuple:
-    end = len(row)
-    while end and row[end - 1] in (None, ""):
-        end -= 1
-    return row[:end]
+def _open_workbook(data: bytes, limits: Limits, deadline: Deadline):
+    """The workbook in `data`, read-only, values not formulas, its sheets guarded."""
+    reader = _guarded_classes()(io.BytesIO(data), read_only=True, data_only=True)
+    reader.guard = (limits, deadline)
+    reader.read()
+    return reader.wb
 
 
 def _rows_from_xlsx(
     data: bytes, sid: int, collection: Collection, limits: Limits, deadline: Deadline
 ):
-    from openpyxl import load_workbook
-
     findings: list[Finding] = []
     try:
         check_zip_directory(data, limits)
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        wb = _open_workbook(data, limits, deadline)
     except zipfile.BadZipFile as exc:
         return None, [
             _finding(
@@ -246,28 +271,7 @@ def _rows_from_xlsx(
                     values=tuple(clip(s, 60) for s in sheets[1:6]),
                 )
             )
-        ws = wb[sheets[0]]
-        _guard_sheet(ws, limits, deadline)
-        rows: list[list[str]] = []
-        line_limit = limits.max_line_bytes
-        for n, row in enumerate(ws.iter_rows(values_only=True)):
-            if n % 1000 == 0:
-                deadline.check()
-            cells = _trimmed(row)
-            if not cells:
-                rows.append([])
-                continue
-            check_columns(len(cells), limits)
-            text = [_cell_text(v) for v in cells]
-            if sum(len(t) for t in text) > line_limit:
-                raise LimitExceeded(
-                    "line_too_long",
-                    f"Row {n + 1} of the worksheet holds more than {line_limit:,} characters; "
-                    "it cannot be a row of this collection.",
-                )
-            rows.append(text)
-            if len(rows) > limits.max_rows + 1:
-                check_rows(len(rows) - 1, limits)
+        numbered = list(_sheet_rows(wb, wb[sheets[0]], limits, deadline))
     except LimitExceeded:
         raise
     except DAMAGED_WORKBOOK as exc:
@@ -277,7 +281,46 @@ def _rows_from_xlsx(
         return None, findings
     finally:
         wb.close()
-    return rows, findings
+    return numbered, findings
+
+
+def _sheet_rows(wb, ws, limits: Limits, deadline: Deadline):
+    """(row number, cell texts) of every row with a value, straight from the worksheet's
+    guarded XML: a gap of a million empty rows costs nothing, and the checks of width, length
+    and count come before a row is kept."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    line_limit = limits.max_line_bytes
+    kept = 0
+    with ws._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for n, (number, cells) in enumerate(parser.parse()):
+            if n % 1000 == 0:
+                deadline.check()
+            values = {c["column"]: c["value"] for c in cells if c["value"] not in (None, "")}
+            if not values:
+                continue
+            width = max(values)
+            check_columns(width, limits)
+            row = [""] * width
+            for column, value in values.items():
+                row[column - 1] = _cell_text(value)
+            if sum(map(len, row)) > line_limit:
+                raise LimitExceeded(
+                    "line_too_long",
+                    f"Row {number} of the worksheet holds more than {line_limit:,} characters; "
+                    "it cannot be a row of this collection.",
+                )
+            kept += 1
+            check_rows(kept - 1, limits)
+            yield number, row
 
 
 def read_table(
@@ -329,9 +372,9 @@ def _read_table(
                     )
                 ],
             )
-        rows, found = _rows_from_xlsx(data, sid, collection, limits, deadline)
+        numbered, found = _rows_from_xlsx(data, sid, collection, limits, deadline)
         findings += found
-        if rows is None:
+        if numbered is None:
             return ReadResult(None, findings)
     else:
         check_line_length(data, limits)
@@ -345,8 +388,9 @@ def _read_table(
         if fast is not None:
             return fast
         rows = _rows_from_csv(text, limits, deadline)
-    # Row numbers as a spreadsheet shows them (header = 1), kept before blank rows are dropped.
-    numbered = [(i + 1, r) for i, r in enumerate(rows or []) if any(str(c).strip() for c in r)]
+        # Row numbers as a spreadsheet shows them (header = 1), kept before blank rows go.
+        numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    numbered = [(n, r) for n, r in numbered if any(c.strip() for c in r)]
     if not numbered:
         return ReadResult(
             None,
