@@ -287,3 +287,28 @@ def test_a_bad_limit_stops_the_run_naming_it(section, words):
     data["limits"] = section
     with pytest.raises(ProfileError, match=words):
         parse_profile(data)
+
+
+# --- no path is interpolated into SQL --------------------------------------------------------
+
+
+def test_a_quote_in_the_installation_path_reaches_sql_as_a_parameter(tmp_path):
+    """`sped validate` attaches the published snapshot: with the path in an f-string, a folder
+    named `it's here` ended in `unterminated string literal`."""
+    import duckdb
+
+    from sped.validate_file import _reference_from
+    from sped.warehouse.schema import ensure_schemas
+
+    published = tmp_path / "it's here" / "published.duckdb"
+    published.parent.mkdir()
+    con = duckdb.connect(str(published))
+    ensure_schemas(con)
+    con.execute("INSERT INTO raw.leas (lea_id) VALUES ('2500001')")
+    con.close()
+    con = duckdb.connect()
+    try:
+        ensure_schemas(con)
+        assert _reference_from(con, published) == {"2500001"}
+    finally:
+        con.close()
