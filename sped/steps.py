@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sped.landing.layout import LayoutError, declared_key, walk
+from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Registry
 from sped.settings import Installation
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
@@ -65,12 +65,16 @@ def register_landing(
     file's received time is when it reached the folder (its modification time), never later
     than now."""
     summary = RegistrationSummary()
-    files = walk(landing)
+    files = walk(landing, refused=summary.refused)  # links, devices: refused, never read
     seen = registry.known_landing_paths()
     step = max(1, len(files) // 10)
     for i, path in enumerate(files, 1):
         rel = path.relative_to(landing)
-        data = path.read_bytes()
+        try:
+            data = read_regular(path)
+        except OSError as exc:  # swapped for a link or a device since the walk
+            summary.refused.append((str(rel), f"not read: {exc.strerror or exc}"))
+            continue
         from sped.landing.store import sha256_bytes
 
         if (str(rel), sha256_bytes(data)) in seen:
