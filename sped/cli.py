@@ -312,6 +312,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         inst=settings.installation(args.warehouse),
         profile=load_profile(settings.profile_path(args.profile)),
         as_of=settings.as_of_date(args.as_of),
+        gate="sql",  # a cold command: the rules' SQL, without starting GX (same findings)
     )
     print(render(path, findings, rows, had_dirs))
     return 1 if any(f.blocking for f in findings) else 0
