@@ -202,7 +202,7 @@ def federal_rc80_share() -> float:
     counts = {
         r[2]: int(r[col])
         for r in lines[METADATA_LINES + 1 :]
-        if len(r) > 3 and r[1].startswith("US,") and r[3] == "All Disabilities"
+        if len(r) > 3 and r[1].startswith("US,") and r[3] == "All Disabilities" and r[col] != "-"
     }
     rest = counts["Total, Age 6-21"] - counts["Parentally Placed in Private Schools"]
     return counts["Inside regular class 80% or more of the day"] / rest

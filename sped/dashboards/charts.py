@@ -15,6 +15,7 @@ plotly.js itself (`write_plotlyjs`), never from a CDN.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,13 +94,23 @@ class Chart:
     notes: list[str] = field(default_factory=list)
 
     def html(self) -> str:
-        """The chart as an HTML fragment (plotly.js not included: the page loads it)."""
-        return self.figure.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=f"chart-{self.id}",
-            config=PLOT_CONFIG,
+        """The chart as an HTML fragment that runs no inline script: an empty plot div and the
+        figure as a JSON data block, which the page's own script (`dashboards.js`, served with
+        plotly.js by the application) draws. So pages keep a Content-Security-Policy of
+        `script-src 'self'`; plotly's `to_html(include_plotlyjs=False)` would need an inline
+        script."""
+        return (
+            f'<div id="chart-{self.id}" class="plotly-chart" data-figure="figure-{self.id}">'
+            f"</div>\n"
+            f'<script type="application/json" id="figure-{self.id}">{self.json()}</script>'
         )
+
+    def json(self) -> str:
+        """The figure (data, layout, config) as JSON safe inside an HTML data block."""
+        spec = json.loads(self.figure.to_json())
+        spec["config"] = PLOT_CONFIG
+        text = json.dumps(spec, separators=(",", ":"))
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
     @property
     def points(self) -> int:
@@ -880,8 +891,13 @@ def lre_vs_nation(
     mine = state.filter(pl.col("age_group") == age_group)
     if mine.is_empty():
         return _empty(chart_id, title, "No students of this age group in the selection.")
-    mine = mine.group_by("educational_environment").agg(pl.col("students").sum())
-    mine = mine.with_columns((pl.col("students") / pl.col("students").sum()).alias("share"))
+    if mine["lea_id"].n_unique() == 1 and "share" in mine.columns:
+        mine = mine.select("educational_environment", "students", "share")  # the mart's own
+    else:  # several LEAs together: their students over their age group's students
+        mine = mine.group_by("educational_environment").agg(
+            pl.col("students").cast(pl.Float64).sum()
+        )
+        mine = mine.with_columns((pl.col("students") / pl.col("students").sum()).alias("share"))
     theirs = (
         nation.filter(pl.col("age_group") == age_group)
         if nation is not None and nation.height
