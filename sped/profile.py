@@ -1,4 +1,4 @@
-"""The state profile: one YAML file with the settings where states differ (DOMAIN.md).
+"""The state profile: one YAML file with the settings where states differ (docs/rules/README.md).
 
 `load_profile` reads and validates it; any problem raises `ProfileError` naming the setting, so a
 run with a bad profile stops before it touches data.

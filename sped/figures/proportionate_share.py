@@ -28,7 +28,7 @@ def round_cents(value: Decimal) -> Decimal:
 
 
 def required_share(subgrant: Decimal, public: int, ppps: int, rounding: str) -> Decimal:
-    """The share of `subgrant` for `ppps` children out of `public + ppps` (DOMAIN.md 1)."""
+    """The share of `subgrant` for `ppps` children out of `public + ppps` (300.133(a))."""
     if ppps == 0:
         return Decimal("0.00")
     total = public + ppps

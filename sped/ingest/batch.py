@@ -4,6 +4,10 @@ All pending files of a collection are read and typed, their rows put together in
 `landing.<collection>` and validated in one pass; every finding names its submission, so one
 district's bad file never holds up another's. Accepted submissions replace their key's rows in
 `raw.<collection>` (the data in force); rejected ones leave the previous data in force.
+
+The registry records an outcome before the warehouse loads the rows, so each collection starts
+by reconciling the two (sped/ingest/reconcile.py): whatever a crash left unloaded is loaded
+from the stored files first. Stored files are checked against their SHA-256 before they are read.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from sped import failpoints
 from sped.contracts import Collection
 from sped.findings import Finding
 from sped.ingest.read import CONVENTIONS, read_table
+from sped.ingest.reconcile import check_stored, reconcile_collection
 from sped.ingest.typing import type_table
 from sped.landing.registry import Registry, Submission
 from sped.profile import StateProfile
@@ -39,6 +45,10 @@ class BatchResult:
     rejected: int = 0
     superseded: int = 0
     rows_loaded: int = 0
+    reloaded: int = 0  # submissions in force reloaded from their stored files (a repair)
+    rows_reloaded: int = 0
+    unloaded: int = 0  # submissions no longer in force whose leftover rows were removed
+    rows_removed: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     rules_failed: dict[str, int] = field(default_factory=dict)
 
@@ -134,9 +144,14 @@ def stage_batch(
 
 
 def load_accepted(
-    con: duckdb.DuckDBPyConnection, collection: Collection, accepted: list[Submission]
+    con: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    accepted: list[Submission],
+    in_force: set[int],
 ) -> int:
-    """Make the accepted submissions the data in force for their keys, in one statement each."""
+    """Make the accepted submissions the data in force for their keys, in one transaction:
+    rows of submissions no longer in force (`in_force`: every id in force now) go, the
+    accepted submissions' staged rows come in."""
     if not accepted:
         return 0
     ids = [s.submission_id for s in accepted]
@@ -144,12 +159,9 @@ def load_accepted(
     con.execute("BEGIN")
     try:
         con.execute(
-            f"DELETE FROM raw.{name} WHERE (_lea_id, _period) IN (SELECT DISTINCT "
-            f"(_lea_id, _period) FROM landing.{name} WHERE list_contains(?, _submission_id))"
-            if collection.lea_scoped
-            else f"DELETE FROM raw.{name} WHERE _period IN (SELECT DISTINCT _period FROM "
-            f"landing.{name} WHERE list_contains(?, _submission_id))",
-            [ids],
+            f"DELETE FROM raw.{name} WHERE list_contains(?, _submission_id) "
+            "OR NOT list_contains(?, _submission_id)",
+            [ids, sorted(in_force)],
         )
         n = con.execute(
             f"INSERT INTO raw.{name} SELECT * FROM landing.{name} "
@@ -174,9 +186,24 @@ def process_collection(
     validate_cross: Validator | None = None,
     progress: Progress = lambda _msg: None,
 ) -> BatchResult:
-    """Validate and load every pending submission of one collection."""
+    """Reconcile the warehouse with the registry, then validate and load every pending
+    submission of one collection. A damaged stored file (pending or in force) stops the
+    collection before anything is decided or loaded (StoreIntegrityError)."""
     result = BatchResult(collection.name)
     pending = registry.pending(collection.name)
+    check_stored(
+        registry, collection.name, [*pending, *registry.in_force(collection.name).values()]
+    )
+    known = _known_leas(con) if collection.lea_scoped else set()
+    repair = reconcile_collection(
+        con,
+        registry,
+        collection,
+        lambda subs: read_pending(registry, collection, subs, known, progress)[0],
+        progress,
+    )
+    result.reloaded, result.rows_reloaded = repair.reloaded, repair.rows_reloaded
+    result.unloaded, result.rows_removed = repair.unloaded, repair.rows_removed
     result.submissions = len(pending)
     if pending:
         _validate_and_load(
@@ -226,6 +253,7 @@ def _validate_and_load(
         status = registry.record_outcome(
             sub.submission_id, subs_findings, rows.get(sub.submission_id, 0)
         )
+        failpoints.reached(f"recorded:{collection.name}")  # outcome committed, rows not loaded
         if status == "accepted":
             accepted.append(sub)
         setattr(result, status, getattr(result, status) + 1)
@@ -234,6 +262,7 @@ def _validate_and_load(
     accepted = [s for s in accepted if s.submission_id in in_force]
     result.superseded += result.accepted - len(accepted)
     result.accepted = len(accepted)
-    result.rows_loaded = load_accepted(con, collection, accepted)
+    result.rows_loaded = load_accepted(con, collection, accepted, in_force)
+    failpoints.reached(f"loaded:{collection.name}")
     con.execute(f"DROP TABLE IF EXISTS landing.{collection.name}")
     result.seconds["load"] = time.perf_counter() - clock

@@ -3,7 +3,7 @@
 Every problem a district can cause here (wrong encoding, wrong delimiter, binary data, an empty
 file, duplicated or missing headers, XLSX quirks) becomes a `Finding` in plain words rather than
 an exception. Values stay text: typing is `sped.ingest.typing`'s job, so leading zeros survive.
-Header names are matched case-insensitively after trimming (CONTRACTS.md conventions).
+Header names are matched case-insensitively after trimming (docs/rules/contracts.md, conventions).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import polars as pl
 from sped.contracts import Collection
 from sped.findings import Finding
 
-CONVENTIONS = "CONTRACTS.md, conventions for every collection"
+CONVENTIONS = "docs/rules/contracts.md, conventions for every collection"
 XLSX_MAGIC = b"PK\x03\x04"
 
 

@@ -1,7 +1,8 @@
 """Typing a text table per its contract, vectorised: text -> DATE, BOOLEAN, BIGINT, DECIMAL.
 
-Accepted spellings (CONTRACTS.md conventions): dates `YYYY-MM-DD` or `M/D/YYYY`; flags `Y`/`N`
-or `true`/`false` in any case; codes in any case (stored upper-case); blank means missing.
+Accepted spellings (docs/rules/contracts.md, conventions): dates `YYYY-MM-DD` or `M/D/YYYY`;
+flags `Y`/`N` or `true`/`false` in any case; codes in any case (stored upper-case); blank means
+missing.
 A value that cannot be converted is a blocking finding naming the rows, column and values; the
 cell becomes NULL so the rest of the file can still be checked.
 """
@@ -13,7 +14,7 @@ import polars as pl
 from sped.contracts import Collection, Column
 from sped.findings import SAMPLE_SIZE, Finding
 
-CONVENTIONS = "CONTRACTS.md, conventions for every collection"
+CONVENTIONS = "docs/rules/contracts.md, conventions for every collection"
 
 EXPECTED = {
     "date": "a date written YYYY-MM-DD (or M/D/YYYY)",

@@ -1,6 +1,6 @@
 -- Spending that counts toward proportionate share, per LEA, fiscal year and fund, split into
 -- the initial period and the carryover year (34 CFR 300.133(a)(3)). Only federal IDEA funds of
--- the grant year count (state and local funds supplement, never supplant: seed 004 VI.B.4.d);
+-- the grant year count (state and local funds supplement, never supplant: 34 CFR 300.133(d));
 -- child find and evaluations never count (300.131(d)); transportation does (300.139(b));
 -- obligations after the carryover year, or after the as-of date, do not.
 with spending as (

@@ -21,7 +21,7 @@ flags as (
         school_year,
         student_id,
         'PRIVATE_PLACEMENT_WITHOUT_CONTRACT' as flag,
-        '603 CMR 28.06(3)(f); seed 002' as rule,
+        '603 CMR 28.06(3)(f)' as rule,
         placement_type as detail
     from roster
     where
@@ -69,7 +69,7 @@ flags as (
         school_year,
         student_id,
         'RESIDENTIAL_WITHOUT_RETURN_CRITERIA',
-        'Seed 001 (residential placement at public expense)',
+        '34 CFR 300.104 (residential placement at public expense)',
         placement_type
     from roster
     where
@@ -81,7 +81,7 @@ flags as (
         school_year,
         student_id,
         'LOW_TWNDP_WITHOUT_LRE_CHECKLIST',
-        'Seed 002 (LRE checklist)',
+        '34 CFR 300.114-300.116 (state LRE checklist)',
         cast(twndp_pct as varchar) || '% with nondisabled peers'
     from roster
     where twndp_pct <= 40 and lre_checklist_on_file is not true
