@@ -9,6 +9,7 @@ from pathlib import Path
 from sped.generate import generate
 from sped.pipeline_run import run_pipeline
 from sped.settings import Installation
+from tests.state_channel import OPERATOR
 
 AS_OF = "2026-11-01"
 SEED = 7
@@ -25,7 +26,7 @@ def build_small_state(root: Path) -> Installation:
         warehouse=str(inst.warehouse),
         profile=None,
         as_of=AS_OF,
-        submitter="operator:test",
+        submitter=OPERATOR,
         out=lines.append,
     )
     if code != 0:

@@ -112,15 +112,20 @@ def test_an_auditor_sees_the_suppressed_shared_tables_only(inst, con):
 
 def test_headlines_are_the_marts_state_figures(inst, con):
     hl = {h.key: h for h in headlines.headlines(con, Scope.state(), YEAR)}
-    ood = mart(inst, "SELECT DISTINCT school_year, state_ood_rate, state_indicator_5c_rate "
-                     "FROM marts.fct_out_of_district")  # fmt: skip
+    ood = mart(
+        inst,
+        "SELECT DISTINCT school_year, state_ood_rate, state_indicator_5c_rate "
+        "FROM marts.fct_out_of_district",
+    )
     rate = dict(zip(ood["school_year"], ood["state_ood_rate"], strict=True))
     assert hl["ood_rate"].value == pytest.approx(rate[YEAR], abs=1e-12)
     assert hl["ood_rate"].previous == pytest.approx(rate[PREVIOUS], abs=1e-12)
     five_c = dict(zip(ood["school_year"], ood["state_indicator_5c_rate"], strict=True))
     assert hl["indicator_5c_rate"].value == pytest.approx(five_c[YEAR], abs=1e-12)
-    share = mart(inst, "SELECT sum(required_611) AS r FROM marts.fct_proportionate_share "
-                       "WHERE fiscal_year = 2026")  # fmt: skip
+    share = mart(
+        inst,
+        "SELECT sum(required_611) AS r FROM marts.fct_proportionate_share WHERE fiscal_year = 2026",
+    )
     assert hl["required_611"].value == pytest.approx(float(share["r"][0]))
     cov = mart(
         inst,
@@ -181,9 +186,12 @@ def test_lre_chart_shows_the_marts_state_shares_and_the_nations(inst, con):
     lre = figures.lre_environments(con, Scope.state(), Filters(school_year=YEAR, lea_id="STATE"))
     chart = charts.lre_vs_nation(lre, figures.national_lre(con), "6-21", "the state")
     shares = dict(zip(chart.table["educational_environment"], chart.table["share"], strict=True))
-    expected = mart(inst, "SELECT educational_environment, share FROM marts.fct_lre_environments "
-                          "WHERE lea_id = 'STATE' AND school_year = ? AND age_group = '6-21'",
-                    [YEAR])  # fmt: skip
+    expected = mart(
+        inst,
+        "SELECT educational_environment, share FROM marts.fct_lre_environments "
+        "WHERE lea_id = 'STATE' AND school_year = ? AND age_group = '6-21'",
+        [YEAR],
+    )
     for env, share in expected.iter_rows():
         assert shares[env] == pytest.approx(share, abs=1e-12)
     national = dict(
@@ -214,9 +222,12 @@ def test_federal_618_export_has_the_federal_columns_and_the_rosters_counts(inst,
     table = exports.federal_618(con, YEAR, "Massachusetts")
     assert table.columns == federal_header
     assert table.height == 14 * 19
-    state = mart(inst, "SELECT age_group, educational_environment, students "
-                       "FROM marts.fct_lre_environments WHERE lea_id = 'STATE' AND school_year = ?",
-                 [YEAR])  # fmt: skip
+    state = mart(
+        inst,
+        "SELECT age_group, educational_environment, students "
+        "FROM marts.fct_lre_environments WHERE lea_id = 'STATE' AND school_year = ?",
+        [YEAR],
+    )
     students = {(g, e): n for g, e, n in state.iter_rows()}
     rows = {
         r["SEA Education Environment"]: r

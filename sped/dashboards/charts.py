@@ -220,7 +220,10 @@ def overview(headlines: list[Headline], school_year: str) -> Chart:
                 value=h.value if h.value is not None else float("nan"),
                 number={"valueformat": fmt["valueformat"]},
                 delta=delta if h.previous is not None else None,
-                title={"text": f"<a href='{h.page}'>{h.label}</a>", "font": {"size": 14}},
+                title={
+                    "text": f"<a href='/dashboards/{h.page}'>{h.label}</a>",
+                    "font": {"size": 14},
+                },
             ),
             row=i // cols + 1,
             col=i % cols + 1,

@@ -17,7 +17,7 @@ import polars as pl
 
 from sped.dashboards import charts, figures, headlines, outliers
 from sped.dashboards.charts import Chart
-from sped.dashboards.scope import Filters, FilterError, Scope
+from sped.dashboards.scope import FilterError, Filters, Scope
 
 
 @dataclass
@@ -83,8 +83,9 @@ def overview(con, scope: Scope, filters: Filters, *, state_name: str = "The stat
 def out_of_district(con, scope: Scope, filters: Filters, **_) -> Page:
     year = _year(con, filters)
     leas = figures.leas(con, scope)
-    rows = figures.out_of_district(con, scope, Filters(
-        school_year=year, lea_type=filters.lea_type, county=filters.county))  # fmt: skip
+    rows = figures.out_of_district(
+        con, scope, Filters(school_year=year, lea_type=filters.lea_type, county=filters.county)
+    )
     every_year = figures.out_of_district(con, scope, _group(filters))
     ranking = charts.ood_ranking(rows, leas, year)
     flagged = ranking.table.filter(pl.col("outlier_flag").is_in(["HIGH", "LOW"]))
@@ -105,17 +106,32 @@ def out_of_district(con, scope: Scope, filters: Filters, **_) -> Page:
             charts.indicator_5c(rows, leas, year),
         ],
         year,
-        tables={"outliers": flagged.select("lea_id", "lea_name", "school_year", "students",
-                                           "ood_students", "ood_rate", "state_ood_rate",
-                                           "lower_limit", "upper_limit", "outlier_flag")},
+        tables={
+            "outliers": flagged.select(
+                "lea_id",
+                "lea_name",
+                "school_year",
+                "students",
+                "ood_students",
+                "ood_rate",
+                "state_ood_rate",
+                "lower_limit",
+                "upper_limit",
+                "outlier_flag",
+            )
+        },
         extra={"method": outliers.METHOD},
-    )  # fmt: skip
+    )
 
 
 def proportionate_share(con, scope: Scope, filters: Filters, *, months: int = 12, **_) -> Page:
     leas = figures.leas(con, scope)
-    group = Filters(lea_type=filters.lea_type, county=filters.county, lea_id=filters.lea_id,
-                    fiscal_year=filters.fiscal_year)  # fmt: skip
+    group = Filters(
+        lea_type=filters.lea_type,
+        county=filters.county,
+        lea_id=filters.lea_id,
+        fiscal_year=filters.fiscal_year,
+    )
     rows = figures.proportionate_share(con, scope, group)
     every_year = figures.proportionate_share(con, scope, _group(filters))
     label = f"FY {filters.fiscal_year}" if filters.fiscal_year else "every fiscal year"
@@ -176,8 +192,9 @@ def lre(con, scope: Scope, filters: Filters, *, state_name: str = "The state", *
     year = _year(con, filters)
     nation = figures.national_lre(con)
     if filters.lea_type or filters.county:
-        rows = figures.lre_environments(con, scope, Filters(
-            school_year=year, lea_type=filters.lea_type, county=filters.county))  # fmt: skip
+        rows = figures.lre_environments(
+            con, scope, Filters(school_year=year, lea_type=filters.lea_type, county=filters.county)
+        )
     else:
         rows = figures.lre_environments(con, scope, Filters(school_year=year, lea_id="STATE"))
     label = _label(filters, state_name)
@@ -200,8 +217,11 @@ def submissions(con, scope: Scope, filters: Filters, **_) -> Page:
     year = _year(con, filters)
     leas = figures.leas(con, scope)
     fy = headlines.fiscal_year_of(year)
-    rows = figures.submission_status(con, scope, Filters(
-        school_year=year, fiscal_year=fy, lea_type=filters.lea_type, county=filters.county))  # fmt: skip
+    rows = figures.submission_status(
+        con,
+        scope,
+        Filters(school_year=year, fiscal_year=fy, lea_type=filters.lea_type, county=filters.county),
+    )
     chart = charts.submission_tracker(rows, leas, f"{year} (expenditures FY {fy})")
     return Page(
         "submissions",
@@ -224,10 +244,15 @@ def lea(con, scope: Scope, filters: Filters, *, lea_id: str, **_) -> Page:
     ood = figures.out_of_district(con, scope, f)
     share = figures.proportionate_share(con, scope, f)
     lre_rows = figures.lre_environments(con, scope, Filters(lea_id=lea_id, school_year=year))
-    state_lre = figures.lre_environments(
-        con, Scope.state() if scope.role == "state" else scope,
-        Filters(lea_id="STATE", school_year=year),
-    ) if scope.role != "district" else pl.DataFrame()  # fmt: skip
+    state_lre = (
+        figures.lre_environments(
+            con,
+            Scope.state() if scope.role == "state" else scope,
+            Filters(lea_id="STATE", school_year=year),
+        )
+        if scope.role != "district"
+        else pl.DataFrame()
+    )
     tables = {
         "lea-out-of-district": ood,
         "lea-proportionate-share": share,
