@@ -109,6 +109,9 @@ def test_dashboard_pages_embed_their_charts_and_load_plotly_from_the_app(world):
     assert js.status_code == 200 and len(js.content) > 1_000_000
     assert clients["anonymous"].get("/dashboards/assets/dashboards.js").status_code == 200
     assert clients["anonymous"].get("/dashboards/assets/../app.py").status_code == 404
+    policy = clients["state"].get("/dashboards/lre").headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "unsafe-eval" not in policy
+    assert "<script>" not in page  # charts are JSON data blocks, drawn by the app's own script
 
 
 def test_a_chart_download_is_the_mart(world):

@@ -147,18 +147,26 @@ def _wrap(text: str, width: int = 120) -> str:
     return "<br>".join(lines)
 
 
+def _subtitle(rule: str, limit: int = 150) -> str:
+    """The chart's subtitle: the rule's first sentence, shortened (the page prints it whole
+    under the chart)."""
+    first = rule.split(". ")[0].strip()
+    if len(first) > limit:
+        first = first[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
+    return _wrap(first, 110)
+
+
 def _layout(
     fig: go.Figure, title: str, rule: str, *, x: str = "", y: str = "", drilldown: bool = False
 ) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": _wrap(rule, 130)}, "x": 0.01},
+        title={"text": title, "subtitle": {"text": _subtitle(rule)}, "x": 0.01},
         colorway=PALETTE,
         template="plotly_white",
         font={"family": "system-ui, sans-serif", "size": 13},
-        margin={"t": 110, "l": 70, "r": 30, "b": 70},
-        legend={"orientation": "h", "y": -0.2},
+        margin={"t": 100, "l": 70, "r": 30, "b": 70},
         meta={"drilldown": drilldown},
-        height=460,
+        height=480,
     )
     if x:
         fig.update_xaxes(title_text=x)
@@ -1049,7 +1057,7 @@ def submission_tracker(rows: pl.DataFrame, leas: pl.DataFrame, period: str) -> C
     fig.update_yaxes(autorange="reversed")
     rule = column_doc("fct_submission_status", "timeliness")
     fig = _layout(fig, title, rule, x="Collection", drilldown=True)
-    fig.update_layout(height=max(420, 28 * len(lea_ids) + 200), legend={"y": -0.05})
+    fig.update_layout(height=max(420, 28 * len(lea_ids) + 200))
     return Chart("submission-tracker", title, fig, rule, rows)
 
 

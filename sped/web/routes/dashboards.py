@@ -48,6 +48,21 @@ TABS = [
 ]
 
 
+#: The portal's policy with one relaxation for the dashboards: plotly.js styles its charts by
+#: inserting a stylesheet and style attributes, so styles may be inline here. Scripts stay
+#: `'self'` only (the charts are JSON data blocks drawn by /dashboards/assets/dashboards.js).
+CHART_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def with_charts(response: Response) -> Response:
+    """A page that draws plotly charts: the dashboards' content security policy."""
+    response.headers["Content-Security-Policy"] = CHART_CSP
+    return response
+
+
 def scope_of(account: Account) -> Scope:
     """The figures an account may read: the state everything, a district its LEAs, an auditor
     the shared aggregates."""
@@ -127,19 +142,21 @@ def show(request: Request, account: Account, slug: str, filters: Filters, **opti
     p = portal(request)
     page, choices = build(p, slug, account, filters, **options)
     published = figures.published_at(p.inst)
-    return render(
-        request,
-        "dashboards/page.html",
-        {
-            "page": page,
-            "filters": filters,
-            "choices": choices,
-            "tabs": TABS,
-            "query": _query(request),
-            "plotly_version": plotly.__version__,
-            "published": dt.datetime.fromtimestamp(published, dt.UTC) if published else None,
-        },
-        account=account,
+    return with_charts(
+        render(
+            request,
+            "dashboards/page.html",
+            {
+                "page": page,
+                "filters": filters,
+                "choices": choices,
+                "tabs": TABS,
+                "query": _query(request),
+                "plotly_version": plotly.__version__,
+                "published": dt.datetime.fromtimestamp(published, dt.UTC) if published else None,
+            },
+            account=account,
+        )
     )
 
 
@@ -190,20 +207,22 @@ def submissions(request: Request, account: StateAccount, filters: PageFilters) -
         cells.setdefault(r["lea_id"], {})[r["collection"]] = r
     names = dict(zip(grid["lea_id"], grid["lea_name"], strict=True)) if grid.height else {}
     collections = sorted(grid["collection"].unique().to_list()) if grid.height else []
-    return render(
-        request,
-        "dashboards/page.html",
-        {
-            "page": page,
-            "filters": filters,
-            "choices": choices,
-            "tabs": TABS,
-            "query": _query(request),
-            "plotly_version": plotly.__version__,
-            "tracker": {"cells": cells, "names": names, "collections": collections},
-            "tracker_states": charts.TRACKER_STATES,
-        },
-        account=account,
+    return with_charts(
+        render(
+            request,
+            "dashboards/page.html",
+            {
+                "page": page,
+                "filters": filters,
+                "choices": choices,
+                "tabs": TABS,
+                "query": _query(request),
+                "plotly_version": plotly.__version__,
+                "tracker": {"cells": cells, "names": names, "collections": collections},
+                "tracker_states": charts.TRACKER_STATES,
+            },
+            account=account,
+        )
     )
 
 
@@ -230,16 +249,18 @@ def lea(
         if lea_id not in set(known["lea_id"].to_list()):
             raise HTTPException(404, f"No LEA {lea_id} in the state's directory.")
         page = dash_pages.lea(con, scope_of(account), filters, lea_id=lea_id)
-    return render(
-        request,
-        "dashboards/lea.html",
-        {
-            "page": page,
-            "tabs": TABS,
-            "plotly_version": plotly.__version__,
-            "query": _query(request),
-        },
-        account=account,
+    return with_charts(
+        render(
+            request,
+            "dashboards/lea.html",
+            {
+                "page": page,
+                "tabs": TABS,
+                "plotly_version": plotly.__version__,
+                "query": _query(request),
+            },
+            account=account,
+        )
     )
 
 
