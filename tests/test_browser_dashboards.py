@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dashboard_state import AS_OF, build_small_state
+from tests.dashboard_state import AS_OF, small_state
 from tests.live_server import serving
 from tests.web_dashboard_state import PASSWORD, add_people, app_for
 
@@ -41,7 +41,7 @@ DATA_MARKS = (
 def site(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: `make browser` installs it")
-    inst = build_small_state(tmp_path_factory.mktemp("browser"))
+    inst = small_state(tmp_path_factory, "browser")
     con = duckdb.connect(str(inst.published_warehouse), read_only=True)
     leas = [r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1").fetchall()]
     con.close()

@@ -16,7 +16,7 @@ from sped.dashboards import charts, exports, figures, headlines, lineage
 from sped.dashboards.scope import Filters, Scope, ScopeError
 from sped.steps import open_registry
 from sped.warehouse.national_reference import METADATA_LINES, NATIONAL_FILE
-from tests.dashboard_state import build_small_state
+from tests.dashboard_state import small_state
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ PREVIOUS = "2024-25"
 
 @pytest.fixture(scope="module")
 def inst(tmp_path_factory):
-    return build_small_state(tmp_path_factory.mktemp("dash"))
+    return small_state(tmp_path_factory, "dash")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from sped.dashboards import exports, figures
-from tests.dashboard_state import AS_OF, build_small_state
+from tests.dashboard_state import AS_OF, small_state
 from tests.web_dashboard_state import add_people, app_for, signed_in
 
 pytestmark = pytest.mark.slow
@@ -24,7 +24,7 @@ YEAR = "2025-26"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    inst = build_small_state(tmp_path_factory.mktemp("webdash"))
+    inst = small_state(tmp_path_factory, "webdash")
     con = duckdb.connect(str(inst.published_warehouse), read_only=True)
     leas = [r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1").fetchall()]
     con.close()
