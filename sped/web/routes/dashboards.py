@@ -75,12 +75,13 @@ def scope_of(account: Account) -> Scope:
 
 @contextmanager
 def snapshot(p: Portal) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The published snapshot, read-only, for one request (503 before the first build)."""
+    """The published snapshot, read-only, for one request. Before the first build there are no
+    figures to find: 404 with a message that says so (not a server error)."""
     try:
         con = figures.snapshot(p.inst)
     except FileNotFoundError:
         raise HTTPException(
-            503, "No figures are published yet: the pipeline has not built this installation."
+            404, "No figures are published yet: the pipeline has not built this installation."
         ) from None
     try:
         yield con
@@ -317,7 +318,7 @@ def federal_618(
     with snapshot(p) as con:
         year = filters.school_year or dash_pages.latest_school_year(con)
         if year is None:
-            raise HTTPException(503, "No roster is published yet.")
+            raise HTTPException(404, "No roster is published yet.")
         table = exports.federal_618(con, year, p.profile.state_name)
     return _send(table, f"childcount_and_educational_environments_{year}", fmt)
 

@@ -57,7 +57,7 @@ ERRORS = {
     401: {"model": Problem, "description": "No valid API token"},
     403: {"model": Problem, "description": "The account may not read these rows"},
     422: {"model": Problem, "description": "A filter is malformed"},
-    503: {"model": Problem, "description": "No figures published yet"},
+    404: {"model": Problem, "description": "No figures published yet"},
 }
 
 
@@ -156,7 +156,7 @@ def federal_618_csv(
     with snapshot(p) as con:
         year = filters.school_year or dash_pages.latest_school_year(con)
         if year is None:
-            raise HTTPException(503, "No roster is published yet.")
+            raise HTTPException(404, "No roster is published yet.")
         table = exports.federal_618(con, year, p.profile.state_name)
     name = exports.filename(f"childcount_and_educational_environments_{year}", "csv")
     return Response(
