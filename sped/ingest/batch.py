@@ -356,6 +356,7 @@ def _validate_and_load(
     accepted = [s for s in accepted if s.submission_id in in_force]
     result.superseded += result.accepted - len(accepted)
     result.accepted = len(accepted)
+    failpoints.reached(f"decided:{collection.name}")  # every outcome committed, none loaded
     result.rows_loaded = load_accepted(con, collection, accepted, in_force)
     failpoints.reached(f"loaded:{collection.name}")
     con.execute(f"DROP TABLE IF EXISTS landing.{collection.name}")
