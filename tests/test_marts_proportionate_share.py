@@ -1,5 +1,6 @@
 """fct_proportionate_share against the regulation's own arithmetic, case by case
-(34 CFR 300.133). One warehouse holds every case as its own LEA; dbt runs once."""
+(34 CFR 300.133; docs/rules/proportionate_share.md). One warehouse holds every case as its own
+LEA; dbt runs once."""
 
 from __future__ import annotations
 

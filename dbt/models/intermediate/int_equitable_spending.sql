@@ -1,8 +1,8 @@
 -- Spending that counts toward proportionate share, per LEA, fiscal year and fund, split into
 -- the initial period and the carryover year (34 CFR 300.133(a)(3)). Only federal IDEA funds of
--- the grant year count (state and local funds supplement, never supplant); child find and
--- evaluations never count (300.131(d)); transportation does (300.139(b)); obligations after
--- the carryover year, or after the as-of date, do not.
+-- the grant year count (state and local funds supplement, never supplant: 34 CFR 300.133(d));
+-- child find and evaluations never count (300.131(d)); transportation does (300.139(b));
+-- obligations after the carryover year, or after the as-of date, do not.
 -- One row per LEA and fiscal year with any IDEA 611 or 619 expenditure obligated by the as-of
 -- date, counting or not: IDEA funds reported spent for a year are always shown
 -- (fct_proportionate_share), and flagged when no allocation is on file (fct_compliance_flags).

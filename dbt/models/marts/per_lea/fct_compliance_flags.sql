@@ -96,7 +96,7 @@ flags as (
         school_year,
         student_id,
         'LOW_TWNDP_WITHOUT_LRE_CHECKLIST',
-        '34 CFR 300.114-300.120 (LRE checklist)',
+        '34 CFR 300.114-300.116 (state LRE checklist)',
         cast(twndp_pct as varchar) || '% with nondisabled peers'
     from roster
     where twndp_pct <= 40 and lre_checklist_on_file is not true
