@@ -52,9 +52,11 @@ def check_file(
     profile: StateProfile,
     as_of: dt.date,
     sample: int = SAMPLE_SIZE,
+    gate: str = "gx",
 ) -> tuple[list[Finding], int, bool]:
     """(findings, rows read, whether directories were available) for one file; each finding
-    lists at most `sample` rows."""
+    lists at most `sample` rows. `gate="sql"` decides the rules by their SQL alone, without
+    starting GX (the same findings: sped/validation/sql_gate.py), for a cold command."""
     coll = get(collection)
     check_period(collection, period)
     if coll.lea_scoped and not lea_id:
@@ -82,6 +84,20 @@ def check_file(
         validated_at=None,
         superseded_by=None,
     )
+    if gate == "sql":
+        from sped.validation.sql_gate import validate_batch_sql
+
+        con = duckdb.connect(":memory:")  # nothing but DuckDB reads the batch
+        try:
+            ensure_schemas(con)
+            known = _reference_from(con, inst.published_warehouse)
+            frame, findings, rows = read_one(data, sub, coll, known)
+            if frame is not None and stage_batch(con, coll, [frame]):
+                findings += validate_batch_sql(con, collection, profile, as_of, sample=sample)
+        finally:
+            con.close()
+        return findings, rows, known is not None
+
     from sped.validation import validate_batch
     from sped.validation.gx_duckdb import shared_config
 
