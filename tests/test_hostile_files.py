@@ -109,12 +109,12 @@ def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch):
     leas = "lea_id,name,county,lea_type\n" + "".join(
         f"250000{i},L{i},C,REGULAR\n" for i in range(1, 5)
     )
-    real_type_table = batch.type_table
+    real_read_table = batch.read_table
 
-    def fails_for_lea_4(table, collection, sid):
+    def fails_for_lea_4(data, name, collection, sid, *args, **kwargs):
         if sid == unforeseen:
             raise MemoryError
-        return real_type_table(table, collection, sid)
+        return real_read_table(data, name, collection, sid, *args, **kwargs)
 
     with open_registry(inst) as reg:
         reg.receive(
@@ -127,7 +127,7 @@ def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch):
         damaged = _receive(reg, truncated_sheet(exp_xlsx(lea="2500002")), "2500002", "b.xlsx")
         good_xlsx = _receive(reg, exp_xlsx(lea="2500003"), "2500003", "c.xlsx")
         unforeseen = _receive(reg, exp_csv("2500004"), "2500004", "d.csv")
-        monkeypatch.setattr(batch, "type_table", fails_for_lea_4)
+        monkeypatch.setattr(batch, "read_table", fails_for_lea_4)
         con = connect(inst)
         try:
             process_collection(con, reg, get("leas"), profile, AS_OF, validate=validate_batch)
