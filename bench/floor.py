@@ -58,6 +58,28 @@ def _xlsx_as_csv(path: Path, scratch: Path) -> Path:
     return out
 
 
+def _readable(path: Path, scratch: Path) -> Path | None:
+    """A UTF-8 CSV DuckDB can read for `path`: itself, or a converted copy (XLSX, UTF-16,
+    Windows-1252); None for a file that is not a table at all (the pipeline rejects it)."""
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_as_csv(path, scratch)
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        return path
+    except UnicodeDecodeError:
+        pass
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+    elif b"\x00" in data[:4096]:
+        return None
+    else:
+        text = data.decode("cp1252", errors="replace")
+    out = scratch / f"{path.parent.parent.name}_{path.parent.name}_{path.stem}.csv"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
 def _cell(value: object) -> str:
     import datetime as dt
 
@@ -73,15 +95,26 @@ def _cell(value: object) -> str:
 def _load(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], scratch: Path) -> None:
     """All files of a collection as one text table, each row with the LEA its file was sent
     for (`declared_lea`, from the landing path; the row's own lea_id for state files)."""
-    paths = [str(_xlsx_as_csv(p, scratch) if p.suffix.lower() == ".xlsx" else p) for p in files]
-    declared = [p.parent.parent.name for p in files]
+    usable = [(p, _readable(p, scratch)) for p in files]
+    paths = [str(q) for _, q in usable if q is not None]
+    declared = [p.parent.parent.name for p, q in usable if q is not None]
     con.execute("CREATE OR REPLACE TEMP TABLE declared (filename VARCHAR, declared_lea VARCHAR)")
     con.executemany("INSERT INTO declared VALUES (?, ?)", list(zip(paths, declared, strict=True)))
-    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    by_header: dict[str, list[str]] = {}
+    for path in paths:  # one multi-file read per header: DuckDB sniffs one file of each
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            by_header.setdefault(fh.readline().strip(), []).append(path)
+    reads = []
+    for group in by_header.values():
+        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in group)
+        reads.append(
+            f"SELECT * FROM read_csv([{listed}], all_varchar = true, header = true, "
+            "filename = true, delim = ',', quote = '\"', strict_mode = false)"
+        )
     con.execute(
-        f"CREATE TABLE {name} AS SELECT t.* EXCLUDE (filename), d.declared_lea FROM read_csv("
-        f"[{listed}], all_varchar = true, header = true, union_by_name = true, filename = true)"
-        " AS t JOIN declared AS d USING (filename)"
+        f"CREATE TABLE {name} AS SELECT t.* EXCLUDE (filename), d.declared_lea FROM ("
+        + " UNION ALL BY NAME ".join(reads)
+        + ") AS t JOIN declared AS d USING (filename)"
     )
 
 

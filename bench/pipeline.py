@@ -89,11 +89,13 @@ class PeakRss:
         return self.peak / 2**20
 
 
-def _command(args: list[str], env: dict | None = None) -> tuple[float, float, str]:
+def _command(
+    args: list[str], env: dict | None = None, cwd: Path = REPO
+) -> tuple[float, float, str]:
     """Run a command; (wall seconds, peak RSS MB of its process tree, its output)."""
     clock = time.perf_counter()
     proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd
     )
     rss = PeakRss(proc.pid)
     out, _ = proc.communicate()
@@ -117,6 +119,7 @@ def pipeline(landing: Path, warehouse: Path, code_dir: Path | None = None) -> di
         [str(BIN / "python"), "-m", "sped.cli", "pipeline", "--landing", str(landing),
          "--warehouse", str(warehouse), "--as-of", AS_OF],
         env=_env(code_dir),
+        cwd=code_dir or REPO,  # `python -m` puts the working directory first on sys.path
     )  # fmt: skip
     steps: dict[str, float] = {}
     match = re.search(r"time per step \(s\): (.*)", out)
@@ -334,7 +337,7 @@ def main(argv: list[str] | None = None) -> dict:
                     **again,
                     "fraction_of_full": round(again["seconds"] / full["seconds"], 3),
                 }
-            if scale == scales[0]:
+            if scale == scales[0] and args.validate_runs:
                 roster, lea, period = typical_roster(landing)
                 entry["validate_cli"] = validate_cli(roster, lea, period, inst,
                                                      args.validate_runs)  # fmt: skip
@@ -355,8 +358,8 @@ def main(argv: list[str] | None = None) -> dict:
             "ratio_vs_floor_state": state["ratio_vs_floor"] if state else None,
             "resubmission_fraction": s[resub_scale]["resubmission"]["fraction_of_full"],
             "upload_p95_s": upload_p95(),
-            "validate_cli_p50_s": first["validate_cli"]["p50_s"],
-            "validate_cli_p95_s": first["validate_cli"]["p95_s"],
+            "validate_cli_p50_s": first.get("validate_cli", {}).get("p50_s"),
+            "validate_cli_p95_s": first.get("validate_cli", {}).get("p95_s"),
             "peak_rss_mb": max(v["full_refresh"]["peak_rss_mb"] for v in s.values()),
             "large_over_state_time_per_row": (
                 round(per_row(s["large"]) / per_row(state), 2) if "large" in s and state else None
