@@ -140,7 +140,9 @@ def run_dbt(context: AssetExecutionContext, sped: SpedSettings, plan: BuildPlan)
         # What an incremental build leaves alone is current (its inputs did not change): said
         # so first (it is upstream of what was rebuilt), so that the steps downstream run.
         produced = {e.output_name for e in events if isinstance(e, Output)}
-        models = set(context.assets_def.keys_by_output_name) & set(context.op_execution_context.selected_output_names)
+        models = set(context.assets_def.keys_by_output_name) & set(
+            context.op_execution_context.selected_output_names
+        )
         for name in _topological(models - produced, translate["manifest"]):
             yield Output(None, output_name=name, metadata={"rebuilt": False, "why": UNCHANGED})
     yield from events
