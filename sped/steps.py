@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sped.landing.layout import LayoutError, declared_key, walk
+from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Registry
 from sped.settings import Installation
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
@@ -69,18 +69,22 @@ def register_landing(
     from sped.landing.store import sha256_bytes
 
     summary = RegistrationSummary()
-    files = walk(landing)
+    files = walk(landing, refused=summary.refused)  # links, devices: refused, never read
     seen = registry.known_landing_paths()
     stamps = seen_files.load(registry)
     hashed: dict[str, seen_files.Stamp] = {}
     step = max(1, len(files) // 10)
     for i, path in enumerate(files, 1):
         rel = path.relative_to(landing)
-        stat = path.stat()
+        stat = path.lstat()
         if seen_files.unchanged(stamps.get(str(rel)), rel, stat, seen):
             summary.already_seen += 1
             continue
-        data = path.read_bytes()
+        try:
+            data = read_regular(path)
+        except OSError as exc:  # swapped for a link or a device since the walk
+            summary.refused.append((str(rel), f"not read: {exc.strerror or exc}"))
+            continue
         digest = sha256_bytes(data)
         hashed[str(rel)] = seen_files.Stamp.of(stat, digest)
         if (str(rel), digest) in seen:

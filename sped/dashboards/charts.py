@@ -15,6 +15,7 @@ plotly.js itself (`write_plotlyjs`), never from a CDN.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,13 +94,23 @@ class Chart:
     notes: list[str] = field(default_factory=list)
 
     def html(self) -> str:
-        """The chart as an HTML fragment (plotly.js not included: the page loads it)."""
-        return self.figure.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            div_id=f"chart-{self.id}",
-            config=PLOT_CONFIG,
+        """The chart as an HTML fragment that runs no inline script: an empty plot div and the
+        figure as a JSON data block, which the page's own script (`dashboards.js`, served with
+        plotly.js by the application) draws. So pages keep a Content-Security-Policy of
+        `script-src 'self'`; plotly's `to_html(include_plotlyjs=False)` would need an inline
+        script."""
+        return (
+            f'<div id="chart-{self.id}" class="plotly-chart" data-figure="figure-{self.id}">'
+            f"</div>\n"
+            f'<script type="application/json" id="figure-{self.id}">{self.json()}</script>'
         )
+
+    def json(self) -> str:
+        """The figure (data, layout, config) as JSON safe inside an HTML data block."""
+        spec = json.loads(self.figure.to_json())
+        spec["config"] = PLOT_CONFIG
+        text = json.dumps(spec, separators=(",", ":"))
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
     @property
     def points(self) -> int:
@@ -136,18 +147,26 @@ def _wrap(text: str, width: int = 120) -> str:
     return "<br>".join(lines)
 
 
+def _subtitle(rule: str, limit: int = 150) -> str:
+    """The chart's subtitle: the rule's first sentence, shortened (the page prints it whole
+    under the chart)."""
+    first = rule.split(". ")[0].strip()
+    if len(first) > limit:
+        first = first[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
+    return _wrap(first, 110)
+
+
 def _layout(
     fig: go.Figure, title: str, rule: str, *, x: str = "", y: str = "", drilldown: bool = False
 ) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "subtitle": {"text": _wrap(rule, 130)}, "x": 0.01},
+        title={"text": title, "subtitle": {"text": _subtitle(rule)}, "x": 0.01},
         colorway=PALETTE,
         template="plotly_white",
         font={"family": "system-ui, sans-serif", "size": 13},
-        margin={"t": 110, "l": 70, "r": 30, "b": 70},
-        legend={"orientation": "h", "y": -0.2},
+        margin={"t": 100, "l": 70, "r": 30, "b": 70},
         meta={"drilldown": drilldown},
-        height=460,
+        height=480,
     )
     if x:
         fig.update_xaxes(title_text=x)
@@ -209,7 +228,10 @@ def overview(headlines: list[Headline], school_year: str) -> Chart:
                 value=h.value if h.value is not None else float("nan"),
                 number={"valueformat": fmt["valueformat"]},
                 delta=delta if h.previous is not None else None,
-                title={"text": f"<a href='{h.page}'>{h.label}</a>", "font": {"size": 14}},
+                title={
+                    "text": f"<a href='/dashboards/{h.page}'>{h.label}</a>",
+                    "font": {"size": 14},
+                },
             ),
             row=i // cols + 1,
             col=i % cols + 1,
@@ -880,8 +902,13 @@ def lre_vs_nation(
     mine = state.filter(pl.col("age_group") == age_group)
     if mine.is_empty():
         return _empty(chart_id, title, "No students of this age group in the selection.")
-    mine = mine.group_by("educational_environment").agg(pl.col("students").sum())
-    mine = mine.with_columns((pl.col("students") / pl.col("students").sum()).alias("share"))
+    if mine["lea_id"].n_unique() == 1 and "share" in mine.columns:
+        mine = mine.select("educational_environment", "students", "share")  # the mart's own
+    else:  # several LEAs together: their students over their age group's students
+        mine = mine.group_by("educational_environment").agg(
+            pl.col("students").cast(pl.Float64).sum()
+        )
+        mine = mine.with_columns((pl.col("students") / pl.col("students").sum()).alias("share"))
     theirs = (
         nation.filter(pl.col("age_group") == age_group)
         if nation is not None and nation.height
@@ -1030,7 +1057,7 @@ def submission_tracker(rows: pl.DataFrame, leas: pl.DataFrame, period: str) -> C
     fig.update_yaxes(autorange="reversed")
     rule = column_doc("fct_submission_status", "timeliness")
     fig = _layout(fig, title, rule, x="Collection", drilldown=True)
-    fig.update_layout(height=max(420, 28 * len(lea_ids) + 200), legend={"y": -0.05})
+    fig.update_layout(height=max(420, 28 * len(lea_ids) + 200))
     return Chart("submission-tracker", title, fig, rule, rows)
 
 

@@ -63,7 +63,7 @@ def _plain(frame: pl.DataFrame) -> pl.DataFrame:
 def to_csv(frame: pl.DataFrame) -> bytes:
     """The table as UTF-8 CSV with a header row."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; quotes a lone CR too
     writer.writerow([neutralise(c) for c in frame.columns])
     for row in _plain(frame).iter_rows():
         writer.writerow(["" if v is None else v for v in row])

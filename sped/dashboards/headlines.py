@@ -27,11 +27,35 @@ class Headline:
     rule: str  # how it is computed, shown under the number
     lower_is_better: bool = False
 
+    def shown(self) -> str:
+        """The value as the overview prints it."""
+        return _show(self.value, self.unit)
+
+    def change_shown(self) -> str:
+        """The change from the year before in words (rates in percentage points)."""
+        change = self.change
+        if change is None:
+            return "no figure for the year before"
+        sign = "+" if change >= 0 else "\u2212"
+        if self.unit == "rate":
+            return f"{sign}{abs(change) * 100:.1f} points from the year before"
+        return f"{sign}{_show(abs(change), self.unit)} from the year before"
+
     @property
     def change(self) -> float | None:
         if self.value is None or self.previous is None:
             return None
         return self.value - self.previous
+
+
+def _show(value: float | None, unit: str) -> str:
+    if value is None:
+        return "\u2014"
+    if unit == "rate":
+        return f"{value * 100:.1f}%"
+    if unit == "dollars":
+        return f"${value:,.0f}"
+    return f"{value:,.0f}"
 
 
 def previous_school_year(school_year: str) -> str:

@@ -24,7 +24,7 @@ select
     count(cell_marker) over by_group = 0 as age_group_complete,
     case
         when count(cell_marker) over by_group = 0
-            then students / sum(students) over by_group
+            then cast(students as double) / sum(students) over by_group
     end as share,
     'U.S. Department of Education, OSEP, IDEA Section 618 Part B Child Count and Educational '
     || 'Environments, SY ' || school_year || ', state-level file' as source
