@@ -183,7 +183,19 @@ def read_pending(
         if i % step == 0 or i == len(pending):
             progress(f"{collection.name}: read {i}/{len(pending)} files")
     if tables:
-        typed, type_findings = type_batch(tables, [s.submission_id for s in readable], collection)
+        try:
+            typed, type_findings = type_batch(
+                tables, [s.submission_id for s in readable], collection
+            )
+        except Exception:  # typing failed somewhere: each file alone, as read_one decides
+            for sub in readable:
+                sid = sub.submission_id
+                frame, findings[sid], rows[sid] = read_one(
+                    registry.read_bytes(sub), sub, collection, known_leas
+                )
+                if frame is not None:
+                    frames.append(frame)
+            return frames, findings, rows
         for sid, found in type_findings.items():
             findings[sid] += found
         frames.insert(0, _batch_lineage(typed, readable))
