@@ -74,7 +74,7 @@ def rebuild(
                         registry,
                         collection,
                         lambda subs, c=collection, k=known: read_pending(
-                            registry, c, subs, k, lambda _m: None
+                            registry, c, subs, k, lambda _m: None, profile.limits
                         )[0],
                         lambda m: out(f"  {m}"),
                         record=False,
