@@ -104,6 +104,7 @@ def test_an_analyst_sees_every_dashboard_drawn_with_data(site, browser):
             empty = [chart for chart, n in marks.items() if n == 0]
             assert not empty, (slug, empty)
             page.screenshot(path=str(ARTIFACTS / f"dashboard-{slug}.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"dashboard-{slug}-top.png"))  # README size
         assert not [e for e in errors if "Content Security Policy" in e or "Plotly" in e], errors
     finally:
         context.close()
