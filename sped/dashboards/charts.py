@@ -107,9 +107,9 @@ class Chart:
 
     def json(self) -> str:
         """The figure (data, layout, config) as JSON safe inside an HTML data block."""
-        spec = json.loads(self.figure.to_json())
+        spec = _finite(json.loads(self.figure.to_json()))
         spec["config"] = PLOT_CONFIG
-        text = json.dumps(spec, separators=(",", ":"))
+        text = json.dumps(spec, separators=(",", ":"), allow_nan=False)
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
     @property
@@ -123,6 +123,17 @@ class Chart:
                     total += len(value) if hasattr(value, "__len__") else 1
                     break
         return total
+
+
+def _finite(value):
+    """NaN and infinities as null: JSON.parse in the browser refuses them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
 
 
 def write_plotlyjs(path: Path) -> Path:
