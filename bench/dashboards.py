@@ -69,9 +69,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20261001)
     parser.add_argument("--warehouse", help="an installation already built (skips generation)")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--workdir",
+        help="build the state here and keep it (a later run with --warehouse reuses it)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-dash-") as tmp:
-        inst = Installation(_prepare(args, Path(tmp)).resolve())
+        work = Path(args.workdir) if args.workdir else Path(tmp)
+        inst = Installation(_prepare(args, work).resolve())
         con = figures.snapshot(inst)
         try:
             year = pages.latest_school_year(con)
