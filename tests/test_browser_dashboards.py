@@ -117,6 +117,9 @@ def test_a_filter_changes_a_chart_and_a_click_drills_down_to_the_lea(site, brows
         page.goto(f"{base}/dashboards/out-of-district")
         drawn_charts(page)
         every = bars(page, "ood-ranking")
+        page.locator("#section-ood-ranking").screenshot(
+            path=str(ARTIFACTS / "chart-ood-ranking.png")
+        )
         page.select_option("select[name=lea_type]", "REGULAR")
         page.click("#apply-filters")
         page.wait_for_url("**lea_type=REGULAR**")

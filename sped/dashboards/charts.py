@@ -1067,7 +1067,7 @@ def lre_vs_nation(
             "national_share": [their_share.get(c) for c in codes],
         }
     )
-    return Chart(chart_id, title, fig, rule, table, notes=[source] if source else [])
+    return Chart(chart_id, title, fig, rule, table)
 
 
 # --- submissions -----------------------------------------------------------------------------
