@@ -34,7 +34,7 @@ class SpedSettings(ConfigurableResource):
         saying who holds the installation, before touching anything."""
         from sped.run_lock import run_lock
 
-        run_id = getattr(context, "run_id", None) or "?"
+        run_id = getattr(getattr(context, "run", None), "run_id", None) or "?"
         with (
             run_lock(self.installation().root, f"dagster run {run_id}"),
             super().yield_for_execution(context) as value,

@@ -166,10 +166,12 @@ def restore(source: Path, inst: Installation, *, out: Out = print) -> dict:
         entries = sorted(manifest["files"], key=lambda e: e["path"] == "registry.sqlite")
         for entry in entries:
             rel = Path(entry["path"])
-            dest = {
-                "registry.sqlite": inst.registry,
-                "warehouse.duckdb": inst.warehouse,
-            }.get(entry["path"], inst.store / rel.relative_to("store"))
+            if entry["path"] == "registry.sqlite":
+                dest = inst.registry
+            elif entry["path"] == "warehouse.duckdb":
+                dest = inst.warehouse
+            else:
+                dest = inst.store / rel.relative_to("store")
             dest.parent.mkdir(parents=True, exist_ok=True)
             tmp = dest.with_name(f".restore-{dest.name}")
             shutil.copyfile(source / rel, tmp)

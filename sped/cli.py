@@ -269,7 +269,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     inst = settings.installation(args.warehouse)
     if not inst.registry.exists():
         raise ValueError(f"no installation at {inst.root}: run `sped pipeline` first")
-    app = create_app(inst, settings.profile_path(args.profile))
+    app = create_app(
+        inst,
+        settings.profile_path(args.profile),
+        as_of=args.as_of,
+        start_pipeline=not args.no_pipeline_runs,
+    )
     print(f"sped web application: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
     uvicorn.run(
         app,
@@ -312,6 +317,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         inst=settings.installation(args.warehouse),
         profile=load_profile(settings.profile_path(args.profile)),
         as_of=settings.as_of_date(args.as_of),
+        gate="sql",  # a cold command: the rules' SQL, without starting GX (same findings)
     )
     print(render(path, findings, rows, had_dirs))
     return 1 if any(f.blocking for f in findings) else 0
@@ -449,6 +455,13 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--profile")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8080)
+    srv.add_argument("--as-of", help="judge uploads and figures as of this date (default today)")
+    srv.add_argument(
+        "--no-pipeline-runs",
+        action="store_true",
+        help="do not start a pipeline run after an accepted upload (an operator or the "
+        "schedule loads it)",
+    )
     srv.set_defaults(func=cmd_serve)
 
     subs = sub.add_parser("submissions", help="list every submission and its outcome")

@@ -80,7 +80,7 @@ def rebuild(
                     )
                     rows[collection.name] = con.execute(
                         f"SELECT count(*) FROM raw.{collection.name}"
-                    ).fetchone()[0]
+                    ).fetchall()[0][0]
                 mirror_submissions(con, registry)
                 plan = plan_build(con, registry, dbt_vars)
                 con.execute("CHECKPOINT")

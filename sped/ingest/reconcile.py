@@ -134,12 +134,14 @@ def reconcile_collection(
     ids = [*stale, *(s.submission_id for s in reload)]
     con.execute("BEGIN")
     try:
-        con.execute(f"DELETE FROM raw.{name} WHERE list_contains(?, _submission_id)", [ids])
+        con.execute(
+            f"DELETE FROM raw.{name} WHERE list_contains(?, _submission_id)", [ids]
+        ).fetchall()
         if frames:
             batch = pl.concat(frames, how="vertical")
             con.register("sped_reload", batch.to_arrow())
             try:
-                con.execute(f"INSERT INTO raw.{name} SELECT * FROM sped_reload")
+                con.execute(f"INSERT INTO raw.{name} SELECT * FROM sped_reload").fetchall()
             finally:
                 con.unregister("sped_reload")
         con.execute("COMMIT")

@@ -138,11 +138,16 @@ def _install_error_handlers(app: FastAPI) -> None:
 def _error_page(
     request: Request, status: int, message: str, headers: dict | None = None
 ) -> HTMLResponse:
-    portal: Portal = request.app.state.portal
-    return portal.templates.TemplateResponse(
+    from sped.web.pages import render
+
+    account = getattr(request.state, "account", None)
+    page = render(
         request,
         "error.html",
-        {"status": status, "message": message, "account": getattr(request.state, "account", None)},
+        {"status": status, "message": message},
+        account=account,
         status_code=status,
-        headers=headers,
     )
+    for key, value in (headers or {}).items():
+        page.headers[key] = value
+    return page

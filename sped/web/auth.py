@@ -37,7 +37,10 @@ def portal(request: Request) -> Portal:
 
 
 def csrf_token(request: Request) -> str:
-    """The session's CSRF token (made on first use)."""
+    """The session's CSRF token (made on first use); none outside the session middleware
+    (the last-resort error page)."""
+    if "session" not in request.scope:
+        return ""
     token = request.session.get("csrf")
     if not token:
         token = secrets.token_urlsafe(32)
