@@ -1,8 +1,8 @@
 """The dashboards and auditors' pages in a real browser (Debian's chromium driven by
-Playwright) against a real uvicorn on 127.0.0.1, on the small state: every dashboard draws each
-of its charts with data points in the SVG, a filter changes a chart, a click on an LEA's bar
-reaches its LEA page, a CSV download equals the mart, an auditor opens the audit trail and a
-lineage page. Screenshots go to tests/artifacts/."""
+Playwright) against a real `sped serve` (uvicorn) on 127.0.0.1, on the small state: every
+dashboard draws each of its charts with data points in the SVG, a filter changes a chart, a
+click on an LEA's bar reaches its LEA page, a CSV download equals the mart, an auditor opens
+the audit trail and a lineage page. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from tests.dashboard_state import AS_OF, small_state
-from tests.live_server import serving
-from tests.web_dashboard_state import PASSWORD, add_people, app_for
+from tests.web_dashboard_state import PASSWORD, add_people
+from tests.web_server import serving
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,7 +47,7 @@ def site(tmp_path_factory):
     con.close()
     people = add_people(inst, leas)
     ARTIFACTS.mkdir(exist_ok=True)
-    with serving(app_for(inst, AS_OF)) as base:
+    with serving(inst.warehouse, as_of=AS_OF) as base:
         yield inst, people, base
 
 
