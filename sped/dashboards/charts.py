@@ -1123,7 +1123,7 @@ def submission_tracker(rows: pl.DataFrame, leas: pl.DataFrame, period: str) -> C
             s = r["tracker_state"] if r else "not expected"
             zr.append(TRACKER_STATES[s][0])
             tr.append(s)
-            cr.append([lea, c, str(r["period"]) if r else period])
+            cr.append(lea)  # customdata[0] of a cell: its LEA, for the drill-down
         z.append(zr)
         text.append(tr)
         custom.append(cr)
@@ -1137,13 +1137,14 @@ def submission_tracker(rows: pl.DataFrame, leas: pl.DataFrame, period: str) -> C
             x=collections,
             y=np.array([names.get(lea, lea) for lea in lea_ids], dtype=object),
             text=np.array(text, dtype=object),
-            customdata=np.array(custom, dtype=object),
+            customdata=np.array(custom, dtype=object)[:, :, None],
             zmin=-0.5,
             zmax=n - 0.5,
             colorscale=scale,
             xgap=2,
             ygap=2,
-            texttemplate="%{text}",
+            # each cell's state written in it while the grid is small enough to read
+            texttemplate="%{text}" if len(lea_ids) <= 60 else None,
             textfont={"size": 10},
             hovertemplate="%{y} / %{x}: %{text}<extra></extra>",
             colorbar={"tickvals": list(range(n)), "ticktext": states, "title": "state"},
