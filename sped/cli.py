@@ -61,6 +61,14 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
     )
 
 
+def _stdin_secret(what: str) -> str:
+    """One line from standard input (a password or a token), without its line end."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise ValueError(f"no {what} on standard input")
+    return line
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
     from sped.audit import verify
 
@@ -105,6 +113,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
+    """Account changes are authorised by the operating-system user running the command: it must
+    be bound to an active state account (on a new installation, the owner is bound at first use)."""
     from sped.landing.accounts import AccountError
     from sped.steps import open_registry
 
@@ -112,33 +122,98 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         raise ValueError(f"sped accounts {args.action} needs the account name")
     registry = open_registry(settings.installation(args.warehouse))
     try:
+        if args.action == "list":
+            return _list_accounts(registry, args.json)
+        actor = registry.state_channel_account()
+        if not actor.is_admin:
+            raise AccountError(f"{actor.account} is not an admin: it may not manage accounts")
+        who = f"{actor.account} (os user {actor.os_user})"
         if args.action == "add":
-            made = registry.add_account(args.name, args.role, args.lea or (), args.display_name)
+            password = _stdin_secret("password") if args.password_stdin else None
+            made = registry.add_account(
+                args.name,
+                args.role,
+                args.lea or (),
+                args.display_name,
+                password=password,
+                is_admin=args.admin,
+                os_user=args.os_user,
+                actor=who,
+            )
             print(f"added {made.role} account {made.account} " + " ".join(made.lea_ids))
         elif args.action == "disable":
-            registry.disable_account(args.name)
-            print(f"disabled {args.name}")
+            registry.disable_account(args.name, actor=who)
+            print(f"disabled {args.name} (its API tokens are revoked)")
+        elif args.action == "password":
+            if not args.password_stdin:
+                raise ValueError("give the new password on standard input: --password-stdin")
+            registry.set_password(args.name, _stdin_secret("password"), actor=who)
+            print(f"password of {args.name} changed")
+        elif args.revoke:
+            print(f"revoked {registry.revoke_tokens(args.name, actor=who)} token(s) of {args.name}")
         else:
-            rows = [
-                {
-                    "account": a.account,
-                    "role": a.role,
-                    "display_name": a.display_name,
-                    "lea_ids": list(a.lea_ids),
-                    "disabled": a.disabled,
-                }
-                for a in registry.list_accounts()
-            ]
-            if args.json:
-                print(json.dumps(rows, indent=2))
-            for r in [] if args.json else rows:
-                state = " (disabled)" if r["disabled"] else ""
-                print(f"{r['account']:<28}{r['role']:<10}{' '.join(r['lea_ids'])}{state}")
+            token = registry.create_token(args.name, actor=who)
+            print(token)
+            print(
+                f"(API token of {args.name}: shown this once; send it as "
+                "'Authorization: Bearer <token>')",
+                file=sys.stderr,
+            )
     except AccountError as exc:
         raise ValueError(str(exc)) from None
     finally:
         registry.close()
     return 0
+
+
+def _list_accounts(registry, as_json: bool) -> int:
+    rows = [
+        {
+            "account": a.account,
+            "role": a.role,
+            "display_name": a.display_name,
+            "lea_ids": list(a.lea_ids),
+            "disabled": a.disabled,
+            "admin": a.is_admin,
+            "os_user": a.os_user,
+        }
+        for a in registry.list_accounts()
+    ]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        flags = (" admin" if r["admin"] else "") + (
+            f" os-user={r['os_user']}" if r["os_user"] else ""
+        )
+        state = " (disabled)" if r["disabled"] else ""
+        print(f"{r['account']:<28}{r['role']:<10}{' '.join(r['lea_ids'])}{flags}{state}")
+    return 0
+
+
+def _submit_proof(registry, args: argparse.Namespace) -> str | None:
+    """Why the person running `sped submit` has not proved they are `--account`, or None.
+    State-channel labels are checked by the registry against the operating-system user."""
+    from sped.landing.accounts import STATE_CHANNELS, current_os_user
+
+    if args.account.startswith(STATE_CHANNELS):
+        return None
+    account = registry.account(args.account)
+    if args.token_stdin:
+        if account is None or registry.token_account(_stdin_secret("token")) != account:
+            return f"the token is not a live token of account {args.account!r}"
+        return None
+    if args.password_stdin:
+        found, _why = registry.sign_in(
+            args.account, _stdin_secret("password"), source="sped submit"
+        )
+        return None if found else f"could not sign in as {args.account!r}"
+    if account is not None and account.os_user and account.os_user == current_os_user():
+        return None
+    return (
+        f"prove you are {args.account!r}: --password-stdin or --token-stdin (or run as the "
+        "operating-system user the state account is bound to)"
+    )
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -160,6 +235,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise ValueError(str(exc)) from None
     registry = open_registry(settings.installation(args.warehouse))
     try:
+        unproved = _submit_proof(registry, args)
+        if unproved:
+            print(f"refused: {unproved}. Nothing was stored.")
+            return 1
         receipt = registry.receive(
             path.read_bytes(),
             DeclaredKey(args.collection, args.lea or None, args.period),
@@ -178,6 +257,34 @@ def cmd_submit(args: argparse.Namespace) -> int:
             f"received as submission {receipt.submission_id}; it is validated and, if it "
             "passes, loaded by the next `sped pipeline` run"
         )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the web application with uvicorn (a production ASGI server)."""
+    import uvicorn
+
+    from sped.web.app import create_app
+
+    inst = settings.installation(args.warehouse)
+    if not inst.registry.exists():
+        raise ValueError(f"no installation at {inst.root}: run `sped pipeline` first")
+    app = create_app(
+        inst,
+        settings.profile_path(args.profile),
+        as_of=args.as_of,
+        start_pipeline=not args.no_pipeline_runs,
+    )
+    print(f"sped web application: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,  # paths never hold student ids, but the log stays quiet anyway
+        proxy_headers=False,
+        server_header=False,
+    )
     return 0
 
 
@@ -210,6 +317,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         inst=settings.installation(args.warehouse),
         profile=load_profile(settings.profile_path(args.profile)),
         as_of=settings.as_of_date(args.as_of),
+        gate="sql",  # a cold command: the rules' SQL, without starting GX (same findings)
     )
     print(render(path, findings, rows, had_dirs))
     return 1 if any(f.blocking for f in findings) else 0
@@ -314,12 +422,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reb.set_defaults(func=cmd_rebuild)
 
-    acc = sub.add_parser("accounts", help="the accounts that send files, and their LEAs")
-    acc.add_argument("action", choices=["list", "add", "disable"])
-    acc.add_argument("name", nargs="?", help="account name (add, disable)")
+    acc = sub.add_parser("accounts", help="accounts, their LEAs, passwords and API tokens")
+    acc.add_argument("action", choices=["list", "add", "disable", "password", "token"])
+    acc.add_argument("name", nargs="?", help="account name (all but list)")
     acc.add_argument("--role", choices=["state", "district", "auditor"], default="district")
     acc.add_argument("--lea", action="append", help="an LEA the account belongs to (repeatable)")
     acc.add_argument("--display-name", default="")
+    acc.add_argument("--admin", action="store_true", help="add: may manage accounts")
+    acc.add_argument("--os-user", help="add: bind a state account to an operating-system user")
+    acc.add_argument(
+        "--password-stdin", action="store_true", help="add/password: read it from stdin"
+    )
+    acc.add_argument("--revoke", action="store_true", help="token: revoke the account's tokens")
     acc.add_argument("--warehouse")
     acc.add_argument("--json", action="store_true")
     acc.set_defaults(func=cmd_accounts)
@@ -327,11 +441,28 @@ def build_parser() -> argparse.ArgumentParser:
     sbm = sub.add_parser("submit", help="send one file as an account (validated by the next run)")
     sbm.add_argument("file")
     sbm.add_argument("--account", required=True, help="the account sending the file")
+    proof = sbm.add_mutually_exclusive_group()
+    proof.add_argument("--password-stdin", action="store_true", help="the account's password")
+    proof.add_argument("--token-stdin", action="store_true", help="an API token of the account")
     sbm.add_argument("--collection", required=True, choices=sorted(COLLECTIONS))
     sbm.add_argument("--lea", help="the district the file is for (district collections)")
     sbm.add_argument("--period", required=True, help="school year (2025-26) or fiscal year (2026)")
     sbm.add_argument("--warehouse")
     sbm.set_defaults(func=cmd_submit)
+
+    srv = sub.add_parser("serve", help="serve the web application (uvicorn)")
+    srv.add_argument("--warehouse")
+    srv.add_argument("--profile")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8080)
+    srv.add_argument("--as-of", help="judge uploads and figures as of this date (default today)")
+    srv.add_argument(
+        "--no-pipeline-runs",
+        action="store_true",
+        help="do not start a pipeline run after an accepted upload (an operator or the "
+        "schedule loads it)",
+    )
+    srv.set_defaults(func=cmd_serve)
 
     subs = sub.add_parser("submissions", help="list every submission and its outcome")
     subs.add_argument("--warehouse")

@@ -16,6 +16,7 @@ from sped.landing import store
 from sped.landing.layout import DeclaredKey
 from sped.landing.registry import Registry
 from sped.steps import open_registry
+from tests.state_channel import OPERATOR
 
 KEY = DeclaredKey("placements", "2500010", "2025-26")
 OTHER = DeclaredKey("placements", "2500020", "2025-26")
@@ -25,11 +26,11 @@ BAD = Finding(0, "placements.file.empty", "blocking", "empty", "34 CFR 300.645")
 def _populated(inst) -> dict[str, int]:
     """Submissions of every fate: accepted then superseded, accepted, rejected."""
     with open_registry(inst) as reg:
-        first = reg.receive(b"a\n1\n", KEY, original_name="r1.csv", submitter="operator:t")
+        first = reg.receive(b"a\n1\n", KEY, original_name="r1.csv", submitter=OPERATOR)
         reg.record_outcome(first.submission_id, [], 1)
-        second = reg.receive(b"a\n2\n", KEY, original_name="r2.csv", submitter="operator:t")
+        second = reg.receive(b"a\n2\n", KEY, original_name="r2.csv", submitter=OPERATOR)
         reg.record_outcome(second.submission_id, [], 1)
-        bad = reg.receive(b"", OTHER, original_name="r3.csv", submitter="operator:t")
+        bad = reg.receive(b"", OTHER, original_name="r3.csv", submitter=OPERATOR)
         reg.record_outcome(bad.submission_id, [BAD], 0)
     return {
         "superseded": first.submission_id,
@@ -54,7 +55,10 @@ def test_every_event_carries_the_hash_of_the_one_before(inst):
     _populated(inst)
     with open_registry(inst) as reg:
         events = reg.events()
-    assert len(events) == 7  # 3 received, 2 accepted, 1 superseded, 1 rejected
+    # the state channel bound to the OS user on first use, 3 received, 2 accepted,
+    # 1 superseded, 1 rejected
+    assert [e["event"] for e in events].count("received") == 3
+    assert len(events) == 8
     assert events[0]["prev_hash"] == "0" * 64
     for before, after in itertools.pairwise(events):
         assert after["prev_hash"] == before["hash"] and len(after["hash"]) == 64
@@ -75,7 +79,7 @@ def test_an_intact_installation_verifies(inst, capsys):
             lambda inst, ids: _sql(
                 inst, "UPDATE events SET detail = '0 errors' WHERE event = 'rejected'"
             ),
-            "event 7 (rejected, submission 3)",
+            "event 8 (rejected, submission 3)",
         ),
         # an event deleted from the middle of the trail
         (lambda inst, ids: _sql(inst, "DELETE FROM events WHERE event_id = 4"), "event 5"),
@@ -88,7 +92,7 @@ def test_an_intact_installation_verifies(inst, capsys):
                 "UPDATE submissions SET submitter = 'clerk@mallory' WHERE submission_id = ?",
                 ids["accepted"],
             ),
-            "event 3 (received, submission 2)",
+            "event 4 (received, submission 2)",
         ),
         # the checksum a submission names changed
         (
@@ -98,7 +102,7 @@ def test_an_intact_installation_verifies(inst, capsys):
                 "f" * 64,
                 ids["accepted"],
             ),
-            "event 3 (received, submission 2)",
+            "event 4 (received, submission 2)",
         ),
         # a rejected submission flipped to accepted
         (
@@ -157,8 +161,8 @@ def test_any_edit_or_deletion_is_found_and_named(inst, capsys, tamper, named):
 
 def test_the_first_bad_event_is_named_first(inst):
     _populated(inst)
-    _sql(inst, "UPDATE events SET at = '2020-01-01' WHERE event_id IN (2, 6)")
-    assert str(verify(inst)[0]).startswith("event 2 ")
+    _sql(inst, "UPDATE events SET at = '2020-01-01' WHERE event_id IN (3, 7)")
+    assert str(verify(inst)[0]).startswith("event 3 ")
 
 
 def test_a_changed_byte_in_a_stored_file_is_found(inst, capsys):
@@ -176,7 +180,7 @@ def test_a_changed_byte_in_a_stored_file_is_found(inst, capsys):
     assert code == 1 and sub.sha256[:12] in out
     # sending the same bytes again repairs the stored copy (they hash to its name)
     with open_registry(inst) as reg:
-        again = reg.receive(b"a\n2\n", KEY, original_name="r2.csv", submitter="operator:t")
+        again = reg.receive(b"a\n2\n", KEY, original_name="r2.csv", submitter=OPERATOR)
     assert again.outcome == "duplicate"
     assert verify(inst) == []
 
@@ -202,7 +206,7 @@ def test_a_registry_from_before_the_chain_is_migrated_and_chained(inst):
     with Registry(inst.registry, inst.store) as reg:  # the migration runs on open
         events = reg.events()
         assert all(e["hash"] for e in events)
-        reg.receive(b"a\n3\n", OTHER, original_name="r4.csv", submitter="operator:t")
+        reg.receive(b"a\n3\n", OTHER, original_name="r4.csv", submitter=OPERATOR)
     assert verify(inst) == []
     _sql(inst, "UPDATE submissions SET submitter = 'x' WHERE submission_id = ?", ids["accepted"])
     assert verify(inst)

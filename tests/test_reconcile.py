@@ -20,6 +20,7 @@ from sped.ingest.batch import process_collection
 from sped.landing import store
 from sped.landing.layout import DeclaredKey
 from sped.steps import connect, open_registry
+from tests.state_channel import OPERATOR
 
 AS_OF = dt.date(2026, 11, 1)
 LEAS = DeclaredKey("leas", None, "current")
@@ -34,7 +35,7 @@ def _alloc(*rows: str) -> bytes:
 
 def _send(inst, key, data: bytes, name: str) -> int:
     with open_registry(inst) as reg:
-        return reg.receive(data, key, original_name=name, submitter="operator:t").submission_id
+        return reg.receive(data, key, original_name=name, submitter=OPERATOR).submission_id
 
 
 def _run(inst, profile, name: str = "allocations"):

@@ -58,7 +58,7 @@ def put(store: Path, data: bytes) -> tuple[str, Path]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-        target.chmod(0o444)
+        target.chmod(0o400)  # read-only, and its owner's only (student records)
     return digest, target
 
 
