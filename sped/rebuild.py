@@ -89,7 +89,7 @@ def rebuild(
             out(f"raw tables loaded from the stored files: {sum(rows.values()):,} rows")
             out("building every model (dbt build --full-refresh)")
             invoke(
-                ["build", "--full-refresh"],
+                ["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
                 warehouse=fresh,
                 target=work / "dbt_target",
                 dbt_vars=dbt_vars,
