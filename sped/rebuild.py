@@ -1,9 +1,10 @@
 """`sped rebuild`: a fresh warehouse from the stored files in force, swapped in atomically.
 
 Holding the run lock, every raw table is loaded from the stored files of the submissions the
-registry says are in force (read and typed again exactly as when they were accepted, each file
-checked against its SHA-256; no outcome is decided or changed, and pending submissions stay
-pending for the next run), the registry is mirrored, and dbt builds every model from scratch.
+registry says are in force, read and typed again exactly as when they were accepted, each file
+checked against its SHA-256 (no outcome is decided or changed; pending submissions stay
+pending for the next run); the federal reference file the project ships is loaded, the
+registry mirrored, and dbt builds every model from scratch.
 Only when all of that succeeded does the new file replace the warehouse (one rename), and the
 published snapshot follows. A failure leaves the old warehouse untouched.
 """
@@ -40,6 +41,7 @@ def rebuild(
     from sped.profile import load_profile
     from sped.steps import mirror_submissions, open_registry, publish
     from sped.validation.gx_duckdb import shared_config
+    from sped.warehouse import national_reference
     from sped.warehouse.build_scope import finish_build, plan_build
     from sped.warehouse.schema import ensure_schemas
 
@@ -62,6 +64,7 @@ def rebuild(
             con = duckdb.connect(str(fresh), config=shared_config())
             try:
                 ensure_schemas(con)
+                national_reference.load(con)  # the shipped federal reference file
                 for collection in COLLECTIONS.values():
                     known = (
                         {r[0] for r in con.execute("SELECT lea_id FROM raw.leas").fetchall()}
