@@ -116,6 +116,8 @@ def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str,
         for event in result.all_events:
             if event.event_type_value == "STEP_FAILURE":
                 error = event.event_specific_data.error
+                while error.cause is not None:  # Dagster's wrapper says only which op failed
+                    error = error.cause
                 out(f"  step {event.step_key} failed: {error.message.strip()[:2000]}")
     seconds["total job"] = time.perf_counter() - clock
     return result.success, seconds

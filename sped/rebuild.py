@@ -64,7 +64,6 @@ def rebuild(
             con = duckdb.connect(str(fresh), config=shared_config())
             try:
                 ensure_schemas(con)
-                national_reference.load(con)  # the shipped federal reference file
                 for collection in COLLECTIONS.values():
                     known = (
                         {r[0] for r in con.execute("SELECT lea_id FROM raw.leas").fetchall()}
@@ -76,7 +75,7 @@ def rebuild(
                         registry,
                         collection,
                         lambda subs, c=collection, k=known: read_pending(
-                            registry, c, subs, k, lambda _m: None
+                            registry, c, subs, k, lambda _m: None, profile.limits
                         )[0],
                         lambda m: out(f"  {m}"),
                         record=False,
@@ -84,6 +83,8 @@ def rebuild(
                     rows[collection.name] = con.execute(
                         f"SELECT count(*) FROM raw.{collection.name}"
                     ).fetchall()[0][0]
+                # the state-maintained reference data the project ships (raw/national_environments)
+                rows["national_environments"] = national_reference.load(con).rows
                 mirror_submissions(con, registry)
                 plan = plan_build(con, registry, dbt_vars)
                 con.execute("CHECKPOINT")
