@@ -73,7 +73,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from sped.audit import verify
 
     inst = settings.installation(args.warehouse)
-    problems = verify(inst)
+    problems = verify(inst, [Path(b) for b in args.backup or ()])
     if not problems:
         print(f"audit trail and stored files of {inst.root} are intact")
         return 0
@@ -394,6 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     aud.add_argument("--warehouse", help="warehouse file naming the installation")
     aud.add_argument("--limit", type=int, default=20, help="problems to list (default 20)")
+    aud.add_argument(
+        "--backup",
+        action="append",
+        help="a backup directory whose recorded end of the trail must still be in it "
+        "(catches a trail rewritten with fresh hashes; repeatable)",
+    )
     aud.set_defaults(func=cmd_audit)
 
     bak = sub.add_parser("backup", help="a consistent copy of an installation, with a manifest")

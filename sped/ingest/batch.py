@@ -298,17 +298,19 @@ def process_collection(
     collection before anything is decided or loaded (StoreIntegrityError)."""
     result = BatchResult(collection.name)
     pending = registry.pending(collection.name)
-    check_stored(
-        registry, collection.name, [*pending, *registry.in_force(collection.name).values()]
-    )
     known = _known_leas(con) if collection.lea_scoped else set()
-    repair = reconcile_collection(
-        con,
-        registry,
-        collection,
-        lambda subs: read_pending(registry, collection, subs, known, progress, profile.limits)[0],
-        progress,
-    )
+
+    def read(subs: list[Submission]) -> list[pl.DataFrame]:
+        return read_pending(registry, collection, subs, known, progress, profile.limits)[0]
+
+    try:
+        check_stored(
+            registry, collection.name, [*pending, *registry.in_force(collection.name).values()]
+        )
+        repair = reconcile_collection(con, registry, collection, read, progress)
+    except (OSError, RuntimeError) as exc:  # said where the operator reads, then the step fails
+        progress(f"STOPPED: {exc}")
+        raise
     result.reloaded, result.rows_reloaded = repair.reloaded, repair.rows_reloaded
     result.unloaded, result.rows_removed = repair.unloaded, repair.rows_removed
     result.submissions = len(pending)
