@@ -18,7 +18,7 @@ YEARS ?= 3
 SEED ?= 20261001
 PYTEST_ARGS ?=
 
-.PHONY: env browser demo test lint format bench clean
+.PHONY: env browser demo test lint standalone format bench clean
 
 # Browser tests drive Debian's chromium (never a browser downloaded by Playwright).
 CHROMIUM := /usr/bin/chromium
@@ -48,10 +48,21 @@ demo: env  ## synthetic state through the whole pipeline
 test: env browser lint  ## the whole suite, as CI runs it
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-lint: env
+# The repository stands alone: nothing tracked may cite a briefing outside it. The patterns are
+# spelled with brackets so that this file does not match itself.
+STANDALONE_PATTERN := [.][.]/shared|CONTRACTS[.]md|DOMAIN[.]md|[Ss]eed 0[0-9]
+
+lint: env standalone
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt/models dbt/tests
+
+standalone:  ## fails if a tracked file cites something outside the repository
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  if git grep -n -E '$(STANDALONE_PATTERN)' -- . ; then \
+	    echo "lint: the lines above cite files outside the repository; cite the regulation or docs/rules/ instead" >&2; exit 1; \
+	  fi; \
+	fi
 
 format: env
 	$(BIN)/ruff format .
@@ -65,7 +76,10 @@ BENCH_SCALE ?= small
 BENCH_YEARS ?= 2
 BENCH_MARTS_SCALE ?= state
 BENCH_MARTS_YEARS ?= 3
+BENCH_DASH_SCALE ?= large
+BENCH_DASH_YEARS ?= 2
 
 bench: env  ## measured, not guessed: batched vs per-file validation; full vs incremental marts
 	$(BIN)/python -m bench.validation_batching --scale $(BENCH_SCALE) --years $(BENCH_YEARS)
 	$(BIN)/python -m bench.incremental_marts --scale $(BENCH_MARTS_SCALE) --years $(BENCH_MARTS_YEARS)
+	$(BIN)/python -m bench.dashboards --scale $(BENCH_DASH_SCALE) --years $(BENCH_DASH_YEARS)

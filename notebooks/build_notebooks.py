@@ -31,8 +31,9 @@ OOD = [
     (
         "markdown",
         "# Out-of-district placements: trends and outliers\n\n"
-        "Reads `marts.fct_out_of_district` (DOMAIN.md 3). The out-of-district rate is out-of-"
-        "district students over the LEA's roster; Indicator 5C is (SS + RF + HH) over school-age "
+        "Reads `marts.fct_out_of_district` (docs/rules/placements_and_lre.md). "
+        "The out-of-district rate is out-of-district students over the LEA's roster; "
+        "Indicator 5C is (SS + RF + HH) over school-age "
         "students. This notebook is for the state team: cells are not suppressed.",
     ),
     ("code", SETUP),

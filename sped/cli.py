@@ -1,8 +1,9 @@
 """The `sped` command: generate synthetic data, run the pipeline, list submissions.
 
 Exit codes: 0 success (rejected district files are not failures), 1 the system failed (or,
-for `sped validate`, the file would be rejected), 2 bad arguments or configuration (e.g. an
-invalid state profile).
+for `sped validate`, the file would be rejected; for `sped audit verify`, tampering or damage
+was found), 2 bad arguments or configuration (e.g. an invalid state profile), 3 another run
+holds the installation (`sped pipeline`, `backup`, `rebuild`; pass --wait to wait for it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from pathlib import Path
 from sped import settings
 from sped.contracts import COLLECTIONS
 from sped.profile import ProfileError, load_profile
+from sped.run_lock import RunInProgress
+
+#: Exit code when another run holds the installation's run lock.
+EXIT_RUN_IN_PROGRESS = 3
 
 
 def _print(msg: str) -> None:
@@ -52,6 +57,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         submitter=args.submitter or f"operator:{getpass.getuser()}",
         out=_print,
+        wait=args.wait,
     )
 
 
@@ -61,6 +67,49 @@ def _stdin_secret(what: str) -> str:
     if not line:
         raise ValueError(f"no {what} on standard input")
     return line
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from sped.audit import verify
+
+    inst = settings.installation(args.warehouse)
+    problems = verify(inst)
+    if not problems:
+        print(f"audit trail and stored files of {inst.root} are intact")
+        return 0
+    print(f"TAMPERING OR DAMAGE FOUND in {inst.root}: {len(problems)} problem(s); first: ")
+    for problem in problems[: args.limit]:
+        print(f"  {problem}")
+    if len(problems) > args.limit:
+        print(f"  ... and {len(problems) - args.limit} more")
+    return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from sped.backup import backup
+
+    backup(settings.installation(args.warehouse), Path(args.to), wait=args.wait, out=_print)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from sped.backup import restore
+
+    restore(Path(getattr(args, "from")), settings.installation(args.warehouse), out=_print)
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from sped.rebuild import rebuild
+
+    rebuild(
+        settings.installation(args.warehouse),
+        profile_file=settings.profile_path(args.profile),
+        as_of=settings.as_of_date(args.as_of),
+        wait=args.wait,
+        out=_print,
+    )
+    return 0
 
 
 def cmd_accounts(args: argparse.Namespace) -> int:
@@ -268,6 +317,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         inst=settings.installation(args.warehouse),
         profile=load_profile(settings.profile_path(args.profile)),
         as_of=settings.as_of_date(args.as_of),
+        gate="sql",  # a cold command: the rules' SQL, without starting GX (same findings)
     )
     print(render(path, findings, rows, had_dirs))
     return 1 if any(f.blocking for f in findings) else 0
@@ -331,7 +381,46 @@ def build_parser() -> argparse.ArgumentParser:
     pipe.add_argument("--profile", help="state profile YAML")
     pipe.add_argument("--as-of", help="judge figures as of this date (YYYY-MM-DD; default today)")
     pipe.add_argument("--submitter", help="who is sending the files (default operator:<user>)")
+    pipe.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run holds the installation, wait for it instead of exiting with 3",
+    )
     pipe.set_defaults(func=cmd_pipeline)
+
+    aud = sub.add_parser("audit", help="check the audit trail and stored files for tampering")
+    aud.add_argument(
+        "action", choices=["verify"], help="verify: check and report (changes nothing)"
+    )
+    aud.add_argument("--warehouse", help="warehouse file naming the installation")
+    aud.add_argument("--limit", type=int, default=20, help="problems to list (default 20)")
+    aud.set_defaults(func=cmd_audit)
+
+    bak = sub.add_parser("backup", help="a consistent copy of an installation, with a manifest")
+    bak.add_argument("--warehouse", help="warehouse file naming the installation to copy")
+    bak.add_argument("--to", required=True, help="backup directory (new or empty)")
+    bak.add_argument(
+        "--wait", action="store_true", help="wait for a run in progress instead of exiting with 3"
+    )
+    bak.set_defaults(func=cmd_backup)
+
+    rst = sub.add_parser("restore", help="restore a backup into an empty installation")
+    rst.add_argument("--from", required=True, help="backup directory (written by sped backup)")
+    rst.add_argument(
+        "--warehouse", required=True, help="warehouse file of the new (empty) installation"
+    )
+    rst.set_defaults(func=cmd_restore)
+
+    reb = sub.add_parser(
+        "rebuild", help="rebuild every raw table and mart from the stored files in force"
+    )
+    reb.add_argument("--warehouse", help="warehouse file naming the installation")
+    reb.add_argument("--profile", help="state profile YAML (default config/state_profile.yaml)")
+    reb.add_argument("--as-of", help="judge figures as of this date (YYYY-MM-DD; default today)")
+    reb.add_argument(
+        "--wait", action="store_true", help="wait for a run in progress instead of exiting with 3"
+    )
+    reb.set_defaults(func=cmd_rebuild)
 
     acc = sub.add_parser("accounts", help="accounts, their LEAs, passwords and API tokens")
     acc.add_argument("action", choices=["list", "add", "disable", "password", "token"])
@@ -417,6 +506,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProfileError as exc:
         print(f"sped: state profile: {exc}", file=sys.stderr)
         return 2
+    except RunInProgress as exc:
+        print(f"sped: {exc}", file=sys.stderr)
+        return EXIT_RUN_IN_PROGRESS
     except ValueError as exc:
         print(f"sped: {exc}", file=sys.stderr)
         return 2

@@ -11,7 +11,6 @@ from sped.profile import StateProfile, load_profile
 from sped.settings import Installation
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
-"""Who may send what (CONTRACTS.md: "A district user may submit only for the LEAs they belong
-to"): a refused file is kept with its reason, never becomes a submission, and says why. How
-senders prove who they are: passwords, API tokens, and the state channel bound to the
-operating-system user; the installation's files are its owner's only."""
+"""Who may send what (docs/rules/contracts.md, conventions: a district account sends only for the
+LEAs it belongs to): a refused file is kept with its reason, never becomes a submission, and
+says why. How senders prove who they are: passwords, API tokens, and the state channel bound to
+the operating-system user; the installation's files are its owner's only."""
 
 from __future__ import annotations
 

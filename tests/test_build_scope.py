@@ -31,7 +31,7 @@ def _accept(registry, key: DeclaredKey, data: bytes) -> int:
 
 def _reject(registry, key: DeclaredKey, data: bytes) -> None:
     sid = registry.receive(data, key, original_name="f.csv", submitter=OPERATOR).submission_id
-    bad = Finding(sid, "R1", "blocking", "bad", "CONTRACTS.md", failed_count=1)
+    bad = Finding(sid, "R1", "blocking", "bad", "docs/rules/contracts.md", failed_count=1)
     registry.record_outcome(sid, [bad], row_count=1)
 
 

@@ -1,10 +1,13 @@
-"""One source of truth: the contracts in code agree with CONTRACTS.md, and everything derived
-from them (data dictionary, templates, raw tables) matches what is committed."""
+"""One source of truth: the contracts in code agree with the project's own statement of them
+(docs/rules/contracts.md: columns, types, required-ness, codes, which columns carry blocking and
+warning rules), and everything derived from them (data dictionary, templates, raw tables)
+matches what is committed."""
 
 from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -13,99 +16,112 @@ import pytest
 from sped.contracts import COLLECTIONS
 from sped.contracts.publish import DICTIONARY, TEMPLATES, render_dictionary, templates
 from sped.warehouse.schema import create_table_sql, ensure_schemas
-from tests.conftest import SHARED
 
-CONTRACTS_MD = SHARED / "CONTRACTS.md"
+RULES_DOC = Path(__file__).resolve().parents[1] / "docs" / "rules" / "contracts.md"
+HEADER = "| column | type | required | codes | rule |"
 
 
-def _contract_tables() -> dict[str, dict[str, str]]:
-    """{collection: {column: the table row's text}} from the CONTRACTS.md tables."""
-    text = CONTRACTS_MD.read_text(encoding="utf-8")
-    out: dict[str, dict[str, str]] = {}
+def _contract_tables() -> dict[str, dict[str, dict[str, str]]]:
+    """{collection: {column: {type, required, codes, rule}}} from the tables of contracts.md."""
+    text = RULES_DOC.read_text(encoding="utf-8")
+    out: dict[str, dict[str, dict[str, str]]] = {}
     for section in re.split(r"^## ", text, flags=re.M)[1:]:
         name = section.split()[0]
-        if name not in COLLECTIONS:
+        if HEADER not in section:
             continue
-        cols: dict[str, str] = {}
+        cols: dict[str, dict[str, str]] = {}
         for line in section.splitlines():
             if not line.startswith("| ") or line.startswith(("| column", "| ---")):
                 continue
-            first = line.split("|")[1]
-            for col in first.split(","):
-                cols[col.strip()] = line
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            assert len(cells) == 5, line
+            column, type_, required, codes, rule = cells
+            assert column not in cols, (name, column)
+            cols[column] = {"type": type_, "required": required, "codes": codes, "rule": rule}
         out[name] = cols
     return out
 
 
-def test_every_district_and_allocation_column_matches_contracts_md():
+def _rules_on(collection: str, column: str, severity: str) -> list[str]:
+    """Rule ids about a column (ids read <collection>.<column>.<what>), leaving out the rules
+    generated for every required column and every code column."""
+    c = COLLECTIONS[collection]
+    standard = {f"{c.name}.{col.name}.required" for col in c.columns if col.required == "yes"}
+    standard |= {f"{c.name}.{col.name}.code" for col in c.columns if col.codes}
+    return [
+        r.id
+        for r in c.rules
+        if r.id.split(".")[1] == column and r.severity == severity and r.id not in standard
+    ]
+
+
+def test_every_collection_is_documented_column_by_column():
     tables = _contract_tables()
-    assert set(tables) == {
-        "placements",
-        "monitoring_log",
-        "child_find",
-        "ppps_count",
-        "expenditures",
-        "allocations",
-    }
+    assert set(tables) == set(COLLECTIONS)
     for name, cols in tables.items():
         assert list(cols) == list(COLLECTIONS[name].column_names), name
 
 
-def test_reference_directories_match_contracts_md():
-    text = CONTRACTS_MD.read_text(encoding="utf-8")
-    assert "lea_id, name, county or region, lea_type" in text
-    assert COLLECTIONS["leas"].column_names == ("lea_id", "name", "county", "lea_type")
-    assert (
-        "facility_id, name, facility_type" in text
-        and "state, approved (Y/N), approval_expires" in text
-    )
-    assert COLLECTIONS["facilities"].column_names == (
-        "facility_id",
-        "name",
-        "facility_type",
-        "state",
-        "approved",
-        "approval_expires",
-    )
-    assert "private_school_id (PPIN), name, location lea_id, nonprofit (Y/N)" in text
-    assert COLLECTIONS["private_schools"].column_names == (
-        "private_school_id",
-        "name",
-        "lea_id",
-        "nonprofit",
-        "level",
-    )
-    for code in COLLECTIONS["facilities"].column("facility_type").codes:
-        assert code in text
-    for code in COLLECTIONS["private_schools"].column("level").codes:
-        assert code in text
-
-
-def test_code_sets_match_the_codes_contracts_md_lists():
-    tables = _contract_tables()
-    checked = 0
-    for name, cols in tables.items():
-        for col in COLLECTIONS[name].columns:
-            if not col.codes:
-                continue
-            row = cols[col.name]
-            named = [c for c in col.codes if re.search(rf"\b{c}\b", row)]
-            if not named:
-                continue  # the row points elsewhere (e.g. DOMAIN.md for environments)
-            words = [c for c in col.codes if not c.isdigit()]
-            assert all(re.search(rf"\b{c}\b", row) for c in words), (name, col.name)
-            checked += 1
-    assert checked >= 9
-
-
-def test_required_columns_match_contracts_md():
+def test_types_match_the_documented_types():
     for name, cols in _contract_tables().items():
         for col in COLLECTIONS[name].columns:
-            cell = cols[col.name].split("|")[3].strip()
-            expected = {"yes": "yes", "no": "no"}.get(cell, "conditional")
-            if name == "allocations" or col.name in ("lea_id", "school_year"):
-                continue
-            assert col.required == expected, (name, col.name, cell)
+            assert cols[col.name]["type"] == col.type, (name, col.name)
+
+
+def test_code_sets_match_the_documented_codes_exactly():
+    checked = 0
+    for name, cols in _contract_tables().items():
+        for col in COLLECTIONS[name].columns:
+            documented = [c.strip() for c in cols[col.name]["codes"].split(",") if c.strip()]
+            assert tuple(documented) == tuple(col.codes or ()), (name, col.name)
+            checked += bool(documented)
+    assert checked >= 13
+
+
+def test_required_columns_match_the_documented_ones():
+    for name, cols in _contract_tables().items():
+        for col in COLLECTIONS[name].columns:
+            cell = cols[col.name]["required"]
+            if cell.startswith("if "):
+                assert col.required == "conditional", (name, col.name, cell)
+                assert cell == f"if {col.required_when}", (name, col.name, cell)
+            else:
+                assert col.required == cell, (name, col.name, cell)
+
+
+def test_blocking_and_warning_rules_sit_on_the_documented_columns():
+    """A column documented with "W:" has a warning rule in code and the reverse; the same for
+    "B:" and blocking rules beyond the generated required/code-set ones."""
+    for name, cols in _contract_tables().items():
+        for column, doc in cols.items():
+            for mark, severity in (("W:", "warning"), ("B:", "blocking")):
+                rules = _rules_on(name, column, severity)
+                if column in ("lea_id", "school_year", "fiscal_year") and severity == "blocking":
+                    continue  # the key rules; checked by test_key_columns_match_the_submission
+                standard_only = mark == "B:" and not rules and doc["codes"]
+                if standard_only:
+                    continue  # "B: in the code set" is the generated code-set rule
+                assert (mark in doc["rule"]) == bool(rules), (name, column, mark, rules)
+
+
+def test_key_columns_match_the_submission():
+    for name, c in COLLECTIONS.items():
+        key_rules = [r.id for r in c.rules if r.id.endswith(".matches_submission")]
+        if c.lea_scoped:
+            assert f"{name}.lea_id.matches_submission" in key_rules, name
+        if c.period_column:
+            assert f"{name}.{c.period_column}.matches_submission" in key_rules, name
+
+
+def test_every_rule_cites_a_regulation_or_the_projects_own_rules():
+    for c in COLLECTIONS.values():
+        for r in c.rules:
+            assert re.search(r"\d+ CFR \d|\d+ CMR \d|docs/rules/|state profile", r.reference), (
+                r.id,
+                r.reference,
+            )
+            for cited in re.findall(r"docs/rules/[\w.]+\.md", r.reference):
+                assert (RULES_DOC.parents[2] / cited).is_file(), (r.id, cited)
 
 
 def test_rules_are_well_formed():

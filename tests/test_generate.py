@@ -1,7 +1,7 @@
 """The synthetic state generator: same seed same bytes, the contracts' layout and headers,
 realistic shape (ages, grades and environments agree, out-of-district rate near 6%, monitoring
 gaps, PPPS edge cases, carryover spending), the manifest, the defects, and calibration files that
-equal a fresh derivation from the real public data in ../shared/realdata."""
+equal a fresh derivation from the real public data shipped in sped/reference/public/."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from sped.generate.defects import DEFECTS, WARNING_ONLY
 from sped.landing.layout import declared_key, walk
 from sped.profile import load_profile
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[1] / "sped" / "reference" / "public"
 SEED = 11
 AS_OF = dt.date(2026, 11, 1)
 

@@ -359,7 +359,7 @@ def test_gx_data_docs_site(built, capsys):
 
 
 def test_no_student_identifier_reaches_logs_or_findings(built, small_state):
-    """FERPA practice: messages name rows, never students (DOMAIN.md 5)."""
+    """FERPA practice: messages name rows, never students (docs/rules/identifiers_and_privacy.md)"""
     import csv as csv_module
 
     inst, _, printed = built

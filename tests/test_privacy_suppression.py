@@ -1,5 +1,6 @@
-"""Small-cell and complementary suppression (sped/privacy/suppression.py, DOMAIN.md 5): no
-hidden cell can be worked back from a shown total and the shown cells beside it."""
+"""Small-cell and complementary suppression (sped/privacy/suppression.py,
+docs/rules/identifiers_and_privacy.md): no hidden cell can be worked back from a shown total and
+the shown cells beside it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Code sets shared by the contracts (CONTRACTS.md; DOMAIN.md section 3)."""
+"""Code sets shared by the contracts (docs/rules/contracts.md; docs/rules/placements_and_lre.md)."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ PLACEMENT_TYPES: tuple[str, ...] = (
     "OUT_OF_STATE",
     "STATE_FACILITY",
 )
-#: Placement types for which a written contract is required (28.06(3)(f); seed 002).
+#: Placement types for which a written contract is required (603 CMR 28.06(3)(f)).
 PRIVATE_OR_OUT_OF_STATE: tuple[str, ...] = (
     "APPROVED_PRIVATE_DAY",
     "APPROVED_PRIVATE_RESIDENTIAL",
@@ -126,7 +126,7 @@ EVALUATION_TYPES: tuple[str, ...] = ("INITIAL", "REEVALUATION")
 ELIGIBILITY: tuple[str, ...] = ("ELIGIBLE", "NOT_ELIGIBLE", "PENDING", "CONSENT_DECLINED")
 
 FUND_SOURCES: tuple[str, ...] = ("IDEA_611", "IDEA_619", "STATE", "LOCAL")
-#: Only federal IDEA funds count toward proportionate share (seed 004, VI.B.4.d).
+#: Only federal IDEA funds count toward proportionate share (34 CFR 300.133(d)).
 FEDERAL_FUND_SOURCES: tuple[str, ...] = ("IDEA_611", "IDEA_619")
 EXPENDITURE_CATEGORIES: tuple[str, ...] = (
     "DIRECT_SERVICES",

@@ -1,4 +1,5 @@
-"""The collections of CONTRACTS.md, in code: the one source of truth for columns, codes and rules.
+"""The collections of docs/rules/contracts.md, in code: the one source of truth for columns,
+codes and rules.
 
 Every required column gets a `required` rule and every code column a code-set rule, generated
 by `_standard_rules`; the rest are written out below in the contract's own words. A rule's `id`
@@ -20,7 +21,7 @@ from sped.contracts.sql import (
     age_on,
 )
 
-CONTRACT = "CONTRACTS.md"
+CONTRACT = "docs/rules/contracts.md"
 
 
 def _standard_rules(name: str, columns: tuple[Column, ...]) -> tuple[Rule, ...]:
@@ -181,7 +182,7 @@ def _private_child_rules(name: str) -> tuple[Rule, ...]:
             "blocking",
             "regex",
             "private_school_id must be an 8-character PPIN (capital letters and digits).",
-            f"DOMAIN.md 4; {CONTRACT}, {name}: private_school_id",
+            f"docs/rules/identifiers_and_privacy.md; {CONTRACT}, {name}: private_school_id",
             {"column": "private_school_id", "pattern": C.PPIN_PATTERN},
         ),
         Rule(
@@ -364,7 +365,7 @@ PLACEMENTS = _collection(
             "placements.disability_category.dd_age",
             "warning",
             "Developmental delay (DD) is used outside the state's age range for DD.",
-            "34 CFR 300.8(b); DOMAIN.md 3 (dd_age_range)",
+            "34 CFR 300.8(b), 300.111(b); state profile dd_age_range",
             f"disability_category = 'DD' AND ({AGE_AT_COUNT} < {{dd_min_age}} "
             f"OR {AGE_AT_COUNT} > {{dd_max_age}})",
             ["disability_category", "birth_date"],
@@ -432,7 +433,9 @@ PLACEMENTS = _collection(
             "warning",
             "twndp_pct disagrees with the educational environment (RC80 means 80 or more, "
             "RC79TO40 40 to under 80, RC39 under 40).",
-            "Seed 002 (TWNDP); " + CONTRACT + ", placements: twndp_pct",
+            "34 CFR 300.320(a)(5) (time with nondisabled peers); "
+            + CONTRACT
+            + ", placements: twndp_pct",
             "(educational_environment = 'RC80' AND twndp_pct < 80) OR "
             "(educational_environment = 'RC79TO40' AND (twndp_pct < 40 OR twndp_pct >= 80)) OR "
             "(educational_environment = 'RC39' AND twndp_pct >= 40)",
@@ -443,7 +446,9 @@ PLACEMENTS = _collection(
             "warning",
             "The LRE checklist must be on file when the student spends 40% or less of the day "
             "with nondisabled peers.",
-            "Seed 002 (LRE checklist); " + CONTRACT + ", placements: lre_checklist_on_file",
+            "34 CFR 300.114-300.116 (state LRE checklist); "
+            + CONTRACT
+            + ", placements: lre_checklist_on_file",
             "twndp_pct <= 40 AND lre_checklist_on_file IS NOT TRUE",
             ["lre_checklist_on_file", "twndp_pct"],
         ),
@@ -452,7 +457,7 @@ PLACEMENTS = _collection(
             "warning",
             "A written contract must be on file for a private or out-of-state placement "
             "(no reimbursement without one).",
-            "603 CMR 28.06(3)(f); seed 002; " + CONTRACT + ", placements: contract_on_file",
+            "603 CMR 28.06(3)(f); " + CONTRACT + ", placements: contract_on_file",
             f"placement_type IN {_in(C.PRIVATE_OR_OUT_OF_STATE)} AND contract_on_file IS NOT TRUE",
             ["contract_on_file", "placement_type"],
         ),
@@ -484,7 +489,7 @@ PLACEMENTS = _collection(
             "placements.return_criteria_documented.required",
             "warning",
             "A residential placement must document criteria and timelines for return.",
-            "Seed 001 (residential placement); "
+            "34 CFR 300.104 (residential placement); "
             + CONTRACT
             + ", placements: return_criteria_documented",
             "(placement_type = 'APPROVED_PRIVATE_RESIDENTIAL' OR educational_environment = 'RF') "
@@ -639,7 +644,7 @@ CHILD_FIND = _collection(
             "warning",
             "The child was found eligible before the LEA's count date but is not on its count "
             "of parentally placed children.",
-            "34 CFR 300.133(c); seed 004 VI.B.2-4",
+            "34 CFR 300.131, 300.133(c)",
             "b.eligibility = 'ELIGIBLE' AND EXISTS (SELECT 1 FROM raw.ppps_count p "
             "WHERE p.lea_id = b.lea_id AND p.school_year = b.school_year "
             "AND b.evaluation_date <= p.count_date) AND NOT EXISTS (SELECT 1 FROM "
@@ -653,7 +658,7 @@ CHILD_FIND = _collection(
             "warning",
             "The child was found not eligible before the count date but is on the LEA's count "
             "of parentally placed children with disabilities.",
-            "34 CFR 300.133(a); seed 004 VI.B.4",
+            "34 CFR 300.133(a)",
             "b.eligibility = 'NOT_ELIGIBLE' AND EXISTS (SELECT 1 FROM raw.ppps_count p "
             "WHERE p.lea_id = b.lea_id AND p.school_year = b.school_year "
             "AND p.student_id = b.student_id AND b.evaluation_date <= p.count_date)",
@@ -835,7 +840,7 @@ EXPENDITURES = _collection(
             "blocking",
             "obligation_date must fall inside the grant's period of availability, including "
             "the one carryover year (July 1 of the fiscal year to September 30 two years later).",
-            "34 CFR 300.133(a)(3); DOMAIN.md 1; " + CONTRACT + ", expenditures: obligation_date",
+            "34 CFR 300.133(a)(3); " + CONTRACT + ", expenditures: obligation_date",
             f"obligation_date < {GRANT_PERIOD_START} OR "
             f"obligation_date > {GRANT_PERIOD_END_WITH_CARRYOVER}",
             ["obligation_date"],
@@ -944,7 +949,7 @@ LEAS = _collection(
             "blocking",
             "regex",
             "lea_id must follow the state's LEA identifier pattern.",
-            "DOMAIN.md 4; state profile lea_id_pattern",
+            "docs/rules/identifiers_and_privacy.md; state profile lea_id_pattern",
             {"column": "lea_id", "pattern": "{lea_id_pattern}"},
         ),
     ),
@@ -1029,7 +1034,7 @@ PRIVATE_SCHOOLS = _collection(
             "blocking",
             "regex",
             "private_school_id must be an 8-character PPIN (capital letters and digits).",
-            "DOMAIN.md 4",
+            "docs/rules/identifiers_and_privacy.md",
             {"column": "private_school_id", "pattern": C.PPIN_PATTERN},
         ),
         Rule(

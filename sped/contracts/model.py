@@ -61,7 +61,7 @@ class Column:
 
     @property
     def header_required(self) -> bool:
-        """A missing header for this column blocks the file (CONTRACTS.md conventions)."""
+        """A missing header for this column blocks the file (docs/rules/contracts.md)."""
         return self.required == "yes"
 
 

@@ -25,6 +25,6 @@ SCHOOL_YEAR_END = f"make_date({FALL_YEAR} + 1, 6, 30)"
 COUNT_WINDOW_START = f"make_date({FALL_YEAR}, {{count_start_month}}, {{count_start_day}})"
 COUNT_WINDOW_END = f"make_date({FALL_YEAR}, {{count_end_month}}, {{count_end_day}})"
 #: Federal fiscal year FY funds: available July 1 of FY, initial period to Sept 30 of FY+1,
-#: carryover year to Sept 30 of FY+2 (300.133(a)(3); DOMAIN.md 1).
+#: carryover year to Sept 30 of FY+2 (34 CFR 300.133(a)(3)).
 GRANT_PERIOD_START = "make_date(CAST(_period AS INTEGER), 7, 1)"
 GRANT_PERIOD_END_WITH_CARRYOVER = "make_date(CAST(_period AS INTEGER) + 2, 9, 30)"

@@ -1,4 +1,5 @@
-"""Calibration tables for the generator, derived from real public files (../shared/realdata).
+"""Calibration tables for the generator, derived from real public files (`sped/reference/public/`,
+provenance in its PROVENANCE.md).
 
 - LEA sizes: Connecticut EdSight district counts of students with disabilities, 2015-16
   (`primary-disability__2015-16_.csv`; `*` = suppressed, taken as 5).
@@ -24,10 +25,9 @@ import zipfile
 from pathlib import Path
 
 from sped.contracts.codes import DISABILITY_CATEGORIES
-from sped.settings import REPO_ROOT
 
 DATA = Path(__file__).parent / "data"
-REALDATA = REPO_ROOT.parent / "shared" / "realdata"
+REALDATA = Path(__file__).resolve().parents[1] / "reference" / "public"
 STATE_NAMES = {"MA": "Massachusetts", "CT": "Connecticut", "TX": "Texas", "NJ": "New Jersey"}
 
 DISABILITY_LABELS = {
@@ -186,7 +186,7 @@ def load(state: str) -> tuple[dict, list[dict]]:
     if not path.exists():
         raise ValueError(
             f"no generator calibration for state {state}; run "
-            f"`python -m sped.generate.calibration {state}` with ../shared present"
+            f"`python -m sped.generate.calibration {state}` (reads sped/reference/public/)"
         )
     with open(DATA / f"private_schools_{state}.csv", encoding="utf-8", newline="") as f:
         schools = list(csv.DictReader(f))

@@ -2,7 +2,7 @@
 
 Allocations: 611 subgrant near $1,800 per student with an IEP, 619 near $700 per 3-5 year old
 (noise +-10%). Expenditures, for LEAs with PPPS children: obligations against the proportionate
-share (DOMAIN.md 1) charged to IDEA 611/619 in the four counting categories, dated in the initial
+share (34 CFR 300.133) charged to IDEA 611/619 in the four counting categories, dated in the initial
 period (July 1 FY to Sept 30 FY+1) and some in the carryover year (to Sept 30 FY+2); most LEAs meet
 the share in the initial period, some only with carryover, some fall short. STATE/LOCAL funds and
 child-find evaluations appear too and never count. Nothing is dated after the as-of date.

@@ -19,7 +19,8 @@ SCALES: dict[str, Scale] = {
     "large": Scale("large", leas=1_000, students=800_000, facilities=400),
 }
 
-#: State mean out-of-district rate (Massachusetts places about 6%; DOMAIN.md 3).
+#: State mean out-of-district rate (Massachusetts places about 6%;
+#: docs/rules/placements_and_lre.md).
 OOD_RATE_MEAN = 0.06
 #: Share of district files that carry exactly one realistic defect (kinds in defects.py).
 #: Decided per file from the seed, so the realised share varies a little around it.

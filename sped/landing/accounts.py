@@ -1,9 +1,10 @@
 """Who may send what, and how they prove who they are: accounts, their LEAs, passwords, API
 tokens and the operating-system user the state channel is bound to.
 
-CONTRACTS.md: "A district user may submit only for the LEAs they belong to." Accounts live in the
-registry database beside the submissions, so the audit trail and the rule that admits a file
-are in one place, and the web application signs people in against the same rows.
+docs/rules/contracts.md: "A district account may send only the district collections of the LEAs
+it belongs to." Accounts live in the registry database beside the submissions, so the audit
+trail and the rule that admits a file are in one place, and the web application signs people in
+against the same rows.
 
 Roles:
     state     state staff: any collection, any LEA (allocations and directories are theirs alone)
@@ -135,7 +136,8 @@ class Account:
             belongs = ", ".join(self.lea_ids) or "no LEA"
             return (
                 f"account {self.account!r} belongs to {belongs}, not to LEA {key.lea_id}: a "
-                "district user may submit only for the LEAs they belong to (CONTRACTS.md)"
+                "district account may send only for the LEAs it belongs to "
+                "(docs/rules/contracts.md, conventions)"
             )
         return None
 

@@ -5,7 +5,8 @@ re-sends (recognised by checksum) and files whose place in the landing layout sa
 A submission's status moves `received` -> `accepted` | `rejected`, and `accepted` ->
 `superseded` when a later submission for the same key is accepted. The submission in force for
 a key is its latest accepted one. Every change of status is also written to `events`, the
-audit trail.
+audit trail, each event chained to the one before by its hash (sped/landing/trail.py); a
+registry written before the chain existed is given one when first opened.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sped.findings import Finding
-from sped.landing import accounts, store
+from sped.landing import accounts, store, trail
 from sped.landing.accounts import AccountError
 from sped.landing.layout import DeclaredKey
 
@@ -73,9 +74,15 @@ CREATE TABLE IF NOT EXISTS events (
     at TEXT NOT NULL,
     submission_id INTEGER,
     event TEXT NOT NULL,
-    detail TEXT
+    detail TEXT,
+    prev_hash TEXT,
+    hash TEXT
 );
 """
+
+#: Events that change the data in force for a key: a decision, or the warehouse repaired from
+#: the stored files (sped/ingest/reconcile.py).
+DATA_EVENTS = ("accepted", "superseded", "reloaded", "unloaded")
 
 SUBMISSION_FIELDS = (
     "submission_id",
@@ -148,6 +155,7 @@ class Registry:
         self._con.execute("PRAGMA foreign_keys=ON")
         self._con.executescript(SCHEMA)
         accounts.ensure_schema(self._con)
+        trail.migrate(self._con)  # an older registry: hash columns added, events chained
 
     def close(self) -> None:
         self._con.close()
@@ -453,17 +461,47 @@ class Registry:
 
     def data_changes(self, after: int, upto: int) -> set[tuple[str, str | None]]:
         """(collection, lea_id) of every key whose data in force changed between two events:
-        a submission accepted, or one superseded."""
+        a submission accepted or superseded, or its rows reloaded into or removed from the
+        warehouse by a repair."""
+        marks = ", ".join("?" for _ in DATA_EVENTS)
         rows = self._con.execute(
             "SELECT DISTINCT s.collection, s.lea_id FROM events AS e JOIN submissions AS s "
             "USING (submission_id) WHERE e.event_id > ? AND e.event_id <= ? "
-            "AND e.event IN ('accepted', 'superseded')",
-            (after, upto),
+            f"AND e.event IN ({marks})",
+            (after, upto, *DATA_EVENTS),
         ).fetchall()
         return {(r[0], r[1]) for r in rows}
 
     def read_bytes(self, submission: Submission) -> bytes:
         return store.get(self.store_dir, submission.sha256)
+
+    def record_repair(self, submission_id: int, event: str, detail: str) -> None:
+        """Write to the trail that the warehouse's copy of a submission's rows was repaired
+        (`reloaded` from its stored file, or `unloaded`: removed, no longer in force). The
+        submission's recorded outcome does not change."""
+        if event not in ("reloaded", "unloaded"):
+            raise ValueError(f"not a repair event: {event}")
+        with self.transaction() as con:
+            known = con.execute(
+                "SELECT 1 FROM submissions WHERE submission_id = ?", (submission_id,)
+            ).fetchone()
+            if known:
+                self._event(con, submission_id, event, detail)
+            else:  # rows under an id the registry never issued
+                self._event(con, None, event, f"submission {submission_id} (unknown): {detail}")
+
+    def record_rebuild(self, detail: str) -> None:
+        """Write to the trail that the warehouse was rebuilt from the stored files."""
+        with self.transaction() as con:
+            self._event(con, None, "rebuilt", detail)
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the registry database (SQLite's online backup)."""
+        dest = sqlite3.connect(target)
+        try:
+            self._con.backup(dest)
+        finally:
+            dest.close()
 
     # --- deciding --------------------------------------------------------------------------
 
@@ -592,7 +630,5 @@ class Registry:
 
     @staticmethod
     def _event(con: sqlite3.Connection, submission_id: int | None, event: str, detail: str):
-        con.execute(
-            "INSERT INTO events (at, submission_id, event, detail) VALUES (?, ?, ?, ?)",
-            (now(), submission_id, event, detail),
-        )
+        """One event of the audit trail, chained to the one before (inside a transaction)."""
+        trail.append(con, now(), submission_id, event, detail)

@@ -2,8 +2,9 @@
 
 A table of counts is a grid: each cell belongs to one row line (say an LEA's year and age group,
 whose total is shown) and one column line (say one environment across every LEA, whose total
-is the state figure). A cell of 1 to min_cell_size - 1 students is hidden (DOMAIN.md 5). A hidden
-cell must not be recoverable from a shown total and the shown cells beside it, so in every line
+is the state figure). A cell of 1 to min_cell_size - 1 students is hidden
+(docs/rules/identifiers_and_privacy.md). A hidden cell must not be recoverable from a shown
+total and the shown cells beside it, so in every line
 whose total is shown, hiding goes on with the line's next smallest shown cells until at least two
 cells are hidden and together they hold at least min_cell_size students (two hidden cells of 1
 would otherwise both be known). Hiding a cell in a row can leave its column exposed and the other

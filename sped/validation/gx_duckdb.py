@@ -2,7 +2,7 @@
 
 1. GX has no DuckDB data source; its SQL data source works through duckdb-engine, but GX
    fetches rows after closing the SQLAlchemy connection, which empties a DuckDB result
-   (GX issues 10738 and 11579; ../shared/STACK.md). GX keeps one persisted connection for a
+   (GX issues 10738 and 11579; measured on this stack). GX keeps one persisted connection for a
    few dialects; `enable_persisted_connection` adds duckdb to that private list.
 2. DuckDB refuses a second connection to a file already open in the same process with a
    different configuration, and duckdb-engine always sets `custom_user_agent`. The pipeline

@@ -50,7 +50,16 @@ def create_app(
     """The web application of one installation. `start_pipeline` False leaves loading to the
     operator (tests); `secure_cookies` True when served behind HTTPS."""
     from sped.web.pipeline_trigger import PipelineRunner
-    from sped.web.routes import api, district, home, signin, templates
+    from sped.web.routes import (
+        api,
+        auditors,
+        dashboards,
+        dashboards_api,
+        district,
+        home,
+        signin,
+        templates,
+    )
 
     inst.create()
     portal = Portal(
@@ -83,7 +92,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=max_upload_bytes + 64 * 1024)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (home, signin, district, templates, api):
+    for module in (home, signin, district, templates, api, dashboards, dashboards_api, auditors):
         app.include_router(module.router)
     _install_error_handlers(app)
     return app

@@ -11,7 +11,9 @@ from sped.web.auth import csrf_token
 
 #: (label, path, roles that see the link); other areas (dashboards, auditors) add theirs here
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
+    ("Dashboards", "/dashboards", ("state",)),
     ("Districts", "/districts", ("state", "auditor")),
+    ("Auditors", "/auditors", ("state", "auditor")),
     ("Templates and dictionary", "/templates", ("state", "district", "auditor")),
 ]
 

@@ -1,4 +1,4 @@
--- Out-of-district placements per LEA and school year (DOMAIN.md 3): the LEA that placed a
+-- Out-of-district placements per LEA and school year (docs/rules/placements_and_lre.md): the LEA that placed a
 -- student stays responsible and counts them. ood_rate = out-of-district students / students
 -- on the roster; indicator_5c_rate is the SPP/APR Indicator 5C analogue, (SS + RF + HH) /
 -- school-age students. The state's rates are given on every row for comparison.

@@ -1,4 +1,5 @@
-"""Educational environments for audiences beyond the state team (DOMAIN.md 5).
+"""Educational environments for audiences beyond the state team
+(docs/rules/identifiers_and_privacy.md).
 
 Cells of 1 to min_cell_size - 1 students are hidden, and complementary cells with them
 (sped/privacy/suppression.py): in each LEA's year and age group, whose total is shown, and in

@@ -1,4 +1,5 @@
-"""Out-of-district figures for audiences beyond the state team (DOMAIN.md 5).
+"""Out-of-district figures for audiences beyond the state team
+(docs/rules/identifiers_and_privacy.md).
 
 Each LEA's roster splits into out-of-district and in-district students, and its school-age
 students into those in separate schools, residential facilities or homebound (Indicator 5C)

@@ -29,7 +29,7 @@ standardised as (
         transport_team_approved,
         return_criteria_documented,
         annual_tuition,
-        -- whole years on the count date; age 3 on the 3rd birthday (DOMAIN.md 3)
+        -- whole years on the count date; age 3 on the 3rd birthday (docs/rules/placements_and_lre.md)
         {{ age_on('birth_date', 'count_date') }} as age_on_count_date
     from source
 )

@@ -1,5 +1,5 @@
 -- Child find for parentally placed private-school children per LEA and school year, the
--- numbers each LEA reports yearly (34 CFR 300.131-132; seed 004 VI.B.2-3): children evaluated
+-- numbers each LEA reports yearly (34 CFR 300.131-300.132): children evaluated
 -- (initial and reevaluations), determined to be children with disabilities, and served; and
 -- timeliness from parental consent to evaluation against var evaluation_timeline_days.
 select
