@@ -31,6 +31,7 @@ from tests.hostile_files import (
     truncated_sheet,
     zip_bomb,
 )
+from tests.state_channel import OPERATOR
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -99,7 +100,7 @@ def test_an_interrupt_is_never_swallowed(monkeypatch):
 
 def _receive(reg, data: bytes, lea: str, name: str) -> int:
     key = DeclaredKey("expenditures", lea, "2026")
-    return reg.receive(data, key, original_name=name, submitter="operator:t").submission_id
+    return reg.receive(data, key, original_name=name, submitter=OPERATOR).submission_id
 
 
 def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch):
@@ -120,7 +121,7 @@ def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch):
             leas.encode(),
             DeclaredKey("leas", None, "current"),
             original_name="leas.csv",
-            submitter="operator:t",
+            submitter=OPERATOR,
         )
         good_csv = _receive(reg, exp_csv("2500001"), "2500001", "a.csv")
         damaged = _receive(reg, truncated_sheet(exp_xlsx(lea="2500002")), "2500002", "b.xlsx")
