@@ -42,7 +42,7 @@ def create_app(
     inst: Installation,
     profile_path: Path | None = None,
     *,
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    max_upload_bytes: int | None = None,
     as_of: str | None = None,
     start_pipeline: bool = True,
     secure_cookies: bool = False,
@@ -62,9 +62,12 @@ def create_app(
     )
 
     inst.create()
+    profile = load_profile(profile_path)
+    if max_upload_bytes is None:  # the web's own bound, never above the profile's file limit
+        max_upload_bytes = min(DEFAULT_MAX_UPLOAD, profile.limits.max_file_bytes)
     portal = Portal(
         inst=inst,
-        profile=load_profile(profile_path),
+        profile=profile,
         profile_path=profile_path,
         max_upload_bytes=max_upload_bytes,
         as_of=as_of,
