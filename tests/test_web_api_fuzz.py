@@ -9,8 +9,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
+from sped.web.local_server import serving
 from tests.web_fixtures import AS_OF, shared_base, web_installation
-from tests.web_server import serving
 
 pytestmark = pytest.mark.slow
 
