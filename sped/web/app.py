@@ -46,9 +46,11 @@ def create_app(
     as_of: str | None = None,
     start_pipeline: bool = True,
     secure_cookies: bool = False,
+    warm_up: bool = True,
 ) -> FastAPI:
     """The web application of one installation. `start_pipeline` False leaves loading to the
-    operator (tests); `secure_cookies` True when served behind HTTPS."""
+    operator (tests); `secure_cookies` True when served behind HTTPS; `warm_up` starts the
+    validation suites in the background at once, so the first upload is as fast as the next."""
     from sped.web.pipeline_trigger import PipelineRunner
     from sped.web.routes import (
         api,
@@ -98,6 +100,10 @@ def create_app(
     for module in (home, signin, district, templates, api, dashboards, dashboards_api, auditors):
         app.include_router(module.router)
     _install_error_handlers(app)
+    if warm_up:
+        from sped.web.uploads import start_warm_up
+
+        start_warm_up(portal)
     return app
 
 

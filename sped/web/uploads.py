@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -39,6 +40,7 @@ from sped.validate_file import _reference_from, _unchecked
 from sped.warehouse.schema import ensure_schemas
 from sped.web.portal import Portal
 
+log = logging.getLogger("sped.web")
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 CHECKS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS upload_checks (
@@ -131,6 +133,33 @@ def check_submission(
         finally:
             con.close()
     return findings, rows
+
+
+@contextmanager
+def warm_up(portal: Portal) -> None:
+    """Start GX and build each district collection's suite once, on empty tables, so the first
+    district's upload does not pay for it (run in a background thread at start-up)."""
+    from sped.validation import validate_batch
+    from sped.validation.gx_duckdb import shared_config
+
+    try:
+        with _validate_lock, scratch_dir(portal.inst, "warmup") as scratch:
+            con = duckdb.connect(str(scratch / "warm.duckdb"), config=shared_config())
+            try:
+                ensure_schemas(con)
+                for name in district_collections():
+                    stage_batch(con, get(name), [])
+                    validate_batch(con, name, portal.profile, portal.as_of_date())
+            finally:
+                con.close()
+    except Exception as exc:  # only a head start: the first upload then pays for it
+        log.warning("warming up the checks failed: %s", type(exc).__name__)
+
+
+def start_warm_up(portal: Portal) -> threading.Thread:
+    thread = threading.Thread(target=warm_up, args=(portal,), name="sped-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 @contextmanager
