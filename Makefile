@@ -18,7 +18,7 @@ YEARS ?= 3
 SEED ?= 20261001
 PYTEST_ARGS ?=
 
-.PHONY: env browser demo test lint standalone format bench clean
+.PHONY: env browser demo serve test lint standalone format bench clean
 
 # Browser tests drive Debian's chromium (never a browser downloaded by Playwright).
 CHROMIUM := /usr/bin/chromium
@@ -44,6 +44,7 @@ demo: env  ## synthetic state through the whole pipeline
 	rm -rf $(DEMO_DIR)/landing
 	$(BIN)/sped generate --scale $(SCALE) --years $(YEARS) --seed $(SEED) --out $(DEMO_DIR)/landing
 	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_DIR)/warehouse/warehouse.duckdb
+	$(BIN)/python -m sped.web.demo_accounts --warehouse $(DEMO_DIR)/warehouse/warehouse.duckdb
 
 test: env browser lint  ## the whole suite, as CI runs it
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -79,6 +80,18 @@ BENCH_MARTS_YEARS ?= 3
 BENCH_DASH_SCALE ?= large
 BENCH_DASH_YEARS ?= 2
 
+SERVE_PORT ?= 8080
+DAGSTER_PORT ?= 3000
+DEMO_WAREHOUSE := $(CURDIR)/$(DEMO_DIR)/warehouse/warehouse.duckdb
+
+serve: env  ## the web application and the Dagster UI on the demo installation (127.0.0.1)
+	@test -f $(DEMO_WAREHOUSE) || { echo "no demo installation: run make demo first"; exit 2; }
+	SPED_WAREHOUSE=$(DEMO_WAREHOUSE) $(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT) \
+	    > $(DEMO_DIR)/dagster_dev.log 2>&1 & dagster_pid=$$!; \
+	trap 'kill $$dagster_pid 2>/dev/null; wait $$dagster_pid 2>/dev/null' EXIT INT TERM; \
+	echo "Dagster UI: http://127.0.0.1:$(DAGSTER_PORT)/ (log: $(DEMO_DIR)/dagster_dev.log)"; \
+	$(BIN)/sped serve --warehouse $(DEMO_WAREHOUSE) --host 127.0.0.1 --port $(SERVE_PORT)
+
 BENCH_SCALES ?= small,state,large
 BENCH_PIPELINE_YEARS ?= small=2,state=3,large=2
 
@@ -87,3 +100,4 @@ bench: env  ## measured, not guessed: the pipeline vs plain DuckDB (bench/result
 	$(BIN)/python -m bench.validation_batching --scale $(BENCH_SCALE) --years $(BENCH_YEARS)
 	$(BIN)/python -m bench.incremental_marts --scale $(BENCH_MARTS_SCALE) --years $(BENCH_MARTS_YEARS)
 	$(BIN)/python -m bench.dashboards --scale $(BENCH_DASH_SCALE) --years $(BENCH_DASH_YEARS)
+	$(BIN)/python -m bench.upload_latency --uploads 20

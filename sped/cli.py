@@ -9,7 +9,6 @@ holds the installation (`sped pipeline`, `backup`, `rebuild`; pass --wait to wai
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 import time
@@ -55,10 +54,16 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         warehouse=args.warehouse,
         profile=args.profile,
         as_of=args.as_of,
-        submitter=args.submitter or f"operator:{getpass.getuser()}",
+        submitter=args.submitter or f"operator:{_os_user()}",
         out=_print,
         wait=args.wait,
     )
+
+
+def _os_user() -> str:
+    from sped.landing.accounts import current_os_user
+
+    return current_os_user()
 
 
 def _stdin_secret(what: str) -> str:
