@@ -12,6 +12,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from dagster_project.assets.dbt_groups import LayerGroups
 from dagster_project.dbt_project import ensure_manifest, sped_dbt
 from dagster_project.resources import SpedSettings
 from sped.steps import connect, open_registry
@@ -44,7 +45,9 @@ def _finish(sped: SpedSettings, plan: BuildPlan) -> None:
         con.close()
 
 
-@dbt_assets(manifest=ensure_manifest(sped_dbt), project=sped_dbt)
+@dbt_assets(
+    manifest=ensure_manifest(sped_dbt), project=sped_dbt, dagster_dbt_translator=LayerGroups()
+)
 def sped_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, sped: SpedSettings):
     inst = sped.installation()
     os.environ["SPED_WAREHOUSE"] = str(inst.warehouse)
