@@ -129,3 +129,11 @@ def test_make_demo_starts_from_an_empty_installation(tmp_path):
     wipe = plan.index(f"rm -rf {demo}/landing {demo}/warehouse")
     assert "one state per installation" in plan
     assert wipe < plan.index("sped generate --scale small") < plan.index("sped pipeline")
+
+
+def test_jupyterlab_runs_from_the_projects_environment():
+    """Analysts open notebooks/ with the environment's own JupyterLab (README, Notebooks)."""
+    lab = Path(sys.executable).parent / "jupyter-lab"
+    run = subprocess.run([str(lab), "--version"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip()[0].isdigit()
+    assert "jupyter lab" in (REPO / "README.md").read_text()
