@@ -93,7 +93,10 @@ BENCH_SCALE ?= small
 BENCH_YEARS ?= 2
 BENCH_MARTS_SCALE ?= state
 BENCH_MARTS_YEARS ?= 3
+BENCH_DASH_SCALE ?= large
+BENCH_DASH_YEARS ?= 2
 
 bench: env  ## measured, not guessed: batched vs per-file validation; full vs incremental marts
 	$(BIN)/python -m bench.validation_batching --scale $(BENCH_SCALE) --years $(BENCH_YEARS)
 	$(BIN)/python -m bench.incremental_marts --scale $(BENCH_MARTS_SCALE) --years $(BENCH_MARTS_YEARS)
+	$(BIN)/python -m bench.dashboards --scale $(BENCH_DASH_SCALE) --years $(BENCH_DASH_YEARS)

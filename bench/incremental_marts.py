@@ -27,6 +27,7 @@ import duckdb
 
 from sped.dbt_cli import invoke
 from sped.generate import generate
+from sped.landing.accounts import current_os_user
 from sped.pipeline_run import run_pipeline
 from sped.profile import load_profile
 
@@ -48,7 +49,7 @@ def _prepare(args: argparse.Namespace, work: Path) -> Path:
         warehouse=str(warehouse),
         profile=None,
         as_of=AS_OF,
-        submitter="operator:bench",
+        submitter=f"operator:{current_os_user()}",
         out=lines.append,
     )
     if code != 0:

@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource
 from dagster_project.assets.dbt import sped_dbt_models
 from dagster_project.assets.publish import published_warehouse
 from dagster_project.assets.raw import raw_assets, raw_submissions
+from dagster_project.assets.reference import national_environments
 from dagster_project.assets.reports import data_quality_reports
 from dagster_project.dbt_project import sped_dbt
 from dagster_project.jobs import nightly, pipeline
@@ -24,6 +25,7 @@ defs = Definitions(
     assets=[
         *raw_assets,
         raw_submissions,
+        national_environments,
         data_quality_reports,
         sped_dbt_models,
         published_warehouse,

@@ -1,10 +1,11 @@
 """Resources: the installation's settings and where progress lines go."""
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
 from sped import settings
 from sped.profile import StateProfile, load_profile
@@ -24,6 +25,21 @@ class SpedSettings(ConfigurableResource):
     #: When set, dbt's own output goes to this file instead of stdout (the CLI sets it, so its
     #: summary stays readable; under `dagster dev` it stays in the compute logs).
     dbt_output_log: str = ""
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: InitResourceContext):
+        """Every run that uses the installation holds its run lock for the whole run
+        (sped/run_lock.py), whoever started it: the CLI (which already holds it), `dagster
+        dev`, the schedule or the sensor. A run that finds another in progress fails at once,
+        saying who holds the installation, before touching anything."""
+        from sped.run_lock import run_lock
+
+        run_id = getattr(getattr(context, "run", None), "run_id", None) or "?"
+        with (
+            run_lock(self.installation().root, f"dagster run {run_id}"),
+            super().yield_for_execution(context) as value,
+        ):
+            yield value
 
     def installation(self) -> settings.Installation:
         return settings.installation(self.warehouse or None)

@@ -6,6 +6,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Sk
 
 from dagster_project.jobs import pipeline
 from sped import settings
+from sped.run_lock import current_holder
 from sped.steps import open_registry, register_landing
 
 
@@ -23,5 +24,8 @@ def new_submissions(context: SensorEvaluationContext):
         registry.close()
     if not pending:
         return SkipReason("no pending submissions")
+    holder = current_holder(settings.installation().root)
+    if holder is not None:  # one run per installation: ask again on the next tick
+        return SkipReason(f"a run is in progress ({holder.describe()})")
     newest = max(s.submission_id for s in pending)
     return RunRequest(run_key=f"pending-through-{newest}")

@@ -1,8 +1,9 @@
 """The `sped` command: generate synthetic data, run the pipeline, list submissions.
 
 Exit codes: 0 success (rejected district files are not failures), 1 the system failed (or,
-for `sped validate`, the file would be rejected), 2 bad arguments or configuration (e.g. an
-invalid state profile).
+for `sped validate`, the file would be rejected; for `sped audit verify`, tampering or damage
+was found), 2 bad arguments or configuration (e.g. an invalid state profile), 3 another run
+holds the installation (`sped pipeline`, `backup`, `rebuild`; pass --wait to wait for it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from pathlib import Path
 from sped import settings
 from sped.contracts import COLLECTIONS
 from sped.profile import ProfileError, load_profile
+from sped.run_lock import RunInProgress
+
+#: Exit code when another run holds the installation's run lock.
+EXIT_RUN_IN_PROGRESS = 3
 
 
 def _print(msg: str) -> None:
@@ -73,10 +78,64 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         submitter=args.submitter or f"operator:{getpass.getuser()}",
         out=_print,
+        wait=args.wait,
     )
 
 
+def _stdin_secret(what: str) -> str:
+    """One line from standard input (a password or a token), without its line end."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise ValueError(f"no {what} on standard input")
+    return line
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from sped.audit import verify
+
+    inst = settings.installation(args.warehouse)
+    problems = verify(inst)
+    if not problems:
+        print(f"audit trail and stored files of {inst.root} are intact")
+        return 0
+    print(f"TAMPERING OR DAMAGE FOUND in {inst.root}: {len(problems)} problem(s); first: ")
+    for problem in problems[: args.limit]:
+        print(f"  {problem}")
+    if len(problems) > args.limit:
+        print(f"  ... and {len(problems) - args.limit} more")
+    return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from sped.backup import backup
+
+    backup(settings.installation(args.warehouse), Path(args.to), wait=args.wait, out=_print)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from sped.backup import restore
+
+    restore(Path(getattr(args, "from")), settings.installation(args.warehouse), out=_print)
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from sped.rebuild import rebuild
+
+    rebuild(
+        settings.installation(args.warehouse),
+        profile_file=settings.profile_path(args.profile),
+        as_of=settings.as_of_date(args.as_of),
+        wait=args.wait,
+        out=_print,
+    )
+    return 0
+
+
 def cmd_accounts(args: argparse.Namespace) -> int:
+    """Account changes are authorised by the operating-system user running the command: it must
+    be bound to an active state account (on a new installation, the owner is bound at first use)."""
     from sped.landing.accounts import AccountError
     from sped.steps import open_registry
 
@@ -84,33 +143,98 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         raise ValueError(f"sped accounts {args.action} needs the account name")
     registry = open_registry(_installation(args, must_exist=args.action != "add"))
     try:
+        if args.action == "list":
+            return _list_accounts(registry, args.json)
+        actor = registry.state_channel_account()
+        if not actor.is_admin:
+            raise AccountError(f"{actor.account} is not an admin: it may not manage accounts")
+        who = f"{actor.account} (os user {actor.os_user})"
         if args.action == "add":
-            made = registry.add_account(args.name, args.role, args.lea or (), args.display_name)
+            password = _stdin_secret("password") if args.password_stdin else None
+            made = registry.add_account(
+                args.name,
+                args.role,
+                args.lea or (),
+                args.display_name,
+                password=password,
+                is_admin=args.admin,
+                os_user=args.os_user,
+                actor=who,
+            )
             print(f"added {made.role} account {made.account} " + " ".join(made.lea_ids))
         elif args.action == "disable":
-            registry.disable_account(args.name)
-            print(f"disabled {args.name}")
+            registry.disable_account(args.name, actor=who)
+            print(f"disabled {args.name} (its API tokens are revoked)")
+        elif args.action == "password":
+            if not args.password_stdin:
+                raise ValueError("give the new password on standard input: --password-stdin")
+            registry.set_password(args.name, _stdin_secret("password"), actor=who)
+            print(f"password of {args.name} changed")
+        elif args.revoke:
+            print(f"revoked {registry.revoke_tokens(args.name, actor=who)} token(s) of {args.name}")
         else:
-            rows = [
-                {
-                    "account": a.account,
-                    "role": a.role,
-                    "display_name": a.display_name,
-                    "lea_ids": list(a.lea_ids),
-                    "disabled": a.disabled,
-                }
-                for a in registry.list_accounts()
-            ]
-            if args.json:
-                print(json.dumps(rows, indent=2))
-            for r in [] if args.json else rows:
-                state = " (disabled)" if r["disabled"] else ""
-                print(f"{r['account']:<28}{r['role']:<10}{' '.join(r['lea_ids'])}{state}")
+            token = registry.create_token(args.name, actor=who)
+            print(token)
+            print(
+                f"(API token of {args.name}: shown this once; send it as "
+                "'Authorization: Bearer <token>')",
+                file=sys.stderr,
+            )
     except AccountError as exc:
         raise ValueError(str(exc)) from None
     finally:
         registry.close()
     return 0
+
+
+def _list_accounts(registry, as_json: bool) -> int:
+    rows = [
+        {
+            "account": a.account,
+            "role": a.role,
+            "display_name": a.display_name,
+            "lea_ids": list(a.lea_ids),
+            "disabled": a.disabled,
+            "admin": a.is_admin,
+            "os_user": a.os_user,
+        }
+        for a in registry.list_accounts()
+    ]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        flags = (" admin" if r["admin"] else "") + (
+            f" os-user={r['os_user']}" if r["os_user"] else ""
+        )
+        state = " (disabled)" if r["disabled"] else ""
+        print(f"{r['account']:<28}{r['role']:<10}{' '.join(r['lea_ids'])}{flags}{state}")
+    return 0
+
+
+def _submit_proof(registry, args: argparse.Namespace) -> str | None:
+    """Why the person running `sped submit` has not proved they are `--account`, or None.
+    State-channel labels are checked by the registry against the operating-system user."""
+    from sped.landing.accounts import STATE_CHANNELS, current_os_user
+
+    if args.account.startswith(STATE_CHANNELS):
+        return None
+    account = registry.account(args.account)
+    if args.token_stdin:
+        if account is None or registry.token_account(_stdin_secret("token")) != account:
+            return f"the token is not a live token of account {args.account!r}"
+        return None
+    if args.password_stdin:
+        found, _why = registry.sign_in(
+            args.account, _stdin_secret("password"), source="sped submit"
+        )
+        return None if found else f"could not sign in as {args.account!r}"
+    if account is not None and account.os_user and account.os_user == current_os_user():
+        return None
+    return (
+        f"prove you are {args.account!r}: --password-stdin or --token-stdin (or run as the "
+        "operating-system user the state account is bound to)"
+    )
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -132,6 +256,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         raise ValueError(str(exc)) from None
     registry = open_registry(_installation(args, must_exist=False))
     try:
+        unproved = _submit_proof(registry, args)
+        if unproved:
+            print(f"refused: {unproved}. Nothing was stored.")
+            return 1
         receipt = registry.receive(
             path.read_bytes(),
             DeclaredKey(args.collection, args.lea or None, args.period),
@@ -150,6 +278,34 @@ def cmd_submit(args: argparse.Namespace) -> int:
             f"received as submission {receipt.submission_id}; it is validated and, if it "
             "passes, loaded by the next `sped pipeline` run"
         )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the web application with uvicorn (a production ASGI server)."""
+    import uvicorn
+
+    from sped.web.app import create_app
+
+    inst = settings.installation(args.warehouse)
+    if not inst.registry.exists():
+        raise ValueError(f"no installation at {inst.root}: run `sped pipeline` first")
+    app = create_app(
+        inst,
+        settings.profile_path(args.profile),
+        as_of=args.as_of,
+        start_pipeline=not args.no_pipeline_runs,
+    )
+    print(f"sped web application: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,  # paths never hold student ids, but the log stays quiet anyway
+        proxy_headers=False,
+        server_header=False,
+    )
     return 0
 
 
@@ -179,6 +335,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         inst=settings.installation(args.warehouse),
         profile=load_profile(settings.profile_path(args.profile)),
         as_of=settings.as_of_date(args.as_of),
+        gate="sql",  # a cold command: the rules' SQL, without starting GX (same findings)
     )
     print(render(path, findings, rows, had_dirs))
     return 1 if any(f.blocking for f in findings) else 0
@@ -253,7 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="The state's IDEA Part B placement warehouse: receive and validate district "
         "files, load them into DuckDB, build the regulatory figures with dbt, publish.",
         epilog="Exit codes: 0 success (a rejected district file is not a failure), 1 the system "
-        "failed (or `validate` found blocking errors), 2 bad arguments or configuration. "
+        "failed (or `validate` found blocking errors, `audit verify` found tampering), 2 bad "
+        "arguments or configuration, 3 another run holds the installation. "
         "`sped COMMAND --help` describes each command. The rules: docs/rules/.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -286,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Registers every new file of the landing folder (if given), validates each pending "
         "submission, loads what passes, rebuilds the marts with dbt and publishes a snapshot. "
         "The run is recorded in the installation's Dagster instance (<installation>/dagster), "
-        "which `dagster dev` shows.",
+        "which `dagster dev` shows. One run at a time per installation (exit code 3 otherwise).",
         cmd_pipeline,
     )
     pipe.add_argument(
@@ -298,17 +456,80 @@ def build_parser() -> argparse.ArgumentParser:
     pipe.add_argument(
         "--submitter", help="who is sending the landing folder's files (default operator:<user>)"
     )
+    pipe.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run holds the installation, wait for it instead of exiting with 3",
+    )
+
+    aud = _command(
+        sub,
+        "audit",
+        "check the audit trail and stored files for tampering",
+        "verify: re-checks the hash chain of the registry's audit trail and the checksum of "
+        "every stored file, and lists what does not match; changes nothing.",
+        cmd_audit,
+    )
+    aud.add_argument(
+        "action", choices=["verify"], help="verify: check and report (changes nothing)"
+    )
+    aud.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    aud.add_argument("--limit", type=int, default=20, help="problems to list (default 20)")
+
+    bak = _command(
+        sub,
+        "backup",
+        "a consistent copy of an installation, with a manifest",
+        "Copies the warehouse, registry, stored files and published snapshot while no run "
+        "writes, with a manifest of checksums that `sped restore` checks.",
+        cmd_backup,
+    )
+    bak.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    bak.add_argument("--to", required=True, help="backup directory (new or empty)")
+    bak.add_argument(
+        "--wait", action="store_true", help="wait for a run in progress instead of exiting with 3"
+    )
+
+    rst = _command(
+        sub,
+        "restore",
+        "restore a backup into an empty installation",
+        "Checks the backup against its manifest and copies it into a new installation.",
+        cmd_restore,
+    )
+    rst.add_argument("--from", required=True, help="backup directory (written by sped backup)")
+    rst.add_argument(
+        "--warehouse", required=True, help="warehouse file of the new (empty) installation"
+    )
+
+    reb = _command(
+        sub,
+        "rebuild",
+        "rebuild every raw table and mart from the stored files in force",
+        "The warehouse is derived data: it is rebuilt from the registry and the stored files "
+        "(the submissions in force), then dbt builds every mart.",
+        cmd_rebuild,
+    )
+    reb.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    reb.add_argument("--profile", help=PROFILE_HELP)
+    reb.add_argument("--as-of", help=AS_OF_HELP)
+    reb.add_argument(
+        "--wait", action="store_true", help="wait for a run in progress instead of exiting with 3"
+    )
 
     acc = _command(
         sub,
         "accounts",
-        "the accounts that send files, and their LEAs",
+        "accounts, their LEAs, passwords and API tokens",
         "list: every account; add NAME: create one (district accounts need --lea); disable "
-        "NAME: stop an account from sending or signing in.",
+        "NAME: stop an account from sending or signing in; password NAME: set its password; "
+        "token NAME: issue (or with --revoke, revoke) an API token.",
         cmd_accounts,
     )
-    acc.add_argument("action", choices=["list", "add", "disable"], help="what to do")
-    acc.add_argument("name", nargs="?", help="account name (add, disable)")
+    acc.add_argument(
+        "action", choices=["list", "add", "disable", "password", "token"], help="what to do"
+    )
+    acc.add_argument("name", nargs="?", help="account name (all but list)")
     acc.add_argument(
         "--role",
         choices=["state", "district", "auditor"],
@@ -317,6 +538,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     acc.add_argument("--lea", action="append", help="an LEA the account belongs to (repeatable)")
     acc.add_argument("--display-name", default="", help="the person's or office's name")
+    acc.add_argument("--admin", action="store_true", help="add: may manage accounts")
+    acc.add_argument("--os-user", help="add: bind a state account to an operating-system user")
+    acc.add_argument(
+        "--password-stdin", action="store_true", help="add/password: read it from stdin"
+    )
+    acc.add_argument("--revoke", action="store_true", help="token: revoke the account's tokens")
     acc.add_argument("--warehouse", help=WAREHOUSE_HELP)
     acc.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -330,12 +557,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sbm.add_argument("file", help="the CSV or XLSX file to send")
     sbm.add_argument("--account", required=True, help="the account sending the file")
+    proof = sbm.add_mutually_exclusive_group()
+    proof.add_argument(
+        "--password-stdin", action="store_true", help="read the account's password from stdin"
+    )
+    proof.add_argument(
+        "--token-stdin", action="store_true", help="read an API token of the account from stdin"
+    )
     sbm.add_argument(
         "--collection", required=True, choices=sorted(COLLECTIONS), help="what the file holds"
     )
     sbm.add_argument("--lea", help="the district the file is for (district collections)")
     sbm.add_argument("--period", required=True, help=PERIOD_HELP)
     sbm.add_argument("--warehouse", help=WAREHOUSE_HELP)
+
+    srv = _command(
+        sub,
+        "serve",
+        "serve the web application (uvicorn)",
+        "The portal where districts send files and read their messages, and where the state "
+        "team and auditors read submissions and figures. Listens on 127.0.0.1 by default.",
+        cmd_serve,
+    )
+    srv.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    srv.add_argument("--profile", help=PROFILE_HELP)
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    srv.add_argument("--as-of", help="judge uploads and figures as of this date (default today)")
+    srv.add_argument(
+        "--no-pipeline-runs",
+        action="store_true",
+        help="do not start a pipeline run after an accepted upload (an operator or the "
+        "schedule loads it)",
+    )
 
     subs = _command(
         sub,
@@ -387,7 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
         "datadocs",
         "validation results of the data in force as a static site",
         "Runs every collection's Great Expectations suite over the rows in force and writes "
-        "the results as pages that open offline (reports/gx/ in the installation).",
+        "the results as pages that open offline (reports/validation/ in the installation).",
         cmd_datadocs,
     )
     dd.add_argument("--warehouse", help=WAREHOUSE_HELP)
@@ -415,6 +669,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProfileError as exc:
         print(f"sped: state profile: {exc}", file=sys.stderr)
         return 2
+    except RunInProgress as exc:
+        print(f"sped: {exc}", file=sys.stderr)
+        return EXIT_RUN_IN_PROGRESS
     except (ValueError, KeyError, FileNotFoundError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"sped: {message}", file=sys.stderr)

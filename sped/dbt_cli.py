@@ -1,26 +1,75 @@
-"""Running dbt in-process against one warehouse file, with its own target and log folders."""
+"""Running dbt in-process against one warehouse file, with its own target and log folders.
+
+dbt is called through `dbtRunner` in the calling process (no `dbt` subprocess, no
+`dbt --version`), and every call reuses a parse made with the same `--vars`: dbt's partial
+parsing is thrown away whenever the command-line vars differ from those the stored parse was
+made with ("config vars changed") or the profile's connection details differ ("profile has
+changed": the warehouse path is one of them). So dbt runs from the installation's folder with
+the warehouse named by its file name only (the same for every installation), and the stored
+parse (`partial_parse.msgpack`) is kept per set of vars in the project's target folder and
+copied into each installation's target before dbt runs, and back after. dbt still checks every
+file's checksum, so a stale copy only costs a full parse, never a wrong one.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sped.settings import DBT_PROJECT_DIR
 
+PARTIAL_PARSE = "partial_parse.msgpack"
+#: Where the stored parses are kept, one per set of vars (git-ignored with dbt/target/).
+PARSE_CACHE = DBT_PROJECT_DIR / "target" / "partial_parse"
 
-def invoke(
+
+def vars_key(dbt_vars: dict | None, warehouse_name: str = "warehouse.duckdb") -> str:
+    """A short name for one set of vars and warehouse file name (what dbt's partial parsing
+    compares)."""
+    text = json.dumps([dbt_vars or {}, warehouse_name], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def restore_parse(target: Path, key: str) -> bool:
+    """Put the stored parse `key` (see vars_key) in `target` (True if there was one)."""
+    stored = PARSE_CACHE / f"{key}.msgpack"
+    if not stored.exists():
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = target / f".{PARTIAL_PARSE}.{os.getpid()}"
+    shutil.copyfile(stored, tmp)
+    os.replace(tmp, target / PARTIAL_PARSE)
+    return True
+
+
+def keep_parse(target: Path, key: str) -> None:
+    """Store the parse dbt just wrote in `target` for the next call with the same key."""
+    made = target / PARTIAL_PARSE
+    if not made.exists():
+        return
+    PARSE_CACHE.mkdir(parents=True, exist_ok=True)
+    stored = PARSE_CACHE / f"{key}.msgpack"
+    tmp = PARSE_CACHE / f".{stored.name}.{os.getpid()}"
+    shutil.copyfile(made, tmp)
+    os.replace(tmp, stored)  # atomic: parallel workers never read half a file
+
+
+def dbt_args(
     command: list[str],
     *,
-    warehouse: Path,
     target: Path,
     dbt_vars: dict | None = None,
     select: str | None = None,
-) -> None:
-    """`dbt <command>` on `warehouse`; raises naming the failing nodes if anything fails."""
-    from dbt.cli.main import dbtRunner
-
-    os.environ["SPED_WAREHOUSE"] = str(warehouse)
+    exclude: list[str] | None = None,
+    quiet: bool = True,
+) -> list[str]:
+    """The argument list of `dbt <command>` on this project with its own target folder."""
+    target = Path(target).resolve()  # dbt runs from the warehouse's folder
     args = [
         *command,
         "--project-dir",
@@ -31,17 +80,71 @@ def invoke(
         str(target),
         "--log-path",
         str(target / "logs"),
-        "--quiet",
     ]
+    if quiet:
+        args.append("--quiet")
     if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
+        args += ["--vars", json.dumps(dbt_vars, sort_keys=True, default=str)]
     if select:
         args += ["--select", select]
-    result = dbtRunner().invoke(args)
+    for item in exclude or ():
+        args += ["--exclude", item]
+    return args
+
+
+def run(
+    args: list[str],
+    *,
+    warehouse: Path,
+    target: Path,
+    dbt_vars: dict | None,
+    callbacks: list[Callable[[Any], None]] | None = None,
+):
+    """`dbtRunner().invoke(args)` on `warehouse`, with the stored parse for `dbt_vars`
+    restored before and kept after. Returns dbt's result object.
+
+    dbt runs with the warehouse's folder as working directory and SPED_WAREHOUSE set to the
+    file's name, so the profile dbt sees is the same for every installation; both are put back
+    afterwards (SPED_WAREHOUSE then names the warehouse by its full path)."""
+    from dbt.cli.main import dbtRunner
+
+    warehouse, target = Path(warehouse).resolve(), Path(target).resolve()
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    key = vars_key(dbt_vars, warehouse.name)
+    restore_parse(target, key)
+    cwd = os.getcwd()
+    os.environ["SPED_WAREHOUSE"] = warehouse.name
+    try:
+        os.chdir(warehouse.parent)
+        result = dbtRunner(callbacks=callbacks or []).invoke(args)
+    finally:
+        os.chdir(cwd)
+        os.environ["SPED_WAREHOUSE"] = str(warehouse)
+    keep_parse(target, key)
+    return result
+
+
+def failure(command: list[str], result) -> str:
+    """What failed in a dbt result, in one line: the exception or the failing nodes."""
+    failed = [
+        (r.node.name, str(r.status), (r.message or "")[:300])
+        for r in (getattr(result.result, "results", None) or [])
+        if hasattr(r, "node") and str(r.status) not in ("success", "pass")
+    ]
+    return f"dbt {' '.join(command)} failed: {result.exception or failed}"
+
+
+def invoke(
+    command: list[str],
+    *,
+    warehouse: Path,
+    target: Path,
+    dbt_vars: dict | None = None,
+    select: str | None = None,
+    exclude: list[str] | None = None,
+) -> None:
+    """`dbt <command>` on `warehouse`; raises naming the failing nodes if anything fails."""
+    args = dbt_args(command, target=target, dbt_vars=dbt_vars, select=select, exclude=exclude)
+    result = run(args, warehouse=warehouse, target=target, dbt_vars=dbt_vars)
     if not result.success:
-        failed = [
-            (r.node.name, str(r.status), (r.message or "")[:300])
-            for r in (getattr(result.result, "results", None) or result.result or [])
-            if hasattr(r, "node") and str(r.status) not in ("success", "pass")
-        ]
-        raise RuntimeError(f"dbt {' '.join(command)} failed: {result.exception or failed}")
+        raise RuntimeError(failure(command, result))

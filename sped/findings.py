@@ -3,7 +3,10 @@
 Parse checks (before GX), the GX suites and the cross-collection checks all produce findings;
 the registry stores them and every report, message and CSV download is built from them.
 Samples are bounded: `sample_rows` are the first rows that fail (file row numbers, header = 1),
-`failed_count` says how many failed in all.
+`failed_count` says how many failed in all. Text is bounded too, where every finding is built:
+each value is cut to `VALUE_CHARS` characters and the message to `TEXT_CHARS`, and control
+characters (a newline in a value or a name) are shown escaped, so a hostile file can neither
+swell the registry and the reports nor forge a line of output.
 """
 
 from __future__ import annotations
@@ -11,6 +14,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SAMPLE_SIZE = 20
+#: The most characters of one value a finding keeps (the rest is replaced by an ellipsis).
+VALUE_CHARS = 200
+#: The most characters of a finding's text, reference, rule id or column name.
+TEXT_CHARS = 1000
+ELLIPSIS = "\u2026"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (newline, carriage return, escape, ...) written as
+    escapes (`\\n`, `\\x1b`), so it stays on one line and cannot drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def clip(text: str, limit: int = VALUE_CHARS) -> str:
+    """`text` cut to at most `limit` characters (an ellipsis marks the cut), printable."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + ELLIPSIS
+    return printable(text)
 
 
 @dataclass(frozen=True)
@@ -24,6 +48,15 @@ class Finding:
     failed_count: int = 0
     sample_rows: tuple[int, ...] = field(default_factory=tuple)
     sample_values: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__  # frozen: bound the fields once, where the finding is made
+        set_(self, "text", clip(self.text, TEXT_CHARS))
+        set_(self, "reference", clip(self.reference, TEXT_CHARS))
+        set_(self, "rule_id", clip(self.rule_id, TEXT_CHARS))
+        if self.column is not None:
+            set_(self, "column", clip(self.column, TEXT_CHARS))
+        set_(self, "sample_values", tuple(clip(v) for v in self.sample_values))
 
     @property
     def blocking(self) -> bool:

@@ -1,7 +1,10 @@
 """`sped pipeline`: register a landing folder, then run the Dagster job in-process and report.
 
 The run is the same `pipeline` job Dagster schedules; only the progress sink differs (it
-prints). The summary comes from the registry, so it says what happened to every submission.
+prints). The whole run holds the installation's run lock (sped/run_lock.py): a second run says
+who is running and stops (exit 3), or waits for it (`--wait`). The summary counts submissions
+from the registry and rows from the warehouse itself, so it never claims rows that are not
+there.
 """
 
 from __future__ import annotations
@@ -11,9 +14,12 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from sped import settings
+import duckdb
+
+from sped import failpoints, settings
 from sped.dagster_home import open_instance
 from sped.profile import load_profile
+from sped.run_lock import Holder, run_lock
 from sped.steps import open_registry, register_landing
 
 Out = Callable[[str], None]
@@ -27,11 +33,25 @@ def run_pipeline(
     as_of: str | None,
     submitter: str,
     out: Out,
+    wait: bool = False,
 ) -> int:
-    inst = settings.installation(warehouse).create()
+    """Register the landing folder (if any) and run the job, holding the run lock. Raises
+    RunInProgress if another run holds it and `wait` is false."""
+    inst = settings.installation(warehouse)
     profile_file = settings.profile_path(profile)
     state = load_profile(profile_file)  # a bad profile stops here, before any data is touched
     as_of_date = settings.as_of_date(as_of)
+    inst.create()
+
+    def waiting(holder: Holder) -> None:
+        out(f"waiting: a run is in progress ({holder.describe()}: {holder.what})")
+
+    with run_lock(inst.root, "sped pipeline", wait=wait, on_wait=waiting):
+        failpoints.reached("locked")
+        return _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out)
+
+
+def _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out: Out) -> int:
     out(f"installation {inst.root}  profile {state.source}  as of {as_of_date}")
 
     timings: dict[str, float] = {}
@@ -134,6 +154,33 @@ def _step_lines(out: Out) -> Callable[[object], None]:
     return listen
 
 
+def warehouse_rows(inst: settings.Installation) -> dict[str, int] | None:
+    """Rows per collection in the warehouse's raw tables now (None: no warehouse to read)."""
+    from sped.contracts import COLLECTIONS
+
+    if not inst.warehouse.exists():
+        return None
+    try:
+        con = duckdb.connect(str(inst.warehouse), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        present = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'"
+            ).fetchall()
+        }
+        return {
+            name: con.execute(f"SELECT count(*) FROM raw.{name}").fetchone()[0]
+            if name in present
+            else 0
+            for name in COLLECTIONS
+        }
+    finally:
+        con.close()
+
+
 def _summary(inst: settings.Installation, timings: dict[str, float], out: Out) -> None:
     registry = open_registry(inst)
     try:
@@ -141,20 +188,32 @@ def _summary(inst: settings.Installation, timings: dict[str, float], out: Out) -
     finally:
         registry.close()
     by = Counter((s.collection, s.status) for s in subs)
-    rows = Counter()
+    expected = Counter()
     for s in subs:
         if s.status == "accepted":
-            rows[s.collection] += s.row_count or 0
+            expected[s.collection] += s.row_count or 0
+    held = warehouse_rows(inst)
     collections = sorted({c for c, _ in by})
     out("")
     out(
         f"{'collection':<16}{'accepted':>10}{'rejected':>10}{'superseded':>12}{'pending':>9}"
         f"{'rows in force':>15}"
     )
+    behind = []
     for c in collections:
+        rows = "unknown" if held is None else f"{held.get(c, 0):,}"
         out(
             f"{c:<16}{by[(c, 'accepted')]:>10}{by[(c, 'rejected')]:>10}"
-            f"{by[(c, 'superseded')]:>12}{by[(c, 'received')]:>9}{rows[c]:>15,}"
+            f"{by[(c, 'superseded')]:>12}{by[(c, 'received')]:>9}{rows:>15}"
+        )
+        if held is not None and held.get(c, 0) != expected[c]:
+            behind.append(f"{c} holds {held.get(c, 0):,} of {expected[c]:,}")
+    if held is None:
+        out("rows in force: the warehouse could not be read")
+    if behind:
+        out(
+            "NOT ALL ACCEPTED ROWS ARE IN THE WAREHOUSE (the next run reloads them from the "
+            "stored files): " + "; ".join(behind)
         )
     out("")
     out("time per step (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))

@@ -6,6 +6,7 @@ run with a bad profile stops before it touches data.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import yaml
 
 from sped.contracts import COLLECTIONS
 from sped.contracts.codes import USPS_STATES
+from sped.ingest.limits import DEFAULT_LIMITS, Limits
 
 DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "config" / "state_profile.yaml"
 ROUNDING_RULES = ("round_at_end", "per_child_first")
@@ -66,6 +68,7 @@ class StateProfile:
     min_cell_size: int
     due_dates: tuple[DueDate, ...]
     timezone: str = "America/New_York"
+    limits: Limits = DEFAULT_LIMITS
     source: str = "<memory>"
 
     @property
@@ -184,6 +187,31 @@ def _due_dates(data: dict, count_end: tuple[int, int]) -> tuple[DueDate, ...]:
     return tuple(dues)
 
 
+def _limits(data: dict) -> Limits:
+    """The `limits` section: what one submitted file may cost to read. Absent settings keep
+    their safe defaults; every value must be a positive number."""
+    section = data.get("limits")
+    if section is None:
+        return DEFAULT_LIMITS
+    if not isinstance(section, dict):
+        raise ProfileError(f"limits must be a mapping of settings, got {section!r}")
+    fields = {f.name: f.type for f in dataclasses.fields(Limits)}
+    unknown = sorted(set(section) - set(fields), key=str)
+    if unknown:
+        raise ProfileError(
+            f"limits.{unknown[0]}: no such limit; expected one of {', '.join(fields)}"
+        )
+    values = {}
+    for name, value in section.items():
+        whole = fields[name] == "int"
+        ok = isinstance(value, int) if whole else isinstance(value, int | float)
+        if not ok or isinstance(value, bool) or not value > 0:
+            kind = "a positive whole number" if whole else "a positive number"
+            raise ProfileError(f"limits.{name} must be {kind}, got {value!r}")
+        values[name] = value
+    return Limits(**values)
+
+
 def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
     """Validate a profile already read from YAML."""
     if not isinstance(data, dict):
@@ -247,6 +275,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         min_cell_size=min_cell,
         due_dates=due_dates,
         timezone=timezone,
+        limits=_limits(data),
         source=source,
     )
 

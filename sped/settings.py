@@ -57,9 +57,23 @@ class Installation:
         return self.root / "dbt_target"
 
     def create(self) -> Installation:
+        """Make the installation's folders, readable by its owner only (they hold student
+        records): folders 0700, files 0600. The process umask is narrowed to 077 first, so every
+        file written afterwards (registry, store, warehouse, snapshot, reports) is private."""
+        private_umask()
         for d in (self.root, self.store, self.published_dir, self.reports_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            d.chmod(0o700)
+        for f in self.root.iterdir():
+            if f.is_file() and not f.is_symlink():
+                f.chmod(0o600)
         return self
+
+
+def private_umask() -> None:
+    """Files and folders this process creates from now on are its owner's only (077)."""
+    old = os.umask(0o077)
+    os.umask(old | 0o077)
 
 
 def installation(warehouse: str | Path | None = None) -> Installation:

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sped.landing.layout import LayoutError, declared_key, walk
+from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Registry
 from sped.settings import Installation
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
@@ -63,17 +63,31 @@ def register_landing(
     """Register every file under `landing` as a submission (re-scanning is safe: a file whose
     path and bytes were already received is skipped, and identical bytes are recognised). A
     file's received time is when it reached the folder (its modification time), never later
-    than now."""
+    than now. A file whose path, size and modification time are those it had when it was last
+    hashed is skipped without being read (sped/landing/seen_files.py)."""
+    from sped.landing import seen_files
+    from sped.landing.store import sha256_bytes
+
     summary = RegistrationSummary()
-    files = walk(landing)
+    files = walk(landing, refused=summary.refused)  # links, devices: refused, never read
     seen = registry.known_landing_paths()
+    stamps = seen_files.load(registry)
+    hashed: dict[str, seen_files.Stamp] = {}
     step = max(1, len(files) // 10)
     for i, path in enumerate(files, 1):
         rel = path.relative_to(landing)
-        data = path.read_bytes()
-        from sped.landing.store import sha256_bytes
-
-        if (str(rel), sha256_bytes(data)) in seen:
+        stat = path.lstat()
+        if seen_files.unchanged(stamps.get(str(rel)), rel, stat, seen):
+            summary.already_seen += 1
+            continue
+        try:
+            data = read_regular(path)
+        except OSError as exc:  # swapped for a link or a device since the walk
+            summary.refused.append((str(rel), f"not read: {exc.strerror or exc}"))
+            continue
+        digest = sha256_bytes(data)
+        hashed[str(rel)] = seen_files.Stamp.of(stat, digest)
+        if (str(rel), digest) in seen:
             summary.already_seen += 1
             continue
         try:
@@ -104,6 +118,8 @@ def register_landing(
             summary.duplicates += 1
         if i % step == 0 or i == len(files):
             progress(f"registered {i}/{len(files)} files")
+    # after the receipts: a stamp without its receipt is never trusted (see seen_files)
+    seen_files.record(registry, hashed)
     return summary
 
 

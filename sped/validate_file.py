@@ -1,14 +1,17 @@
 """`sped validate FILE`: check one file as a district would see it, without registering it.
 
-The file goes through the same reading, typing and rule checks as a submission. Reference data
-(LEA, facility and private-school directories) comes from the installation's published
-snapshot when there is one; without it the directory checks are skipped and the output says so.
+The file goes through the same reading, typing and rule checks as a submission, within the
+profile's limits. Reference data (LEA, facility and private-school directories) comes from the
+installation's published snapshot when there is one; without it the directory checks are
+skipped and the output says so. The file's rows are checked in a scratch DuckDB file inside the
+installation (`sped.scratch`), removed however the check ends. Whatever goes wrong with the
+file, the answer is a finding, never a traceback.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
+import logging
 from pathlib import Path
 
 import duckdb
@@ -16,18 +19,23 @@ import duckdb
 from sped.contracts import REFERENCE_COLLECTIONS, get
 from sped.findings import SAMPLE_SIZE, Finding
 from sped.ingest.batch import read_one, stage_batch
+from sped.ingest.limits import LimitExceeded, check_size
+from sped.ingest.read import limit_finding
 from sped.landing.layout import check_period
 from sped.landing.registry import Submission
 from sped.landing.store import sha256_bytes
 from sped.profile import StateProfile
+from sped.scratch import scratch_dir
 from sped.settings import Installation
 from sped.warehouse.schema import ensure_schemas
+
+log = logging.getLogger("sped.validate_file")
 
 
 def _reference_from(con: duckdb.DuckDBPyConnection, published: Path) -> set[str] | None:
     if not published.exists():
         return None
-    con.execute(f"ATTACH '{published}' AS pub (READ_ONLY)")
+    con.execute("ATTACH ? AS pub (READ_ONLY)", [str(published)])
     for name in REFERENCE_COLLECTIONS:
         con.execute(f"INSERT INTO raw.{name} SELECT * FROM pub.raw.{name}")
     con.execute("DETACH pub")
@@ -44,13 +52,19 @@ def check_file(
     profile: StateProfile,
     as_of: dt.date,
     sample: int = SAMPLE_SIZE,
+    gate: str = "gx",
 ) -> tuple[list[Finding], int, bool]:
     """(findings, rows read, whether directories were available) for one file; each finding
-    lists at most `sample` rows."""
+    lists at most `sample` rows. `gate="sql"` decides the rules by their SQL alone, without
+    starting GX (the same findings: sped/validation/sql_gate.py), for a cold command."""
     coll = get(collection)
     check_period(collection, period)
     if coll.lea_scoped and not lea_id:
         raise ValueError(f"{collection} files belong to a district: give --lea")
+    try:  # a file beyond the size limit is never read into memory
+        check_size(path.stat().st_size, profile.limits)
+    except LimitExceeded as exc:
+        return [limit_finding(exc, coll)], 0, False
     data = path.read_bytes()
     sub = Submission(
         submission_id=0,
@@ -70,21 +84,50 @@ def check_file(
         validated_at=None,
         superseded_by=None,
     )
-    from sped.validation import validate_batch
-    from sped.validation.gx_duckdb import shared_config
+    if gate == "sql":
+        from sped.validation.sql_gate import validate_batch_sql
 
-    with tempfile.TemporaryDirectory(prefix="sped-validate-") as scratch:
-        # GX reads through its own connection, so the batch lives in a (scratch) file
-        con = duckdb.connect(str(Path(scratch) / "check.duckdb"), config=shared_config())
+        con = duckdb.connect(":memory:")  # nothing but DuckDB reads the batch
         try:
             ensure_schemas(con)
             known = _reference_from(con, inst.published_warehouse)
             frame, findings, rows = read_one(data, sub, coll, known)
             if frame is not None and stage_batch(con, coll, [frame]):
-                findings += validate_batch(con, collection, profile, as_of, sample=sample)
+                findings += validate_batch_sql(con, collection, profile, as_of, sample=sample)
+        finally:
+            con.close()
+        return findings, rows, known is not None
+
+    from sped.validation import validate_batch
+    from sped.validation.gx_duckdb import shared_config
+
+    with scratch_dir(inst, "validate") as scratch:
+        # GX reads through its own connection, so the batch lives in a (scratch) file
+        con = duckdb.connect(str(scratch / "check.duckdb"), config=shared_config())
+        try:
+            ensure_schemas(con)
+            known = _reference_from(con, inst.published_warehouse)
+            frame, findings, rows = read_one(data, sub, coll, known, profile.limits)
+            if frame is not None and stage_batch(con, coll, [frame]):
+                try:
+                    findings += validate_batch(con, collection, profile, as_of, sample=sample)
+                except Exception as exc:  # the file cannot pass unchecked; say so plainly
+                    log.warning("checking a file failed: %s", type(exc).__name__)
+                    findings.append(_unchecked(exc, collection))
         finally:
             con.close()
     return findings, rows, known is not None
+
+
+def _unchecked(exc: Exception, collection: str) -> Finding:
+    return Finding(
+        0,
+        f"{collection}.file.unchecked",
+        "blocking",
+        f"The file could not be checked ({type(exc).__name__}), so it cannot be accepted as it "
+        "is. This is a problem of the system, not of the file: tell the state's data team.",
+        "sped validate",
+    )
 
 
 def _n(count: int, word: str) -> str:

@@ -9,6 +9,7 @@ from sped.findings import Finding
 from sped.landing.layout import DeclaredKey
 from sped.steps import connect, open_registry
 from sped.warehouse.build_scope import current_plan, finish_build, plan_build
+from tests.state_channel import OPERATOR
 
 VARS = {"as_of": "2026-11-01", "rounding": "round_at_end"}
 
@@ -23,13 +24,13 @@ def env(inst):
 
 
 def _accept(registry, key: DeclaredKey, data: bytes) -> int:
-    sid = registry.receive(data, key, original_name="f.csv", submitter="operator:t").submission_id
+    sid = registry.receive(data, key, original_name="f.csv", submitter=OPERATOR).submission_id
     registry.record_outcome(sid, [], row_count=1)
     return sid
 
 
 def _reject(registry, key: DeclaredKey, data: bytes) -> None:
-    sid = registry.receive(data, key, original_name="f.csv", submitter="operator:t").submission_id
+    sid = registry.receive(data, key, original_name="f.csv", submitter=OPERATOR).submission_id
     bad = Finding(sid, "R1", "blocking", "bad", "docs/rules/contracts.md", failed_count=1)
     registry.record_outcome(sid, [bad], row_count=1)
 

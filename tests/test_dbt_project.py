@@ -1,7 +1,7 @@
 """The dbt project agrees with the contracts and the state profile: the generated source and
-staging YAML are what `python -m sped.contracts.dbt` renders, accepted values are the contract
-code sets, the vars mirror config/state_profile.yaml, and `dbt parse` sees every model and
-column documented."""
+staging YAML are what `python -m sped.contracts.dbt` renders, staging repeats no contract rule
+(the gate enforces them: tests/test_contract_gate.py), the vars mirror
+config/state_profile.yaml, and `dbt parse` sees every model and column documented."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import yaml
 
 from sped.contracts import COLLECTIONS
 from sped.contracts.dbt import (
-    RENAMES,
     SOURCES,
     STAGING,
     render_sources_yaml,
@@ -61,27 +60,12 @@ def test_sources_have_every_contract_column_typed_and_described():
     assert got == [(n, t.lower()) for n, t in BUILD_SCOPE_COLUMNS]
 
 
-def test_accepted_values_in_staging_equal_the_contract_code_sets():
-    models = _staging_models()
-    for name, collection in COLLECTIONS.items():
-        model = models[f"stg_{name}"]
-        tested: dict[str, list[str]] = {}
-        for col in model["columns"]:
-            for t in col.get("data_tests", []):
-                if isinstance(t, dict) and "accepted_values" in t:
-                    tested[col["name"]] = t["accepted_values"]["arguments"]["values"]
-        coded = {c.name: list(c.codes) for c in collection.columns if c.codes}
-        assert tested == coded, name
-
-
-def test_required_contract_columns_are_not_null_in_staging():
-    models = _staging_models()
-    for name, collection in COLLECTIONS.items():
-        staged = {c["name"]: c for c in models[f"stg_{name}"]["columns"]}
-        for c in collection.columns:
-            if c.required == "yes":
-                col = staged[RENAMES.get(name, {}).get(c.name, c.name)]
-                assert "not_null" in col.get("data_tests", []), (name, c.name)
+def test_staging_repeats_no_contract_rule_the_gate_enforces():
+    """Required columns and code sets are checked by GX before load (tests/test_contract_gate.py),
+    so no staging model carries a data test that would re-check them on every build."""
+    for model in _staging_models().values():
+        assert not any(col.get("data_tests") for col in model["columns"]), model["name"]
+        assert not model.get("data_tests"), model["name"]
 
 
 def test_every_staging_column_is_described():

@@ -12,8 +12,10 @@ from sped.figures.proportionate_share import (
     Spending,
     age_on,
     counted_ppps,
+    has_share_row,
     lea_share,
     required_share,
+    spending_without_allocation,
     spent,
     status,
 )
@@ -142,3 +144,97 @@ def test_fall_2025_count_sets_fy_2026_obligation():
     assert fig.required_611 == D("1000.00")
     assert fig.status_611 == "OPEN"
     assert fig.status_619 == "NO_OBLIGATION"
+
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+def _share(children, roster, allocation, spending=(), schools=1):
+    return lea_share(
+        lea_id="2500001",
+        fiscal_year=2026,
+        children=children,
+        roster=roster,
+        allocation=allocation,
+        spending=list(spending),
+        rounding="round_at_end",
+        count_home_schooled=False,
+        as_of=AS_OF,
+        private_schools_located=schools,
+    )
+
+
+ROSTER = [(f"s{i}", dt.date(2015, 1, 1), dt.date(2025, 10, 1)) for i in range(9)]
+ALLOCATION = (D("10000"), D("500"))
+
+
+@pytest.mark.parametrize(
+    ("roster", "allocation", "reason"),
+    [
+        (ROSTER, ALLOCATION, None),
+        (ROSTER, None, "no allocation loaded"),
+        (None, ALLOCATION, "no placement roster submitted"),
+        (None, None, "no placement roster submitted; no allocation loaded"),
+    ],
+)
+def test_a_count_of_zero_is_exactly_no_obligation_whatever_is_missing(roster, allocation, reason):
+    """subgrant * 0 / (public + 0) = 0 (300.133(a)): the roster and subgrant no longer matter,
+    and whatever is missing is still named."""
+    for children in ([], [_child(nonprofit=False)]):  # nobody on it, or nobody who counts
+        fig = _share(children, roster, allocation)
+        assert fig.ppps_count_3_21 == 0
+        assert (fig.required_611, fig.required_619) == (D("0.00"), D("0.00"))
+        assert (fig.shortfall_611, fig.shortfall_619) == (D("0.00"), D("0.00"))
+        assert fig.status_611 == fig.status_619 == "NO_OBLIGATION"
+        assert fig.missing_reason == reason
+
+
+def test_no_child_aged_3_to_5_makes_only_the_619_share_zero():
+    fig = _share([_child()], None, ALLOCATION)  # one child aged 11, no roster
+    assert fig.required_611 is None and fig.status_611 is None
+    assert fig.required_619 == D("0.00") and fig.status_619 == "NO_OBLIGATION"
+
+
+def test_a_count_not_submitted_stays_unknown_as_before():
+    assert _share(None, None, None).required_611 is None
+    # no private school located: zero children from the directory, but no submitted count,
+    # so the share still needs the roster and the allocation
+    fig = _share(None, None, ALLOCATION, schools=0)
+    assert fig.ppps_count_3_21 == 0 and fig.required_611 is None
+    assert fig.missing_reason == "no placement roster submitted"
+    assert _share(None, ROSTER, ALLOCATION, schools=0).required_611 == D("0.00")
+
+
+def test_spending_with_neither_allocation_nor_count_has_a_row_and_a_finding():
+    rows = [
+        _spend("IDEA_611", "DIRECT_SERVICES", "300.00", "2026-08-01"),
+        _spend("IDEA_619", "CHILD_FIND_EVALUATION", "12.50", "2026-08-01"),  # IDEA all the same
+        _spend("STATE", "DIRECT_SERVICES", "99.00", "2026-08-01"),  # not IDEA
+        _spend("IDEA_611", "DIRECT_SERVICES", "1.00", "2026-11-02"),  # after the as-of date
+    ]
+    kw = {"spending": rows, "fiscal_year": 2026, "as_of": AS_OF}
+    assert has_share_row(count_submitted=False, allocation=None, **kw)
+    assert spending_without_allocation(allocation=None, **kw) == (D("300.00"), D("12.50"))
+    fig = _share(None, ROSTER, None, rows)
+    assert fig.spent_611_initial == D("300.00") and fig.spent_619_initial == D("0.00")
+    assert fig.required_611 is None and fig.required_619 is None and fig.status_611 is None
+    assert fig.missing_reason == "no PPPS count submitted; no allocation loaded"
+
+
+def test_spending_with_an_allocation_but_no_count_is_no_finding_and_stays_unknown():
+    rows = [_spend("IDEA_611", "DIRECT_SERVICES", "40.00", "2026-08-01")]
+    kw = {"spending": rows, "fiscal_year": 2026, "as_of": AS_OF}
+    assert spending_without_allocation(allocation=ALLOCATION, **kw) is None
+    fig = _share(None, ROSTER, ALLOCATION, rows)
+    assert fig.spent_611_initial == D("40.00")
+    assert fig.required_611 is None and fig.shortfall_611 is None
+    assert fig.missing_reason == "no PPPS count submitted"
+
+
+def test_no_row_without_allocation_count_or_idea_spending():
+    only_state = [_spend("STATE", "DIRECT_SERVICES", "99.00", "2026-08-01")]
+    later = [_spend("IDEA_611", "DIRECT_SERVICES", "1.00", "2026-11-02")]
+    for rows in ([], only_state, later):
+        kw = {"spending": rows, "fiscal_year": 2026, "as_of": AS_OF}
+        assert not has_share_row(count_submitted=False, allocation=None, **kw)
+        assert spending_without_allocation(allocation=None, **kw) is None

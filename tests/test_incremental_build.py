@@ -23,6 +23,7 @@ from sped.generate import generate
 from sped.profile import load_profile
 from sped.settings import Installation
 from sped.steps import open_registry
+from tests.state_channel import OPERATOR
 
 AS_OF = "2026-11-01"
 pytestmark = pytest.mark.slow
@@ -111,7 +112,7 @@ def incremental(tmp_path_factory):
     new_file = tmp_path_factory.mktemp("upload") / "roster_v2.csv"
     new_file.write_bytes(data)
     args = ["--collection", "placements", "--lea", roster.lea_id, "--period", roster.period]
-    assert main(["submit", str(new_file), "--account", "operator:test", *args,
+    assert main(["submit", str(new_file), "--account", OPERATOR, *args,
                  "--warehouse", str(inst.warehouse)]) == 0  # fmt: skip
     _pipeline(inst.warehouse)
     second = _last_build(inst.warehouse)

@@ -16,6 +16,7 @@ from sped.ingest.read import read_table
 from sped.ingest.typing import type_table
 from sped.landing.layout import DeclaredKey
 from sped.steps import connect, open_registry
+from tests.state_channel import OPERATOR
 
 LEAS = get("leas")
 EXP = get("expenditures")
@@ -197,19 +198,19 @@ def test_batch_accepts_supersedes_and_keeps_previous_data_when_rejected(inst, pr
             _lea_file("2500001,A,X,REGULAR", "2500002,B,Y,REGULAR"),
             lea_key,
             original_name="leas.csv",
-            submitter="operator:t",
+            submitter=OPERATOR,
         )
         reg.receive(
             _alloc_file("2500001,2026,100.00,10.00"),
             alloc,
             original_name="a1.csv",
-            submitter="operator:t",
+            submitter=OPERATOR,
         )
         reg.receive(
             _alloc_file("2500001,2026,200.00,20.00", "2500002,2026,50.00,5.00"),
             alloc,
             original_name="a2.csv",
-            submitter="operator:t",
+            submitter=OPERATOR,
         )
         con = connect(inst)
         try:
@@ -225,9 +226,7 @@ def test_batch_accepts_supersedes_and_keeps_previous_data_when_rejected(inst, pr
                 ("2500002", 50.0, 3),
             ]
             # a broken file for the same key is rejected and the data in force stays
-            reg.receive(
-                b"lea_id;fiscal_year\n", alloc, original_name="a3.csv", submitter="operator:t"
-            )
+            reg.receive(b"lea_id;fiscal_year\n", alloc, original_name="a3.csv", submitter=OPERATOR)
             r = process_collection(con, reg, get("allocations"), profile, as_of)
             assert (r.accepted, r.rejected) == (0, 1)
             assert con.execute("SELECT count(*) FROM raw.allocations").fetchone()[0] == 2
@@ -249,7 +248,7 @@ def test_a_file_for_an_lea_not_in_the_directory_is_rejected(inst, profile):
         ",".join(EXP.column_names) + "\n2599999,2026,E1,IDEA_611,DIRECT_SERVICES,10.00,2026-10-15\n"
     ).encode()
     with open_registry(inst) as reg:
-        sid = reg.receive(data, key, original_name="e.csv", submitter="operator:t").submission_id
+        sid = reg.receive(data, key, original_name="e.csv", submitter=OPERATOR).submission_id
         con = connect(inst)
         try:
             process_collection(con, reg, EXP, profile, dt.date(2026, 11, 1))

@@ -13,6 +13,7 @@ from sped.landing import store
 from sped.landing.layout import DeclaredKey, LayoutError, declared_key, walk
 from sped.landing.registry import Registry
 from sped.steps import open_registry, register_landing
+from tests.state_channel import OPERATOR
 
 
 @pytest.mark.parametrize(
@@ -64,13 +65,13 @@ KEY = DeclaredKey("placements", "2500001", "2025-26")
 
 def test_identical_bytes_are_recognised(inst):
     with _registry(inst) as reg:
-        first = reg.receive(b"a,b\n", KEY, original_name="r.csv", submitter="operator:clerk")
-        again = reg.receive(b"a,b\n", KEY, original_name="copy.csv", submitter="operator:clerk")
+        first = reg.receive(b"a,b\n", KEY, original_name="r.csv", submitter=OPERATOR)
+        again = reg.receive(b"a,b\n", KEY, original_name="copy.csv", submitter=OPERATOR)
         other_key = reg.receive(
             b"a,b\n",
             DeclaredKey("placements", "2500002", "2025-26"),
             original_name="r.csv",
-            submitter="operator:clerk",
+            submitter=OPERATOR,
         )
         assert first.outcome == "new"
         assert (again.outcome, again.submission_id) == ("duplicate", first.submission_id)
@@ -90,9 +91,9 @@ def _reject(reg, sid):
 
 def test_latest_accepted_submission_is_in_force(inst):
     with _registry(inst) as reg:
-        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter="operator:c").submission_id
-        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter="operator:c").submission_id
-        s3 = reg.receive(b"v3", KEY, original_name="v3.csv", submitter="operator:c").submission_id
+        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter=OPERATOR).submission_id
+        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter=OPERATOR).submission_id
+        s3 = reg.receive(b"v3", KEY, original_name="v3.csv", submitter=OPERATOR).submission_id
         assert _accept(reg, s1) == "accepted"
         assert _accept(reg, s2) == "accepted"
         assert _reject(reg, s3) == "rejected"
@@ -108,8 +109,8 @@ def test_latest_accepted_submission_is_in_force(inst):
 
 def test_an_older_file_accepted_late_does_not_displace_a_newer_one(inst):
     with _registry(inst) as reg:
-        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter="operator:c").submission_id
-        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter="operator:c").submission_id
+        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter=OPERATOR).submission_id
+        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter=OPERATOR).submission_id
         _accept(reg, s2)
         assert _accept(reg, s1) == "superseded"
         assert reg.in_force("placements")[KEY].submission_id == s2
@@ -117,11 +118,11 @@ def test_an_older_file_accepted_late_does_not_displace_a_newer_one(inst):
 
 def test_resending_a_superseded_file_makes_a_new_submission(inst):
     with _registry(inst) as reg:
-        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter="operator:c").submission_id
+        s1 = reg.receive(b"v1", KEY, original_name="v1.csv", submitter=OPERATOR).submission_id
         _accept(reg, s1)
-        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter="operator:c").submission_id
+        s2 = reg.receive(b"v2", KEY, original_name="v2.csv", submitter=OPERATOR).submission_id
         _accept(reg, s2)
-        back = reg.receive(b"v1", KEY, original_name="v1.csv", submitter="operator:c")
+        back = reg.receive(b"v1", KEY, original_name="v1.csv", submitter=OPERATOR)
         assert back.outcome == "new" and back.submission_id not in (s1, s2)
 
 
@@ -139,11 +140,11 @@ def test_register_landing_routes_keeps_everything_and_rescans_safely(inst, tmp_p
         (landing / rel).write_bytes(data)
     assert [p.name for p in walk(landing)] == ["notes.txt", "a.csv", "a_copy.csv", "leas.csv"]
     with _registry(inst) as reg:
-        summary = register_landing(landing, reg, submitter="operator:test")
+        summary = register_landing(landing, reg, submitter=OPERATOR)
         assert dict(summary.new) == {"placements": 1, "leas": 1}
         assert summary.duplicates == 1
         assert [p for p, _ in summary.unroutable] == ["misc/notes.txt"]
-        again = register_landing(landing, reg, submitter="operator:test")
+        again = register_landing(landing, reg, submitter=OPERATOR)
         assert again.already_seen == 4 and not again.new
         assert len(reg.receipts()) == 4
         # every received byte is in the store, unroutable ones included
@@ -162,7 +163,7 @@ def test_a_file_is_received_when_it_reached_the_landing_folder(inst, tmp_path):
     os.utime(old, (stamp, stamp))
     os.utime(future, (stamp + 10**9, stamp + 10**9))  # a sender's clock years ahead
     with _registry(inst) as reg:
-        register_landing(landing, reg, submitter="operator:test")
+        register_landing(landing, reg, submitter=OPERATOR)
         got = {s.original_name: s.received_at for s in reg.submissions()}
         receipts = {r["original_name"]: r["received_at"] for r in reg.receipts()}
     assert got["sent_in_december.csv"] == receipts["sent_in_december.csv"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -29,10 +30,11 @@ def spend(lea, fy, fund, cat, amount, day, n):
 
 
 @pytest.fixture(scope="module")
-def share(tmp_path_factory) -> dict[str, dict]:
+def warehouse(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("share")
     con = new_warehouse(root / "w.duckdb")
     leas = ["2500010", "2500020", "2500030", "2500040", "2500050"]
+    leas += ["2500060", "2500070", "2500080", "2500090"]
     insert(
         con,
         "leas",
@@ -51,7 +53,7 @@ def share(tmp_path_factory) -> dict[str, dict]:
                 "nonprofit": True,
                 "level": "ELEMENTARY",
             }
-            for i, lea in enumerate(["2500010", "2500020", "2500030", "2500040"])
+            for i, lea in enumerate(lea for lea in leas if lea != "2500050")
         ],
         lea_id=None,
         period="current",
@@ -177,7 +179,8 @@ def share(tmp_path_factory) -> dict[str, dict]:
         period="2024",
     )
     # LEA C: children counted but no allocation; LEA D: allocation but no count although a
-    # private school is located there; LEA E: no private school, no count
+    # private school is located there; LEA E: no private school, no count (every other LEA has
+    # a private school located in it)
     insert(
         con,
         "ppps_count",
@@ -186,22 +189,82 @@ def share(tmp_path_factory) -> dict[str, dict]:
         period="2025-26",
     )
     con.execute("DELETE FROM raw.allocations WHERE lea_id = '2500030'")
-    for lea in ("2500030", "2500040", "2500050"):
+    for lea in ("2500030", "2500040", "2500050", "2500070", "2500080", "2500090"):
         insert(
             con, "placements", [pupil(f"{lea}x", "2015-01-01", lea)], lea_id=lea, period="2025-26"
         )
+    # LEA F: a count submitted with nobody on it, no roster, no allocation; LEA G: a count
+    # whose only child does not count (for-profit school), with roster and allocation
+    insert(con, "ppps_count", [], lea_id="2500060", period="2025-26")
+    insert(
+        con,
+        "ppps_count",
+        [kid("g1", "2015-01-01", "2500070", private_school_nonprofit=False)],
+        lea_id="2500070",
+        period="2025-26",
+    )
+    insert(
+        con,
+        "allocations",
+        [
+            {
+                "lea_id": lea,
+                "fiscal_year": 2026,
+                "idea_611_subgrant": D("10000.00"),
+                "idea_619_subgrant": D("2000.00"),
+            }
+            for lea in ("2500070", "2500090")
+        ],
+        lea_id=None,
+        period="2026",
+    )
+    # LEA H: IDEA spending for FY 2026 with neither an allocation nor a count (child find
+    # included: IDEA funds all the same); LEA I: spending and an allocation but no count
+    insert(
+        con,
+        "expenditures",
+        [
+            spend("2500080", 2026, "IDEA_611", "DIRECT_SERVICES", "300.00", "2026-08-01", 1),
+            spend("2500080", 2026, "IDEA_619", "CHILD_FIND_EVALUATION", "12.50", "2026-08-01", 2),
+        ],
+        lea_id="2500080",
+        period="2026",
+    )
+    insert(
+        con,
+        "expenditures",
+        [spend("2500090", 2026, "IDEA_611", "DIRECT_SERVICES", "40.00", "2026-08-01", 1)],
+        lea_id="2500090",
+        period="2026",
+    )
     con.close()
     run_dbt(
         root / "w.duckdb",
         root / "target",
         {"as_of": "2026-11-01", "rounding": "round_at_end", "count_home_schooled": True},
-        select="+fct_proportionate_share",
+        select="+fct_proportionate_share +fct_compliance_flags",
     )
-    con = duckdb.connect(str(root / "w.duckdb"), read_only=True)
+    return root / "w.duckdb"
+
+
+@pytest.fixture(scope="module")
+def share(warehouse) -> dict[str, dict]:
+    con = duckdb.connect(str(warehouse), read_only=True)
     rows = con.execute("SELECT * FROM marts.fct_proportionate_share").fetchall()
     cols = [d[0] for d in con.description]
     con.close()
     return {f"{r[0]}/{r[1]}": dict(zip(cols, r, strict=True)) for r in rows}
+
+
+@pytest.fixture(scope="module")
+def fund_findings(warehouse) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    rows = con.execute(
+        "SELECT lea_id, school_year, student_id, rule, detail FROM marts.fct_compliance_flags "
+        "WHERE flag = 'IDEA_SPENDING_WITHOUT_ALLOCATION' ORDER BY lea_id"
+    ).fetchall()
+    con.close()
+    return rows
 
 
 def test_counting_rules_ages_schools_and_duplicates(share):
@@ -256,3 +319,51 @@ def test_no_private_school_located_means_no_obligation(share):
     assert e["ppps_count_source"] == "NO_PRIVATE_SCHOOL_LOCATED"
     assert e["ppps_count_3_21"] == 0 and e["required_611"] == D("0.00")
     assert e["status_611"] == "NO_OBLIGATION" and e["missing_reason"] is None
+
+
+def test_a_count_of_zero_is_no_obligation_even_without_roster_or_allocation(share):
+    f = share["2500060/2026"]
+    assert f["ppps_count_source"] == "SUBMITTED" and f["ppps_count_3_21"] == 0
+    assert f["public_count_3_21"] is None and f["subgrant_611"] is None
+    assert f["required_611"] == D("0.00") and f["required_619"] == D("0.00")
+    assert f["shortfall_611"] == D("0.00")
+    assert f["status_611"] == f["status_619"] == "NO_OBLIGATION"
+    # the missing inputs stay visible
+    assert f["missing_reason"] == "no placement roster submitted; no allocation loaded"
+
+
+def test_a_count_of_zero_with_roster_and_allocation_is_no_obligation(share):
+    g = share["2500070/2026"]
+    assert g["ppps_count_3_21"] == 0 and g["public_count_3_21"] == 1
+    assert g["required_611"] == D("0.00") and g["required_619"] == D("0.00")
+    assert g["status_611"] == "NO_OBLIGATION" and g["missing_reason"] is None
+
+
+def test_spending_with_neither_allocation_nor_count_is_shown(share):
+    h = share["2500080/2026"]
+    assert h["spent_611_initial"] == D("300.00")
+    assert h["spent_619_initial"] == D("0.00")  # child find never counts (300.131(d))
+    assert h["required_611"] is None and h["required_619"] is None
+    assert h["status_611"] is None and h["shortfall_611"] is None
+    assert h["missing_reason"] == "no PPPS count submitted; no allocation loaded"
+
+
+def test_spending_with_an_allocation_but_no_count_stays_unknown(share):
+    i = share["2500090/2026"]
+    assert i["subgrant_611"] == D("10000.00") and i["spent_611_initial"] == D("40.00")
+    assert i["required_611"] is None and i["status_611"] is None
+    assert i["missing_reason"] == "no PPPS count submitted"
+
+
+def test_idea_spending_with_no_allocation_is_a_finding(fund_findings):
+    """Only LEA H: LEA I has its allocation; LEA A-E's spending is all allocated."""
+    assert fund_findings == [
+        (
+            "2500080",
+            "2025-26",
+            None,
+            "34 CFR 300.133; 300.705",
+            "FY 2026: IDEA 611 300.00 and IDEA 619 12.50 reported spent with no allocation on "
+            "file (a wrong fiscal year on the file, or an allocation not yet loaded?)",
+        )
+    ]

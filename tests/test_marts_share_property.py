@@ -1,5 +1,6 @@
 """Property: for random small states, the dbt mart and the independent Python implementation
-(sped.figures.proportionate_share) agree on every figure of every LEA, to the cent.
+(sped.figures.proportionate_share) agree on every figure of every LEA, to the cent, on which
+LEAs and years have a row, and on the finding for IDEA spending with no allocation on file.
 
 Each example is a state of up to a dozen LEAs with random children (ages 2-23, nonprofit or
 not, preschools, home-schooled), rosters, subgrants, missing files and spending across every
@@ -12,10 +13,16 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from sped.figures.proportionate_share import PrivateChild, Spending, lea_share
+from sped.figures.proportionate_share import (
+    PrivateChild,
+    Spending,
+    has_share_row,
+    lea_share,
+    spending_without_allocation,
+)
 from tests.raw_rows import insert, new_warehouse, run_dbt
 
 pytestmark = pytest.mark.slow
@@ -61,6 +68,20 @@ lea_case = st.fixed_dictionaries(
         "schools": st.integers(0, 2),
     }
 )
+EDGE = {
+    "fy": 2026,
+    "children": [],
+    "public_school_age": 40,
+    "public_young": 4,
+    "roster": True,
+    "allocation": None,
+    "spending": [
+        ("IDEA_611", "DIRECT_SERVICES", 30_000, 40),
+        ("IDEA_619", "CHILD_FIND_EVALUATION", 1_250, 40),
+        ("STATE", "DIRECT_SERVICES", 9_900, 40),
+    ],
+    "schools": 1,
+}
 state = st.fixed_dictionaries(
     {
         "leas": st.lists(lea_case, min_size=1, max_size=12),
@@ -74,7 +95,7 @@ state = st.fixed_dictionaries(
 def _build(tmp, case_no, s):
     path = tmp / f"w{case_no}.duckdb"
     con = new_warehouse(path)
-    expected = {}
+    expected, findings = {}, {}
     for i, lea in enumerate(s["leas"]):
         lea_id = f"25{i:05d}"
         fall = lea["fy"] - 1
@@ -184,8 +205,19 @@ def _build(tmp, case_no, s):
                 }
             )
         insert(con, "expenditures", rows, lea_id=lea_id, period=str(lea["fy"]))
-        if kids is None and alloc is None:
-            continue  # no row: the mart keys on allocations and counts
+        unallocated = spending_without_allocation(
+            allocation=alloc, spending=spent, fiscal_year=lea["fy"], as_of=s["as_of"]
+        )
+        if unallocated is not None:
+            findings[(lea_id, year)] = unallocated
+        if not has_share_row(
+            count_submitted=kids is not None,
+            allocation=alloc,
+            spending=spent,
+            fiscal_year=lea["fy"],
+            as_of=s["as_of"],
+        ):
+            continue  # no allocation, no count, no IDEA spending: no row
         expected[(lea_id, lea["fy"])] = lea_share(
             lea_id=lea_id,
             fiscal_year=lea["fy"],
@@ -199,11 +231,11 @@ def _build(tmp, case_no, s):
             private_schools_located=lea["schools"],
         )
     con.close()
-    return path, expected
+    return path, expected, findings
 
 
 @settings(
-    max_examples=4,
+    max_examples=3,  # plus the explicit example of the edges
     deadline=None,
     derandomize=True,
     # each example is a whole dbt build: report the failing state as drawn, unshrunk
@@ -215,9 +247,27 @@ def _build(tmp, case_no, s):
     ],
 )
 @given(state)
+@example(  # the edges of the two answered questions, whatever the random draws hit
+    {
+        "leas": [
+            # a count of zero with and without roster and allocation
+            {**EDGE, "children": [], "roster": False, "allocation": None},
+            {**EDGE, "children": [(10, False, True, False, 0, 1)], "allocation": (10**6, 10**4)},
+            {**EDGE, "children": [], "roster": False, "allocation": (10**6, 10**4)},
+            # IDEA spending with no allocation and no count; with an allocation but no count
+            {**EDGE, "children": None, "allocation": None},
+            {**EDGE, "children": None, "allocation": (10**6, 10**4)},
+            # spending with no allocation and no count, no private school located
+            {**EDGE, "children": None, "allocation": None, "schools": 0},
+        ],
+        "rounding": "round_at_end",
+        "home": False,
+        "as_of": dt.date(2026, 11, 1),
+    }
+)
 def test_dbt_and_python_agree_to_the_cent(tmp_path, s):
     case_no = len(list(tmp_path.glob("w*.duckdb")))
-    path, expected = _build(tmp_path, case_no, s)
+    path, expected, findings = _build(tmp_path, case_no, s)
     run_dbt(
         path,
         tmp_path / f"t{case_no}",
@@ -226,12 +276,20 @@ def test_dbt_and_python_agree_to_the_cent(tmp_path, s):
             "rounding": s["rounding"],
             "count_home_schooled": s["home"],
         },
-        select="+fct_proportionate_share",
+        select="+fct_proportionate_share +fct_compliance_flags",
     )
     con = duckdb.connect(str(path), read_only=True)
     rows = con.execute("SELECT * FROM marts.fct_proportionate_share").fetchall()
     cols = [d[0] for d in con.description]
+    flagged = con.execute(
+        "SELECT lea_id, school_year, detail FROM marts.fct_compliance_flags "
+        "WHERE flag = 'IDEA_SPENDING_WITHOUT_ALLOCATION'"
+    ).fetchall()
     con.close()
+    assert {(lea, year) for lea, year, _ in flagged} == set(findings)
+    for lea, year, detail in flagged:
+        s611, s619 = findings[(lea, year)]
+        assert f"IDEA 611 {s611:.2f} and IDEA 619 {s619:.2f} reported spent" in detail
     got = {(r[0], r[1]): dict(zip(cols, r, strict=True)) for r in rows}
     assert set(got) == set(expected)
     for key, want in expected.items():

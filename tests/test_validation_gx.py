@@ -26,6 +26,7 @@ from sped.validation.suites import (
     suite_json,
     suite_path,
 )
+from tests.state_channel import OPERATOR
 from tests.test_validation_kinds import L2, load, placement
 
 AS_OF = dt.date(2026, 11, 1)
@@ -183,7 +184,7 @@ def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
             leas,
             DeclaredKey("leas", None, "current"),
             original_name="l.csv",
-            submitter="operator:t",
+            submitter=OPERATOR,
         )
         reg.receive(
             roster(
@@ -191,13 +192,13 @@ def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
             ),
             key,
             original_name="r1.csv",
-            submitter="operator:t",
+            submitter=OPERATOR,
         )
         log_sid = reg.receive(
             log,
             DeclaredKey("monitoring_log", "2500001", "2025-26"),
             original_name="m.csv",
-            submitter="operator:t",
+            submitter=OPERATOR,
         ).submission_id
         c = connect(inst)
         try:
@@ -224,7 +225,7 @@ def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
                 ),
                 key,
                 original_name="r2.csv",
-                submitter="operator:t",
+                submitter=OPERATOR,
             )
             for name in ("placements", "monitoring_log"):
                 process_collection(

@@ -2,21 +2,45 @@
 
 The build is full or incremental as raw/build_scope planned it (sped/warehouse/build_scope.py);
 the plan is marked finished only when dbt succeeded.
+
+dbt runs in this process (`sped.dbt_cli`: `dbtRunner`, no `dbt` subprocess and no
+`dbt --version` call, the stored parse reused across runs); its result events are turned into
+Dagster events by dagster-dbt's own translation, so models are materialisations and tests asset
+checks exactly as with `DbtCliResource`. A production build leaves dbt's unit tests out (they
+run in the test suite, tests/test_dbt_build.py). An incremental build selects only the models
+downstream of district data, and their tests: the staging views (their definitions did not
+change) and the directory dimensions (state-level data did not change) stay as they are.
 """
 
 import contextlib
-import json
-import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from dagster import AssetExecutionContext
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import dbt_assets
+from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from dagster_project.assets.dbt_groups import LayerGroups
 from dagster_project.dbt_project import ensure_manifest, sped_dbt
 from dagster_project.resources import SpedSettings
+from sped import dbt_cli
+from sped.contracts import COLLECTIONS
 from sped.steps import connect, open_registry
 from sped.warehouse.build_scope import BuildPlan, current_plan, finish_build, plan_build
+
+#: dbt's events that carry a node's result (what dagster-dbt turns into Dagster events).
+RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
+#: Never in a production build: dbt unit tests check the SQL, not the data (CI runs them).
+PRODUCTION_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+
+
+def incremental_selection() -> list[str]:
+    """What an incremental build runs: every model fed by district data (the per-LEA models,
+    the state-level marts and shared tables over them), never a view, and their tests."""
+    district = sorted(c.name for c in COLLECTIONS.values() if c.submitted_by == "district")
+    sources = " ".join(f"source:raw.{name}+" for name in [*district, "submissions"])
+    return ["--select", sources, "--exclude", "config.materialized:view"]
 
 
 def _plan(sped: SpedSettings, dbt_vars: dict) -> BuildPlan:
@@ -45,23 +69,82 @@ def _finish(sped: SpedSettings, plan: BuildPlan) -> None:
         con.close()
 
 
+def build_args(context: AssetExecutionContext, plan: BuildPlan) -> tuple[list[str], dict]:
+    """`dbt build`'s selection for this run, and what dagster-dbt needs to translate events.
+
+    A run of the whole asset builds what the plan says; a run of some of the dbt assets (chosen
+    in the Dagster UI) builds what Dagster selected."""
+    manifest = ensure_manifest(sped_dbt)
+    params = get_updated_cli_invocation_params_for_context(context, manifest_json(manifest), None)
+    subset = list(params.selection_args) not in ([], ["--select", "fqn:*"])
+    if subset:
+        selection = list(params.selection_args)
+        if params.indirect_selection:
+            selection += ["--indirect-selection", params.indirect_selection]
+    elif plan.full:
+        selection = ["--full-refresh"]
+    else:
+        selection = incremental_selection()
+    translate = {
+        "manifest": params.manifest,
+        "dagster_dbt_translator": params.dagster_dbt_translator,
+        "project": params.dbt_project,
+    }
+    return ["build", *selection, *PRODUCTION_EXCLUDES], translate
+
+
+_MANIFESTS: dict[tuple[str, float], dict] = {}
+
+
+def manifest_json(path: Path) -> dict:
+    """The parsed manifest, read once per version of the file."""
+    import orjson
+
+    key = (str(path), path.stat().st_mtime)
+    if key not in _MANIFESTS:
+        _MANIFESTS.clear()
+        _MANIFESTS[key] = orjson.loads(path.read_bytes())
+    return _MANIFESTS[key]
+
+
+def run_dbt(context: AssetExecutionContext, sped: SpedSettings, plan: BuildPlan) -> Iterator:
+    """Run the build in-process and yield its results as Dagster events; raise if it failed."""
+    from dbt_common.events.functions import msg_to_dict
+
+    inst = sped.installation()
+    dbt_vars = sped.state_profile().dbt_vars(sped.as_of_date())
+    command, translate = build_args(context, plan)
+    context.log.info(f"dbt {' '.join(command)}")
+    raw_events: list[dict] = []
+
+    def collect(msg) -> None:
+        if msg.info.name in RESULT_EVENTS:
+            raw_events.append(msg_to_dict(msg))
+
+    target = inst.dbt_target
+    args = dbt_cli.dbt_args(command, target=target, dbt_vars=dbt_vars, quiet=False)
+    log = Path(sped.dbt_output_log) if sped.dbt_output_log else None
+    with contextlib.ExitStack() as stack:
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            out = stack.enter_context(open(log, "a", encoding="utf-8"))
+            stack.enter_context(contextlib.redirect_stdout(out))
+        result = dbt_cli.run(
+            args, warehouse=inst.warehouse, target=target, dbt_vars=dbt_vars, callbacks=[collect]
+        )
+    for raw in raw_events:
+        event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
+        yield from event.to_default_asset_events(context=context, target_path=target, **translate)
+    if not result.success:
+        raise RuntimeError(dbt_cli.failure(command, result))
+
+
 @dbt_assets(
     manifest=ensure_manifest(sped_dbt), project=sped_dbt, dagster_dbt_translator=LayerGroups()
 )
-def sped_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, sped: SpedSettings):
-    inst = sped.installation()
-    os.environ["SPED_WAREHOUSE"] = str(inst.warehouse)
+def sped_dbt_models(context: AssetExecutionContext, sped: SpedSettings):
     dbt_vars = sped.state_profile().dbt_vars(sped.as_of_date())
     plan = _plan(sped, dbt_vars)
     context.log.info(f"dbt build {plan.build_id}: {plan.mode} ({plan.reason})")
-    args = ["build", "--vars", json.dumps(dbt_vars), "--log-path", str(inst.dbt_target / "logs")]
-    if plan.full:
-        args.append("--full-refresh")
-    if not sped.dbt_output_log:
-        yield from dbt.cli(args, context=context, target_path=inst.dbt_target).stream()
-    else:
-        log = Path(sped.dbt_output_log)
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "a", encoding="utf-8") as out, contextlib.redirect_stdout(out):
-            yield from dbt.cli(args, context=context, target_path=inst.dbt_target).stream()
+    yield from run_dbt(context, sped, plan)
     _finish(sped, plan)

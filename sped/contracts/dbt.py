@@ -137,33 +137,26 @@ def render_sources_yaml() -> str:
 
 
 def staging_columns(name: str) -> list[dict]:
-    """The columns of stg_<name>, in order, each with its description and tests."""
+    """The columns of stg_<name>, in order, each with its description.
+
+    No data tests: every contract rule (required columns, code sets, ...) is enforced at the
+    gate, by the collection's GX suite on every submitted batch before anything reaches raw
+    (tests/test_contract_gate.py proves each rule has its expectation), so a staging test could
+    only repeat it on every build."""
     c = COLLECTIONS[name]
-    cols = [
-        {
-            "name": "submission_id",
-            "description": LINEAGE_KEPT["submission_id"],
-            "data_tests": ["not_null"],
-        }
-    ]
+    cols = [{"name": "submission_id", "description": LINEAGE_KEPT["submission_id"]}]
     if name not in REFERENCE:
         cols.append({"name": "source_row", "description": LINEAGE_KEPT["source_row"]})
     derived = DERIVED.get(name, {})
     for col in c.columns:
         if col.name in DROPPED.get(name, set()):
             continue
-        entry: dict = {
-            "name": RENAMES.get(name, {}).get(col.name, col.name),
-            "description": col.description,
-        }
-        tests: list = []
-        if col.required == "yes":
-            tests.append("not_null")
-        if col.codes:
-            tests.append({"accepted_values": {"arguments": {"values": list(col.codes)}}})
-        if tests:
-            entry["data_tests"] = tests
-        cols.append(entry)
+        cols.append(
+            {
+                "name": RENAMES.get(name, {}).get(col.name, col.name),
+                "description": col.description,
+            }
+        )
         if col.name == "school_year" and "fall_year" in derived:
             cols.append({"name": "fall_year", "description": derived["fall_year"]})
     for extra, text in derived.items():
@@ -173,8 +166,7 @@ def staging_columns(name: str) -> list[dict]:
 
 
 def render_staging_yaml() -> str:
-    """The text of `_staging.yml`: every stg_ model's columns, descriptions and tests
-    (not_null for required columns, accepted_values from the contract code sets)."""
+    """The text of `_staging.yml`: every stg_ model's columns and descriptions."""
     models = [
         {
             "name": f"stg_{c.name}",

@@ -6,6 +6,10 @@ Everything is `Decimal`; nothing here reads the warehouse.
 
     required_611 = subgrant_611 * ppps_3_21 / (public_3_21 + ppps_3_21)     300.133(a)(1)
     required_619 = subgrant_619 * ppps_3_5  / (public_3_5  + ppps_3_5)      300.133(a)(2)
+
+With a submitted count of no child the share is exactly zero whatever the roster or subgrant,
+even when they are missing; IDEA spending reported for a year with no allocation and no count
+still gets its row, and spending with no allocation on file is a finding.
 """
 
 from __future__ import annotations
@@ -180,8 +184,13 @@ def lea_share(
 ) -> ShareFigures:
     """Every figure of one LEA's obligation for one fiscal year. `None` inputs mean the file
     was not submitted; the figures that need it are then None, with the reason. An LEA with
-    no count and no private school located in it has no PPPS children: zero, not missing."""
+    no count and no private school located in it has no PPPS children: zero, not missing.
+    A submitted count with zero children counted (for 611 aged 3-21, for 619 aged 3-5) makes
+    that share 0.00 even when the roster or the allocation is missing: the arithmetic no
+    longer needs them. (The zero from the directory is no submitted count: the share still
+    needs the roster and the allocation.)"""
     reasons = []
+    submitted = children is not None
     if children is None and private_schools_located == 0:
         children = []
     elif children is None:
@@ -200,6 +209,10 @@ def lea_share(
     if not reasons:
         req611 = required_share(allocation[0], u321, p321, rounding)
         req619 = required_share(allocation[1], u35, p35, rounding)
+    if submitted and p321 == 0:
+        req611 = Decimal("0.00")
+    if submitted and p35 == 0:
+        req619 = Decimal("0.00")
     i611, c611 = spent(spending, fiscal_year, "IDEA_611", as_of)
     i619, c619 = spent(spending, fiscal_year, "IDEA_619", as_of)
 
@@ -225,3 +238,50 @@ def lea_share(
         status_619=status(req619, i619, c619, fiscal_year, as_of),
         missing_reason="; ".join(reasons) or None,
     )
+
+
+def idea_reported(
+    rows: Iterable[Spending], fiscal_year: int, as_of: dt.date
+) -> tuple[Decimal, Decimal] | None:
+    """(IDEA 611, IDEA 619) obligations reported for the fiscal year up to the as-of date,
+    counting toward the share or not (child find, dates outside both periods); None when the
+    LEA reported no IDEA obligation for the year."""
+    found = False
+    totals = {"IDEA_611": Decimal("0.00"), "IDEA_619": Decimal("0.00")}
+    for r in rows:
+        if r.fiscal_year == fiscal_year and r.fund_source in totals and r.obligation_date <= as_of:
+            totals[r.fund_source] += r.amount
+            found = True
+    return (totals["IDEA_611"], totals["IDEA_619"]) if found else None
+
+
+def has_share_row(
+    *,
+    count_submitted: bool,
+    allocation: tuple[Decimal, Decimal] | None,
+    spending: Iterable[Spending],
+    fiscal_year: int,
+    as_of: dt.date,
+) -> bool:
+    """Whether the LEA and fiscal year have a row of figures: an allocation, a PPPS count or
+    IDEA spending reported. Spending for a year with neither is shown, never dropped."""
+    return (
+        count_submitted
+        or allocation is not None
+        or idea_reported(spending, fiscal_year, as_of) is not None
+    )
+
+
+def spending_without_allocation(
+    *,
+    allocation: tuple[Decimal, Decimal] | None,
+    spending: Iterable[Spending],
+    fiscal_year: int,
+    as_of: dt.date,
+) -> tuple[Decimal, Decimal] | None:
+    """The finding IDEA_SPENDING_WITHOUT_ALLOCATION: (611, 619) reported spent for a fiscal
+    year with no allocation on file (300.133, 300.705), or None. Usually a wrong fiscal year
+    on the district's file, or an allocation not yet loaded."""
+    if allocation is not None:
+        return None
+    return idea_reported(spending, fiscal_year, as_of)

@@ -4,11 +4,16 @@ All pending files of a collection are read and typed, their rows put together in
 `landing.<collection>` and validated in one pass; every finding names its submission, so one
 district's bad file never holds up another's. Accepted submissions replace their key's rows in
 `raw.<collection>` (the data in force); rejected ones leave the previous data in force.
+
+The registry records an outcome before the warehouse loads the rows, so each collection starts
+by reconciling the two (sped/ingest/reconcile.py): whatever a crash left unloaded is loaded
+from the stored files first. Stored files are checked against their SHA-256 before they are read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -17,13 +22,18 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from sped import failpoints
 from sped.contracts import Collection
 from sped.findings import Finding
-from sped.ingest.read import CONVENTIONS, read_table
-from sped.ingest.typing import type_table
+from sped.ingest.limits import Limits
+from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
+from sped.ingest.reconcile import check_stored, reconcile_collection
+from sped.ingest.typing import type_batch, type_table
 from sped.landing.registry import Registry, Submission
 from sped.profile import StateProfile
 from sped.warehouse.schema import create_table_sql
+
+log = logging.getLogger("sped.ingest")
 
 Validator = Callable[..., list[Finding]]
 Progress = Callable[[str], None]
@@ -39,6 +49,10 @@ class BatchResult:
     rejected: int = 0
     superseded: int = 0
     rows_loaded: int = 0
+    reloaded: int = 0  # submissions in force reloaded from their stored files (a repair)
+    rows_reloaded: int = 0
+    unloaded: int = 0  # submissions no longer in force whose leftover rows were removed
+    rows_removed: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     rules_failed: dict[str, int] = field(default_factory=dict)
 
@@ -65,10 +79,17 @@ def _known_leas(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def read_one(
-    data: bytes, sub: Submission, collection: Collection, known_leas: set[str] | None
+    data: bytes,
+    sub: Submission,
+    collection: Collection,
+    known_leas: set[str] | None,
+    limits: Limits | None = None,
 ) -> tuple[pl.DataFrame | None, list[Finding], int]:
     """Read and type one file: its typed rows with lineage (None if unreadable), findings,
-    and its row count. `known_leas` None skips the LEA-directory check."""
+    and its row count. `known_leas` None skips the LEA-directory check; `limits` (default: the
+    safe defaults) bound what reading it may cost. Any failure while reading or typing this one
+    file (a damaged workbook, a parser error, memory) rejects the file with a blocking finding
+    and never stops the batch; only `Exception`s are caught, so an interrupt still stops it."""
     sid = sub.submission_id
     findings: list[Finding] = []
     if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
@@ -85,12 +106,38 @@ def read_one(
                 (),
             )
         )
-    result = read_table(data, sub.original_name, collection, sid)
-    findings += result.findings
-    if result.table is None or not result.readable:
-        return None, findings, 0 if result.table is None else result.table.height
-    typed, type_findings = type_table(result.table, collection, sid)
-    return _lineage(typed, sub), findings + type_findings, typed.height
+    try:
+        result = read_table(data, sub.original_name, collection, sid, limits)
+        findings += result.findings
+        if result.table is None or not result.readable:
+            return None, findings, 0 if result.table is None else result.table.height
+        typed, type_findings = type_table(result.table, collection, sid)
+        return _lineage(typed, sub), findings + type_findings, typed.height
+    except Exception as exc:  # one file's failure is that file's finding, never the run's
+        log.warning("submission %s could not be read: %s", sid, type(exc).__name__, exc_info=False)
+        findings.append(unreadable_finding(exc, data, sub, collection))
+        return None, findings, 0
+
+
+def unreadable_finding(
+    exc: Exception, data: bytes, sub: Submission, collection: Collection
+) -> Finding:
+    """The blocking finding of a file that failed while it was read or typed."""
+    if isinstance(exc, MemoryError):
+        text = (
+            "The file needs more memory to read than this system allows; it was not read. "
+            "Send it as CSV, or split it."
+        )
+    elif data.startswith(XLSX_MAGIC):
+        text = damaged_workbook_text(exc)
+    else:
+        text = (
+            f"The file cannot be read ({type(exc).__name__}). Save it again as CSV UTF-8 "
+            "(comma-separated) and send it again."
+        )
+    return Finding(
+        sub.submission_id, f"{collection.name}.file.unreadable", "blocking", text, CONVENTIONS
+    )
 
 
 def read_pending(
@@ -100,21 +147,78 @@ def read_pending(
     known_leas: set[str],
     progress: Progress,
 ) -> tuple[list[pl.DataFrame], dict[int, list[Finding]], dict[int, int]]:
-    """Read and type every pending file; findings and row counts by submission."""
-    frames: list[pl.DataFrame] = []
+    """Read every pending file, then type all their rows in one pass; findings and row counts
+    by submission.
+
+    Each file is read on its own (`read_table`: its own messages, its own limits), and the text
+    tables of the readable ones are typed together (`type_batch`), which gives each file the
+    rows and messages `read_one` gives it, without paying polars' per-call cost once per file
+    (tests/test_batch_typing.py compares the two). A file whose reading raises goes through
+    `read_one` instead, which decides what such a file is told."""
     findings: dict[int, list[Finding]] = defaultdict(list)
     rows: dict[int, int] = {}
+    tables: list[pl.DataFrame] = []
+    readable: list[Submission] = []
+    frames: list[pl.DataFrame] = []
     step = max(1, len(pending) // 10)
     for i, sub in enumerate(pending, 1):
-        frame, found, rows[sub.submission_id] = read_one(
-            registry.read_bytes(sub), sub, collection, known_leas
-        )
-        findings[sub.submission_id] += found
-        if frame is not None:
-            frames.append(frame)
+        data = registry.read_bytes(sub)
+        sid = sub.submission_id
+        try:
+            result = read_table(data, sub.original_name, collection, sid)
+        except Exception:  # read_one decides what such a file is told
+            frame, found, rows[sid] = read_one(data, sub, collection, known_leas)
+            findings[sid] += found
+            if frame is not None:
+                frames.append(frame)
+            continue
+        if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
+            findings[sid].append(_unknown_lea(collection, sub))
+        findings[sid] += result.findings
+        table = result.table
+        rows[sid] = 0 if table is None else table.height
+        if table is not None and result.readable:
+            tables.append(table)
+            readable.append(sub)
         if i % step == 0 or i == len(pending):
             progress(f"{collection.name}: read {i}/{len(pending)} files")
+    if tables:
+        typed, type_findings = type_batch(tables, [s.submission_id for s in readable], collection)
+        for sid, found in type_findings.items():
+            findings[sid] += found
+        frames.insert(0, _batch_lineage(typed, readable))
     return frames, findings, rows
+
+
+def _unknown_lea(collection: Collection, sub: Submission) -> Finding:
+    """What `read_one` says of a district file for an LEA the directory does not hold."""
+    return Finding(
+        sub.submission_id,
+        f"{collection.name}.file.unknown_lea",
+        "blocking",
+        f"The district {sub.lea_id} is not in the state's LEA directory.",
+        CONVENTIONS,
+        None,
+        0,
+        (),
+        (),
+    )
+
+
+def _batch_lineage(typed: pl.DataFrame, subs: list[Submission]) -> pl.DataFrame:
+    """The lineage columns `_lineage` gives one file, for a batch tagged by submission."""
+    keys = pl.DataFrame(
+        {
+            "_submission_id": [s.submission_id for s in subs],
+            "_lea_id": [s.lea_id for s in subs],
+            "_period": [s.period for s in subs],
+        },
+        schema={"_submission_id": pl.Int64, "_lea_id": pl.String, "_period": pl.String},
+    )
+    contract = [c for c in typed.columns if c not in ("_source_row", "_submission_id")]
+    return typed.join(keys, on="_submission_id", how="left", maintain_order="left").select(
+        [*contract, "_submission_id", pl.col("_source_row").cast(pl.Int64), "_lea_id", "_period"]
+    )
 
 
 def stage_batch(
@@ -134,9 +238,14 @@ def stage_batch(
 
 
 def load_accepted(
-    con: duckdb.DuckDBPyConnection, collection: Collection, accepted: list[Submission]
+    con: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    accepted: list[Submission],
+    in_force: set[int],
 ) -> int:
-    """Make the accepted submissions the data in force for their keys, in one statement each."""
+    """Make the accepted submissions the data in force for their keys, in one transaction:
+    rows of submissions no longer in force (`in_force`: every id in force now) go, the
+    accepted submissions' staged rows come in."""
     if not accepted:
         return 0
     ids = [s.submission_id for s in accepted]
@@ -144,12 +253,9 @@ def load_accepted(
     con.execute("BEGIN")
     try:
         con.execute(
-            f"DELETE FROM raw.{name} WHERE (_lea_id, _period) IN (SELECT DISTINCT "
-            f"(_lea_id, _period) FROM landing.{name} WHERE list_contains(?, _submission_id))"
-            if collection.lea_scoped
-            else f"DELETE FROM raw.{name} WHERE _period IN (SELECT DISTINCT _period FROM "
-            f"landing.{name} WHERE list_contains(?, _submission_id))",
-            [ids],
+            f"DELETE FROM raw.{name} WHERE list_contains(?, _submission_id) "
+            "OR NOT list_contains(?, _submission_id)",
+            [ids, sorted(in_force)],
         )
         n = con.execute(
             f"INSERT INTO raw.{name} SELECT * FROM landing.{name} "
@@ -174,9 +280,24 @@ def process_collection(
     validate_cross: Validator | None = None,
     progress: Progress = lambda _msg: None,
 ) -> BatchResult:
-    """Validate and load every pending submission of one collection."""
+    """Reconcile the warehouse with the registry, then validate and load every pending
+    submission of one collection. A damaged stored file (pending or in force) stops the
+    collection before anything is decided or loaded (StoreIntegrityError)."""
     result = BatchResult(collection.name)
     pending = registry.pending(collection.name)
+    check_stored(
+        registry, collection.name, [*pending, *registry.in_force(collection.name).values()]
+    )
+    known = _known_leas(con) if collection.lea_scoped else set()
+    repair = reconcile_collection(
+        con,
+        registry,
+        collection,
+        lambda subs: read_pending(registry, collection, subs, known, progress)[0],
+        progress,
+    )
+    result.reloaded, result.rows_reloaded = repair.reloaded, repair.rows_reloaded
+    result.unloaded, result.rows_removed = repair.unloaded, repair.rows_removed
     result.submissions = len(pending)
     if pending:
         _validate_and_load(
@@ -226,6 +347,7 @@ def _validate_and_load(
         status = registry.record_outcome(
             sub.submission_id, subs_findings, rows.get(sub.submission_id, 0)
         )
+        failpoints.reached(f"recorded:{collection.name}")  # outcome committed, rows not loaded
         if status == "accepted":
             accepted.append(sub)
         setattr(result, status, getattr(result, status) + 1)
@@ -234,6 +356,8 @@ def _validate_and_load(
     accepted = [s for s in accepted if s.submission_id in in_force]
     result.superseded += result.accepted - len(accepted)
     result.accepted = len(accepted)
-    result.rows_loaded = load_accepted(con, collection, accepted)
+    failpoints.reached(f"decided:{collection.name}")  # every outcome committed, none loaded
+    result.rows_loaded = load_accepted(con, collection, accepted, in_force)
+    failpoints.reached(f"loaded:{collection.name}")
     con.execute(f"DROP TABLE IF EXISTS landing.{collection.name}")
     result.seconds["load"] = time.perf_counter() - clock

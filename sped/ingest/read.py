@@ -10,14 +10,29 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import ParseError
 
 import polars as pl
 
 from sped.contracts import Collection
-from sped.findings import Finding
+from sped.findings import Finding, clip
+from sped.ingest.limits import (
+    DEFAULT_LIMITS,
+    Deadline,
+    GuardedStream,
+    LimitExceeded,
+    Limits,
+    check_columns,
+    check_line_length,
+    check_rows,
+    check_size,
+    check_zip_directory,
+)
 
 CONVENTIONS = "docs/rules/contracts.md, conventions for every collection"
 XLSX_MAGIC = b"PK\x03\x04"
@@ -33,6 +48,11 @@ class ReadResult:
     @property
     def readable(self) -> bool:
         return self.table is not None and not any(f.blocking for f in self.findings)
+
+
+def limit_finding(exc: LimitExceeded, collection: Collection, sid: int = 0) -> Finding:
+    """The blocking finding of a file beyond one of the limits."""
+    return _finding(sid, collection, f"limit_{exc.what}", "blocking", exc.text)
 
 
 def _finding(
@@ -112,8 +132,20 @@ def _decode(data: bytes, sid: int, collection: Collection) -> tuple[str | None, 
     ]
 
 
-def _rows_from_csv(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text, newline=""), strict=False))
+def _rows_from_csv(text: str, limits: Limits, deadline: Deadline) -> list[list[str]]:
+    """Every row, by the careful reader; stops at the row, width and time limits."""
+    rows: list[list[str]] = []
+    # a value may be as long as a line may be (the module-wide default is 128 KiB)
+    csv.field_size_limit(max(limits.max_line_bytes, 131072))
+    for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), strict=False)):
+        if n % 1000 == 0:
+            deadline.check()
+        if len(row) > limits.max_columns:
+            check_columns(len(row), limits)
+        rows.append(row)
+        if len(rows) > limits.max_rows + 1:
+            check_rows(len(rows) - 1, limits)
+    return rows
 
 
 def _cell_text(value: object) -> str:
@@ -130,24 +162,103 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _rows_from_xlsx(data: bytes, sid: int, collection: Collection):
-    from openpyxl import load_workbook
+#: What a damaged workbook raises while it is opened or read: a truncated or malformed XML
+#: part (ParseError), a corrupt compressed stream (zlib.error, EOFError), a broken zip
+#: (BadZipFile), a missing part (KeyError), a value openpyxl cannot make sense of (ValueError,
+#: TypeError, IndexError), or a read error (OSError).
+DAMAGED_WORKBOOK = (
+    ParseError,
+    zlib.error,
+    EOFError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    OSError,
+)
 
+
+def damaged_workbook_text(exc: BaseException) -> str:
+    """What a clerk is told about a workbook that cannot be read; the parser's own words say
+    where (line, column) but never quote the file's content."""
+    detail = "zlib.error" if isinstance(exc, zlib.error) else type(exc).__name__
+    if isinstance(exc, ParseError | zlib.error | zipfile.BadZipFile | EOFError):
+        detail += f": {clip(str(exc), 120)}"
+    return (
+        f"The workbook is damaged and cannot be read ({detail}). Open it in Excel, save it "
+        "again as .xlsx (or export it as CSV UTF-8) and send it again."
+    )
+
+
+@functools.cache
+def _guarded_classes():
+    """openpyxl's read-only reader, changed in two ways (its pinned internals; the tests of
+    hostile workbooks fail loudly if they change): a worksheet's XML is read through
+    `GuardedStream`, and the dimension a sheet claims is never read. openpyxl reads it by
+    parsing the sheet up to its <dimension> tag, i.e. the whole sheet when there is none, and
+    then pads every row to the claimed width (A1:XFD1048576: 16,384 cells a row)."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class GuardedSheet(ReadOnlyWorksheet):
+        guard: tuple[Limits, Deadline]
+
+        def _get_size(self) -> None:  # rows come as they are, never padded
+            return None
+
+        def _get_source(self):
+            return GuardedStream(self.parent._archive.open(self._worksheet_path), *self.guard)
+
+    class GuardedReader(ExcelReader):
+        guard: tuple[Limits, Deadline]
+
+        def read_worksheets(self) -> None:  # worksheets only: no chart sheets, no drawings
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ws = GuardedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.guard = self.guard
+                self.wb._sheets.append(ws)
+
+    return GuardedReader
+
+
+def _open_workbook(data: bytes, limits: Limits, deadline: Deadline):
+    """The workbook in `data`, read-only, values not formulas, its sheets guarded."""
+    reader = _guarded_classes()(io.BytesIO(data), read_only=True, data_only=True)
+    reader.guard = (limits, deadline)
+    reader.read()
+    return reader.wb
+
+
+def _rows_from_xlsx(
+    data: bytes, sid: int, collection: Collection, limits: Limits, deadline: Deadline
+):
     findings: list[Finding] = []
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        check_zip_directory(data, limits)
+        wb = _open_workbook(data, limits, deadline)
+    except zipfile.BadZipFile as exc:
         return None, [
             _finding(
                 sid,
                 collection,
                 "not_xlsx",
                 "blocking",
-                f"The file cannot be opened as an Excel workbook ({type(exc).__name__}).",
+                f"The file cannot be opened as an Excel workbook ({clip(str(exc), 120)}).",
             )
         ]
+    except DAMAGED_WORKBOOK as exc:
+        return None, [_finding(sid, collection, "damaged", "blocking", damaged_workbook_text(exc))]
     try:
         sheets = wb.sheetnames
+        if not sheets:
+            return None, [
+                _finding(sid, collection, "empty", "blocking", "The workbook has no worksheet.")
+            ]
         if len(sheets) > 1:
             findings.append(
                 _finding(
@@ -156,25 +267,84 @@ def _rows_from_xlsx(data: bytes, sid: int, collection: Collection):
                     "extra_sheets",
                     "warning",
                     f"The workbook has {len(sheets)} sheets; only the first "
-                    f"({sheets[0]!r}) was read.",
-                    values=tuple(sheets[1:6]),
+                    f"({clip(sheets[0], 60)!r}) was read.",
+                    values=tuple(clip(s, 60) for s in sheets[1:6]),
                 )
             )
-        ws = wb[sheets[0]]
-        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        numbered = list(_sheet_rows(wb, wb[sheets[0]], limits, deadline))
+    except LimitExceeded:
+        raise
+    except DAMAGED_WORKBOOK as exc:
+        findings.append(
+            _finding(sid, collection, "damaged", "blocking", damaged_workbook_text(exc))
+        )
+        return None, findings
     finally:
         wb.close()
-    return rows, findings
+    return numbered, findings
 
 
-def read_table(data: bytes, name: str, collection: Collection, sid: int = 0) -> ReadResult:
+def _sheet_rows(wb, ws, limits: Limits, deadline: Deadline):
+    """(row number, cell texts) of every row with a value, straight from the worksheet's
+    guarded XML: a gap of a million empty rows costs nothing, and the checks of width, length
+    and count come before a row is kept."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    line_limit = limits.max_line_bytes
+    kept = 0
+    with ws._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=wb.epoch,
+            date_formats=wb._date_formats,
+            timedelta_formats=wb._timedelta_formats,
+        )
+        for n, (number, cells) in enumerate(parser.parse()):
+            if n % 1000 == 0:
+                deadline.check()
+            values = {c["column"]: c["value"] for c in cells if c["value"] not in (None, "")}
+            if not values:
+                continue
+            width = max(values)
+            check_columns(width, limits)
+            row = [""] * width
+            for column, value in values.items():
+                row[column - 1] = _cell_text(value)
+            if sum(map(len, row)) > line_limit:
+                raise LimitExceeded(
+                    "line_too_long",
+                    f"Row {number} of the worksheet holds more than {line_limit:,} characters; "
+                    "it cannot be a row of this collection.",
+                )
+            kept += 1
+            check_rows(kept - 1, limits)
+            yield number, row
+
+
+def read_table(
+    data: bytes, name: str, collection: Collection, sid: int = 0, limits: Limits | None = None
+) -> ReadResult:
     """Read `data` (a CSV or XLSX file called `name`) into a text table with contract headers.
 
     The table holds one column per contract column found in the header (renamed to the
     contract's spelling), plus `_source_row`: the row number as a spreadsheet shows it
-    (header = row 1). Missing required headers and unreadable files are blocking findings.
+    (header = row 1). Missing required headers, unreadable files and files beyond `limits`
+    (default `DEFAULT_LIMITS`) are blocking findings.
     """
+    limits = limits or DEFAULT_LIMITS
+    try:
+        return _read_table(data, name, collection, sid, limits, Deadline(limits))
+    except LimitExceeded as exc:
+        return ReadResult(None, [limit_finding(exc, collection, sid)])
+
+
+def _read_table(
+    data: bytes, name: str, collection: Collection, sid: int, limits: Limits, deadline: Deadline
+) -> ReadResult:
     findings: list[Finding] = []
+    check_size(len(data), limits)
     if not data.strip():
         return ReadResult(
             None,
@@ -202,19 +372,25 @@ def read_table(data: bytes, name: str, collection: Collection, sid: int = 0) -> 
                     )
                 ],
             )
-        rows, found = _rows_from_xlsx(data, sid, collection)
+        numbered, found = _rows_from_xlsx(data, sid, collection, limits, deadline)
         findings += found
+        if numbered is None:
+            return ReadResult(None, findings)
     else:
+        check_line_length(data, limits)
         text, found = _decode(data, sid, collection)
         findings += found
         if text is None:
             return ReadResult(None, findings)
-        fast = _fast_csv(text.lstrip("\ufeff"), collection, sid, findings)
+        text = text.lstrip("\ufeff")
+        check_columns(_header_width(text), limits)
+        fast = _fast_csv(text, collection, sid, findings, limits)
         if fast is not None:
             return fast
-        rows = _rows_from_csv(text)
-    # Row numbers as a spreadsheet shows them (header = 1), kept before blank rows are dropped.
-    numbered = [(i + 1, r) for i, r in enumerate(rows or []) if any(str(c).strip() for c in r)]
+        rows = _rows_from_csv(text, limits, deadline)
+        # Row numbers as a spreadsheet shows them (header = 1), kept before blank rows go.
+        numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    numbered = [(n, r) for n, r in numbered if any(c.strip() for c in r)]
     if not numbered:
         return ReadResult(
             None,
@@ -223,7 +399,18 @@ def read_table(data: bytes, name: str, collection: Collection, sid: int = 0) -> 
                 _finding(sid, collection, "empty", "blocking", "The file has no header row."),
             ],
         )
+    check_rows(len(numbered) - 1, limits)
     return _to_table(numbered, collection, sid, findings)
+
+
+def _header_width(text: str) -> int:
+    """How many columns the header row has (its first line, read as CSV)."""
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]
+    try:
+        return len(next(csv.reader([first.rstrip("\r")], strict=False), []))
+    except csv.Error:
+        return first.count(",") + 1
 
 
 def _check_header(
@@ -248,7 +435,10 @@ def _check_header(
             )
         )
         return None
-    dupes = sorted({h for h in header if h and header.count(h) > 1})
+    counts: dict[str, int] = {}
+    for h in header:
+        counts[h] = counts.get(h, 0) + 1
+    dupes = sorted(clip(h, 60) for h, n in counts.items() if h and n > 1)[:10]
     if dupes:
         findings.append(
             _finding(
@@ -272,7 +462,7 @@ def _check_header(
                 values=tuple(missing),
             )
         )
-    unknown = [h for h in header if h and h not in expected]
+    unknown = [clip(h, 60) for h in header if h and h not in expected]
     if unknown:
         findings.append(
             _finding(
@@ -280,7 +470,9 @@ def _check_header(
                 collection,
                 "unknown_columns",
                 "warning",
-                "Columns not in the contract were ignored: " + ", ".join(unknown[:10]),
+                "Columns not in the contract were ignored: "
+                + ", ".join(unknown[:10])
+                + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""),
                 values=tuple(unknown[:10]),
             )
         )
@@ -302,7 +494,7 @@ def _finish(
 
 
 def _fast_csv(
-    text: str, collection: Collection, sid: int, findings: list[Finding]
+    text: str, collection: Collection, sid: int, findings: list[Finding], limits: Limits
 ) -> ReadResult | None:
     """polars reads a well-formed CSV (no blank lines, no ragged rows) in one pass, which is
     what a million-row file needs; None sends anything unusual to the careful reader."""
@@ -320,6 +512,7 @@ def _fast_csv(
         return None
     if raw.height == 0:
         return None
+    check_rows(raw.height - 1, limits)
     positions = _check_header([str(v or "") for v in raw.row(0)], collection, sid, findings)
     if positions is None:
         return ReadResult(None, findings)

@@ -58,9 +58,29 @@ def type_table(
     table: pl.DataFrame, collection: Collection, submission_id: int
 ) -> tuple[pl.DataFrame, list[Finding]]:
     """Typed columns for every contract column (absent optional columns become NULL)."""
-    findings: list[Finding] = []
+    typed, findings = type_batch(
+        [table], [submission_id], collection, keep_submission=False, heights=[table.height]
+    )
+    return typed, findings.get(submission_id, [])
+
+
+def type_batch(
+    tables: list[pl.DataFrame],
+    submission_ids: list[int],
+    collection: Collection,
+    *,
+    keep_submission: bool = True,
+    heights: list[int] | None = None,
+) -> tuple[pl.DataFrame, dict[int, list[Finding]]]:
+    """The text tables of many files typed in one pass: their rows put together (each tagged
+    with its `_submission_id`, kept as a column unless `keep_submission` is False), converted
+    column by column, and the values that could not be converted reported per submission and
+    column, in contract order, exactly as typing each file alone would."""
+    heights = heights if heights is not None else [t.height for t in tables]
+    table = tables[0] if len(tables) == 1 else pl.concat(tables, how="diagonal_relaxed")
+    table = table.with_columns(_repeat(submission_ids, heights))
     exprs = []
-    checks = []
+    checks: list[Column] = []
     for col in collection.columns:
         if col.name not in table.columns:
             exprs.append(pl.lit(None, dtype=_polars_type(col)).alias(col.name))
@@ -70,24 +90,58 @@ def type_table(
         typed = _convert(col, text)
         exprs.append(typed.alias(col.name))
         if col.type in EXPECTED:
-            checks.append((col, (text.is_not_null() & typed.is_null()).alias(col.name)))
-    typed = table.select([*exprs, pl.col("_source_row")])
+            checks.append(col)
+            exprs.append((text.is_not_null() & typed.is_null()).alias(_bad(col)))
+    both = table.select([*exprs, pl.col("_source_row"), pl.col("_submission_id")])
+    findings: dict[int, list[Finding]] = {}
     if checks:
-        bad = table.select([c for _, c in checks] + [pl.col("_source_row")])
-        for col, _ in checks:
-            failed = bad.filter(pl.col(col.name)).get_column("_source_row")
-            if failed.len():
-                sample = failed.head(SAMPLE_SIZE).to_list()
-                values = (
-                    table.filter(pl.col("_source_row").is_in(sample))
-                    .get_column(col.name)
-                    .head(SAMPLE_SIZE)
-                    .to_list()
-                )
-                findings.append(
-                    _type_finding(collection, col, submission_id, failed.len(), sample, values)
-                )
-    return typed, findings
+        counts = both.select([pl.col(_bad(c)).sum() for c in checks]).row(0)
+        for col, count in zip(checks, counts, strict=True):
+            if count:
+                _report(both, table, collection, col, findings)
+    keep = [c.name for c in collection.columns] + ["_source_row"]
+    if keep_submission:
+        keep.append("_submission_id")
+    return both.select(keep), findings
+
+
+def _repeat(submission_ids: list[int], heights: list[int]) -> pl.Series:
+    """Each file's submission id once per row of that file."""
+    nonempty = [(sid, n) for sid, n in zip(submission_ids, heights, strict=True) if n]
+    runs = pl.DataFrame(
+        {"_submission_id": [s for s, _ in nonempty], "n": [n for _, n in nonempty]},
+        schema={"_submission_id": pl.Int64, "n": pl.Int64},
+    )
+    return runs.select(pl.col("_submission_id").repeat_by("n").explode()).to_series()
+
+
+def _bad(col: Column) -> str:
+    return f"__untyped_{col.name}"
+
+
+def _report(
+    both: pl.DataFrame,
+    table: pl.DataFrame,
+    collection: Collection,
+    col: Column,
+    findings: dict[int, list[Finding]],
+) -> None:
+    """One finding per submission with values of `col` that could not be typed: how many, the
+    first rows and their values as sent."""
+    failed = (
+        table.select("_submission_id", "_source_row", pl.col(col.name).alias("value"))
+        .filter(both.get_column(_bad(col)))
+        .group_by("_submission_id", maintain_order=True)
+        .agg(
+            pl.len().alias("count"),
+            pl.col("_source_row").head(SAMPLE_SIZE).alias("rows"),
+            pl.col("value").head(SAMPLE_SIZE).alias("values"),
+        )
+    )
+    for sid, count, rows, values in failed.iter_rows():
+        findings.setdefault(sid, []).append(
+            _type_finding(collection, col, sid, count, list(rows), list(values))
+        )
 
 
 def _type_finding(

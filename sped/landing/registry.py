@@ -5,7 +5,8 @@ re-sends (recognised by checksum) and files whose place in the landing layout sa
 A submission's status moves `received` -> `accepted` | `rejected`, and `accepted` ->
 `superseded` when a later submission for the same key is accepted. The submission in force for
 a key is its latest accepted one. Every change of status is also written to `events`, the
-audit trail.
+audit trail, each event chained to the one before by its hash (sped/landing/trail.py); a
+registry written before the chain existed is given one when first opened.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sped.findings import Finding
-from sped.landing import accounts, store
+from sped.landing import accounts, store, trail
+from sped.landing.accounts import AccountError
 from sped.landing.layout import DeclaredKey
 
 SCHEMA = """
@@ -72,9 +74,15 @@ CREATE TABLE IF NOT EXISTS events (
     at TEXT NOT NULL,
     submission_id INTEGER,
     event TEXT NOT NULL,
-    detail TEXT
+    detail TEXT,
+    prev_hash TEXT,
+    hash TEXT
 );
 """
+
+#: Events that change the data in force for a key: a decision, or the warehouse repaired from
+#: the stored files (sped/ingest/reconcile.py).
+DATA_EVENTS = ("accepted", "superseded", "reloaded", "unloaded")
 
 SUBMISSION_FIELDS = (
     "submission_id",
@@ -146,7 +154,8 @@ class Registry:
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA foreign_keys=ON")
         self._con.executescript(SCHEMA)
-        self._con.executescript(accounts.SCHEMA)
+        accounts.ensure_schema(self._con)
+        trail.migrate(self._con)  # an older registry: hash columns added, events chained
 
     def close(self) -> None:
         self._con.close()
@@ -187,7 +196,7 @@ class Registry:
         digest, _ = store.put(self.store_dir, data)
         at = min(received_at, now()) if received_at else now()
         with self.transaction() as con:
-            refusal = accounts.submit_refusal(con, submitter, key)
+            refusal = self._submit_refusal(con, submitter, key)
             if refusal:
                 con.execute(
                     "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
@@ -265,17 +274,124 @@ class Registry:
     # --- accounts --------------------------------------------------------------------------
 
     def add_account(
-        self, account: str, role: str, lea_ids: Iterable[str] = (), display_name: str = ""
+        self,
+        account: str,
+        role: str,
+        lea_ids: Iterable[str] = (),
+        display_name: str = "",
+        *,
+        password: str | None = None,
+        is_admin: bool = False,
+        os_user: str | None = None,
+        actor: str = "",
     ) -> accounts.Account:
         with self.transaction() as con:
-            made = accounts.add_account(con, account, role, tuple(lea_ids), display_name)
-            self._event(con, None, "account_added", f"{account} ({role}) {' '.join(made.lea_ids)}")
+            made = accounts.add_account(
+                con,
+                account,
+                role,
+                tuple(lea_ids),
+                display_name,
+                password=password,
+                is_admin=is_admin,
+                os_user=os_user,
+            )
+            flags = (" admin" if is_admin else "") + (f" os-user {os_user}" if os_user else "")
+            self._event(
+                con,
+                None,
+                "account_added",
+                f"{account} ({role}{flags}) {' '.join(made.lea_ids)}".rstrip()
+                + accounts.by_actor(actor),
+            )
         return made
 
-    def disable_account(self, account: str) -> None:
+    def disable_account(self, account: str, *, actor: str = "") -> None:
         with self.transaction() as con:
             accounts.disable_account(con, account)
-            self._event(con, None, "account_disabled", account)
+            self._event(con, None, "account_disabled", f"{account}{accounts.by_actor(actor)}")
+
+    def set_password(self, account: str, password: str, *, actor: str = "") -> None:
+        with self.transaction() as con:
+            accounts.set_password(con, account, password)
+            self._event(con, None, "password_changed", f"{account}{accounts.by_actor(actor)}")
+
+    def create_token(self, account: str, *, actor: str = "") -> str:
+        """A new API token (returned once; only its hash is stored)."""
+        with self.transaction() as con:
+            token = accounts.create_token(con, account)
+            self._event(con, None, "token_created", f"{account}{accounts.by_actor(actor)}")
+        return token
+
+    def revoke_tokens(self, account: str, *, actor: str = "") -> int:
+        with self.transaction() as con:
+            accounts._require(con, account)
+            n = accounts.revoke_tokens(con, account)
+            self._event(con, None, "tokens_revoked", f"{account}: {n}{accounts.by_actor(actor)}")
+        return n
+
+    def sign_in(
+        self, account: str, password: str, *, source: str
+    ) -> tuple[accounts.Account | None, str]:
+        """Check a password; the attempt, its outcome and any lock go into the audit trail.
+        `source` says where from (e.g. "web 127.0.0.1", "sped submit")."""
+        shown = account if accounts.ACCOUNT_NAME.match(account) else "(not an account name)"
+        with self.transaction() as con:
+            found, why = accounts.check_password(con, account, password)
+            if found is not None:
+                self._event(con, None, "signed_in", f"{shown} via {source}")
+            else:
+                self._event(con, None, "signin_failed", f"{shown} via {source}: {why}")
+                if why.startswith("locked after"):
+                    self._event(
+                        con, None, "account_locked", f"{shown} for {accounts.LOCK_MINUTES} min"
+                    )
+        return found, why
+
+    def signed_out(self, account: str, *, source: str) -> None:
+        with self.transaction() as con:
+            self._event(con, None, "signed_out", f"{account} via {source}")
+
+    def token_account(self, token: str) -> accounts.Account | None:
+        return accounts.account_for_token(self._con, token)
+
+    def state_channel_account(self, os_user: str | None = None) -> accounts.Account:
+        """The state account the operating-system user running this process is bound to; on an
+        installation with no binding yet, the owner is bound now (recorded in the audit trail).
+        Raises AccountError when this user may not act as the state."""
+        me = os_user or accounts.current_os_user()
+        with self.transaction() as con:
+            refusal = self._submit_refusal(con, f"operator:{me}", None)
+            if refusal:
+                raise AccountError(refusal)
+            found = accounts.bound_state_account(con, me)
+        assert found is not None
+        return found
+
+    def _submit_refusal(
+        self, con: sqlite3.Connection, submitter: str, key: DeclaredKey | None
+    ) -> str | None:
+        """Why `submitter` may not send a file for `key` (None: it may). A state-channel label
+        is authorised by the process's operating-system user and its bound state account."""
+        if submitter.startswith(accounts.STATE_CHANNELS):
+            me = accounts.current_os_user()
+            refusal, bind = accounts.channel_refusal(con, submitter, me)
+            if bind:
+                name = accounts.owner_account_name(me)
+                accounts.add_account(
+                    con, name, "state", (), "installation owner", is_admin=True, os_user=me
+                )
+                self._event(
+                    con,
+                    None,
+                    "state_channel_bound",
+                    f"{name} (state admin) bound to operating-system user {me}, the "
+                    "installation owner, at its first use of the state channel",
+                )
+            return refusal
+        if key is None:
+            return None
+        return accounts.submit_refusal(con, submitter, key)
 
     def account(self, account: str) -> accounts.Account | None:
         return accounts.get_account(self._con, account)
@@ -345,17 +461,47 @@ class Registry:
 
     def data_changes(self, after: int, upto: int) -> set[tuple[str, str | None]]:
         """(collection, lea_id) of every key whose data in force changed between two events:
-        a submission accepted, or one superseded."""
+        a submission accepted or superseded, or its rows reloaded into or removed from the
+        warehouse by a repair."""
+        marks = ", ".join("?" for _ in DATA_EVENTS)
         rows = self._con.execute(
             "SELECT DISTINCT s.collection, s.lea_id FROM events AS e JOIN submissions AS s "
             "USING (submission_id) WHERE e.event_id > ? AND e.event_id <= ? "
-            "AND e.event IN ('accepted', 'superseded')",
-            (after, upto),
+            f"AND e.event IN ({marks})",
+            (after, upto, *DATA_EVENTS),
         ).fetchall()
         return {(r[0], r[1]) for r in rows}
 
     def read_bytes(self, submission: Submission) -> bytes:
         return store.get(self.store_dir, submission.sha256)
+
+    def record_repair(self, submission_id: int, event: str, detail: str) -> None:
+        """Write to the trail that the warehouse's copy of a submission's rows was repaired
+        (`reloaded` from its stored file, or `unloaded`: removed, no longer in force). The
+        submission's recorded outcome does not change."""
+        if event not in ("reloaded", "unloaded"):
+            raise ValueError(f"not a repair event: {event}")
+        with self.transaction() as con:
+            known = con.execute(
+                "SELECT 1 FROM submissions WHERE submission_id = ?", (submission_id,)
+            ).fetchone()
+            if known:
+                self._event(con, submission_id, event, detail)
+            else:  # rows under an id the registry never issued
+                self._event(con, None, event, f"submission {submission_id} (unknown): {detail}")
+
+    def record_rebuild(self, detail: str) -> None:
+        """Write to the trail that the warehouse was rebuilt from the stored files."""
+        with self.transaction() as con:
+            self._event(con, None, "rebuilt", detail)
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the registry database (SQLite's online backup)."""
+        dest = sqlite3.connect(target)
+        try:
+            self._con.backup(dest)
+        finally:
+            dest.close()
 
     # --- deciding --------------------------------------------------------------------------
 
@@ -484,7 +630,5 @@ class Registry:
 
     @staticmethod
     def _event(con: sqlite3.Connection, submission_id: int | None, event: str, detail: str):
-        con.execute(
-            "INSERT INTO events (at, submission_id, event, detail) VALUES (?, ?, ?, ?)",
-            (now(), submission_id, event, detail),
-        )
+        """One event of the audit trail, chained to the one before (inside a transaction)."""
+        trail.append(con, now(), submission_id, event, detail)

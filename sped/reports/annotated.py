@@ -2,8 +2,10 @@
 
 Rebuilt from the stored bytes of the submission (so it is reproducible at any time), validated
 again with every failing row listed, not only the first twenty. File-level messages come first,
-on rows without a row number. Cells a spreadsheet would run as a formula (starting with =, +,
--, @, tab or carriage return) are prefixed with an apostrophe: the download is safe to open.
+on rows without a row number. The file is copied for the check into a scratch folder inside
+the installation, removed afterwards. Cells a spreadsheet would run as a formula (starting
+with =, +, -, @, tab or carriage return) are prefixed with an apostrophe: the download is safe
+to open.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 from sped.contracts import get
 from sped.ingest.read import read_table
 from sped.profile import StateProfile
+from sped.scratch import scratch_dir
 from sped.settings import Installation
 from sped.steps import open_registry
 from sped.validate_file import check_file
@@ -37,8 +39,8 @@ def annotated_csv(
         sub = registry.submission(submission_id)
         data = registry.read_bytes(sub)
     collection = get(sub.collection)
-    with tempfile.TemporaryDirectory(prefix="sped-annotate-") as tmp:
-        copy = Path(tmp) / sub.original_name
+    with scratch_dir(inst, "annotate") as tmp:  # the district's rows stay in the installation
+        copy = tmp / ("submission" + Path(sub.original_name).suffix.lower()[:5])
         copy.write_bytes(data)
         findings, _, _ = check_file(
             copy,
@@ -59,7 +61,10 @@ def annotated_csv(
             file_level.append(f)
         for row in f.sample_rows:
             (errors if f.blocking else warnings)[row].append(label)
-    table = read_table(data, sub.original_name, collection, submission_id).table
+    try:  # a file that cannot be read has only its file-level messages
+        table = read_table(data, sub.original_name, collection, submission_id, profile.limits).table
+    except Exception:
+        table = None
     columns = [c for c in (table.columns if table is not None else []) if c != "_source_row"]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

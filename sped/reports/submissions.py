@@ -1,7 +1,13 @@
-"""Every submission with its outcome and failed rules, as rows (JSON) or a readable table."""
+"""Every submission with its outcome and failed rules, as rows (JSON) or a readable table.
+
+The table shows every text printable and bounded (`sped.findings.clip`): a newline or an escape
+sequence in a file name, LEA id or submitter is shown escaped, so no submission can forge a
+line of the listing or drive the terminal.
+"""
 
 from __future__ import annotations
 
+from sped.findings import clip
 from sped.settings import Installation
 from sped.steps import open_registry
 
@@ -45,10 +51,11 @@ def submissions_table(rows: list[dict]) -> str:
     )
     lines = [head, "-" * len(head)]
     for r in rows:
-        rules = ", ".join(f"{f['rule']}({f['count']})" for f in r["failed_rules"][:4])
+        rules = ", ".join(f"{clip(f['rule'], 80)}({f['count']})" for f in r["failed_rules"][:4])
         lines.append(
-            f"{r['submission_id']:>6}  {r['collection']:<15} {r['lea_id'] or '-':<8} "
-            f"{r['period']:<8} {r['status']:<10} {r['error_count']:>6} {r['warning_count']:>6}  "
-            f"{r['original_name']}" + (f"  [{rules}]" if rules else "")
+            f"{r['submission_id']:>6}  {clip(r['collection'], 40):<15} "
+            f"{clip(r['lea_id'] or '-', 40):<8} {clip(r['period'], 40):<8} "
+            f"{clip(r['status'], 20):<10} {r['error_count']:>6} {r['warning_count']:>6}  "
+            f"{clip(r['original_name'], 120)}" + (f"  [{rules}]" if rules else "")
         )
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from sped.contracts import COLLECTIONS, Collection
+from sped.warehouse.national_reference import ensure_table as ensure_national_table
 
 #: Lineage columns every raw and landing row carries after the contract's own columns.
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -73,3 +74,4 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     cols = ",\n  ".join(f"{n} {t}" for n, t in BUILD_SCOPE_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.build_scope (\n  {cols}\n)")
     con.execute(BUILD_LOG_DDL)
+    ensure_national_table(con)  # the federal 618 reference file (loaded by its own step)

@@ -1,4 +1,5 @@
--- One row per finding a state monitor would follow up, per student, LEA and school year.
+-- One row per finding a state monitor would follow up, per student, LEA and school year, and
+-- per LEA and fiscal year for findings about funds (student_id NULL).
 -- Holds student identifiers: for the state team and the student's own district only.
 with roster as (
     select
@@ -13,6 +14,20 @@ with roster as (
 monitoring as (
     select * from {{ ref('int_ood_monitoring') }}
     where {{ only_changed_leas() }}
+),
+
+-- IDEA funds reported spent for a fiscal year with no allocation on file (34 CFR 300.133,
+-- 300.705): usually a wrong fiscal year on the district's file, or an allocation not yet loaded.
+spending_without_allocation as (
+    select
+        e.lea_id,
+        e.fiscal_year,
+        e.reported_611,
+        e.reported_619
+    from {{ ref('int_equitable_spending') }} as e
+    left join {{ ref('stg_allocations') }} as a
+        on e.lea_id = a.lea_id and e.fiscal_year = a.fiscal_year
+    where {{ only_changed_leas('e.lea_id') }} and a.lea_id is null
 ),
 
 flags as (
@@ -104,6 +119,21 @@ flags as (
             placement_type = 'UNAPPROVED_PRIVATE' or facility_approved = false
             or (placement_type like 'APPROVED_PRIVATE%' and approval_expires < count_date)
         )
+    union all
+    select
+        lea_id,
+        -- the school year whose fall count sets the fiscal year's obligation, as in
+        -- fct_proportionate_share.count_school_year
+        cast(fiscal_year - 1 as varchar) || '-' || right(cast(fiscal_year as varchar), 2),
+        null,
+        'IDEA_SPENDING_WITHOUT_ALLOCATION',
+        '34 CFR 300.133; 300.705',
+        'FY ' || cast(fiscal_year as varchar) || ': IDEA 611 '
+        || cast(reported_611 as varchar) || ' and IDEA 619 '
+        || cast(reported_619 as varchar)
+        || ' reported spent with no allocation on file (a wrong fiscal year on the file,'
+        || ' or an allocation not yet loaded?)'
+    from spending_without_allocation
 )
 
 select * from flags

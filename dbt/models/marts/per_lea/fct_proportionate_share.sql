@@ -1,7 +1,12 @@
 -- Each LEA's proportionate share of its IDEA subgrants for parentally placed private-school
 -- children, per federal fiscal year, and how its spending stands against it (34 CFR 300.133).
--- One row per LEA and fiscal year that has an allocation or a PPPS count. Figures whose inputs
--- were not submitted are NULL with missing_reason; never a silent zero.
+-- One row per LEA and fiscal year that has an allocation, a PPPS count or IDEA spending
+-- reported (spending for a year with neither is shown, never dropped, and flagged in
+-- fct_compliance_flags). Figures whose inputs were not submitted are NULL with missing_reason;
+-- never a silent zero. A count submitted with zero children counted makes the share exactly
+-- zero whatever the roster or subgrant: 0.00 and NO_OBLIGATION, even when those are missing
+-- (missing_reason still names them). With no count and no private school located in the LEA
+-- the count is zero too, from the directory, but the share still needs its other inputs.
 -- Incremental per LEA: no figure here depends on another LEA (sped/warehouse/build_scope.py).
 with keys as (
     select
@@ -14,6 +19,12 @@ with keys as (
         lea_id,
         fiscal_year
     from {{ ref('int_ppps_counts') }}
+    where {{ only_changed_leas() }}
+    union
+    select
+        lea_id,
+        fiscal_year
+    from {{ ref('int_equitable_spending') }}
     where {{ only_changed_leas() }}
 ),
 
@@ -76,10 +87,20 @@ joined as (
 required as (
     select
         *,
-        case when missing_reason is null then {{ cents_to_dollars(proportionate_share_cents(
-            'subgrant_611', 'public_count_3_21', 'ppps_count_3_21')) }} end as required_611,
-        case when missing_reason is null then {{ cents_to_dollars(proportionate_share_cents(
-            'subgrant_619', 'public_count_3_5', 'ppps_count_3_5')) }} end as required_619
+        -- zero children counted: subgrant * 0 / (public + 0) is 0 whatever the subgrant and
+        -- the roster
+        case
+            when ppps_count_source = 'SUBMITTED' and ppps_count_3_21 = 0
+                then {{ cents_to_dollars(0) }}
+            when missing_reason is null then {{ cents_to_dollars(proportionate_share_cents(
+                'subgrant_611', 'public_count_3_21', 'ppps_count_3_21')) }}
+        end as required_611,
+        case
+            when ppps_count_source = 'SUBMITTED' and ppps_count_3_5 = 0
+                then {{ cents_to_dollars(0) }}
+            when missing_reason is null then {{ cents_to_dollars(proportionate_share_cents(
+                'subgrant_619', 'public_count_3_5', 'ppps_count_3_5')) }}
+        end as required_619
     from joined
 )
 

@@ -1,0 +1,285 @@
+"""Each dashboard page as data: its charts (with the table behind each) for a scope and filters,
+built from `figures` and `charts`. The web routes render a `Page` and serve downloads of its
+tables, so a chart, its download and the API read the same rows; the benchmark times these
+functions (each page's data and figures).
+
+Pages: overview, out_of_district, proportionate_share, monitoring, child_find, lre, submissions
+and lea (one LEA with all its figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from sped.dashboards import charts, figures, headlines, outliers
+from sped.dashboards.charts import Chart
+from sped.dashboards.scope import FilterError, Filters, Scope
+
+
+@dataclass
+class Page:
+    """What one dashboard page shows."""
+
+    slug: str
+    title: str
+    intro: str
+    charts: list[Chart]
+    school_year: str | None = None
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def chart(self, chart_id: str) -> Chart | None:
+        return next((c for c in self.charts if c.id == chart_id), None)
+
+    def table(self, table_id: str) -> pl.DataFrame | None:
+        """A download: a chart's table or one of the page's own tables."""
+        if table_id in self.tables:
+            return self.tables[table_id]
+        chart = self.chart(table_id)
+        return chart.table if chart is not None else None
+
+
+def latest_school_year(con: duckdb.DuckDBPyConnection) -> str | None:
+    years = figures.school_years(con)
+    return years[-1] if years else None
+
+
+def _year(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
+    year = filters.school_year or latest_school_year(con)
+    if year is None:
+        raise FilterError("no school year has figures yet: run the pipeline first")
+    return year
+
+
+def _group(filters: Filters) -> Filters:
+    """The LEA type and county filters alone (trend charts keep every year)."""
+    return Filters(lea_type=filters.lea_type, county=filters.county, lea_id=filters.lea_id)
+
+
+def _label(filters: Filters, state_name: str) -> str:
+    parts = [p for p in (filters.lea_type, filters.county) if p]
+    return f"{state_name} ({', '.join(parts)})" if parts else state_name
+
+
+def overview(con, scope: Scope, filters: Filters, *, state_name: str = "The state") -> Page:
+    year = _year(con, filters)
+    items = headlines.headlines(con, scope, year, _group(filters))
+    chart = charts.overview(items, year)
+    return Page(
+        "overview",
+        "Overview",
+        f"{state_name}'s headline figures for {year}, each with the change from the year before "
+        "and a link to its page.",
+        [chart],
+        year,
+        extra={"headlines": items},
+    )
+
+
+def out_of_district(con, scope: Scope, filters: Filters, **_) -> Page:
+    year = _year(con, filters)
+    leas = figures.leas(con, scope)
+    rows = figures.out_of_district(
+        con, scope, Filters(school_year=year, lea_type=filters.lea_type, county=filters.county)
+    )
+    every_year = figures.out_of_district(con, scope, _group(filters))
+    ranking = charts.ood_ranking(rows, leas, year)
+    flagged = ranking.table.filter(pl.col("outlier_flag").is_in(["HIGH", "LOW"]))
+    return Page(
+        "out-of-district",
+        "Out-of-district placements",
+        "Students the LEA placed outside its own programs, over the LEA's roster (the LEA stays "
+        "responsible and counts them). LEAs far from the state rate are flagged by the funnel "
+        "plot method below.",
+        [
+            charts.ood_distribution(rows, year),
+            ranking,
+            charts.ood_funnel(rows, leas, year),
+            charts.ood_trend(every_year),
+            charts.ood_by_placement_type(every_year),
+            charts.ood_approval(every_year),
+            charts.ood_in_out_of_state(every_year),
+            charts.indicator_5c(rows, leas, year),
+        ],
+        year,
+        tables={
+            "outliers": flagged.select(
+                "lea_id",
+                "lea_name",
+                "school_year",
+                "students",
+                "ood_students",
+                "ood_rate",
+                "state_ood_rate",
+                "lower_limit",
+                "upper_limit",
+                "outlier_flag",
+            )
+        },
+        extra={"method": outliers.METHOD},
+    )
+
+
+def proportionate_share(con, scope: Scope, filters: Filters, *, months: int = 12, **_) -> Page:
+    leas = figures.leas(con, scope)
+    group = Filters(
+        lea_type=filters.lea_type,
+        county=filters.county,
+        lea_id=filters.lea_id,
+        fiscal_year=filters.fiscal_year,
+    )
+    rows = figures.proportionate_share(con, scope, group)
+    every_year = figures.proportionate_share(con, scope, _group(filters))
+    label = f"FY {filters.fiscal_year}" if filters.fiscal_year else "every fiscal year"
+    return Page(
+        "proportionate-share",
+        "Proportionate share",
+        "Each LEA's required share of its IDEA Part B 611 and 619 subgrants for parentally "
+        "placed private-school children (34 CFR 300.133), what it has spent in the initial "
+        f"period and the carryover year, and where it stands ({label}).",
+        [
+            charts.share_required_vs_spent(rows, leas, "611"),
+            charts.share_required_vs_spent(rows, leas, "619"),
+            charts.share_shortfalls(rows, leas),
+            charts.share_carryover_ending(rows, leas, months),
+            charts.share_state_totals(every_year),
+        ],
+        tables={"proportionate-share": rows},
+        extra={"months": months},
+    )
+
+
+def monitoring(con, scope: Scope, filters: Filters, **_) -> Page:
+    year = _year(con, filters)
+    leas = figures.leas(con, scope)
+    f = Filters(school_year=year, lea_type=filters.lea_type, county=filters.county)
+    rows = figures.monitoring_coverage(con, scope, f)
+    tables = {"monitoring-coverage": rows}
+    if scope.role != "auditor":
+        tables["students-missing"] = figures.monitoring_gaps(con, scope, f)
+    return Page(
+        "monitoring",
+        "Monitoring coverage",
+        "Every student placed out of district needs a monitoring plan and monitoring by district "
+        "staff or a contracted monitor (603 CMR 28.06(3)(b)); the target is 100%.",
+        [charts.monitoring_coverage(rows, leas, year), charts.monitoring_missing(rows, leas, year)],
+        year,
+        tables=tables,
+    )
+
+
+def child_find(con, scope: Scope, filters: Filters, **_) -> Page:
+    year = _year(con, filters)
+    leas = figures.leas(con, scope)
+    f = Filters(school_year=year, lea_type=filters.lea_type, county=filters.county)
+    rows = figures.child_find(con, scope, f)
+    return Page(
+        "child-find",
+        "Child find",
+        "Parentally placed private-school children referred, evaluated, found eligible and "
+        "served, and how quickly evaluations follow consent (34 CFR 300.131-132).",
+        [charts.child_find_funnel(rows, year), charts.child_find_timeliness(rows, leas, year)],
+        year,
+        tables={"child-find": rows},
+    )
+
+
+def lre(con, scope: Scope, filters: Filters, *, state_name: str = "The state", **_) -> Page:
+    year = _year(con, filters)
+    nation = figures.national_lre(con)
+    if filters.lea_type or filters.county:
+        rows = figures.lre_environments(
+            con, scope, Filters(school_year=year, lea_type=filters.lea_type, county=filters.county)
+        )
+    else:
+        rows = figures.lre_environments(con, scope, Filters(school_year=year, lea_id="STATE"))
+    label = _label(filters, state_name)
+    source = nation["source"][0] if nation.height else None
+    return Page(
+        "lre",
+        "Educational environments (LRE)",
+        f"Where students with IEPs are educated, {year}: {label} against the nation.",
+        [
+            charts.lre_vs_nation(rows, nation, "6-21", label),
+            charts.lre_vs_nation(rows, nation, "3-5", label),
+        ],
+        year,
+        tables={"lre-environments": rows},
+        extra={"source": source},
+    )
+
+
+def submissions(con, scope: Scope, filters: Filters, **_) -> Page:
+    year = _year(con, filters)
+    leas = figures.leas(con, scope)
+    fy = headlines.fiscal_year_of(year)
+    rows = figures.submission_status(
+        con,
+        scope,
+        Filters(school_year=year, fiscal_year=fy, lea_type=filters.lea_type, county=filters.county),
+    )
+    chart = charts.submission_tracker(rows, leas, f"{year} (expenditures FY {fy})")
+    return Page(
+        "submissions",
+        "Submission tracker",
+        f"Each LEA's district collections for {year} (expenditures for FY {fy}): in force, late, "
+        "rejected, missing or overdue. A cell opens the latest file and its messages.",
+        [chart],
+        year,
+        tables={"submission-status": chart.table},
+    )
+
+
+def lea(con, scope: Scope, filters: Filters, *, lea_id: str, **_) -> Page:
+    """One LEA with all of its figures, every year."""
+    scope.check_lea(lea_id)
+    f = Filters(lea_id=lea_id)
+    directory = figures.leas(con, scope).filter(pl.col("lea_id") == lea_id)
+    name = directory["lea_name"][0] if directory.height else lea_id
+    year = filters.school_year or latest_school_year(con)
+    ood = figures.out_of_district(con, scope, f)
+    share = figures.proportionate_share(con, scope, f)
+    lre_rows = figures.lre_environments(con, scope, Filters(lea_id=lea_id, school_year=year))
+    state_lre = (
+        figures.lre_environments(
+            con,
+            Scope.state() if scope.role == "state" else scope,
+            Filters(lea_id="STATE", school_year=year),
+        )
+        if scope.role != "district"
+        else pl.DataFrame()
+    )
+    tables = {
+        "lea-out-of-district": ood,
+        "lea-proportionate-share": share,
+        "lea-monitoring": figures.monitoring_coverage(con, scope, f),
+        "lea-child-find": figures.child_find(con, scope, f),
+        "lea-submissions": figures.submission_status(con, scope, f),
+    }
+    page_charts = [charts.lea_ood_trend(ood, name), charts.lea_share(share, name)]
+    if state_lre.height:
+        page_charts += charts.lea_lre(lre_rows, state_lre, name)
+    return Page(
+        "lea",
+        name,
+        f"LEA {lea_id}: every figure the warehouse holds for it, every year.",
+        page_charts,
+        year,
+        tables=tables,
+        extra={"lea_id": lea_id, "directory": directory},
+    )
+
+
+PAGES: dict[str, Callable[..., Page]] = {
+    "overview": overview,
+    "out-of-district": out_of_district,
+    "proportionate-share": proportionate_share,
+    "monitoring": monitoring,
+    "child-find": child_find,
+    "lre": lre,
+    "submissions": submissions,
+}

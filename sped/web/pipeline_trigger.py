@@ -1,0 +1,136 @@
+"""The pipeline run an upload starts, so no state operator has to: `sped pipeline` in a
+background subprocess, one at a time from this application.
+
+A request while a run is going marks one more run to follow (files received during a run are
+picked up by the next one). When another process holds the installation's run lock (a
+"run in progress" answer), the runner waits and tries again a bounded number of times. The
+subprocess's output goes to `web_pipeline.log` in the installation, never to the web log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sped.settings import Installation
+
+RETRY_SECONDS = 15
+MAX_RETRIES = 40
+
+
+@dataclass
+class RunnerStatus:
+    running: bool
+    queued: bool
+    last_started: str | None
+    last_finished: str | None
+    last_exit: int | None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+class PipelineRunner:
+    def __init__(
+        self,
+        inst: Installation,
+        profile_path: Path | None,
+        *,
+        as_of: str | None = None,
+        enabled: bool = True,
+    ) -> None:
+        self.inst = inst
+        self.profile_path = profile_path
+        self.as_of = as_of
+        self.enabled = enabled
+        self._lock = threading.Lock()
+        self._wanted = False
+        self._thread: threading.Thread | None = None
+        self.last_started: str | None = None
+        self.last_finished: str | None = None
+        self.last_exit: int | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.inst.root / "web_pipeline.log"
+
+    def command(self) -> list[str]:
+        cmd = [
+            sys.executable,
+            "-m",
+            "sped.cli",
+            "pipeline",
+            "--warehouse",
+            str(self.inst.warehouse),
+        ]
+        if self.profile_path:
+            cmd += ["--profile", str(self.profile_path)]
+        if self.as_of:
+            cmd += ["--as-of", self.as_of]
+        return cmd
+
+    def request(self) -> bool:
+        """Ask for a run soon; False when this application does not start runs."""
+        if not self.enabled:
+            return False
+        with self._lock:
+            self._wanted = True
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="sped-pipeline", daemon=True
+                )
+                self._thread.start()
+        return True
+
+    def status(self) -> RunnerStatus:
+        with self._lock:
+            alive = self._thread is not None and self._thread.is_alive()
+            return RunnerStatus(
+                running=alive,
+                queued=self._wanted,
+                last_started=self.last_started,
+                last_finished=self.last_finished,
+                last_exit=self.last_exit,
+            )
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for the runner to go idle (tests, benchmarks); True if it did."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def _loop(self) -> None:
+        retries = 0
+        while True:
+            with self._lock:
+                if not self._wanted:
+                    return
+                self._wanted = False
+            self.last_started = _now()
+            code, busy = self._run_once()
+            self.last_finished, self.last_exit = _now(), code
+            if busy and retries < MAX_RETRIES:
+                retries += 1
+                with self._lock:
+                    self._wanted = True
+                time.sleep(RETRY_SECONDS)
+
+    def _run_once(self) -> tuple[int, bool]:
+        """(exit code, whether another run held the installation)."""
+        with self.log_path.open("ab") as log:
+            log.write(f"--- {_now()} {' '.join(self.command()[3:])}\n".encode())
+            log.flush()
+            proc = subprocess.run(self.command(), stdout=log, stderr=subprocess.STDOUT, check=False)
+        if proc.returncode == 0:
+            return 0, False
+        tail = self.log_path.read_bytes()[-4000:].decode("utf-8", "replace").lower()
+        busy = "in progress" in tail or "could not set lock" in tail
+        return proc.returncode, busy

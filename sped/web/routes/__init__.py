@@ -1,0 +1,1 @@
+"""One module per area of the web application, each an APIRouter included by `app.py`."""

@@ -1,0 +1,200 @@
+"""The auditors' pages (role `auditor`, and the state team): the data-quality reports behind
+sign-in, the audit trail (filter by LEA, collection, period, event and date; export), the
+lineage of a figure (an LEA's mart row back to the submissions in force it came from, with
+checksums and arrival times), and the suppressed aggregates (`shared` tables) as tables.
+
+Aggregates only: no page here shows a student-level row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import FileResponse, Response
+
+from sped.dashboards import audit_trail, exports, figures, lineage
+from sped.dashboards.scope import FilterError, Filters, Scope
+from sped.web.auth import StateOrAuditor, portal
+from sped.web.pages import render
+from sped.web.routes.dashboards import LEA_PATTERN, snapshot
+
+router = APIRouter(prefix="/auditors", include_in_schema=False)
+REPORT_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,120}\.html$")
+LINEAGE_FIGURES = (
+    "out_of_district",
+    "lre_environments",
+    "monitoring_coverage",
+    "child_find",
+    "proportionate_share",
+    "submission_status",
+)
+SHARED_TABLES = ("out_of_district", "lre_environments")
+
+
+@router.get("")
+def index(request: Request, account: StateOrAuditor) -> Response:
+    p = portal(request)
+    reports = sorted(p.inst.reports_dir.joinpath("quality").glob("*.html"))
+    return render(
+        request,
+        "auditors/index.html",
+        {"reports": [r.name for r in reports], "figures": LINEAGE_FIGURES},
+        account=account,
+    )
+
+
+@router.get("/reports/quality/{name}")
+def quality_report(request: Request, name: str, account: StateOrAuditor) -> Response:
+    """A data-quality report the pipeline wrote (reports/quality/), served behind sign-in."""
+    if not REPORT_NAME.match(name) or ".." in name:
+        raise HTTPException(404, "No such report.")
+    path = portal(request).inst.reports_dir / "quality" / name
+    if not path.is_file():
+        raise HTTPException(404, "No such report: the pipeline writes them after each run.")
+    return FileResponse(path, media_type="text/html; charset=utf-8")
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(422, f"{name} must be a date such as 2026-11-01") from None
+
+
+def _trail_filters(
+    lea_id: str | None,
+    collection: str | None,
+    period: str | None,
+    event: str | None,
+    since: str | None,
+    until: str | None,
+) -> audit_trail.TrailFilters:
+    return audit_trail.TrailFilters(
+        lea_id=lea_id or None,
+        collection=collection or None,
+        period=period or None,
+        event=event or None,
+        since=_date(since, "since"),
+        until=_date(until, "until"),
+    )
+
+
+Text = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/trail")
+def trail(
+    request: Request,
+    account: StateOrAuditor,
+    lea_id: Text = None,
+    collection: Text = None,
+    period: Text = None,
+    event: Text = None,
+    since: Text = None,
+    until: Text = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> Response:
+    filters = _trail_filters(lea_id, collection, period, event, since, until)
+    with portal(request).registry() as registry:
+        rows = audit_trail.trail(registry, filters)
+        kinds = audit_trail.event_kinds(registry)
+    query = request.url.query
+    return render(
+        request,
+        "auditors/trail.html",
+        {
+            "rows": list(rows.tail(limit).iter_rows(named=True))[::-1],
+            "total": rows.height,
+            "limit": limit,
+            "filters": filters,
+            "kinds": kinds,
+            "query": query,
+        },
+        account=account,
+    )
+
+
+@router.get("/trail.{fmt}")
+def trail_export(
+    request: Request,
+    fmt: str,
+    account: StateOrAuditor,
+    lea_id: Text = None,
+    collection: Text = None,
+    period: Text = None,
+    event: Text = None,
+    since: Text = None,
+    until: Text = None,
+) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise HTTPException(404, "Exports are .csv or .xlsx.")
+    filters = _trail_filters(lea_id, collection, period, event, since, until)
+    with portal(request).registry() as registry:
+        rows = audit_trail.trail(registry, filters)
+    body = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, "audit trail")
+    media = "text/csv; charset=utf-8" if fmt == "csv" else exports.XLSX_MEDIA_TYPE
+    name = exports.filename("audit_trail", fmt)
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/lineage")
+def lineage_page(
+    request: Request,
+    account: StateOrAuditor,
+    figure: Annotated[str | None, Query(max_length=40)] = None,
+    lea_id: Annotated[str | None, Query(max_length=32, pattern=LEA_PATTERN)] = None,
+    period: Annotated[str | None, Query(max_length=7)] = None,
+) -> Response:
+    """From an LEA's figure row to the submissions in force behind it."""
+    context: dict = {
+        "figures": LINEAGE_FIGURES,
+        "figure": figure,
+        "lea_id": lea_id,
+        "period": period,
+        "rows": None,
+        "figure_rows": None,
+    }
+    if figure and lea_id and period:
+        if figure not in LINEAGE_FIGURES:
+            raise HTTPException(422, f"figure must be one of {', '.join(LINEAGE_FIGURES)}")
+        try:
+            filters = (
+                Filters(lea_id=lea_id, fiscal_year=int(period))
+                if figure == "proportionate_share"
+                else Filters(lea_id=lea_id, school_year=period)
+            )
+        except (FilterError, ValueError):
+            raise HTTPException(
+                422, "period must be a school year (2025-26), or a fiscal year for the share"
+            ) from None
+        with snapshot(portal(request)) as con:
+            context["rows"] = list(
+                lineage.lineage(con, figure, lea_id, period).iter_rows(named=True)
+            )
+            scope = Scope.state() if account.role == "state" else Scope.auditor()
+            if figures.has_table(con, figures.SOURCES[figure].shared) or scope.role == "state":
+                row = figures.figure(con, figure, scope, filters)
+                context["figure_rows"] = list(row.iter_rows(named=True))
+    return render(request, "auditors/lineage.html", context, account=account)
+
+
+@router.get("/aggregates/{name}")
+def aggregates(request: Request, name: str, account: StateOrAuditor) -> Response:
+    """A suppressed shared table as a page (what auditors may see of the figures)."""
+    if name not in SHARED_TABLES:
+        raise HTTPException(404, "No such shared table.")
+    with snapshot(portal(request)) as con:
+        rows = figures.figure(con, name, Scope.auditor())
+    return render(
+        request,
+        "auditors/aggregates.html",
+        {"name": name, "columns": rows.columns, "rows": list(rows.iter_rows(named=True))},
+        account=account,
+    )

@@ -1,0 +1,250 @@
+"""A file sent through the web page or the API: registered, checked at once with the
+pipeline's own functions, and its outcome recorded so the next pipeline run agrees.
+
+The steps are the pipeline's: `Registry.receive` stores the bytes and the submission (the
+account's LEA rules apply), `read_one` reads and types the file, `stage_batch` puts its rows in
+`landing.<collection>` and `validate_batch` runs the collection's GX suite; only the DuckDB file
+differs: a scratch file inside the installation (removed at once), because the application
+never holds the warehouse, which the pipeline writes.
+
+- Blocking rules failed: the outcome `rejected` and its findings are recorded in the registry
+  now, exactly as the pipeline would record them; nothing is loaded.
+- Accepted (with or without warnings): the findings are kept as the upload's check, the
+  submission stays `received`, and a pipeline run is requested: it validates the same bytes
+  with the same code, records `accepted` and loads the rows into the data in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import duckdb
+
+from sped.contracts import COLLECTIONS, get
+from sped.findings import Finding
+from sped.ingest.batch import read_one, stage_batch
+from sped.landing.accounts import Account
+from sped.landing.layout import DeclaredKey, LayoutError, check_period
+from sped.landing.registry import Registry, Submission
+from sped.settings import Installation
+from sped.validate_file import _reference_from
+from sped.warehouse.schema import ensure_schemas
+from sped.web.portal import Portal
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx")
+CHECKS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS upload_checks (
+    submission_id INTEGER PRIMARY KEY,
+    checked_at TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    findings TEXT NOT NULL
+);
+"""
+# GX's cached objects are per process; one check at a time keeps them consistent
+_validate_lock = threading.Lock()
+
+
+class UploadRefused(ValueError):
+    """The upload cannot be taken: `status` is the HTTP answer (403, 422)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    submission: Submission
+    verdict: str  # "accepted" | "accepted_with_warnings" | "rejected"
+    findings: list[Finding]
+    rows: int
+    duplicate: bool
+    loading: str  # what happens next, in words
+
+
+def district_collections() -> list[str]:
+    return sorted(name for name, c in COLLECTIONS.items() if c.lea_scoped)
+
+
+def safe_name(name: str | None) -> str:
+    """The uploaded file's name without any folder part or odd characters (kept for display)."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[^A-Za-z0-9._ -]", "_", base).strip(" .")[:120]
+    return base or "upload"
+
+
+def check_request(account: Account, collection: str, lea_id: str, period: str, name: str) -> None:
+    """Refuse what cannot be a submission of this account before anything is stored."""
+    if account.role not in ("state", "district"):
+        raise UploadRefused(403, f"A {account.role} account does not send files.")
+    if not account.may_see_lea(lea_id):
+        raise UploadRefused(
+            403, "You may send files only for the districts your account belongs to."
+        )
+    if collection not in district_collections():
+        raise UploadRefused(422, f"Collection must be one of {', '.join(district_collections())}.")
+    try:
+        check_period(collection, period)
+    except LayoutError as exc:
+        raise UploadRefused(422, str(exc)) from None
+    if not name.lower().endswith(ALLOWED_SUFFIXES):
+        raise UploadRefused(422, "Only .csv and .xlsx files are accepted.")
+
+
+def verdict_of(findings: list[Finding]) -> str:
+    if any(f.blocking for f in findings):
+        return "rejected"
+    return "accepted_with_warnings" if findings else "accepted"
+
+
+def check_submission(
+    inst: Installation, portal: Portal, sub: Submission, data: bytes
+) -> tuple[list[Finding], int]:
+    """The pipeline's reading, typing and file-stage rules on one submission, in a scratch
+    DuckDB inside the installation; (findings, rows read)."""
+    from sped.validation import validate_batch
+    from sped.validation.gx_duckdb import shared_config
+
+    coll = get(sub.collection)
+    scratch = inst.root / "tmp"
+    scratch.mkdir(mode=0o700, exist_ok=True)
+    path = scratch / f"upload-{uuid.uuid4().hex}.duckdb"
+    with _validate_lock:
+        con = duckdb.connect(str(path), config=shared_config())
+        try:
+            ensure_schemas(con)
+            known = _reference_from(con, inst.published_warehouse)
+            frame, findings, rows = read_one(data, sub, coll, known)
+            if frame is not None and stage_batch(con, coll, [frame]):
+                findings += validate_batch(con, sub.collection, portal.profile, portal.as_of_date())
+        finally:
+            con.close()
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+    return findings, rows
+
+
+@contextmanager
+def _checks(inst: Installation) -> Iterator[sqlite3.Connection]:
+    """The registry database's `upload_checks` table (one short connection)."""
+    con = sqlite3.connect(inst.registry, timeout=30, isolation_level=None)
+    try:
+        con.executescript(CHECKS_SCHEMA)
+        yield con
+    finally:
+        con.close()
+
+
+def _store_check(inst: Installation, sid: int, verdict: str, rows: int, findings) -> None:
+    with _checks(inst) as con:
+        con.execute(
+            "INSERT OR REPLACE INTO upload_checks VALUES (?, ?, ?, ?, ?)",
+            (
+                sid,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+                verdict,
+                rows,
+                json.dumps([_finding_dict(f) for f in findings]),
+            ),
+        )
+
+
+def _finding_dict(f: Finding) -> dict:
+    return {
+        "rule_id": f.rule_id,
+        "severity": f.severity,
+        "text": f.text,
+        "reference": f.reference,
+        "column": f.column,
+        "failed_count": f.failed_count,
+        "sample_rows": list(f.sample_rows),
+        "sample_values": list(f.sample_values),
+    }
+
+
+def stored_check(inst: Installation, sid: int) -> tuple[str, list[Finding]] | None:
+    with _checks(inst) as con:
+        row = con.execute(
+            "SELECT verdict, findings FROM upload_checks WHERE submission_id = ?", (sid,)
+        ).fetchone()
+    if row is None:
+        return None
+    return row[0], [Finding(submission_id=sid, **d) for d in json.loads(row[1])]
+
+
+def submission_findings(
+    inst: Installation, registry: Registry, sub: Submission
+) -> tuple[str, list[Finding]]:
+    """(verdict, findings) of a submission: the registry's once the pipeline (or the upload
+    check, for a rejection) decided; the upload's check while it waits to be loaded."""
+    if sub.status in ("accepted", "rejected", "superseded"):
+        findings = registry.findings(sub.submission_id)
+        verdict = "rejected" if sub.status == "rejected" else verdict_of(findings)
+        return verdict, findings
+    check = stored_check(inst, sub.submission_id)
+    if check is None:
+        return "pending", []
+    return check
+
+
+def receive_upload(
+    portal: Portal,
+    account: Account,
+    data: bytes,
+    filename: str,
+    collection: str,
+    lea_id: str,
+    period: str,
+) -> UploadResult:
+    """Register, check and record one uploaded file (see the module's docstring)."""
+    name = safe_name(filename)
+    check_request(account, collection, lea_id, period, name)
+    if not data:
+        raise UploadRefused(422, "The file is empty.")
+    with portal.registry() as registry:
+        receipt = registry.receive(
+            data,
+            DeclaredKey(collection, lea_id, period),
+            original_name=name,
+            submitter=account.account,
+        )
+        if receipt.outcome == "refused":
+            raise UploadRefused(403, receipt.detail)
+        sub = registry.submission(receipt.submission_id)
+        if receipt.outcome == "duplicate":
+            verdict, findings = submission_findings(portal.inst, registry, sub)
+            return UploadResult(
+                sub, verdict, findings, sub.row_count or 0, True, next_step(sub, portal)
+            )
+    findings, rows = check_submission(portal.inst, portal, sub, data)
+    verdict = verdict_of(findings)
+    with portal.registry() as registry:
+        if verdict == "rejected":
+            registry.record_outcome(sub.submission_id, findings, rows)
+        else:
+            _store_check(portal.inst, sub.submission_id, verdict, rows, findings)
+        sub = registry.submission(sub.submission_id)
+    if verdict != "rejected":
+        portal.runner.request()
+    return UploadResult(sub, verdict, findings, rows, False, next_step(sub, portal))
+
+
+def next_step(sub: Submission, portal: Portal) -> str:
+    if sub.status == "rejected":
+        return "Nothing was loaded; the data in force before this file stays in force."
+    if sub.status == "received":
+        if portal.runner is not None and portal.runner.enabled:
+            return "The pipeline has been started: the rows are loaded and the figures rebuilt."
+        return "The rows are loaded and the figures rebuilt by the next pipeline run."
+    if sub.status == "accepted":
+        return "Loaded: this file is the data in force."
+    return f"Superseded by submission {sub.superseded_by}."

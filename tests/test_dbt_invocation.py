@@ -1,0 +1,98 @@
+"""How dbt is invoked in production (dagster_project/assets/dbt.py, sped/dbt_cli.py): in this
+process, reusing a parse made with the same vars in another installation, without dbt's unit
+tests, an incremental build selecting only what district data feeds; and dbt's data tests still
+reach Dagster as asset checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dagster import DagsterInstance, materialize
+
+from dagster_project.assets.dbt import PRODUCTION_EXCLUDES, incremental_selection, sped_dbt_models
+from dagster_project.dbt_project import ensure_manifest
+from dagster_project.resources import SpedSettings
+from sped import dbt_cli
+from sped.profile import load_profile
+from sped.settings import Installation
+from tests.warehouse_fixtures import AS_OF, small_state
+
+pytestmark = pytest.mark.slow
+
+
+def _vars() -> dict:
+    import datetime as dt
+
+    return load_profile().dbt_vars(dt.date.fromisoformat(AS_OF))
+
+
+def _events(tmp_path, name: str, command: list[str]) -> tuple[object, list[str]]:
+    seen: list[str] = []
+    target = tmp_path / name / "target"
+    result = dbt_cli.run(
+        dbt_cli.dbt_args(command, target=target, dbt_vars=_vars()),
+        warehouse=tmp_path / name / "warehouse.duckdb",
+        target=target,
+        dbt_vars=_vars(),
+        callbacks=[lambda msg: seen.append(msg.info.name)],
+    )
+    return result, seen
+
+
+def test_a_second_installation_reuses_the_parse_made_with_the_same_vars(tmp_path):
+    first, _ = _events(tmp_path, "one", ["parse"])
+    assert first.success
+    second, seen = _events(tmp_path, "two", ["parse"])
+    assert second.success
+    assert "UnableToPartialParse" not in seen, "the stored parse was thrown away"
+    assert "PartialParsingEnabled" in seen
+
+
+def _selected(tmp_path, selection: list[str]) -> set[str]:
+    result, _ = _events(
+        tmp_path, "ls", ["ls", "--output", "name", *selection, *PRODUCTION_EXCLUDES]
+    )
+    assert result.success
+    return {line.rsplit(".", 1)[-1] for line in result.result}
+
+
+def test_production_builds_leave_unit_tests_out_and_increments_select_district_models(tmp_path):
+    manifest = json.loads(ensure_manifest().read_text())
+    everything = _selected(tmp_path, [])
+    assert not everything & {u["name"] for u in manifest["unit_tests"].values()}
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert models <= everything
+    increment = _selected(tmp_path, incremental_selection())
+    built = increment & models
+    per_lea = {
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"
+    }
+    assert per_lea <= built, "every per-LEA model recomputes its changed LEAs"
+    assert {"fct_submission_status", "fct_out_of_district", "shr_out_of_district"} <= built
+    assert not {m for m in built if m.startswith("stg_")}, "views are not rebuilt"
+    assert not {"dim_lea", "dim_facility", "dim_private_school"} & built
+    tests = increment - models
+    assert tests, "the rebuilt models' tests run"
+    assert not {t for t in tests if "stg_" in t or "dim_" in t}
+
+
+def test_dbt_tests_become_asset_checks(tmp_path):
+    inst = Installation(tmp_path / "install" / "warehouse.duckdb").create()
+    small_state(inst.warehouse)
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [sped_dbt_models],
+            instance=instance,
+            resources={"sped": SpedSettings(warehouse=str(inst.warehouse), as_of=AS_OF)},
+        )
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    manifest = json.loads(ensure_manifest().read_text())
+    data_tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert len(checks) == len(data_tests) > 10
+    assert all(c.passed for c in checks)
+    materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    assert {"fct_proportionate_share", "stg_placements"} <= materialized

@@ -1,0 +1,314 @@
+"""Issue 11, failures 3 and 4: a damaged or hostile file is rejected with a clear message, in
+bounded time and memory, and never stops the run; the limits come from the state profile."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+
+import pytest
+
+from sped.contracts import get
+from sped.findings import VALUE_CHARS, Finding
+from sped.ingest import batch
+from sped.ingest.batch import process_collection, read_one
+from sped.ingest.limits import DEFAULT_LIMITS, Limits
+from sped.ingest.read import read_table
+from sped.landing.layout import DeclaredKey
+from sped.landing.registry import Submission
+from sped.profile import ProfileError, load_profile, parse_profile
+from sped.steps import connect, open_registry
+from sped.validation import validate_batch
+from tests.hostile_files import (
+    EXP,
+    claimed_dimension,
+    corrupt_stream,
+    exp_csv,
+    exp_xlsx,
+    lying_directory,
+    one_wide_row,
+    truncated_sheet,
+    zip_bomb,
+)
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+def _sub(name: str = "f.xlsx", sid: int = 7) -> Submission:
+    return Submission(
+        sid, "expenditures", "2500001", "2026", name, None, "", 0, "", "", "received",
+        None, None, None, None, None,
+    )  # fmt: skip
+
+
+def _read(data: bytes, name: str = "f.xlsx", limits: Limits | None = None):
+    frame, findings, _ = read_one(data, _sub(name), EXP, None, limits)
+    return frame, findings
+
+
+def _blocking(findings: list[Finding]) -> list[str]:
+    return [f.rule_id.split(".", 1)[1] for f in findings if f.blocking]
+
+
+# --- failure 3: any failure of one file is that file's finding -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (truncated_sheet, "ParseError"),  # xml.etree ParseError: unclosed token / no element
+        (corrupt_stream, "zlib.error"),  # a corrupt compressed stream
+    ],
+)
+def test_a_damaged_workbook_is_a_clear_blocking_finding(damage, words):
+    assert _read(exp_xlsx())[0] is not None  # the intact workbook reads
+    frame, findings = _read(damage(exp_xlsx()))
+    assert frame is None
+    assert _blocking(findings) == ["file.damaged"]
+    text = findings[0].message()
+    assert "The workbook is damaged and cannot be read" in text and words in text
+
+
+def test_a_truncated_zip_is_not_a_workbook():
+    frame, findings = _read(exp_xlsx()[:300])
+    assert frame is None and _blocking(findings) == ["file.not_xlsx"]
+
+
+def test_any_exception_while_typing_rejects_only_that_file(monkeypatch):
+    def broken(*_a, **_k):
+        raise RuntimeError("something no one foresaw")
+
+    monkeypatch.setattr(batch, "type_table", broken)
+    frame, findings = _read(exp_csv(), "f.csv")
+    assert frame is None and _blocking(findings) == ["file.unreadable"]
+    assert "The file cannot be read (RuntimeError)" in findings[0].text
+    assert "no one foresaw" not in findings[0].text  # the parser's words never reach a clerk
+
+
+def test_an_interrupt_is_never_swallowed(monkeypatch):
+    """Only Exception is caught: KeyboardInterrupt, SystemExit (SIGTERM) go through."""
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "read_table", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _read(exp_xlsx())
+
+
+def _receive(reg, data: bytes, lea: str, name: str) -> int:
+    key = DeclaredKey("expenditures", lea, "2026")
+    return reg.receive(data, key, original_name=name, submitter="operator:t").submission_id
+
+
+def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch):
+    """Other districts' files in the same batch are validated and accepted; the damaged one,
+    and one whose reading raised something unforeseen, are rejected with their message."""
+    leas = "lea_id,name,county,lea_type\n" + "".join(
+        f"250000{i},L{i},C,REGULAR\n" for i in range(1, 5)
+    )
+    real_type_table = batch.type_table
+
+    def fails_for_lea_4(table, collection, sid):
+        if sid == unforeseen:
+            raise MemoryError
+        return real_type_table(table, collection, sid)
+
+    with open_registry(inst) as reg:
+        reg.receive(
+            leas.encode(),
+            DeclaredKey("leas", None, "current"),
+            original_name="leas.csv",
+            submitter="operator:t",
+        )
+        good_csv = _receive(reg, exp_csv("2500001"), "2500001", "a.csv")
+        damaged = _receive(reg, truncated_sheet(exp_xlsx(lea="2500002")), "2500002", "b.xlsx")
+        good_xlsx = _receive(reg, exp_xlsx(lea="2500003"), "2500003", "c.xlsx")
+        unforeseen = _receive(reg, exp_csv("2500004"), "2500004", "d.csv")
+        monkeypatch.setattr(batch, "type_table", fails_for_lea_4)
+        con = connect(inst)
+        try:
+            process_collection(con, reg, get("leas"), profile, AS_OF, validate=validate_batch)
+            result = process_collection(con, reg, EXP, profile, AS_OF, validate=validate_batch)
+            loaded = con.execute(
+                "SELECT DISTINCT _lea_id FROM raw.expenditures ORDER BY 1"
+            ).fetchall()
+        finally:
+            con.close()
+        assert (result.accepted, result.rejected) == (2, 2)
+        assert loaded == [("2500001",), ("2500003",)]
+        assert reg.submission(good_csv).status == "accepted"
+        assert reg.submission(good_xlsx).status == "accepted"
+        assert reg.submission(damaged).status == "rejected"
+        assert "damaged" in reg.findings(damaged)[0].text
+        assert reg.submission(unforeseen).status == "rejected"
+        assert "more memory" in reg.findings(unforeseen)[0].text
+
+
+# --- failure 4: limits, checked before the work they bound ---------------------------------
+
+
+def test_a_zip_bomb_is_refused_from_its_directory_in_well_under_a_second():
+    bomb = zip_bomb(300)  # ~300 KB that would expand to 300 MB
+    assert len(bomb) < 2_000_000
+    clock = time.perf_counter()
+    frame, findings = _read(bomb)
+    seconds = time.perf_counter() - clock
+    assert frame is None and _blocking(findings) == ["file.limit_xlsx_expanded"]
+    assert "would expand to 300.0 MB" in findings[0].text
+    assert seconds < 5  # the bound is generous; unbounded, this took minutes (issue 11)
+
+
+def test_a_compression_ratio_beyond_the_limit_is_refused():
+    frame, findings = _read(zip_bomb(20))  # 20 MB: under the size limit, ~1000:1
+    assert frame is None and _blocking(findings) == ["file.limit_xlsx_ratio"]
+
+
+def test_the_zip_directory_is_checked_before_anything_is_inflated():
+    """The directory claims 2 GB; the compressed bytes are those of a small sheet. Were the
+    sheet opened first, the reader would fail on the mismatch; the limit answers first."""
+    frame, findings = _read(lying_directory(exp_xlsx()))
+    assert frame is None and _blocking(findings) == ["file.limit_xlsx_expanded"]
+
+
+def test_one_giant_row_is_refused_without_building_it():
+    data = one_wide_row(400_000)  # a single row of ~8 MB of XML
+    frame, findings = _read(data)
+    assert frame is None and _blocking(findings) == ["file.limit_line_too_long"]
+
+
+def test_a_claimed_sheet_size_does_not_pad_rows_into_a_memory_error():
+    """A sheet claiming A1:XFD1048576 made openpyxl pad every row to 16,384 cells (issue 11:
+    MemoryError); the claim is ignored and the far cell found beyond the column limit."""
+    frame, findings = _read(claimed_dimension("A1:XFD1048576", "XFD1048576"))
+    assert frame is None and _blocking(findings) == ["file.limit_too_many_columns"]
+    frame, findings = _read(claimed_dimension("A1:XFD1048576", "A3"))
+    assert frame is not None and frame["_source_row"].to_list() == [3]
+
+
+def test_a_50_mb_header_line_is_refused_and_never_stored(inst):
+    data = b"lea_id," + b"x" * (50 * 1024 * 1024) + b"\n2500001\n"
+    frame, findings = _read(data, "big.csv")
+    assert frame is None and _blocking(findings) == ["file.limit_line_too_long"]
+    with open_registry(inst) as reg:
+        sid = _receive(reg, data, "2500001", "big.csv")
+        con = connect(inst)
+        try:
+            process_collection(con, reg, EXP, load_profile(), AS_OF)
+        finally:
+            con.close()
+        stored = reg.findings(sid)
+    assert sum(len(f.text) + sum(map(len, f.sample_values)) for f in stored) < 2_000
+
+
+def test_long_values_within_limits_are_truncated_in_findings():
+    """A 500 KB value in a date column is a type error; its sample is cut to VALUE_CHARS."""
+    huge = "9" * 500_000
+    data = exp_csv().replace(b"2026-10-15", huge.encode(), 1)
+    _, findings = _read(data, "f.csv")
+    (bad,) = [f for f in findings if f.column == "obligation_date"]
+    assert bad.sample_values and all(len(v) <= VALUE_CHARS for v in bad.sample_values)
+    long = Finding(1, "r" * 5000, "blocking", "t" * 10**6, "ref", "c", 1, (2,), ("v" * 10**6,))
+    assert len(long.text) <= 1000 and len(long.sample_values[0]) == VALUE_CHARS
+
+
+def test_a_newline_in_a_value_cannot_forge_a_line_of_a_message():
+    f = Finding(1, "x.y", "blocking", "bad", "ref", "c", 1, (2,), ("ok\nError: forged",))
+    assert "\n" not in f.message() and "\\n" in f.message()
+
+
+@pytest.mark.parametrize(
+    ("limits", "data", "name", "rule"),
+    [
+        (Limits(max_file_mb=0.001), exp_csv(rows=50), "f.csv", "file.limit_too_large"),
+        (Limits(max_rows=10), exp_csv(rows=11), "f.csv", "file.limit_too_many_rows"),
+        (Limits(max_rows=10), exp_xlsx(rows=11), "f.xlsx", "file.limit_too_many_rows"),
+        (Limits(max_columns=5), exp_csv(), "f.csv", "file.limit_too_many_columns"),
+        (Limits(max_columns=5), exp_xlsx(), "f.xlsx", "file.limit_too_many_columns"),
+        (Limits(max_line_kb=0.05), exp_csv(), "f.csv", "file.limit_line_too_long"),
+        (Limits(max_xlsx_members=3), exp_xlsx(), "f.xlsx", "file.limit_xlsx_members"),
+        (Limits(max_xlsx_expanded_mb=0.01), exp_xlsx(), "f.xlsx", "file.limit_xlsx_expanded"),
+        # the deadline is checked inside the read loops: the careful CSV reader, the worksheet
+        (Limits(max_seconds_per_file=1e-9), exp_csv() + b"\n\n", "f.csv", "file.limit_too_slow"),
+        (Limits(max_seconds_per_file=1e-9), exp_xlsx(), "f.xlsx", "file.limit_too_slow"),
+    ],
+)
+def test_each_limit_rejects_with_its_own_message(limits, data, name, rule):
+    assert _read(data, name)[0] is not None  # within the default limits the file reads
+    frame, findings = _read(data, name, limits)
+    assert frame is None and _blocking(findings) == [rule]
+    assert findings[0].text.startswith(("The file", "The workbook", "A line", "A row", "Read"))
+
+
+def test_the_million_row_allowance_is_the_default():
+    assert DEFAULT_LIMITS.max_rows >= 1_000_000
+    result = read_table(exp_csv(rows=5), "f.csv", EXP)
+    assert result.readable
+
+
+# --- the profile's limits section ----------------------------------------------------------
+
+
+def _raw_profile() -> dict:
+    import yaml
+
+    from sped.profile import DEFAULT_PROFILE
+
+    return yaml.safe_load(DEFAULT_PROFILE.read_text())
+
+
+def test_the_shipped_profile_states_the_defaults():
+    assert load_profile().limits == DEFAULT_LIMITS
+
+
+def test_limits_from_the_profile_with_safe_defaults_when_absent():
+    data = _raw_profile()
+    data["limits"] = {"max_rows": 5, "max_file_mb": 1.5}
+    profile = parse_profile(data)
+    assert profile.limits == dataclasses.replace(DEFAULT_LIMITS, max_rows=5, max_file_mb=1.5)
+    del data["limits"]
+    assert parse_profile(data).limits == DEFAULT_LIMITS
+
+
+@pytest.mark.parametrize(
+    ("section", "words"),
+    [
+        ({"max_rows": 0}, "limits.max_rows must be a positive whole number"),
+        ({"max_rows": 2.5}, "limits.max_rows must be a positive whole number"),
+        ({"max_file_mb": "big"}, "limits.max_file_mb must be a positive number"),
+        ({"max_file_mb": True}, "limits.max_file_mb must be a positive number"),
+        ({"max_cells": 3}, "limits.max_cells: no such limit"),
+        ([1, 2], "limits must be a mapping"),
+    ],
+)
+def test_a_bad_limit_stops_the_run_naming_it(section, words):
+    data = _raw_profile()
+    data["limits"] = section
+    with pytest.raises(ProfileError, match=words):
+        parse_profile(data)
+
+
+# --- no path is interpolated into SQL --------------------------------------------------------
+
+
+def test_a_quote_in_the_installation_path_reaches_sql_as_a_parameter(tmp_path):
+    """`sped validate` attaches the published snapshot: with the path in an f-string, a folder
+    named `it's here` ended in `unterminated string literal`."""
+    import duckdb
+
+    from sped.validate_file import _reference_from
+    from sped.warehouse.schema import ensure_schemas
+
+    published = tmp_path / "it's here" / "published.duckdb"
+    published.parent.mkdir()
+    con = duckdb.connect(str(published))
+    ensure_schemas(con)
+    con.execute("INSERT INTO raw.leas (lea_id) VALUES ('2500001')")
+    con.close()
+    con = duckdb.connect()
+    try:
+        ensure_schemas(con)
+        assert _reference_from(con, published) == {"2500001"}
+    finally:
+        con.close()

@@ -1,0 +1,53 @@
+"""Accounts of every role on the small state, and signed-in clients for the dashboard and
+auditor tests (server-side with Starlette's TestClient, in the browser with a real uvicorn)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+
+from sped.settings import Installation
+from sped.steps import open_registry
+from sped.web.app import create_app
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass(frozen=True)
+class People:
+    state: str
+    district: str
+    auditor: str
+    own_lea: str
+    other_lea: str
+    state_token: str
+    district_token: str
+    auditor_token: str
+
+
+def add_people(inst: Installation, leas: list[str]) -> People:
+    """One account per role (the district one belongs to the first LEA) with API tokens."""
+    with open_registry(inst) as reg:
+        reg.add_account("analyst", "state", password=PASSWORD)
+        reg.add_account("clerk", "district", [leas[0]], password=PASSWORD)
+        reg.add_account("auditor", "auditor", password=PASSWORD)
+        tokens = [reg.create_token(name) for name in ("analyst", "clerk", "auditor")]
+    return People("analyst", "clerk", "auditor", leas[0], leas[1], *tokens)
+
+
+def app_for(inst: Installation, as_of: str):
+    return create_app(inst, as_of=as_of, start_pipeline=False)
+
+
+def signed_in(app, account: str | None) -> TestClient:
+    """A client signed in as `account` (anonymous when None)."""
+    client = TestClient(app, follow_redirects=False)
+    if account is None:
+        return client
+    page = client.get("/signin")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    answer = client.post("/signin", data={"account": account, "password": PASSWORD, "csrf": csrf})
+    assert answer.status_code == 303, answer.text
+    return client
