@@ -21,6 +21,7 @@ from dagster_dbt import dbt_assets
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from dagster_project.assets.dbt_groups import LayerGroups
 from dagster_project.dbt_project import ensure_manifest, sped_dbt
 from dagster_project.resources import SpedSettings
 from sped import dbt_cli
@@ -172,7 +173,9 @@ def _topological(output_names: set[str], manifest: dict) -> list[str]:
     return [by_model[m] for m in ordered if m in by_model]
 
 
-@dbt_assets(manifest=ensure_manifest(sped_dbt), project=sped_dbt)
+@dbt_assets(
+    manifest=ensure_manifest(sped_dbt), project=sped_dbt, dagster_dbt_translator=LayerGroups()
+)
 def sped_dbt_models(context: AssetExecutionContext, sped: SpedSettings):
     dbt_vars = sped.state_profile().dbt_vars(sped.as_of_date())
     plan = _plan(sped, dbt_vars)
