@@ -111,7 +111,7 @@ def test_the_default_installation_is_the_demos():
     assert settings.DEFAULT_WAREHOUSE == REPO / "data" / "demo" / "warehouse" / "warehouse.duckdb"
     makefile = (REPO / "Makefile").read_text()
     assert "DEMO_DIR ?= data/demo" in makefile
-    assert "DEMO_WAREHOUSE := $(DEMO_DIR)/warehouse/warehouse.duckdb" in makefile
+    assert "DEMO_WAREHOUSE := $(CURDIR)/$(DEMO_DIR)/warehouse/warehouse.duckdb" in makefile
 
 
 def test_make_demo_starts_from_an_empty_installation(tmp_path):
