@@ -75,7 +75,7 @@ def _validate(file: Path, inst: Installation, tmpdir: Path) -> subprocess.Popen:
 def _wait_for_scratch(inst: Installation, proc: subprocess.Popen) -> Path:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        found = list((inst.root / "tmp").glob("validate-*/"))
+        found = list((inst.root / "tmp").glob("validate-*"))
         if found:
             return found[0]
         assert proc.poll() is None, proc.communicate()
@@ -93,7 +93,7 @@ def test_sigterm_ends_sped_validate_through_its_cleanup(big_workbook, tmp_path):
     tmpdir = tmp_path / "system_tmp"
     tmpdir.mkdir()
     proc = _validate(big_workbook, inst, tmpdir)
-    scratch = _wait_for_scratch(inst, proc)
+    scratch = _wait_for_scratch(inst, proc)  # made just before the file is read
     assert scratch.parent == inst.root / "tmp"
     assert (scratch.parent.stat().st_mode & 0o777, scratch.stat().st_mode & 0o777) == (
         0o700,
