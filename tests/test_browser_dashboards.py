@@ -1,8 +1,8 @@
 """The dashboards and auditors' pages in a real browser (Debian's chromium driven by
-Playwright) against a real uvicorn on 127.0.0.1, on the small state: every dashboard draws each
-of its charts with data points in the SVG, a filter changes a chart, a click on an LEA's bar
-reaches its LEA page, a CSV download equals the mart, an auditor opens the audit trail and a
-lineage page. Screenshots go to tests/artifacts/."""
+Playwright) against a real `sped serve` (uvicorn) on 127.0.0.1, on the small state: every
+dashboard draws each of its charts with data points in the SVG, a filter changes a chart, a
+click on an LEA's bar reaches its LEA page, a CSV download equals the mart, an auditor opens
+the audit trail and a lineage page. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from tests.dashboard_state import AS_OF, small_state
-from tests.live_server import serving
-from tests.web_dashboard_state import PASSWORD, add_people, app_for
+from tests.web_dashboard_state import PASSWORD, add_people
+from tests.web_server import serving
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,7 +47,7 @@ def site(tmp_path_factory):
     con.close()
     people = add_people(inst, leas)
     ARTIFACTS.mkdir(exist_ok=True)
-    with serving(app_for(inst, AS_OF)) as base:
+    with serving(inst.warehouse, as_of=AS_OF) as base:
         yield inst, people, base
 
 
@@ -104,6 +104,7 @@ def test_an_analyst_sees_every_dashboard_drawn_with_data(site, browser):
             empty = [chart for chart, n in marks.items() if n == 0]
             assert not empty, (slug, empty)
             page.screenshot(path=str(ARTIFACTS / f"dashboard-{slug}.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"dashboard-{slug}-top.png"))  # README size
         assert not [e for e in errors if "Content Security Policy" in e or "Plotly" in e], errors
     finally:
         context.close()
@@ -116,6 +117,9 @@ def test_a_filter_changes_a_chart_and_a_click_drills_down_to_the_lea(site, brows
         page.goto(f"{base}/dashboards/out-of-district")
         drawn_charts(page)
         every = bars(page, "ood-ranking")
+        page.locator("#section-ood-ranking").screenshot(
+            path=str(ARTIFACTS / "chart-ood-ranking.png")
+        )
         page.select_option("select[name=lea_type]", "REGULAR")
         page.click("#apply-filters")
         page.wait_for_url("**lea_type=REGULAR**")

@@ -170,3 +170,14 @@ def test_the_shipped_file_is_the_published_one():
     )
     header, rows, _ = national_reference.read_rows(national_reference.NATIONAL_FILE)
     assert len(header) == 50 and len(rows) == 61 * 14 * 19
+
+
+def test_a_chart_without_a_value_still_gives_json_the_browser_parses():
+    from sped.dashboards.headlines import Headline
+
+    empty = Headline("x", "Nothing yet", None, None, "rate", "overview", "no data")
+    text = charts.overview([empty], "2025-26").json()
+    assert "NaN" not in text and "Infinity" not in text
+    import json
+
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in the figure's JSON"))

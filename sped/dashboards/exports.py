@@ -53,7 +53,8 @@ def _plain(frame: pl.DataFrame) -> pl.DataFrame:
         if dtype in (pl.Int128, pl.UInt128):
             col = col.cast(pl.Int64)
         elif dtype == pl.String:
-            col = col.map_elements(neutralise, return_dtype=pl.String)
+            risky = col.str.contains(r"^[=+\-@\t\r]") & (col != NOT_AVAILABLE)
+            col = pl.when(risky).then(pl.lit("'") + col).otherwise(col)
         elif isinstance(dtype, pl.List | pl.Struct | pl.Array):
             col = col.cast(pl.String)
         out.append(col.alias(name))

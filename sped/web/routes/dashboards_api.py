@@ -95,8 +95,8 @@ def _json_value(value: Any) -> Any:
 
 def _rows(request: Request, account, name: str, filters: Filters):
     with snapshot(portal(request)) as con:
-        scope = scope_of(account)
         try:
+            scope = scope_of(account)
             table = figures.table_for(con, figures.SOURCES[name], scope)
             rows = figures.figure(con, name, scope, filters)
         except ScopeError as exc:
