@@ -40,6 +40,7 @@ def rebuild(
     from sped.profile import load_profile
     from sped.steps import mirror_submissions, open_registry, publish
     from sped.validation.gx_duckdb import shared_config
+    from sped.warehouse import national_reference
     from sped.warehouse.build_scope import finish_build, plan_build
     from sped.warehouse.schema import ensure_schemas
 
@@ -81,6 +82,7 @@ def rebuild(
                     rows[collection.name] = con.execute(
                         f"SELECT count(*) FROM raw.{collection.name}"
                     ).fetchall()[0][0]
+                national_reference.load(con)  # the reference file the project ships
                 mirror_submissions(con, registry)
                 plan = plan_build(con, registry, dbt_vars)
                 con.execute("CHECKPOINT")
