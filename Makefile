@@ -18,7 +18,7 @@ YEARS ?= 3
 SEED ?= 20261001
 PYTEST_ARGS ?=
 
-.PHONY: env browser demo test lint standalone format bench clean
+.PHONY: env browser demo serve dagster test lint standalone format bench clean
 
 # Browser tests drive Debian's chromium (never a browser downloaded by Playwright).
 CHROMIUM := /usr/bin/chromium
@@ -40,10 +40,29 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)  ## Debian's chromium for the browser tests
 
-demo: env  ## synthetic state through the whole pipeline
-	rm -rf $(DEMO_DIR)/landing
+DEMO_WAREHOUSE := $(CURDIR)/$(DEMO_DIR)/warehouse/warehouse.duckdb
+DEMO_DAGSTER_HOME := $(CURDIR)/$(DEMO_DIR)/warehouse/dagster
+
+# One state per installation: every demo starts from an empty installation, so two scales
+# never mix in one warehouse.
+demo: env  ## synthetic state through the whole pipeline, in a fresh installation
+	@if [ -e $(DEMO_DIR)/landing ] || [ -e $(DEMO_DIR)/warehouse ]; then \
+	  echo "make demo: removing the previous demo ($(DEMO_DIR)/landing, $(DEMO_DIR)/warehouse): one state per installation"; \
+	  rm -rf $(DEMO_DIR)/landing $(DEMO_DIR)/warehouse; \
+	fi
 	$(BIN)/sped generate --scale $(SCALE) --years $(YEARS) --seed $(SEED) --out $(DEMO_DIR)/landing
-	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_DIR)/warehouse/warehouse.duckdb
+	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_WAREHOUSE)
+	$(BIN)/python -m sped.web.demo_accounts --warehouse $(DEMO_WAREHOUSE)
+
+DAGSTER_PORT ?= 3000
+
+# The Dagster UI on the demo installation: its own instance (runs, materializations, checks of
+# every `sped pipeline` run) in $(DEMO_DIR)/warehouse/dagster. Listens on 127.0.0.1 only.
+dagster: env  ## the Dagster UI on the demo installation (http://127.0.0.1:$(DAGSTER_PORT))
+	@test -e $(DEMO_WAREHOUSE) || { echo "make dagster: no demo installation yet: run make demo first" >&2; exit 2; }
+	$(BIN)/python -c "import sys; from sped.settings import installation; from sped.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)
+	DAGSTER_HOME=$(DEMO_DAGSTER_HOME) SPED_WAREHOUSE=$(DEMO_WAREHOUSE) \
+	  $(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 test: env browser lint  ## the whole suite, as CI runs it
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
@@ -79,7 +98,24 @@ BENCH_MARTS_YEARS ?= 3
 BENCH_DASH_SCALE ?= large
 BENCH_DASH_YEARS ?= 2
 
-bench: env  ## measured, not guessed: batched vs per-file validation; full vs incremental marts
+SERVE_PORT ?= 8080
+
+serve: env  ## the web application and the Dagster UI on the demo installation (127.0.0.1)
+	@test -f $(DEMO_WAREHOUSE) || { echo "no demo installation: run make demo first"; exit 2; }
+	$(BIN)/python -c "import sys; from sped.settings import installation; from sped.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)
+	DAGSTER_HOME=$(DEMO_DAGSTER_HOME) SPED_WAREHOUSE=$(DEMO_WAREHOUSE) \
+	  $(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p $(DAGSTER_PORT) \
+	    > $(DEMO_DIR)/dagster_dev.log 2>&1 & dagster_pid=$$!; \
+	trap 'kill $$dagster_pid 2>/dev/null; wait $$dagster_pid 2>/dev/null' EXIT INT TERM; \
+	echo "Dagster UI: http://127.0.0.1:$(DAGSTER_PORT)/ (log: $(DEMO_DIR)/dagster_dev.log)"; \
+	$(BIN)/sped serve --warehouse $(DEMO_WAREHOUSE) --host 127.0.0.1 --port $(SERVE_PORT)
+
+BENCH_SCALES ?= small,state,large
+BENCH_PIPELINE_YEARS ?= small=2,state=3,large=2
+
+bench: env  ## measured, not guessed: the pipeline vs plain DuckDB (bench/results/latest.json); batched vs per-file validation; full vs incremental marts
+	$(BIN)/python -m bench.pipeline --scales $(BENCH_SCALES) --years $(BENCH_PIPELINE_YEARS)
 	$(BIN)/python -m bench.validation_batching --scale $(BENCH_SCALE) --years $(BENCH_YEARS)
 	$(BIN)/python -m bench.incremental_marts --scale $(BENCH_MARTS_SCALE) --years $(BENCH_MARTS_YEARS)
 	$(BIN)/python -m bench.dashboards --scale $(BENCH_DASH_SCALE) --years $(BENCH_DASH_YEARS)
+	$(BIN)/python -m bench.upload_latency --uploads 20

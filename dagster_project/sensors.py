@@ -1,11 +1,10 @@
 """new_submissions: registers files dropped in the inbox and starts a run when any are pending."""
 
-import getpass
-
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from dagster_project.jobs import pipeline
 from sped import settings
+from sped.landing.accounts import current_os_user
 from sped.run_lock import current_holder
 from sped.steps import open_registry, register_landing
 
@@ -16,7 +15,7 @@ def new_submissions(context: SensorEvaluationContext):
     try:
         inbox = settings.landing_inbox()
         if inbox and inbox.is_dir():
-            summary = register_landing(inbox, registry, submitter=f"inbox:{getpass.getuser()}")
+            summary = register_landing(inbox, registry, submitter=f"inbox:{current_os_user()}")
             if summary.unroutable:
                 context.log.warning(f"{len(summary.unroutable)} files could not be routed")
         pending = registry.submissions(status="received")

@@ -1,0 +1,3 @@
+"""sped-placements: the state's IDEA Part B placement warehouse (see README.md)."""
+
+from sped import duckdb_exit as _duckdb_exit  # noqa: F401  (quiet interpreter exit, see there)

@@ -12,7 +12,10 @@ Checks, in this order, and reports every problem found (the first one first):
 3. every stored file a submission or receipt names exists and its bytes hash to its name, and
    no other file in the store is damaged.
 
-It reads the registry through SQLite's read-only mode and changes nothing.
+A hash chain recomputed from scratch by someone who can write the registry is consistent in
+itself; against that, `--backup DIR` also checks that the trail still holds, unchanged, the
+event a backup's manifest says the trail ended at. It reads the registry through SQLite's
+read-only mode and changes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from sped.landing import store, trail
 from sped.settings import Installation
@@ -136,12 +140,48 @@ def _store(inst: Installation, con: sqlite3.Connection) -> list[Problem]:
     return problems
 
 
-def verify(inst: Installation) -> list[Problem]:
-    """Every problem found in the installation's trail and store (empty: intact)."""
+def _anchors(con: sqlite3.Connection, backups: list[Path]) -> list[Problem]:
+    """A chain recomputed from scratch is consistent in itself; a backup's manifest records
+    where the trail ended then (event id and hash), which the registry must still hold."""
+    import json
+
+    problems: list[Problem] = []
+    for backup in backups:
+        try:
+            head = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))[
+                "audit_chain_head"
+            ]
+        except (OSError, ValueError, KeyError, TypeError):
+            problems.append(Problem(f"backup {backup}", "has no readable manifest"))
+            continue
+        if not head.get("event_id"):
+            continue
+        row = con.execute(
+            "SELECT hash FROM events WHERE event_id = ?", (head["event_id"],)
+        ).fetchone()
+        where = f"event {head['event_id']}"
+        if row is None:
+            problems.append(
+                Problem(where, f"the backup in {backup} ends at it, but it is gone: deleted")
+            )
+        elif row[0] != head["hash"]:
+            problems.append(
+                Problem(
+                    where,
+                    f"its hash differs from the one the backup in {backup} recorded: the trail "
+                    "up to it was rewritten",
+                )
+            )
+    return problems
+
+
+def verify(inst: Installation, backups: list[Path] = ()) -> list[Problem]:
+    """Every problem found in the installation's trail and store (empty: intact), and against
+    the trail heads recorded by `backups` (backup directories), if any."""
     if not inst.registry.exists():
         return [Problem("registry", f"{inst.registry} does not exist")]
     con = sqlite3.connect(f"file:{inst.registry}?mode=ro", uri=True)
     try:
-        return _chain(con) + _statuses(con) + _store(inst, con)
+        return _chain(con) + _anchors(con, list(backups)) + _statuses(con) + _store(inst, con)
     finally:
         con.close()

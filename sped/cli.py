@@ -9,8 +9,8 @@ holds the installation (`sped pipeline`, `backup`, `rebuild`; pass --wait to wai
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,6 +26,21 @@ EXIT_RUN_IN_PROGRESS = 3
 
 def _print(msg: str) -> None:
     print(msg, flush=True)
+
+
+def _installation(args: argparse.Namespace, *, must_exist: bool) -> settings.Installation:
+    """The installation a command works on. Without --warehouse, say which one was opened
+    (on standard error, so piped output stays clean); a command that only reads refuses an
+    installation that does not exist rather than creating an empty one."""
+    inst = settings.installation(args.warehouse)
+    if not args.warehouse:
+        print(f"sped: installation {inst.root}", file=sys.stderr)
+    if must_exist and not inst.registry.exists():
+        raise ValueError(
+            f"no installation at {inst.root} (no registry.sqlite): run `sped pipeline` first, "
+            "or name one with --warehouse"
+        )
+    return inst
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -50,15 +65,26 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from sped.pipeline_run import run_pipeline
 
+    # Every argument is checked before anything is created.
+    if args.landing and not Path(args.landing).is_dir():
+        raise ValueError(f"landing directory {args.landing} does not exist")
+    load_profile(settings.profile_path(args.profile))
+    settings.as_of_date(args.as_of)
     return run_pipeline(
         landing=Path(args.landing) if args.landing else None,
         warehouse=args.warehouse,
         profile=args.profile,
         as_of=args.as_of,
-        submitter=args.submitter or f"operator:{getpass.getuser()}",
+        submitter=args.submitter or f"operator:{_os_user()}",
         out=_print,
         wait=args.wait,
     )
+
+
+def _os_user() -> str:
+    from sped.landing.accounts import current_os_user
+
+    return current_os_user()
 
 
 def _stdin_secret(what: str) -> str:
@@ -73,7 +99,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from sped.audit import verify
 
     inst = settings.installation(args.warehouse)
-    problems = verify(inst)
+    problems = verify(inst, [Path(b) for b in args.backup or ()])
     if not problems:
         print(f"audit trail and stored files of {inst.root} are intact")
         return 0
@@ -120,7 +146,7 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
     if args.action != "list" and not args.name:
         raise ValueError(f"sped accounts {args.action} needs the account name")
-    registry = open_registry(settings.installation(args.warehouse))
+    registry = open_registry(_installation(args, must_exist=args.action != "add"))
     try:
         if args.action == "list":
             return _list_accounts(registry, args.json)
@@ -233,7 +259,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         check_period(args.collection, args.period)
     except LayoutError as exc:
         raise ValueError(str(exc)) from None
-    registry = open_registry(settings.installation(args.warehouse))
+    registry = open_registry(_installation(args, must_exist=False))
     try:
         unproved = _submit_proof(registry, args)
         if unproved:
@@ -291,10 +317,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_submissions(args: argparse.Namespace) -> int:
     from sped.reports.submissions import submission_rows, submissions_table
 
-    inst = settings.installation(args.warehouse)
-    if not inst.registry.exists():
-        print(f"no registry at {inst.registry}: run `sped pipeline` first", file=sys.stderr)
-        return 2
+    inst = _installation(args, must_exist=True)
     rows = submission_rows(inst)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -326,8 +349,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from sped.reports.dbt_docs import export_docs
 
-    inst = settings.installation(args.warehouse)
     profile = load_profile(settings.profile_path(args.profile))
+    inst = _installation(args, must_exist=True)
     path = export_docs(inst, profile.dbt_vars(settings.as_of_date(args.as_of)))
     print(f"dbt documentation: {path}")
     return 0
@@ -336,12 +359,14 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_annotate(args: argparse.Namespace) -> int:
     from sped.reports.annotated import annotated_csv
 
-    inst = settings.installation(args.warehouse)
+    profile = load_profile(settings.profile_path(args.profile))
+    as_of = settings.as_of_date(args.as_of)
+    inst = _installation(args, must_exist=True)
     text = annotated_csv(
         inst,
         args.submission,
-        load_profile(settings.profile_path(args.profile)),
-        settings.as_of_date(args.as_of),
+        profile,
+        as_of,
     )
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -354,107 +379,221 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 def cmd_datadocs(args: argparse.Namespace) -> int:
     from sped.reports.data_docs import build_data_docs
 
-    inst = settings.installation(args.warehouse)
-    path = build_data_docs(
-        inst, load_profile(settings.profile_path(args.profile)), settings.as_of_date(args.as_of)
-    )
-    print(f"GX Data Docs: {path}")
+    profile = load_profile(settings.profile_path(args.profile))
+    as_of = settings.as_of_date(args.as_of)
+    inst = _installation(args, must_exist=True)
+    path = build_data_docs(inst, profile, as_of)
+    print(f"validation results (open offline): {path}")
     return 0
 
 
+WAREHOUSE_HELP = (
+    "the installation's warehouse file; the registry, stored files, published snapshot and "
+    "reports live beside it (default: $SPED_WAREHOUSE, else the demo's "
+    f"{settings.DEFAULT_WAREHOUSE.relative_to(settings.REPO_ROOT)})"
+)
+PROFILE_HELP = "state profile YAML (default: $SPED_PROFILE, else config/state_profile.yaml)"
+AS_OF_HELP = "judge due dates and statuses as of this date, YYYY-MM-DD (default: today)"
+PERIOD_HELP = "the school year (e.g. 2025-26) or, for expenditures and allocations, the fiscal year"
+
+
+def _command(sub, name: str, summary: str, details: str, func) -> argparse.ArgumentParser:
+    """A sub-command with a one-line summary (in `sped --help`) and a description."""
+    cmd = sub.add_parser(
+        name,
+        help=summary,
+        description=f"{summary[0].upper()}{summary[1:]}. {details}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cmd.set_defaults(func=func)
+    return cmd
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sped", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="sped",
+        description="The state's IDEA Part B placement warehouse: receive and validate district "
+        "files, load them into DuckDB, build the regulatory figures with dbt, publish.",
+        epilog="Exit codes: 0 success (a rejected district file is not a failure), 1 the system "
+        "failed (or `validate` found blocking errors, `audit verify` found tampering), 2 bad "
+        "arguments or configuration, 3 another run holds the installation. "
+        "`sped COMMAND --help` describes each command. The rules: docs/rules/.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    gen = sub.add_parser("generate", help="write a synthetic state's files in the landing layout")
-    gen.add_argument("--scale", choices=["small", "state", "large"], default="small")
-    gen.add_argument("--years", type=int, default=1)
-    gen.add_argument("--seed", type=int, default=0)
+    gen = _command(
+        sub,
+        "generate",
+        "write a synthetic state's files in the landing layout",
+        "Directories, allocations and every district collection for each school year, with "
+        "realistic defects; the same seed gives the same bytes.",
+        cmd_generate,
+    )
+    gen.add_argument(
+        "--scale",
+        choices=["small", "state", "large"],
+        default="small",
+        help="small: 20 LEAs, about 6,000 students a year; state: about 400 LEAs and 170,000 "
+        "students; large: several times the state (default small)",
+    )
+    gen.add_argument("--years", type=int, default=1, help="school years to write (default 1)")
+    gen.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     gen.add_argument("--through", default="2025-26", help="last school year (default 2025-26)")
-    gen.add_argument("--out", required=True)
-    gen.add_argument("--profile", help="state profile YAML (default config/state_profile.yaml)")
-    gen.set_defaults(func=cmd_generate)
+    gen.add_argument("--out", required=True, help="landing directory to write (created)")
+    gen.add_argument("--profile", help=PROFILE_HELP)
 
-    pipe = sub.add_parser("pipeline", help="register files and run validate, load, build, publish")
-    pipe.add_argument("--landing", help="landing directory to register (optional)")
-    pipe.add_argument("--warehouse", help=f"warehouse file (default {settings.DEFAULT_WAREHOUSE})")
-    pipe.add_argument("--profile", help="state profile YAML")
-    pipe.add_argument("--as-of", help="judge figures as of this date (YYYY-MM-DD; default today)")
-    pipe.add_argument("--submitter", help="who is sending the files (default operator:<user>)")
+    pipe = _command(
+        sub,
+        "pipeline",
+        "register files and run validate, load, build, publish",
+        "Registers every new file of the landing folder (if given), validates each pending "
+        "submission, loads what passes, rebuilds the marts with dbt and publishes a snapshot. "
+        "The run is recorded in the installation's Dagster instance (<installation>/dagster), "
+        "which `dagster dev` shows. One run at a time per installation (exit code 3 otherwise).",
+        cmd_pipeline,
+    )
+    pipe.add_argument(
+        "--landing", help="landing directory whose new files to register first (optional)"
+    )
+    pipe.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    pipe.add_argument("--profile", help=PROFILE_HELP)
+    pipe.add_argument("--as-of", help=AS_OF_HELP)
+    pipe.add_argument(
+        "--submitter", help="who is sending the landing folder's files (default operator:<user>)"
+    )
     pipe.add_argument(
         "--wait",
         action="store_true",
         help="if another run holds the installation, wait for it instead of exiting with 3",
     )
-    pipe.set_defaults(func=cmd_pipeline)
 
-    aud = sub.add_parser("audit", help="check the audit trail and stored files for tampering")
+    aud = _command(
+        sub,
+        "audit",
+        "check the audit trail and stored files for tampering",
+        "verify: re-checks the hash chain of the registry's audit trail and the checksum of "
+        "every stored file, and lists what does not match; changes nothing.",
+        cmd_audit,
+    )
     aud.add_argument(
         "action", choices=["verify"], help="verify: check and report (changes nothing)"
     )
-    aud.add_argument("--warehouse", help="warehouse file naming the installation")
+    aud.add_argument("--warehouse", help=WAREHOUSE_HELP)
     aud.add_argument("--limit", type=int, default=20, help="problems to list (default 20)")
-    aud.set_defaults(func=cmd_audit)
+    aud.add_argument(
+        "--backup",
+        action="append",
+        help="a backup directory whose recorded end of the trail must still be in it "
+        "(catches a trail rewritten with fresh hashes; repeatable)",
+    )
 
-    bak = sub.add_parser("backup", help="a consistent copy of an installation, with a manifest")
-    bak.add_argument("--warehouse", help="warehouse file naming the installation to copy")
+    bak = _command(
+        sub,
+        "backup",
+        "a consistent copy of an installation, with a manifest",
+        "Copies the warehouse, registry, stored files and published snapshot while no run "
+        "writes, with a manifest of checksums that `sped restore` checks.",
+        cmd_backup,
+    )
+    bak.add_argument("--warehouse", help=WAREHOUSE_HELP)
     bak.add_argument("--to", required=True, help="backup directory (new or empty)")
     bak.add_argument(
         "--wait", action="store_true", help="wait for a run in progress instead of exiting with 3"
     )
-    bak.set_defaults(func=cmd_backup)
 
-    rst = sub.add_parser("restore", help="restore a backup into an empty installation")
+    rst = _command(
+        sub,
+        "restore",
+        "restore a backup into an empty installation",
+        "Checks the backup against its manifest and copies it into a new installation.",
+        cmd_restore,
+    )
     rst.add_argument("--from", required=True, help="backup directory (written by sped backup)")
     rst.add_argument(
         "--warehouse", required=True, help="warehouse file of the new (empty) installation"
     )
-    rst.set_defaults(func=cmd_restore)
 
-    reb = sub.add_parser(
-        "rebuild", help="rebuild every raw table and mart from the stored files in force"
+    reb = _command(
+        sub,
+        "rebuild",
+        "rebuild every raw table and mart from the stored files in force",
+        "The warehouse is derived data: it is rebuilt from the registry and the stored files "
+        "(the submissions in force), then dbt builds every mart.",
+        cmd_rebuild,
     )
-    reb.add_argument("--warehouse", help="warehouse file naming the installation")
-    reb.add_argument("--profile", help="state profile YAML (default config/state_profile.yaml)")
-    reb.add_argument("--as-of", help="judge figures as of this date (YYYY-MM-DD; default today)")
+    reb.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    reb.add_argument("--profile", help=PROFILE_HELP)
+    reb.add_argument("--as-of", help=AS_OF_HELP)
     reb.add_argument(
         "--wait", action="store_true", help="wait for a run in progress instead of exiting with 3"
     )
-    reb.set_defaults(func=cmd_rebuild)
 
-    acc = sub.add_parser("accounts", help="accounts, their LEAs, passwords and API tokens")
-    acc.add_argument("action", choices=["list", "add", "disable", "password", "token"])
+    acc = _command(
+        sub,
+        "accounts",
+        "accounts, their LEAs, passwords and API tokens",
+        "list: every account; add NAME: create one (district accounts need --lea); disable "
+        "NAME: stop an account from sending or signing in; password NAME: set its password; "
+        "token NAME: issue (or with --revoke, revoke) an API token.",
+        cmd_accounts,
+    )
+    acc.add_argument(
+        "action", choices=["list", "add", "disable", "password", "token"], help="what to do"
+    )
     acc.add_argument("name", nargs="?", help="account name (all but list)")
-    acc.add_argument("--role", choices=["state", "district", "auditor"], default="district")
+    acc.add_argument(
+        "--role",
+        choices=["state", "district", "auditor"],
+        default="district",
+        help="what the account may do (default district)",
+    )
     acc.add_argument("--lea", action="append", help="an LEA the account belongs to (repeatable)")
-    acc.add_argument("--display-name", default="")
+    acc.add_argument("--display-name", default="", help="the person's or office's name")
     acc.add_argument("--admin", action="store_true", help="add: may manage accounts")
     acc.add_argument("--os-user", help="add: bind a state account to an operating-system user")
     acc.add_argument(
         "--password-stdin", action="store_true", help="add/password: read it from stdin"
     )
     acc.add_argument("--revoke", action="store_true", help="token: revoke the account's tokens")
-    acc.add_argument("--warehouse")
-    acc.add_argument("--json", action="store_true")
-    acc.set_defaults(func=cmd_accounts)
+    acc.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    acc.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    sbm = sub.add_parser("submit", help="send one file as an account (validated by the next run)")
-    sbm.add_argument("file")
+    sbm = _command(
+        sub,
+        "submit",
+        "send one file as an account (validated by the next run)",
+        "The file is stored unchanged and registered as a submission for the collection, LEA "
+        "and period given; a district account may send only for its own LEAs.",
+        cmd_submit,
+    )
+    sbm.add_argument("file", help="the CSV or XLSX file to send")
     sbm.add_argument("--account", required=True, help="the account sending the file")
     proof = sbm.add_mutually_exclusive_group()
-    proof.add_argument("--password-stdin", action="store_true", help="the account's password")
-    proof.add_argument("--token-stdin", action="store_true", help="an API token of the account")
-    sbm.add_argument("--collection", required=True, choices=sorted(COLLECTIONS))
+    proof.add_argument(
+        "--password-stdin", action="store_true", help="read the account's password from stdin"
+    )
+    proof.add_argument(
+        "--token-stdin", action="store_true", help="read an API token of the account from stdin"
+    )
+    sbm.add_argument(
+        "--collection", required=True, choices=sorted(COLLECTIONS), help="what the file holds"
+    )
     sbm.add_argument("--lea", help="the district the file is for (district collections)")
-    sbm.add_argument("--period", required=True, help="school year (2025-26) or fiscal year (2026)")
-    sbm.add_argument("--warehouse")
-    sbm.set_defaults(func=cmd_submit)
+    sbm.add_argument("--period", required=True, help=PERIOD_HELP)
+    sbm.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
-    srv = sub.add_parser("serve", help="serve the web application (uvicorn)")
-    srv.add_argument("--warehouse")
-    srv.add_argument("--profile")
-    srv.add_argument("--host", default="127.0.0.1")
-    srv.add_argument("--port", type=int, default=8080)
+    srv = _command(
+        sub,
+        "serve",
+        "serve the web application (uvicorn)",
+        "The portal where districts send files and read their messages, and where the state "
+        "team and auditors read submissions and figures. Listens on 127.0.0.1 by default.",
+        cmd_serve,
+    )
+    srv.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    srv.add_argument("--profile", help=PROFILE_HELP)
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     srv.add_argument("--as-of", help="judge uploads and figures as of this date (default today)")
     srv.add_argument(
         "--no-pipeline-runs",
@@ -462,40 +601,75 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not start a pipeline run after an accepted upload (an operator or the "
         "schedule loads it)",
     )
-    srv.set_defaults(func=cmd_serve)
 
-    subs = sub.add_parser("submissions", help="list every submission and its outcome")
-    subs.add_argument("--warehouse")
-    subs.add_argument("--json", action="store_true")
-    subs.set_defaults(func=cmd_submissions)
-    val = sub.add_parser("validate", help="check one file as a district sees it (not registered)")
-    val.add_argument("file")
-    val.add_argument("--collection", required=True, choices=sorted(COLLECTIONS))
+    subs = _command(
+        sub,
+        "submissions",
+        "list every submission and its outcome",
+        "One line per submission: collection, LEA, period, sender, received, outcome, rules "
+        "failed, and whether it is in force.",
+        cmd_submissions,
+    )
+    subs.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    subs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    val = _command(
+        sub,
+        "validate",
+        "check one file as a district sees it (not registered)",
+        "Runs the collection's rules on the file and prints what the district would be told; "
+        "nothing is stored. Exit code 1 when the file would be rejected.",
+        cmd_validate,
+    )
+    val.add_argument("file", help="the CSV or XLSX file to check")
+    val.add_argument(
+        "--collection", required=True, choices=sorted(COLLECTIONS), help="what the file holds"
+    )
     val.add_argument("--lea", help="the district the file is for")
-    val.add_argument("--period", required=True, help="school year (2025-26) or fiscal year (2026)")
-    val.add_argument("--warehouse", help="installation whose directories to check against")
-    val.add_argument("--profile")
-    val.add_argument("--as-of")
-    val.set_defaults(func=cmd_validate)
-    ann = sub.add_parser("annotate", help="a submission's rows with the errors found on each")
-    ann.add_argument("submission", type=int)
-    ann.add_argument("--warehouse")
+    val.add_argument("--period", required=True, help=PERIOD_HELP)
+    val.add_argument(
+        "--warehouse", help="installation whose directories (LEAs, facilities) to check against"
+    )
+    val.add_argument("--profile", help=PROFILE_HELP)
+    val.add_argument("--as-of", help=AS_OF_HELP)
+
+    ann = _command(
+        sub,
+        "annotate",
+        "a submission's rows with the errors found on each",
+        "Writes the submission's own rows as CSV, each with its errors and warnings, for the "
+        "district to correct and send again.",
+        cmd_annotate,
+    )
+    ann.add_argument("submission", type=int, help="submission number (see `sped submissions`)")
+    ann.add_argument("--warehouse", help=WAREHOUSE_HELP)
     ann.add_argument("--out", help="CSV file to write (default: standard output)")
-    ann.add_argument("--profile")
-    ann.add_argument("--as-of")
-    ann.set_defaults(func=cmd_annotate)
+    ann.add_argument("--profile", help=PROFILE_HELP)
+    ann.add_argument("--as-of", help=AS_OF_HELP)
 
-    dd = sub.add_parser("datadocs", help="GX Data Docs of the data in force (static site)")
-    dd.add_argument("--warehouse")
-    dd.add_argument("--profile")
-    dd.add_argument("--as-of")
-    dd.set_defaults(func=cmd_datadocs)
+    dd = _command(
+        sub,
+        "datadocs",
+        "validation results of the data in force as a static site",
+        "Runs every collection's Great Expectations suite over the rows in force and writes "
+        "the results as pages that open offline (reports/validation/ in the installation).",
+        cmd_datadocs,
+    )
+    dd.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    dd.add_argument("--profile", help=PROFILE_HELP)
+    dd.add_argument("--as-of", help=AS_OF_HELP)
 
-    docs = sub.add_parser("docs", help="export the dbt documentation site as one HTML file")
-    docs.add_argument("--warehouse")
-    docs.add_argument("--profile")
-    docs.add_argument("--as-of")
-    docs.set_defaults(func=cmd_docs)
+    docs = _command(
+        sub,
+        "docs",
+        "export the dbt documentation site as one HTML file",
+        "Every model and column with the rule it implements, and the lineage graph "
+        "(reports/dbt_docs/ in the installation).",
+        cmd_docs,
+    )
+    docs.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    docs.add_argument("--profile", help=PROFILE_HELP)
+    docs.add_argument("--as-of", help=AS_OF_HELP)
     return parser
 
 
@@ -509,9 +683,23 @@ def main(argv: list[str] | None = None) -> int:
     except RunInProgress as exc:
         print(f"sped: {exc}", file=sys.stderr)
         return EXIT_RUN_IN_PROGRESS
-    except ValueError as exc:
-        print(f"sped: {exc}", file=sys.stderr)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"sped: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("sped: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("SPED_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"sped: {args.command} failed: {type(exc).__name__}: {first[:300]} "
+            "(set SPED_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

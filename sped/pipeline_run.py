@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from sped import failpoints, settings
+from sped.dagster_home import open_instance
 from sped.profile import load_profile
 from sped.run_lock import Holder, run_lock
 from sped.steps import open_registry, register_landing
@@ -85,7 +86,9 @@ def _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out: 
 
 
 def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str, out: Out):
-    from dagster import DagsterInstance
+    """Run the `pipeline` job in this process, recorded in the installation's own Dagster
+    instance (sped/dagster_home.py), so `dagster dev` on it shows the run and its results."""
+    from dagster._core.utils import make_new_run_id
 
     from dagster_project.definitions import defs
     from dagster_project.resources import Progress, SpedSettings
@@ -95,8 +98,11 @@ def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str,
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     out("running the pipeline job (validate, load, build, publish)")
-    with DagsterInstance.ephemeral() as instance:
+    with open_instance(inst) as instance:
+        run_id = make_new_run_id()
+        instance.add_event_listener(run_id, _step_lines(out))
         result = job.execute_in_process(
+            run_id=run_id,
             instance=instance,
             resources={
                 "sped": SpedSettings(
@@ -116,9 +122,38 @@ def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str,
         for event in result.all_events:
             if event.event_type_value == "STEP_FAILURE":
                 error = event.event_specific_data.error
+                while error.cause is not None:  # Dagster's wrapper says only which op failed
+                    error = error.cause
                 out(f"  step {event.step_key} failed: {error.message.strip()[:2000]}")
     seconds["total job"] = time.perf_counter() - clock
     return result.success, seconds
+
+
+#: Steps long enough that the CLI says when they start and end (the dbt build prints nothing
+#: while it runs: its own output goes to a log file).
+ANNOUNCED_STEPS = {"sped_dbt_models": "dbt build (staging, intermediate, marts, shared)"}
+
+
+def _step_lines(out: Out) -> Callable[[object], None]:
+    """An event listener that prints a start line and an end line with the elapsed time for the
+    announced steps."""
+    started: dict[str, float] = {}
+
+    def listen(entry) -> None:
+        event = getattr(entry, "dagster_event", None)
+        if event is None or event.step_key not in ANNOUNCED_STEPS:
+            return
+        what = ANNOUNCED_STEPS[event.step_key]
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            started[event.step_key] = time.perf_counter()
+            out(f"  {what}: started at {time.strftime('%H:%M:%S')}")
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
+            elapsed = time.perf_counter() - started.get(event.step_key, time.perf_counter())
+            word = "finished" if kind == "STEP_SUCCESS" else "FAILED"
+            out(f"  {what}: {word} after {elapsed:.1f} s")
+
+    return listen
 
 
 def warehouse_rows(inst: settings.Installation) -> dict[str, int] | None:

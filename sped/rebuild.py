@@ -1,9 +1,10 @@
 """`sped rebuild`: a fresh warehouse from the stored files in force, swapped in atomically.
 
 Holding the run lock, every raw table is loaded from the stored files of the submissions the
-registry says are in force (read and typed again exactly as when they were accepted, each file
-checked against its SHA-256; no outcome is decided or changed, and pending submissions stay
-pending for the next run), the registry is mirrored, and dbt builds every model from scratch.
+registry says are in force, read and typed again exactly as when they were accepted, each file
+checked against its SHA-256 (no outcome is decided or changed; pending submissions stay
+pending for the next run); the federal reference file the project ships is loaded, the
+registry mirrored, and dbt builds every model from scratch.
 Only when all of that succeeded does the new file replace the warehouse (one rename), and the
 published snapshot follows. A failure leaves the old warehouse untouched.
 """
@@ -74,7 +75,7 @@ def rebuild(
                         registry,
                         collection,
                         lambda subs, c=collection, k=known: read_pending(
-                            registry, c, subs, k, lambda _m: None
+                            registry, c, subs, k, lambda _m: None, profile.limits
                         )[0],
                         lambda m: out(f"  {m}"),
                         record=False,
@@ -82,7 +83,8 @@ def rebuild(
                     rows[collection.name] = con.execute(
                         f"SELECT count(*) FROM raw.{collection.name}"
                     ).fetchall()[0][0]
-                national_reference.load(con)  # the reference file the project ships
+                # the state-maintained reference data the project ships (raw/national_environments)
+                rows["national_environments"] = national_reference.load(con).rows
                 mirror_submissions(con, registry)
                 plan = plan_build(con, registry, dbt_vars)
                 con.execute("CHECKPOINT")
@@ -91,7 +93,7 @@ def rebuild(
             out(f"raw tables loaded from the stored files: {sum(rows.values()):,} rows")
             out("building every model (dbt build --full-refresh)")
             invoke(
-                ["build", "--full-refresh"],
+                ["build", "--full-refresh", "--exclude-resource-type", "unit_test"],
                 warehouse=fresh,
                 target=work / "dbt_target",
                 dbt_vars=dbt_vars,

@@ -4,7 +4,7 @@ An installation is named by its warehouse file; the submission registry, the sto
 published snapshot and the reports live beside it unless an environment variable moves them.
 
 Environment variables (all optional):
-- `SPED_WAREHOUSE`  the warehouse file (default data/warehouse/warehouse.duckdb)
+- `SPED_WAREHOUSE`  the warehouse file (default: the demo's, data/demo/warehouse/warehouse.duckdb)
 - `SPED_PROFILE`    the state profile YAML (default config/state_profile.yaml)
 - `SPED_AS_OF`      the date figures are judged as of (default: today)
 - `SPED_LANDING`    an inbox directory the Dagster sensor registers new files from
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse" / "warehouse.duckdb"
+DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "demo" / "warehouse" / "warehouse.duckdb"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 
 

@@ -87,15 +87,17 @@ def check_file(
     if gate == "sql":
         from sped.validation.sql_gate import validate_batch_sql
 
-        con = duckdb.connect(":memory:")  # nothing but DuckDB reads the batch
-        try:
-            ensure_schemas(con)
-            known = _reference_from(con, inst.published_warehouse)
-            frame, findings, rows = read_one(data, sub, coll, known)
-            if frame is not None and stage_batch(con, coll, [frame]):
-                findings += validate_batch_sql(con, collection, profile, as_of, sample=sample)
-        finally:
-            con.close()
+        with scratch_dir(inst, "validate") as scratch:
+            # nothing but DuckDB reads the batch: in memory, spilling (if ever) to the scratch
+            con = duckdb.connect(":memory:", config={"temp_directory": str(scratch)})
+            try:
+                ensure_schemas(con)
+                known = _reference_from(con, inst.published_warehouse)
+                frame, findings, rows = read_one(data, sub, coll, known, profile.limits)
+                if frame is not None and stage_batch(con, coll, [frame]):
+                    findings += validate_batch_sql(con, collection, profile, as_of, sample=sample)
+            finally:
+                con.close()
         return findings, rows, known is not None
 
     from sped.validation import validate_batch

@@ -210,3 +210,30 @@ def test_a_registry_from_before_the_chain_is_migrated_and_chained(inst):
     assert verify(inst) == []
     _sql(inst, "UPDATE submissions SET submitter = 'x' WHERE submission_id = ?", ids["accepted"])
     assert verify(inst)
+
+
+def test_a_trail_rewritten_with_fresh_hashes_is_caught_against_a_backup(inst, tmp_path, capsys):
+    """Someone who can write the registry can cut the trail's end and recompute every hash: the
+    chain is then consistent in itself, but a backup's manifest recorded where it ended."""
+    _populated(inst)
+    with open_registry(inst) as reg:
+        reg.record_rebuild("an event at the end of the trail")
+    backup_dir = tmp_path / "backup"
+    assert main(["backup", "--warehouse", str(inst.warehouse), "--to", str(backup_dir)]) == 0
+    assert verify(inst, [backup_dir]) == []
+    with open_registry(inst) as reg:
+        last = max(e["event_id"] for e in reg.events())
+    _sql(inst, "DELETE FROM events WHERE event_id = ?", last)
+    con = sqlite3.connect(inst.registry)  # every hash recomputed: the chain looks intact
+    con.execute("ALTER TABLE events DROP COLUMN prev_hash")
+    con.execute("ALTER TABLE events DROP COLUMN hash")
+    con.commit()
+    con.close()
+    Registry(inst.registry, inst.store).close()
+    assert verify(inst) == []
+    assert str(verify(inst, [backup_dir])[0]).startswith(f"event {last}: the backup in ")
+    capsys.readouterr()
+    code = main(
+        ["audit", "verify", "--warehouse", str(inst.warehouse), "--backup", str(backup_dir)]
+    )
+    assert code == 1 and "gone: deleted" in capsys.readouterr().out

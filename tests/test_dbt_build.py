@@ -251,5 +251,8 @@ def test_share_missing_inputs_are_null_with_a_reason(built):
     assert c["required_611"] is None and c["missing_reason"] == "no placement roster submitted"
     d = rows[(L4,)]  # children counted, no allocation loaded
     assert (d["ppps_count_3_21"], d["public_count_3_21"], d["subgrant_611"]) == (2, 3, None)
-    assert d["required_611"] is None and d["required_619"] is None
+    assert d["required_611"] is None
+    # no child aged 3-5 counted: the 619 share is subgrant * 0 / (public + 0) = 0.00 whatever
+    # the missing subgrant (34 CFR 300.133(a)(2)); only the 611 share waits for the allocation
+    assert (d["required_619"], d["status_619"]) == (D("0.00"), "NO_OBLIGATION")
     assert d["missing_reason"] == "no allocation loaded"

@@ -96,3 +96,25 @@ def test_dbt_tests_become_asset_checks(tmp_path):
     assert all(c.passed for c in checks)
     materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert {"fct_proportionate_share", "stg_placements"} <= materialized
+
+    # The next build is incremental (nothing changed): it rebuilds only what district data
+    # feeds, and still reports every model, so the steps downstream (publish) run.
+    with DagsterInstance.ephemeral() as instance:
+        again = materialize(
+            [sped_dbt_models],
+            instance=instance,
+            resources={"sped": SpedSettings(warehouse=str(inst.warehouse), as_of=AS_OF)},
+        )
+    assert again.success
+    events = again.get_asset_materialization_events()
+    assert {e.asset_key.path[-1] for e in events} == materialized
+    untouched = {
+        e.asset_key.path[-1]
+        for e in events
+        if e.materialization.metadata.get("rebuilt") is not None
+        and e.materialization.metadata["rebuilt"].value is False
+    }
+    assert {"dim_lea", "stg_placements"} <= untouched
+    assert "fct_proportionate_share" not in untouched
+    checks_again = again.get_asset_check_evaluations()
+    assert 0 < len(checks_again) < len(checks) and all(c.passed for c in checks_again)

@@ -57,3 +57,31 @@ def test_sensor_registers_inbox_files_and_requests_one_run(tmp_path, monkeypatch
     assert again.run_key == request.run_key
     with open_registry(installation()) as reg:
         assert [s.collection for s in reg.submissions()] == ["leas"]
+
+
+def test_dbt_models_are_grouped_by_layer():
+    graph = defs.resolve_asset_graph()
+    groups = {k.path[-1]: graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups["stg_placements"] == "staging"
+    assert groups["int_ppps_counts"] == "intermediate"
+    assert groups["fct_out_of_district"] == "marts"
+    assert groups["fct_proportionate_share"] == "marts"  # marts/per_lea is still a mart
+    assert groups["shr_out_of_district"] == "shared"
+    assert "default" not in set(groups.values())
+
+
+def test_the_nightly_schedule_runs_in_the_profiles_time_zone():
+    from sped.profile import load_profile
+
+    schedule = defs.resolve_schedule_def("nightly_pipeline")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == load_profile().timezone == "America/New_York"
+
+
+def test_dbt_sends_no_usage_statistics():
+    import yaml
+
+    from sped.settings import DBT_PROJECT_DIR
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    assert project["flags"]["send_anonymous_usage_stats"] is False

@@ -189,10 +189,10 @@ def test_a_count_of_zero_is_exactly_no_obligation_whatever_is_missing(roster, al
         assert fig.missing_reason == reason
 
 
-def test_no_child_aged_3_to_5_makes_only_the_619_share_zero():
+def test_children_counted_but_none_aged_3_to_5_is_no_count_of_zero():
     fig = _share([_child()], None, ALLOCATION)  # one child aged 11, no roster
-    assert fig.required_611 is None and fig.status_611 is None
-    assert fig.required_619 == D("0.00") and fig.status_619 == "NO_OBLIGATION"
+    assert fig.required_611 is None and fig.required_619 is None
+    assert fig.status_619 is None and fig.missing_reason == "no placement roster submitted"
 
 
 def test_a_count_not_submitted_stays_unknown_as_before():

@@ -31,6 +31,7 @@ from tests.hostile_files import (
     truncated_sheet,
     zip_bomb,
 )
+from tests.state_channel import OPERATOR
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -99,34 +100,51 @@ def test_an_interrupt_is_never_swallowed(monkeypatch):
 
 def _receive(reg, data: bytes, lea: str, name: str) -> int:
     key = DeclaredKey("expenditures", lea, "2026")
-    return reg.receive(data, key, original_name=name, submitter="operator:t").submission_id
+    return reg.receive(data, key, original_name=name, submitter=OPERATOR).submission_id
 
 
-def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch):
+@pytest.mark.parametrize("fails_in", ["reading", "typing"])
+def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch, fails_in):
     """Other districts' files in the same batch are validated and accepted; the damaged one,
-    and one whose reading raised something unforeseen, are rejected with their message."""
+    and one whose reading (or typing, which the batch does for all files at once) raised
+    something unforeseen, are rejected with their message."""
     leas = "lea_id,name,county,lea_type\n" + "".join(
         f"250000{i},L{i},C,REGULAR\n" for i in range(1, 5)
     )
-    real_type_table = batch.type_table
+    real_read_table = batch.read_table
+    real_type_table, real_type_batch = batch.type_table, batch.type_batch
 
-    def fails_for_lea_4(table, collection, sid):
+    def fails_for_lea_4(data, name, collection, sid, *args, **kwargs):
+        if sid == unforeseen:
+            raise MemoryError
+        return real_read_table(data, name, collection, sid, *args, **kwargs)
+
+    def typing_fails_for_lea_4(table, collection, sid):
         if sid == unforeseen:
             raise MemoryError
         return real_type_table(table, collection, sid)
+
+    def batch_typing_fails_with_lea_4(tables, sids, collection):
+        if unforeseen in sids:  # the batch's typing fails: each file is then typed alone
+            raise MemoryError
+        return real_type_batch(tables, sids, collection)
 
     with open_registry(inst) as reg:
         reg.receive(
             leas.encode(),
             DeclaredKey("leas", None, "current"),
             original_name="leas.csv",
-            submitter="operator:t",
+            submitter=OPERATOR,
         )
         good_csv = _receive(reg, exp_csv("2500001"), "2500001", "a.csv")
         damaged = _receive(reg, truncated_sheet(exp_xlsx(lea="2500002")), "2500002", "b.xlsx")
         good_xlsx = _receive(reg, exp_xlsx(lea="2500003"), "2500003", "c.xlsx")
         unforeseen = _receive(reg, exp_csv("2500004"), "2500004", "d.csv")
-        monkeypatch.setattr(batch, "type_table", fails_for_lea_4)
+        if fails_in == "reading":
+            monkeypatch.setattr(batch, "read_table", fails_for_lea_4)
+        else:
+            monkeypatch.setattr(batch, "type_table", typing_fails_for_lea_4)
+            monkeypatch.setattr(batch, "type_batch", batch_typing_fails_with_lea_4)
         con = connect(inst)
         try:
             process_collection(con, reg, get("leas"), profile, AS_OF, validate=validate_batch)

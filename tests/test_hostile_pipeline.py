@@ -19,6 +19,7 @@ from sped.reports.submissions import submissions_table
 from sped.settings import Installation
 from sped.steps import open_registry
 from tests.hostile_files import exp_xlsx, one_wide_row, truncated_sheet, zip_bomb
+from tests.state_channel import OPERATOR
 
 AS_OF = "2026-11-01"
 SECRET = b"root:x:0:0:SECRET-BYTES-NEVER-STORED\n"
@@ -162,7 +163,7 @@ def test_a_newline_in_an_lea_id_cannot_forge_a_line_of_sped_submissions(hostile,
     inst, landing, _, _, added = hostile
     file = landing / added["damaged"]
     forged = "2500001\n     99  placements      2500001  2025-26  accepted"
-    args = ["submit", str(file), "--account", "operator:t", "--collection", "placements"]
+    args = ["submit", str(file), "--account", OPERATOR, "--collection", "placements"]
     args += ["--lea", forged, "--period", "2025-26", "--warehouse", str(inst.warehouse)]
     code = main(args)
     assert code == 2 and "is not an LEA id" in capsys.readouterr().err

@@ -8,6 +8,7 @@ minute); the tests then read what it left.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -346,16 +347,71 @@ def test_analyst_notebooks_run_on_the_small_state(built, name, monkeypatch):
     assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs)
 
 
-def test_gx_data_docs_site(built, capsys):
+def test_validation_pages_of_the_data_in_force(built, capsys):
+    """`sped datadocs`: GX runs every suite over the rows in force; the pages are the
+    project's own, with nothing loaded from anywhere else, and warning-only results read
+    "passed with warnings", never "failed"."""
+    from sped.reports.data_docs import FAILED, WARNINGS
+
     inst, _, _ = built
     assert main(["datadocs", "--warehouse", str(inst.warehouse), "--as-of", AS_OF]) == 0
-    site = next((inst.reports_dir / "gx").rglob("local_site"))
-    pages = [p.read_text() for p in (site / "validations").rglob("*.html")]
-    assert len(pages) == len(COLLECTIONS)
-    assert any(
-        "published_warehouse-placements" in str(p) for p in (site / "validations").rglob("*.html")
-    )
-    assert "must be one of" in (site / "expectations" / "placements_submission.html").read_text()
+    site = inst.reports_dir / "validation"
+    assert f"{site / 'index.html'}" in capsys.readouterr().out
+    pages = {p.name: p.read_text() for p in site.glob("*.html")}
+    assert set(pages) == {"index.html", *(f"{c}.html" for c in COLLECTIONS)}
+    for name, text in pages.items():
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), name  # nothing from outside
+        assert "<script" not in text, name
+    assert "must be one of" in pages["placements.html"]
+    # the generated state has warnings on the placements in force, and no blocking failure
+    # among rows in force (rejected files never load)
+    assert WARNINGS in pages["placements.html"]
+    assert f'status {FAILED}">{FAILED}' not in pages["index.html"]
+    assert not (inst.reports_dir / "gx").exists()
+
+
+def test_validation_pages_render_offline_in_chromium(built):
+    """The index and a collection page in headless chromium with every non-file request
+    aborted: styled, tables filled; the screenshots go to tests/artifacts/."""
+    from playwright.sync_api import sync_playwright
+
+    inst, _, _ = built
+    site = inst.reports_dir / "validation"
+    if not (site / "index.html").exists():
+        assert main(["datadocs", "--warehouse", str(inst.warehouse), "--as-of", AS_OF]) == 0
+    artifacts = Path(__file__).parent / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    blocked: list[str] = []
+
+    def only_files(route):
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", only_files)
+            page.goto((site / "index.html").as_uri())
+            page.screenshot(path=str(artifacts / "validation_index.png"), full_page=True)
+            rows = page.locator("table tbody tr")
+            assert rows.count() == len(COLLECTIONS)
+            first = rows.nth(0).locator("td")
+            assert first.count() == 6 and all(first.nth(i).inner_text().strip() for i in range(6))
+            statuses = {s.strip() for s in page.locator("td .status").all_inner_texts()}
+            assert statuses <= {"passed", "passed with warnings", "failed"} and statuses
+            background = page.eval_on_selector("th", "e => getComputedStyle(e).backgroundColor")
+            assert background not in ("rgba(0, 0, 0, 0)", "transparent")  # the inline style
+            page.click('a[href="placements.html"]')
+            page.screenshot(path=str(artifacts / "validation_placements.png"), full_page=True)
+            assert page.locator("table tbody tr").count() > 20
+            assert page.locator("text=passed with warnings").count() >= 1
+        finally:
+            browser.close()
+    assert blocked == []
 
 
 def test_no_student_identifier_reaches_logs_or_findings(built, small_state):
@@ -382,3 +438,39 @@ def test_no_student_identifier_reaches_logs_or_findings(built, small_state):
     for text, where in ((printed, "pipeline output"), (stored, "findings"), (dbt_log, "dbt log")):
         leaked = [i for i in ids if i in text]
         assert not leaked, f"student ids in {where}: {leaked[:3]}"
+
+
+def test_the_run_is_recorded_in_the_installations_own_dagster_instance(built):
+    """`sped pipeline` records in <installation>/dagster (what `dagster dev` opens), not in a
+    throwaway instance: the run, every asset's materialization and the dbt tests' check
+    results survive the process."""
+    from dagster import AssetCheckSeverity, DagsterEventType, DagsterRunStatus
+
+    from sped.dagster_home import dagster_home, open_instance
+
+    inst, code, printed = built
+    assert code == 0
+    home = dagster_home(inst)
+    assert "enabled: false" in (home / "dagster.yaml").read_text()  # telemetry off
+    with open_instance(inst) as instance:
+        assert instance.is_persistent and not instance.telemetry_enabled
+        runs = instance.get_runs()  # newest first; another test may run the job again
+        assert runs and {r.job_name for r in runs} == {"pipeline"}
+        first = runs[-1]
+        assert first.status == DagsterRunStatus.SUCCESS
+        materialized = {
+            e.asset_materialization.asset_key.to_user_string()
+            for e in instance.all_logs(first.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+        }
+        assert {"raw/placements", "published/warehouse"} <= materialized
+        assert any(k.endswith("fct_proportionate_share") for k in materialized)
+        checks = instance.all_logs(first.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        assert len(checks) > 50
+        evaluations = [c.dagster_event.event_specific_data for c in checks]
+        assert any(e.asset_key.path[0] == "raw" for e in evaluations)  # the blocking-rule checks
+        dbt_tests = [e for e in evaluations if e.asset_key.path[0] != "raw"]
+        assert len(dbt_tests) > 50 and any(e.passed for e in dbt_tests)
+        failed = [e for e in dbt_tests if not e.passed]  # a dbt test may warn, never error
+        assert all(e.severity == AssetCheckSeverity.WARN for e in failed), failed[:3]
+    assert "dbt build (staging, intermediate, marts, shared): started at" in printed
+    assert re.search(r"dbt build \(.*\): finished after \d+\.\d s", printed), printed[-2000:]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sped.web.local_server import serving
 from tests.web_fixtures import (
     AS_OF,
     PASSWORD,
@@ -16,7 +17,6 @@ from tests.web_fixtures import (
     shared_base,
     web_installation,
 )
-from tests.web_server import serving
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

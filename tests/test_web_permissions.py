@@ -251,3 +251,12 @@ def test_errors_never_show_a_trace(app, web):
     answer = client.get("/api/v1/submissions/not-a-number", headers={
         "Authorization": f"Bearer {web.tokens['state']}"})  # fmt: skip
     assert answer.status_code == 422 and "Traceback" not in answer.text
+
+
+def test_unknown_routes_answer_in_the_callers_terms(app):
+    client = TestClient(app)
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert client.delete("/api/v1/submissions").status_code == 405

@@ -16,11 +16,12 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Output
 from dagster_dbt import dbt_assets
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
+from dagster_project.assets.dbt_groups import LayerGroups
 from dagster_project.dbt_project import ensure_manifest, sped_dbt
 from dagster_project.resources import SpedSettings
 from sped import dbt_cli
@@ -32,6 +33,7 @@ from sped.warehouse.build_scope import BuildPlan, current_plan, finish_build, pl
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
 #: Never in a production build: dbt unit tests check the SQL, not the data (CI runs them).
 PRODUCTION_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+UNCHANGED = "not rebuilt: an incremental build changes only models fed by district data"
 
 
 def incremental_selection() -> list[str]:
@@ -131,14 +133,49 @@ def run_dbt(context: AssetExecutionContext, sped: SpedSettings, plan: BuildPlan)
         result = dbt_cli.run(
             args, warehouse=inst.warehouse, target=target, dbt_vars=dbt_vars, callbacks=[collect]
         )
+    events = []
     for raw in raw_events:
         event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
-        yield from event.to_default_asset_events(context=context, target_path=target, **translate)
+        events += event.to_default_asset_events(context=context, target_path=target, **translate)
+    if result.success and command[1:3] == incremental_selection()[:2]:
+        # What an incremental build leaves alone is current (its inputs did not change): said
+        # so first (it is upstream of what was rebuilt), so that the steps downstream run.
+        produced = {e.output_name for e in events if isinstance(e, Output)}
+        models = set(context.assets_def.keys_by_output_name) & set(
+            context.op_execution_context.selected_output_names
+        )
+        for name in _topological(models - produced, translate["manifest"]):
+            yield Output(None, output_name=name, metadata={"rebuilt": False, "why": UNCHANGED})
+    yield from events
     if not result.success:
         raise RuntimeError(dbt_cli.failure(command, result))
 
 
-@dbt_assets(manifest=ensure_manifest(sped_dbt), project=sped_dbt)
+def _topological(output_names: set[str], manifest: dict) -> list[str]:
+    """Output names (`<folder>__<model>`) ordered so that every model comes after its parents."""
+    by_model = {name.rsplit("__", 1)[-1]: name for name in output_names}
+    parents = {
+        node["name"]: [p.rsplit(".", 1)[-1] for p in node["depends_on"]["nodes"]]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    ordered: list[str] = []
+
+    def visit(model: str) -> None:
+        if model in ordered:
+            return
+        for parent in parents.get(model, []):
+            visit(parent)
+        ordered.append(model)
+
+    for model in sorted(by_model):
+        visit(model)
+    return [by_model[m] for m in ordered if m in by_model]
+
+
+@dbt_assets(
+    manifest=ensure_manifest(sped_dbt), project=sped_dbt, dagster_dbt_translator=LayerGroups()
+)
 def sped_dbt_models(context: AssetExecutionContext, sped: SpedSettings):
     dbt_vars = sped.state_profile().dbt_vars(sped.as_of_date())
     plan = _plan(sped, dbt_vars)

@@ -185,10 +185,9 @@ def lea_share(
     """Every figure of one LEA's obligation for one fiscal year. `None` inputs mean the file
     was not submitted; the figures that need it are then None, with the reason. An LEA with
     no count and no private school located in it has no PPPS children: zero, not missing.
-    A submitted count with zero children counted (for 611 aged 3-21, for 619 aged 3-5) makes
-    that share 0.00 even when the roster or the allocation is missing: the arithmetic no
-    longer needs them. (The zero from the directory is no submitted count: the share still
-    needs the roster and the allocation.)"""
+    A submitted count with zero children counted makes both shares 0.00 even when the roster
+    or the allocation is missing: the arithmetic no longer needs them. (The zero from the
+    directory is no submitted count: the share still needs the roster and the allocation.)"""
     reasons = []
     submitted = children is not None
     if children is None and private_schools_located == 0:
@@ -209,10 +208,8 @@ def lea_share(
     if not reasons:
         req611 = required_share(allocation[0], u321, p321, rounding)
         req619 = required_share(allocation[1], u35, p35, rounding)
-    if submitted and p321 == 0:
-        req611 = Decimal("0.00")
-    if submitted and p35 == 0:
-        req619 = Decimal("0.00")
+    if submitted and p321 == 0:  # no child aged 3-21, so none aged 3-5 either
+        req611 = req619 = Decimal("0.00")
     i611, c611 = spent(spending, fiscal_year, "IDEA_611", as_of)
     i619, c619 = spent(spending, fiscal_year, "IDEA_619", as_of)
 

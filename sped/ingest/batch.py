@@ -146,9 +146,10 @@ def read_pending(
     pending: list[Submission],
     known_leas: set[str],
     progress: Progress,
+    limits: Limits | None = None,
 ) -> tuple[list[pl.DataFrame], dict[int, list[Finding]], dict[int, int]]:
     """Read every pending file, then type all their rows in one pass; findings and row counts
-    by submission.
+    by submission. `limits` (default: the safe defaults) bound what reading each file may cost.
 
     Each file is read on its own (`read_table`: its own messages, its own limits), and the text
     tables of the readable ones are typed together (`type_batch`), which gives each file the
@@ -165,9 +166,9 @@ def read_pending(
         data = registry.read_bytes(sub)
         sid = sub.submission_id
         try:
-            result = read_table(data, sub.original_name, collection, sid)
+            result = read_table(data, sub.original_name, collection, sid, limits)
         except Exception:  # read_one decides what such a file is told
-            frame, found, rows[sid] = read_one(data, sub, collection, known_leas)
+            frame, found, rows[sid] = read_one(data, sub, collection, known_leas, limits)
             findings[sid] += found
             if frame is not None:
                 frames.append(frame)
@@ -183,7 +184,19 @@ def read_pending(
         if i % step == 0 or i == len(pending):
             progress(f"{collection.name}: read {i}/{len(pending)} files")
     if tables:
-        typed, type_findings = type_batch(tables, [s.submission_id for s in readable], collection)
+        try:
+            typed, type_findings = type_batch(
+                tables, [s.submission_id for s in readable], collection
+            )
+        except Exception:  # one file's typing failed: each file alone, as read_one decides
+            for sub in readable:
+                sid = sub.submission_id
+                frame, findings[sid], rows[sid] = read_one(
+                    registry.read_bytes(sub), sub, collection, known_leas, limits
+                )
+                if frame is not None:
+                    frames.append(frame)
+            return frames, findings, rows
         for sid, found in type_findings.items():
             findings[sid] += found
         frames.insert(0, _batch_lineage(typed, readable))
@@ -285,17 +298,19 @@ def process_collection(
     collection before anything is decided or loaded (StoreIntegrityError)."""
     result = BatchResult(collection.name)
     pending = registry.pending(collection.name)
-    check_stored(
-        registry, collection.name, [*pending, *registry.in_force(collection.name).values()]
-    )
     known = _known_leas(con) if collection.lea_scoped else set()
-    repair = reconcile_collection(
-        con,
-        registry,
-        collection,
-        lambda subs: read_pending(registry, collection, subs, known, progress)[0],
-        progress,
-    )
+
+    def read(subs: list[Submission]) -> list[pl.DataFrame]:
+        return read_pending(registry, collection, subs, known, progress, profile.limits)[0]
+
+    try:
+        check_stored(
+            registry, collection.name, [*pending, *registry.in_force(collection.name).values()]
+        )
+        repair = reconcile_collection(con, registry, collection, read, progress)
+    except (OSError, RuntimeError) as exc:  # said where the operator reads, then the step fails
+        progress(f"STOPPED: {exc}")
+        raise
     result.reloaded, result.rows_reloaded = repair.reloaded, repair.rows_reloaded
     result.unloaded, result.rows_removed = repair.unloaded, repair.rows_removed
     result.submissions = len(pending)
@@ -327,7 +342,9 @@ def _validate_and_load(
     accepted files' rows as the data in force."""
     clock = time.perf_counter()
     known = _known_leas(con) if collection.lea_scoped else set()
-    frames, findings, rows = read_pending(registry, collection, pending, known, progress)
+    frames, findings, rows = read_pending(
+        registry, collection, pending, known, progress, profile.limits
+    )
     staged = stage_batch(con, collection, frames)
     result.seconds["read"] = time.perf_counter() - clock
 

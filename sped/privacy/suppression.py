@@ -1,72 +1,319 @@
-"""Small-cell suppression for tables shown beyond the state team, with complementary cells.
+"""Small-cell suppression for tables shown beyond the state team, safe against differencing.
 
-A table of counts is a grid: each cell belongs to one row line (say an LEA's year and age group,
-whose total is shown) and one column line (say one environment across every LEA, whose total
-is the state figure). A cell of 1 to min_cell_size - 1 students is hidden
-(docs/rules/identifiers_and_privacy.md). A hidden cell must not be recoverable from a shown
-total and the shown cells beside it, so in every line
-whose total is shown, hiding goes on with the line's next smallest shown cells until at least two
-cells are hidden and together they hold at least min_cell_size students (two hidden cells of 1
-would otherwise both be known). Hiding a cell in a row can leave its column exposed and the other
-way round, so the passes repeat until nothing changes (the hidden set only grows, so they end).
+The figures are laid out per unit (an LEA's school year) and add up along lines: a `Line` says
+`total = sum(parts)` within a unit (an LEA's students are its out-of-district plus in-district
+students, and its 3-5 plus 6-21 year olds; an age group is the sum of its environments, ...).
+Every figure also adds up across the units to a state figure, which is shown. A figure of 1 to
+min_cell_size - 1 students is hidden (SMALL_CELL), and others with it (COMPLEMENTARY):
 
-This is the usual heuristic of statistical agencies, not an optimal or an LP-proof pattern: it
-keeps any one hidden cell from being worked back exactly, which is what small-cell rules ask.
+1. Within a unit, a line with a hidden member hides at least two, and while its total is shown
+   its hidden parts hold at least min_cell_size students together (or every non-zero member is
+   hidden: two hidden 1s under a shown total would both be known). Zeros are never hidden (an
+   environment nobody is in has no row: its zero is public). Repeated until stable.
+2. Across units, every unit with hidden figures joins a group with at least one other unit of
+   the year, whose units hide the same figures where they are not zero, each closed as in 1.
+   Of the cheapest groupings (fewest students newly hidden) the first whose figures all pass
+   the check below is taken.
+3. A state figure with hidden figures under it has at least two of them, holding at least
+   min_cell_size students, or every non-zero one hidden; otherwise another unit joins a group.
+
+The check, exact rather than heuristic: a group's hidden figures are protected when each can
+change while every shown figure, every line and every state total stays put, changing figures
+of the group's units only - no coordinate of the null space of those equations is forced to
+zero. Then no linear combination of anything shown can give a hidden figure. (When units hide
+exactly the same figures this always holds: a unit's lines form a tree, so with 1. every hidden
+figure lies on a path of hidden figures, and a partner moves a student back along the same
+path.) A group that fails may also move with other groups hiding the same figures; if it still
+fails, the state totals over its stuck figures are hidden (with the state's own lines closed),
+as they are for a year with a single unit, which no partner can protect.
+tests/test_privacy_differencing.py attacks the published tables with exact linear algebra.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+
+import numpy as np
+
+SMALL_CELL = "SMALL_CELL"
+COMPLEMENTARY = "COMPLEMENTARY"
+
+#: What hiding a figure that is zero in a partner costs: never chosen while another way exists.
+_ZERO = 10**9
 
 
 @dataclass(frozen=True)
-class Cell:
-    key: Hashable  # identifies the cell
-    row: Hashable  # the row line it adds up in
-    column: Hashable | None  # the column line it adds up in (None: in no column total)
-    value: int
+class Line:
+    """`total = sum(parts)` within every unit."""
+
+    total: Hashable
+    parts: tuple[Hashable, ...]
 
 
 def is_small(value: int, min_cell_size: int) -> bool:
     return 0 < value < min_cell_size
 
 
-def hidden_cells(
-    cells: Iterable[Cell],
+def close_lines(
+    values: Mapping[Hashable, int],
+    lines: Iterable[Line],
     min_cell_size: int,
-    hidden_row_totals: Iterable[Hashable] = (),
+    why: dict[Hashable, str],
 ) -> dict[Hashable, str]:
-    """key -> "SMALL_CELL" | "COMPLEMENTARY" for every cell to hide. `hidden_row_totals` names
-    the rows whose total is not shown (itself a small cell): nothing can be worked back in them.
-    Column totals are taken as shown (state figures), so columns are always protected."""
-    cells = list(cells)
-    lines: dict[Hashable, list[Cell]] = defaultdict(list)
-    for cell in cells:
-        lines[("row", cell.row)].append(cell)
-        if cell.column is not None:
-            lines[("column", cell.column)].append(cell)
-    closed = {("row", t) for t in hidden_row_totals}
-    for members in lines.values():
-        members.sort(key=lambda c: (c.value, repr(c.key)))
-    why = {c.key: "SMALL_CELL" for c in cells if is_small(c.value, min_cell_size)}
-    changed = bool(why)
+    """Grow `why` (figure -> reason, one unit) until every line satisfies rule 1; returns it.
+    Complements are the line's smallest shown non-zero members, so zeros stay shown."""
+    lines = list(lines)
+    changed = True
     while changed:
         changed = False
-        for name, members in lines.items():
-            if name in closed:
-                continue
-            hidden = [c for c in members if c.key in why]
+        for line in lines:
+            members = (line.total, *line.parts)
+            hidden = sum(1 for k in members if k in why)
             if not hidden:
                 continue
-            count, total = len(hidden), sum(c.value for c in hidden)
-            for cell in members:
-                if count >= 2 and total >= min_cell_size:
+            total_shown = line.total not in why
+            mass = sum(values.get(k, 0) for k in line.parts if k in why)
+            while hidden < 2 or (total_shown and mass < min_cell_size):
+                shown = [k for k in members if k not in why and values.get(k, 0) > 0]
+                if not shown:
                     break
-                if cell.key in why or cell.value == 0:
-                    continue
-                why[cell.key] = "COMPLEMENTARY"
-                count, total = count + 1, total + cell.value
+                k = min(shown, key=lambda k: (values[k], repr(k)))
+                why[k] = COMPLEMENTARY
+                hidden += 1
                 changed = True
+                if k == line.total:
+                    total_shown = False
+                else:
+                    mass += values[k]
     return why
+
+
+@dataclass
+class Protection:
+    """The outcome for one year: per unit, figure -> reason; the state figures hidden (for a
+    year with a single unit, or a group whose units could not hide exactly the same figures);
+    and the groups of units hiding the same figures."""
+
+    hidden: dict[Hashable, dict[Hashable, str]]
+    state_hidden: set[Hashable]
+    groups: list[set[Hashable]]
+
+
+#: How many of the cheapest partners are tried for one that can hide exactly the same figures.
+_TRIES = 6
+#: How many times the units a group's figures may move with are widened.
+_WIDEN = 8
+
+
+def protect(
+    values: Mapping[Hashable, Mapping[Hashable, int]],
+    lines: Iterable[Line],
+    min_cell_size: int,
+) -> Protection:
+    """Rules 1-3 for one year: `values` is unit -> figure -> students (a missing figure is 0)."""
+    lines = list(lines)
+    units = sorted(values, key=repr)
+    why = {
+        u: close_lines(
+            values[u],
+            lines,
+            min_cell_size,
+            {k: SMALL_CELL for k, v in values[u].items() if is_small(v, min_cell_size)},
+        )
+        for u in units
+    }
+    if len(units) == 1:
+        return Protection(why, set(why[units[0]]), [])
+    grouping = _Grouping(values, lines, min_cell_size, why)
+    # the units hiding the most figures choose first: they are the hardest to match
+    for u in sorted(units, key=lambda u: (-len(why[u]), repr(u))):
+        if why[u] and u not in grouping.group_of:
+            free = [p for p in units if p != u and p not in grouping.group_of]
+            grouping.join_best([{u, p} for p in free] + [{u, *g} for g in grouping.live()])
+    grouping.protect_state_totals(units)
+    # a figure no partner can protect: the state total over it is hidden instead (with the
+    # state's own lines closed), until every group's figures can move
+    totals: dict[Hashable, int] = {}
+    for u in units:
+        for k, v in values[u].items():
+            totals[k] = totals.get(k, 0) + v
+    state_hidden: set[Hashable] = set()
+    safe: set[int] = set()  # groups whose figures all move (hiding more never undoes that)
+    changed = True
+    while changed:
+        changed = False
+        for i, g in enumerate(grouping.live()):
+            if i in safe or grouping.same(g, why):
+                continue
+            # a figure may move together with other units hiding the same figure: widen the
+            # units that may move, a few times, before hiding a state total
+            domain = set(g)
+            for _ in range(_WIDEN):
+                forced = {f for f in grouping.forced(domain, why, state_hidden) if f[0] in g}
+                wider = set(domain)
+                for k in sorted({k for _, k in forced}, key=repr):
+                    others = [
+                        grouping.groups[grouping.group_of[u]]
+                        for u in units
+                        if u not in domain and k in why[u]
+                    ]
+                    if others:
+                        wider |= min(others, key=lambda o: (len(o), sorted(map(repr, o))))
+                if not forced or wider == domain:
+                    break
+                domain = wider
+            if not forced:
+                safe.add(i)
+                continue
+            seed = state_hidden | {k for _, k in forced}
+            if seed == state_hidden:  # the last resort: every figure the group hides
+                seed |= {k for m in g for k in why[m]}
+            grown = set(close_lines(totals, lines, min_cell_size, dict.fromkeys(seed, "")))
+            if grown != state_hidden:
+                state_hidden = grown
+                changed = True
+    return Protection(why, state_hidden, grouping.live())
+
+
+class _Grouping:
+    """Units grouped to hide the same figures (rule 2), grown for the state totals (rule 3)."""
+
+    def __init__(self, values, lines, min_cell_size, why) -> None:
+        self.values, self.lines, self.min, self.why = values, lines, min_cell_size, why
+        self.groups: list[set[Hashable]] = []
+        self.group_of: dict[Hashable, int] = {}
+
+    def live(self) -> list[set[Hashable]]:
+        return [g for g in self.groups if g]
+
+    def cost(self, members: set[Hashable]) -> int:
+        """Students newly hidden if `members` hid the same figures (a zero costs _ZERO: it
+        cannot be hidden, it is public)."""
+        hidden = set().union(*(self.why[m] for m in members))
+        return sum(
+            self.values[m].get(k, 0) or _ZERO for m in members for k in hidden - self.why[m].keys()
+        )
+
+    @staticmethod
+    def same(members: set[Hashable], why: Mapping) -> bool:
+        """Whether the units hide exactly the same figures (each non-zero where it hides it):
+        then every hidden figure moves, by the tree argument of the module docstring."""
+        first = why[next(iter(members))].keys()
+        return all(why[m].keys() == first for m in members)
+
+    def forced(
+        self, members: set[Hashable], why: Mapping, state_hidden: set[Hashable] = frozenset()
+    ) -> set[tuple[Hashable, Hashable]]:
+        """The hidden figures (unit, figure) of a group that cannot move while every shown
+        figure and every shown state total stays put and only the group's units change: the
+        coordinates forced to zero in the null space of the group's lines, its column sums and
+        the state's lines over the hidden state figures."""
+        state = object()
+        unknowns = [(m, k) for m in sorted(members, key=repr) for k in sorted(why[m], key=repr)]
+        unknowns += [(state, k) for k in sorted(state_hidden, key=repr)]
+        index = {u: i for i, u in enumerate(unknowns)}
+        rows = []
+        for m in [*members, state]:
+            for line in self.lines:
+                row = np.zeros(len(unknowns))
+                for k, sign in ((line.total, 1.0), *((k, -1.0) for k in line.parts)):
+                    if (m, k) in index:
+                        row[index[m, k]] = sign
+                if row.any():
+                    rows.append(row)
+        for k in {k for m in members for k in why[m]}:
+            row = np.zeros(len(unknowns))
+            for m in members:
+                if (m, k) in index:
+                    row[index[m, k]] = 1.0
+            if (state, k) in index:
+                row[index[state, k]] = -1.0
+            rows.append(row)
+        fixed = _fixed_coordinates(np.array(rows))
+        return {unknowns[j] for j in fixed if unknowns[j][0] is not state}
+
+    def _equalize(self, members: set[Hashable], why: dict) -> None:
+        grew = True
+        while grew:
+            grew = False
+            hidden = set().union(*(why[m] for m in members))
+            for m in sorted(members, key=repr):
+                missing = {k for k in hidden - why[m].keys() if self.values[m].get(k, 0) > 0}
+                if missing:
+                    why[m].update(dict.fromkeys(missing, COMPLEMENTARY))
+                    close_lines(self.values[m], self.lines, self.min, why[m])
+                    grew = True
+
+    def _with_groups(self, members: set[Hashable]) -> set[Hashable]:
+        merged = set(members)
+        for g in {self.group_of[m] for m in members if m in self.group_of}:
+            merged |= self.groups[g]
+        return merged
+
+    def _best(self, options: list[set[Hashable]]) -> tuple[set, dict, bool]:
+        """The cheapest of `options` (with the groups their units are in) whose hidden figures
+        are all protected once equalized, else the cheapest of all, unprotected."""
+        options = sorted(
+            (self._with_groups(o) for o in options),
+            key=lambda o: (self.cost(o), sorted(map(repr, o))),
+        )
+        first = None
+        for merged in options[:_TRIES]:
+            trial = {m: dict(self.why[m]) for m in merged}
+            self._equalize(merged, trial)
+            if self.same(merged, trial) or not self.forced(merged, trial):
+                return merged, trial, True
+            first = first or (merged, trial, False)
+        return first
+
+    def join_best(self, options: list[set[Hashable]]) -> None:
+        """Merge the best of `options` into one group hiding the same figures."""
+        merged, trial, _ = self._best(options)
+        self.why.update(trial)
+        for g in {self.group_of[m] for m in merged if m in self.group_of}:
+            self.groups[g] = set()
+        self.groups.append(merged)
+        for m in merged:
+            self.group_of[m] = len(self.groups) - 1
+
+    def protect_state_totals(self, units: list[Hashable]) -> None:
+        """Rule 3: a state total over hidden figures hides at least min_cell_size students in
+        at least two units, or every non-zero figure under it; else another unit joins."""
+        changed = True
+        while changed:
+            changed = False
+            for k in sorted(set().union(*(self.why[u] for u in units)), key=repr):
+                hiding = [u for u in units if k in self.why[u]]
+                mass = sum(self.values[u].get(k, 0) for u in hiding)
+                if len(hiding) >= 2 and mass >= self.min:
+                    continue
+                others = [u for u in units if k not in self.why[u] and self.values[u].get(k, 0) > 0]
+                if not others:
+                    continue
+                groups = sorted({self.group_of[u] for u in hiding})
+                self.join_best([{q, *self.groups[g]} for q in others for g in groups])
+                changed = True
+                break
+
+
+def _fixed_coordinates(a: np.ndarray, eps: float = 1e-9) -> list[int]:
+    """The coordinates every solution of a @ x = 0 holds at zero: those whose unit vector is in
+    the row space, i.e. pivots whose reduced row has no other entry (Gauss-Jordan with partial
+    pivoting, in plain array operations: small matrices, no threaded LAPACK call)."""
+    a = a.astype(float)
+    r, pivots = 0, []
+    for c in range(a.shape[1]):
+        if r == a.shape[0]:
+            break
+        p = r + int(np.argmax(np.abs(a[r:, c])))
+        if abs(a[p, c]) < eps:
+            continue
+        a[[r, p]] = a[[p, r]]
+        a[r] /= a[r, c]
+        others = np.abs(a[:, c]) > eps
+        others[r] = False
+        a[others] -= a[others, c][:, None] * a[r]
+        pivots.append(c)
+        r += 1
+    return [c for i, c in enumerate(pivots) if (np.abs(a[i]) > eps).sum() == 1]

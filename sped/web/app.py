@@ -11,10 +11,11 @@ import logging
 import secrets
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -42,13 +43,15 @@ def create_app(
     inst: Installation,
     profile_path: Path | None = None,
     *,
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD,
+    max_upload_bytes: int | None = None,
     as_of: str | None = None,
     start_pipeline: bool = True,
     secure_cookies: bool = False,
+    warm_up: bool = True,
 ) -> FastAPI:
     """The web application of one installation. `start_pipeline` False leaves loading to the
-    operator (tests); `secure_cookies` True when served behind HTTPS."""
+    operator (tests); `secure_cookies` True when served behind HTTPS; `warm_up` starts the
+    validation suites in the background at once, so the first upload is as fast as the next."""
     from sped.web.pipeline_trigger import PipelineRunner
     from sped.web.routes import (
         api,
@@ -62,9 +65,12 @@ def create_app(
     )
 
     inst.create()
+    profile = load_profile(profile_path)
+    if max_upload_bytes is None:  # the web's own bound, never above the profile's file limit
+        max_upload_bytes = min(DEFAULT_MAX_UPLOAD, profile.limits.max_file_bytes)
     portal = Portal(
         inst=inst,
-        profile=load_profile(profile_path),
+        profile=profile,
         profile_path=profile_path,
         max_upload_bytes=max_upload_bytes,
         as_of=as_of,
@@ -95,6 +101,10 @@ def create_app(
     for module in (home, signin, district, templates, api, dashboards, dashboards_api, auditors):
         app.include_router(module.router)
     _install_error_handlers(app)
+    if warm_up:
+        from sped.web.uploads import start_warm_up
+
+        start_warm_up(portal)
     return app
 
 
@@ -107,8 +117,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def to_signin(request: Request, _exc: auth.SignInRequired) -> Response:
         return RedirectResponse("/signin", status_code=303)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(StarletteHTTPException)  # FastAPI's and the router's own (404, 405)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers

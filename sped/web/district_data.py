@@ -158,3 +158,27 @@ def out_of_district_gaps(portal: Portal, lea_id: str) -> list[dict]:
     for r in rows:
         r["what"] = OOD_FLAGS[r["flag"]]
     return rows
+
+
+def suppress_small_counts(
+    rows: list[dict], min_cell: int, counts: tuple[str, ...] | None = None
+) -> list[dict]:
+    """For readers beyond the state team and the district (auditors): counts from 1 to
+    min_cell - 1 are shown as "<min_cell", and the rates and medians of a row with such a
+    count are hidden, so no small cell can be read or worked back from them. `counts` names the
+    count columns (default: every integer column)."""
+    shown = []
+    for row in rows:
+        names = counts or tuple(
+            k for k, v in row.items() if isinstance(v, int) and not isinstance(v, bool)
+        )
+        small = [k for k in names if isinstance(row.get(k), int) and 0 < row[k] < min_cell]
+        out = dict(row)
+        for k in small:
+            out[k] = f"<{min_cell}"
+        if small:
+            for k, v in row.items():
+                if isinstance(v, float) or (k.endswith(("_rate", "_days")) and k not in names):
+                    out[k] = "suppressed"
+        shown.append(out)
+    return shown

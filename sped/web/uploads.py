@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import re
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,11 +34,13 @@ from sped.ingest.batch import read_one, stage_batch
 from sped.landing.accounts import Account
 from sped.landing.layout import DeclaredKey, LayoutError, check_period
 from sped.landing.registry import Registry, Submission
+from sped.scratch import scratch_dir
 from sped.settings import Installation
-from sped.validate_file import _reference_from
+from sped.validate_file import _reference_from, _unchecked
 from sped.warehouse.schema import ensure_schemas
 from sped.web.portal import Portal
 
+log = logging.getLogger("sped.web")
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 CHECKS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS upload_checks (
@@ -115,22 +117,49 @@ def check_submission(
     from sped.validation.gx_duckdb import shared_config
 
     coll = get(sub.collection)
-    scratch = inst.root / "tmp"
-    scratch.mkdir(mode=0o700, exist_ok=True)
-    path = scratch / f"upload-{uuid.uuid4().hex}.duckdb"
-    with _validate_lock:
-        con = duckdb.connect(str(path), config=shared_config())
+    with _validate_lock, scratch_dir(inst, "upload") as scratch:
+        con = duckdb.connect(str(scratch / "check.duckdb"), config=shared_config())
         try:
             ensure_schemas(con)
             known = _reference_from(con, inst.published_warehouse)
-            frame, findings, rows = read_one(data, sub, coll, known)
+            frame, findings, rows = read_one(data, sub, coll, known, portal.profile.limits)
             if frame is not None and stage_batch(con, coll, [frame]):
-                findings += validate_batch(con, sub.collection, portal.profile, portal.as_of_date())
+                try:
+                    findings += validate_batch(
+                        con, sub.collection, portal.profile, portal.as_of_date()
+                    )
+                except Exception as exc:  # the file cannot pass unchecked; say so plainly
+                    findings.append(_unchecked(exc, sub.collection))
         finally:
             con.close()
-            for leftover in (path, path.with_name(path.name + ".wal")):
-                leftover.unlink(missing_ok=True)
     return findings, rows
+
+
+@contextmanager
+def warm_up(portal: Portal) -> None:
+    """Start GX and build each district collection's suite once, on empty tables, so the first
+    district's upload does not pay for it (run in a background thread at start-up)."""
+    from sped.validation import validate_batch
+    from sped.validation.gx_duckdb import shared_config
+
+    try:
+        with _validate_lock, scratch_dir(portal.inst, "warmup") as scratch:
+            con = duckdb.connect(str(scratch / "warm.duckdb"), config=shared_config())
+            try:
+                ensure_schemas(con)
+                for name in district_collections():
+                    stage_batch(con, get(name), [])
+                    validate_batch(con, name, portal.profile, portal.as_of_date())
+            finally:
+                con.close()
+    except Exception as exc:  # only a head start: the first upload then pays for it
+        log.warning("warming up the checks failed: %s", type(exc).__name__)
+
+
+def start_warm_up(portal: Portal) -> threading.Thread:
+    thread = threading.Thread(target=warm_up, args=(portal,), name="sped-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from sped.web.uploads import (
 )
 
 router = APIRouter(prefix="/district/{lea_id}", include_in_schema=False)
+SHARE_COUNTS = ("ppps_count_3_21", "public_count_3_21", "ppps_count_3_5", "public_count_3_5")
 
 
 def _student_level(account: Account) -> None:
@@ -144,14 +145,18 @@ def annotated(request: Request, lea_id: str, submission_id: int, account: LeaAcc
 @router.get("/figures")
 def figures(request: Request, lea_id: str, account: LeaAccount) -> Response:
     p = portal(request)
+    shares, child_find = data.proportionate_share(p, lea_id), data.child_find(p, lea_id)
+    if account.role == "auditor":  # beyond the state team and the district: no small cells
+        child_find = data.suppress_small_counts(child_find, p.profile.min_cell_size)
+        shares = data.suppress_small_counts(shares, p.profile.min_cell_size, SHARE_COUNTS)
     return render(
         request,
         "figures.html",
         {
             "lea_id": lea_id,
             "lea_name": data.lea_name(p, lea_id),
-            "shares": data.proportionate_share(p, lea_id),
-            "child_find": data.child_find(p, lea_id),
+            "shares": shares,
+            "child_find": child_find,
             "rebuilt": data.last_rebuilt(p, lea_id),
         },
         account=account,

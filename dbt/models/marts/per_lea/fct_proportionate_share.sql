@@ -96,7 +96,7 @@ required as (
                 'subgrant_611', 'public_count_3_21', 'ppps_count_3_21')) }}
         end as required_611,
         case
-            when ppps_count_source = 'SUBMITTED' and ppps_count_3_5 = 0
+            when ppps_count_source = 'SUBMITTED' and ppps_count_3_21 = 0
                 then {{ cents_to_dollars(0) }}
             when missing_reason is null then {{ cents_to_dollars(proportionate_share_cents(
                 'subgrant_619', 'public_count_3_5', 'ppps_count_3_5')) }}

@@ -1,5 +1,5 @@
 """A real `sped serve` (uvicorn) on 127.0.0.1 and a free port, for the browser tests, the API
-fuzzing and the upload benchmark; stopped (its own process only) when done."""
+fuzzing and the upload benchmark; stopped (its own process only) when the block ends."""
 
 from __future__ import annotations
 

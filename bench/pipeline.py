@@ -1,0 +1,378 @@
+"""Benchmark: the pipeline against what plain DuckDB needs (bench/floor.py), measured in one run.
+
+For each scale (generated once, cached under data/bench/<scale>-<years>y/landing):
+
+- a full refresh: `sped pipeline` on a fresh installation, as a command (imports included),
+  with the time of each step as the pipeline reports it and the peak resident memory of the
+  whole process tree (psutil, sampled every 50 ms);
+- the floor: `python -m bench.floor` on the same landing tree, as a command too; its figures
+  must agree with the marts on every LEA whose files were all accepted;
+- (on the resubmission scale) one district resubmits its roster with one row changed: the
+  second `sped pipeline` run's time over the full refresh's;
+- (on the first scale) `sped validate` on a typical roster, 20 cold commands: p50 and p95.
+
+Writes a JSON report (default bench/results/latest.json) and prints it. `make bench` runs the
+small, state and large scales; `--quick` is the smoke the test suite runs (small scale, one year,
+3 validations, no report in bench/results). The machine is shared: ratios measured side by side
+in one run mean more than any single time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+CACHE = REPO / "data" / "bench"
+RESULTS = REPO / "bench" / "results" / "latest.json"
+UPLOAD_RESULTS = REPO / "bench" / "results" / "upload_latency.json"
+AS_OF = "2026-11-01"
+SEED = 20261001
+DEFAULT_YEARS = {"small": 2, "state": 3, "large": 2}
+BIN = Path(sys.executable).parent
+
+
+def landing_for(scale: str, years: int) -> Path:
+    """The scale's landing tree, generated on first use and kept (git-ignored)."""
+    landing = CACHE / f"{scale}-{years}y" / "landing"
+    if not (landing / "_manifest.json").exists():
+        shutil.rmtree(landing, ignore_errors=True)
+        _command(
+            [str(BIN / "sped"), "generate", "--scale", scale, "--years", str(years), "--seed",
+             str(SEED), "--out", str(landing)]
+        )  # fmt: skip
+    return landing
+
+
+class PeakRss:
+    """Peak resident memory (MB) of a process and all its children, sampled in a thread."""
+
+    def __init__(self, pid: int):
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self.proc, *self.proc.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            self._stop.wait(0.05)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak / 2**20
+
+
+def _command(
+    args: list[str], env: dict | None = None, cwd: Path = REPO
+) -> tuple[float, float, str]:
+    """Run a command; (wall seconds, peak RSS MB of its process tree, its output)."""
+    clock = time.perf_counter()
+    proc = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd
+    )
+    rss = PeakRss(proc.pid)
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - clock
+    peak = rss.stop()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:3])} failed ({proc.returncode}):\n{out[-4000:]}")
+    return wall, peak, out
+
+
+def _env(code_dir: Path | None) -> dict:
+    env = {**os.environ, "DBT_PROFILES_DIR": str((code_dir or REPO) / "dbt")}
+    if code_dir is not None:  # another checkout of the project, e.g. before a change
+        env["PYTHONPATH"] = str(code_dir)
+    return env
+
+
+def pipeline(landing: Path, warehouse: Path, code_dir: Path | None = None) -> dict:
+    """One `sped pipeline` command: wall time, peak RSS, the per-step split it reports."""
+    wall, peak, out = _command(
+        [str(BIN / "python"), "-m", "sped.cli", "pipeline", "--landing", str(landing),
+         "--warehouse", str(warehouse), "--as-of", AS_OF],
+        env=_env(code_dir),
+        cwd=code_dir or REPO,  # `python -m` puts the working directory first on sys.path
+    )  # fmt: skip
+    steps: dict[str, float] = {}
+    match = re.search(r"time per step \(s\): (.*)", out)
+    if match:
+        for part in match.group(1).split(", "):
+            name, _, value = part.rpartition(" ")
+            steps[name] = float(value)
+    rows = sum(
+        int(m.replace(",", ""))
+        for m in re.findall(r"^\S+\s+\d+\s+\d+\s+\d+\s+\d+\s+([\d,]+)$", out, re.M)
+    )
+    return {
+        "seconds": round(wall, 3),
+        "peak_rss_mb": round(peak, 1),
+        "steps": steps,
+        "rows_in_force": rows,
+    }
+
+
+def floor(landing: Path, out: Path) -> dict:
+    wall, peak, _ = _command([str(BIN / "python"), "-m", "bench.floor", str(landing), str(out)])
+    return {"seconds": round(wall, 3), "peak_rss_mb": round(peak, 1)}
+
+
+COMPARE = {
+    "ood": (
+        "SELECT lea_id, school_year, students, ood_students FROM {t}",
+        "marts.fct_out_of_district",
+        ["lea_id", "school_year"],
+    ),
+    "lre": (
+        "SELECT lea_id, school_year, age_group, educational_environment, students FROM {t}",
+        "marts.fct_lre_environments",
+        ["lea_id", "school_year", "age_group", "educational_environment"],
+    ),
+    "share": (
+        "SELECT lea_id, fiscal_year, ppps_3_21, public_3_21, ppps_3_5, public_3_5, "
+        "required_611_cents, required_619_cents FROM {t}",
+        "(SELECT lea_id, fiscal_year, ppps_count_3_21 AS ppps_3_21, public_count_3_21 AS "
+        "public_3_21, ppps_count_3_5 AS ppps_3_5, public_count_3_5 AS public_3_5, "
+        "CAST(round(required_611 * 100) AS HUGEINT) AS required_611_cents, "
+        "CAST(round(required_619 * 100) AS HUGEINT) AS required_619_cents "
+        "FROM marts.fct_proportionate_share WHERE required_611 IS NOT NULL)",
+        ["lea_id", "fiscal_year"],
+    ),
+}
+
+
+def agreement(published: Path, floor_db: Path) -> dict:
+    """Compare the floor's figures with the marts on the LEAs whose every file was accepted
+    (and, for shares, when no allocation file was rejected)."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        con.execute(f"ATTACH '{floor_db}' AS floor (READ_ONLY)")
+        excluded = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT lea_id FROM raw.submissions WHERE status = 'rejected'"
+            ).fetchall()
+        }
+        state_rejected = None in excluded
+        report: dict[str, dict] = {}
+        for name, (select, mart, keys) in COMPARE.items():
+            if name == "share" and state_rejected:
+                report[name] = {"compared": 0, "skipped": "a state-level file was rejected"}
+                continue
+            floor_rows = {
+                tuple(r[: len(keys)]): r
+                for r in con.execute(select.format(t=f"floor.{name}")).fetchall()
+                if r[0] not in excluded
+            }
+            mart_rows = {
+                tuple(r[: len(keys)]): r
+                for r in con.execute(select.format(t=mart) if "(" not in mart else mart).fetchall()
+                if r[0] not in excluded
+            }
+            mart_rows = {k: v for k, v in mart_rows.items() if k[0] != "STATE"}  # state totals
+            if name == "share":  # each has a row only where its inputs exist: compare both
+                both = floor_rows.keys() & mart_rows.keys()
+                floor_rows = {k: v for k, v in floor_rows.items() if k in both}
+                mart_rows = {k: v for k, v in mart_rows.items() if k in both}
+            differ = sorted(k for k in floor_rows.keys() | mart_rows.keys()
+                            if floor_rows.get(k) != mart_rows.get(k))  # fmt: skip
+            report[name] = {"compared": len(floor_rows), "differ": len(differ),
+                            "examples": [list(map(str, k)) for k in differ[:3]]}  # fmt: skip
+        report["leas_excluded"] = len(excluded - {None})
+        report["agree"] = all(
+            v.get("differ", 0) == 0 for v in report.values() if isinstance(v, dict)
+        )
+        return report
+    finally:
+        con.close()
+
+
+def resubmit(landing: Path, work: Path) -> tuple[Path, str]:
+    """A copy of the landing tree in which the district with the largest roster has resent its
+    latest roster with one row's environment changed (a new file, received now)."""
+    copy = work / "landing_resubmission"
+    shutil.copytree(landing, copy, copy_function=os.link)  # hard links: nothing rewritten
+    rosters = sorted((copy / "placements").glob("*/*/*.csv"), key=lambda p: p.stat().st_size)
+    latest_year = max(p.parent.name for p in rosters)
+    target = [p for p in rosters if p.parent.name == latest_year][-1]
+    lines = target.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    env = header.index("educational_environment")
+    row = lines[1].split(",")
+    row[env] = "RC79TO40" if row[env] != "RC79TO40" else "RC80"
+    lines[1] = ",".join(row)
+    (target.parent / "resubmitted.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return copy, target.parent.parent.name
+
+
+def validate_cli(roster: Path, lea: str, period: str, warehouse: Path, runs: int) -> dict:
+    """`sped validate` as a district runs it, cold each time: p50/p95 of `runs` commands."""
+    times = []
+    for _ in range(runs):
+        clock = time.perf_counter()
+        proc = subprocess.run(
+            [str(BIN / "sped"), "validate", str(roster), "--collection", "placements", "--lea",
+             lea, "--period", period, "--warehouse", str(warehouse), "--as-of", AS_OF],
+            capture_output=True, text=True, cwd=REPO,
+        )  # fmt: skip
+        times.append(time.perf_counter() - clock)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"sped validate failed: {proc.stdout}{proc.stderr}")
+    times.sort()
+    return {
+        "runs": runs,
+        "p50_s": round(statistics.median(times), 3),
+        "p95_s": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 3),
+        "rows": sum(1 for _ in roster.open(encoding="utf-8")) - 1,
+    }
+
+
+def typical_roster(landing: Path) -> tuple[Path, str, str]:
+    rosters = sorted((landing / "placements").glob("*/*/*.csv"), key=lambda p: p.stat().st_size)
+    roster = rosters[len(rosters) // 2]
+    return roster, roster.parent.parent.name, roster.parent.name
+
+
+def upload_p95() -> float | None:
+    """The portal's upload p95 from bench/upload_latency.py's report, if it has run."""
+    if not UPLOAD_RESULTS.exists():
+        return None
+    data = json.loads(UPLOAD_RESULTS.read_text())
+    for key in ("upload_p95_s", "p95_s"):
+        if key in data:
+            return data[key]
+    return None
+
+
+def machine() -> dict:
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_average_at_start": [round(x, 1) for x in os.getloadavg()],
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="small,state,large")
+    parser.add_argument("--years", default="", help="e.g. small=2,state=3,large=2")
+    parser.add_argument("--resubmission-scale", default="state")
+    parser.add_argument("--validate-runs", type=int, default=20)
+    parser.add_argument("--baseline", default="", help="another checkout to run side by side")
+    parser.add_argument("--baseline-scales", default="small", help="scales to run it on")
+    parser.add_argument("--quick", action="store_true", help="the smoke the test suite runs")
+    parser.add_argument("--out", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    years = dict(DEFAULT_YEARS)
+    for item in filter(None, args.years.split(",")):
+        scale, _, n = item.partition("=")
+        years[scale] = int(n)
+    scales = [s for s in args.scales.split(",") if s]
+    resub_scale = args.resubmission_scale
+    if args.quick:
+        scales, years["small"], resub_scale, args.validate_runs = ["small"], 1, "small", 3
+    if resub_scale not in scales:
+        resub_scale = scales[-1]
+
+    report: dict = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "machine": machine(), "as_of": AS_OF, "scales": {}}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="sped-bench-") as tmp:
+        work = Path(tmp)
+        for scale in scales:
+            landing = landing_for(scale, years[scale])
+            files = sum(1 for p in landing.rglob("*") if p.suffix in (".csv", ".xlsx"))
+            inst = work / scale / "install" / "warehouse.duckdb"
+            print(f"{scale} x {years[scale]} years: {files} files", flush=True)
+            full = pipeline(landing, inst)
+            low = floor(landing, work / scale / "floor.duckdb")
+            entry = {
+                "years": years[scale],
+                "files": files,
+                "full_refresh": full,
+                "floor": low,
+                "ratio_vs_floor": round(full["seconds"] / low["seconds"], 2),
+                "agreement": agreement(
+                    inst.parent / "published" / "warehouse.duckdb", work / scale / "floor.duckdb"
+                ),
+            }
+            if args.baseline and scale in args.baseline_scales.split(","):
+                base = pipeline(landing, work / scale / "base" / "warehouse.duckdb",
+                                Path(args.baseline))  # fmt: skip
+                entry["baseline_full_refresh"] = base
+                entry["baseline_ratio_vs_floor"] = round(base["seconds"] / low["seconds"], 2)
+            if scale == resub_scale:
+                copy, lea = resubmit(landing, work / scale)
+                again = pipeline(copy, inst)
+                entry["resubmission"] = {
+                    "lea": lea,
+                    **again,
+                    "fraction_of_full": round(again["seconds"] / full["seconds"], 3),
+                }
+            if scale == scales[0] and args.validate_runs:
+                roster, lea, period = typical_roster(landing)
+                entry["validate_cli"] = validate_cli(roster, lea, period, inst,
+                                                     args.validate_runs)  # fmt: skip
+            report["scales"][scale] = entry
+            print(json.dumps(entry, indent=1), flush=True)
+            shutil.rmtree(work / scale, ignore_errors=True)
+
+    s = report["scales"]
+    big = s.get("large") or s[scales[-1]]
+    state = s.get("state")
+    per_row = lambda e: e["full_refresh"]["seconds"] / max(1, e["full_refresh"]["rows_in_force"])  # noqa: E731
+    first = s[scales[0]]
+    report.update(
+        {
+            "full_refresh_s": {k: v["full_refresh"]["seconds"] for k, v in s.items()},
+            "floor_s": {k: v["floor"]["seconds"] for k, v in s.items()},
+            "ratio_vs_floor": big["ratio_vs_floor"],
+            "ratio_vs_floor_state": state["ratio_vs_floor"] if state else None,
+            "resubmission_fraction": s[resub_scale]["resubmission"]["fraction_of_full"],
+            "upload_p95_s": upload_p95(),
+            "validate_cli_p50_s": first.get("validate_cli", {}).get("p50_s"),
+            "validate_cli_p95_s": first.get("validate_cli", {}).get("p95_s"),
+            "peak_rss_mb": max(v["full_refresh"]["peak_rss_mb"] for v in s.values()),
+            "large_over_state_time_per_row": (
+                round(per_row(s["large"]) / per_row(state), 2) if "large" in s and state else None
+            ),
+            "figures_agree": all(v["agreement"]["agree"] for v in s.values()),
+        }
+    )
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in report.items() if k != "scales"}, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The installation's own Dagster instance: one home, shared by every way a run starts.
+
+`sped pipeline`, the nightly schedule, the inbox sensor and `dagster dev` all record runs,
+asset materializations and check results in `<installation>/dagster/` (SQLite storage that
+survives restarts), so the Dagster UI shows the history of every run, whoever started it.
+Telemetry is off unless `SPED_DAGSTER_TELEMETRY=1` was set when the home was (re)written.
+
+To open the UI on an installation:
+
+    DAGSTER_HOME=<installation>/dagster SPED_WAREHOUSE=<installation>/warehouse.duckdb \\
+        dagster dev -m dagster_project.definitions
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sped.settings import Installation
+
+
+def dagster_home(inst: Installation) -> Path:
+    """Where the installation's Dagster instance lives."""
+    return inst.root / "dagster"
+
+
+def instance_yaml(home: Path, *, telemetry: bool = False) -> str:
+    """The instance's dagster.yaml: SQLite run, event and schedule storage under `home`."""
+    storage = home / "storage"
+    return (
+        "# Written by sped (sped/dagster_home.py): this installation's Dagster instance.\n"
+        "storage:\n"
+        "  sqlite:\n"
+        f"    base_dir: {storage.as_posix()}\n"
+        "local_artifact_storage:\n"
+        "  module: dagster._core.storage.root\n"
+        "  class: LocalArtifactStorage\n"
+        "  config:\n"
+        f"    base_dir: {home.as_posix()}\n"
+        "telemetry:\n"
+        f"  enabled: {'true' if telemetry else 'false'}\n"
+    )
+
+
+def ensure_dagster_home(inst: Installation) -> Path:
+    """Create (or bring up to date) the installation's Dagster home and return it."""
+    home = dagster_home(inst)
+    home.mkdir(parents=True, exist_ok=True)
+    telemetry = os.environ.get("SPED_DAGSTER_TELEMETRY", "") == "1"
+    text = instance_yaml(home, telemetry=telemetry)
+    config = home / "dagster.yaml"
+    if not config.exists() or config.read_text(encoding="utf-8") != text:
+        config.write_text(text, encoding="utf-8")
+    return home
+
+
+def open_instance(inst: Installation):
+    """The installation's persistent DagsterInstance (a context manager)."""
+    from dagster import DagsterInstance
+
+    return DagsterInstance.from_config(str(ensure_dagster_home(inst)))

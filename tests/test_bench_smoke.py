@@ -1,0 +1,40 @@
+"""A small smoke of the benchmark (`make bench` runs the real one): bench/pipeline.py --quick
+on the small state, one year. It must run every measurement, and the plain DuckDB floor's
+figures must agree with the marts on every LEA whose files were all accepted. No timing is
+asserted (speed is measured, never tested)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.pipeline import main
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_runs_every_measurement_and_the_floor_agrees(tmp_path):
+    out = tmp_path / "latest.json"
+    report = main(["--quick", "--out", str(out)])
+    assert json.loads(out.read_text()) == report
+    for key in (
+        "full_refresh_s",
+        "floor_s",
+        "ratio_vs_floor",
+        "ratio_vs_floor_state",
+        "resubmission_fraction",
+        "upload_p95_s",
+        "validate_cli_p50_s",
+        "peak_rss_mb",
+        "large_over_state_time_per_row",
+        "machine",
+        "date",
+    ):
+        assert key in report, key
+    small = report["scales"]["small"]
+    assert report["figures_agree"], small["agreement"]
+    assert all(small["agreement"][t]["compared"] > 0 for t in ("ood", "lre", "share"))
+    assert small["full_refresh"]["steps"]["sped_dbt_models"] > 0
+    assert small["resubmission"]["steps"]["register"] >= 0
+    assert small["validate_cli"]["runs"] == 3 and report["peak_rss_mb"] > 0
