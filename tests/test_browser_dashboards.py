@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from sped.web.local_server import serving
 from tests.dashboard_state import AS_OF, small_state
 from tests.web_dashboard_state import PASSWORD, add_people
-from tests.web_server import serving
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
