@@ -5,6 +5,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Sk
 from dagster_project.jobs import pipeline
 from sped import settings
 from sped.landing.accounts import current_os_user
+from sped.profile import load_profile
 from sped.run_lock import current_holder
 from sped.steps import open_registry, register_landing
 
@@ -15,7 +16,12 @@ def new_submissions(context: SensorEvaluationContext):
     try:
         inbox = settings.landing_inbox()
         if inbox and inbox.is_dir():
-            summary = register_landing(inbox, registry, submitter=f"inbox:{current_os_user()}")
+            summary = register_landing(
+                inbox,
+                registry,
+                submitter=f"inbox:{current_os_user()}",
+                limits=load_profile(settings.profile_path()).limits,
+            )
             if summary.unroutable:
                 context.log.warning(f"{len(summary.unroutable)} files could not be routed")
         pending = registry.submissions(status="received")

@@ -62,7 +62,11 @@ def _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out: 
         registry = open_registry(inst)
         try:
             reg = register_landing(
-                landing, registry, submitter=submitter, progress=lambda m: out(f"  {m}")
+                landing,
+                registry,
+                submitter=submitter,
+                progress=lambda m: out(f"  {m}"),
+                limits=state.limits,
             )
         finally:
             registry.close()

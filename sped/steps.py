@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Registry
 from sped.settings import Installation
@@ -58,13 +59,19 @@ def arrived(path: Path) -> str:
 
 
 def register_landing(
-    landing: Path, registry: Registry, *, submitter: str, progress: Progress = lambda _m: None
+    landing: Path,
+    registry: Registry,
+    *,
+    submitter: str,
+    progress: Progress = lambda _m: None,
+    limits: Limits | None = None,
 ) -> RegistrationSummary:
     """Register every file under `landing` as a submission (re-scanning is safe: a file whose
     path and bytes were already received is skipped, and identical bytes are recognised). A
     file's received time is when it reached the folder (its modification time), never later
     than now. A file whose path, size and modification time are those it had when it was last
-    hashed is skipped without being read (sped/landing/seen_files.py)."""
+    hashed is skipped without being read (sped/landing/seen_files.py). A file larger than the
+    profile's `limits.max_file_mb` is refused without being read (default: the safe limits)."""
     from sped.landing import seen_files
     from sped.landing.store import sha256_bytes
 
@@ -79,6 +86,16 @@ def register_landing(
         stat = path.lstat()
         if seen_files.unchanged(stamps.get(str(rel)), rel, stat, seen):
             summary.already_seen += 1
+            continue
+        if stat.st_size > (limits or DEFAULT_LIMITS).max_file_bytes:
+            summary.refused.append(
+                (
+                    str(rel),
+                    f"{stat.st_size / 1_048_576:,.1f} MB is over the file size limit of "
+                    f"{(limits or DEFAULT_LIMITS).max_file_mb:g} MB (state profile "
+                    "limits.max_file_mb); not read",
+                )
+            )
             continue
         try:
             data = read_regular(path)

@@ -169,3 +169,28 @@ def test_a_file_is_received_when_it_reached_the_landing_folder(inst, tmp_path):
     assert got["sent_in_december.csv"] == receipts["sent_in_december.csv"]
     assert got["sent_in_december.csv"].startswith("2025-12-10T14:30:00")
     assert got["clock_ahead.csv"] <= dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat()
+
+
+def test_a_file_over_the_size_limit_is_refused_at_registration_without_being_read(
+    inst, tmp_path, monkeypatch
+):
+    """A huge file in the landing folder is never read into memory (the profile's
+    limits.max_file_mb), and says why; files within the limit are registered as usual."""
+    from sped import steps
+    from sped.ingest.limits import Limits
+
+    landing = tmp_path / "landing"
+    folder = landing / "placements" / "2500001" / "2025-26"
+    folder.mkdir(parents=True)
+    (folder / "huge.csv").write_bytes(b"a" * 3_000_000)
+    (folder / "ok.csv").write_bytes(b"a" * 1_000)
+    read = []
+    real = steps.read_regular
+    monkeypatch.setattr(steps, "read_regular", lambda p: read.append(p.name) or real(p))
+    with _registry(inst) as reg:
+        summary = register_landing(landing, reg, submitter=OPERATOR, limits=Limits(max_file_mb=2))
+        assert dict(summary.new) == {"placements": 1}
+        [(path, why)] = summary.refused
+        assert path.endswith("huge.csv") and "over the file size limit of 2 MB" in why
+        assert [s.original_name for s in reg.submissions()] == ["ok.csv"]
+    assert read == ["ok.csv"]

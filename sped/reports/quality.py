@@ -2,8 +2,11 @@
 
 Each page lists every submission (checksum, who sent it and when, outcome, error and warning
 counts), which submission is in force for each LEA, and the rules that failed and how often.
-Built from the registry alone, so it can be rebuilt at any time; no row values are shown,
-so no student identifier ever reaches a report.
+Built from the registry, so it can be rebuilt at any time; no row values are shown, so no
+student identifier ever reaches a report. The index also lists the LEA-level findings of the
+marts that concern the funds themselves: IDEA funds reported spent for a fiscal year with no
+allocation on file (34 CFR 300.133; 300.705), read from `marts.fct_compliance_flags` (those
+rows carry no student).
 """
 
 from __future__ import annotations
@@ -65,8 +68,33 @@ def render_page(registry: Registry, collection: str, period: str, known_leas: li
     )
 
 
-def write_quality_reports(inst: Installation, known_leas: list[str] | None = None) -> Path:
-    """Write every (collection, period) page and an index; returns the index path."""
+SPENDING_FLAG = "IDEA_SPENDING_WITHOUT_ALLOCATION"
+
+
+def spending_without_allocation(con) -> list[dict]:
+    """The LEAs and years with IDEA funds reported spent and no allocation on file, from the
+    warehouse's marts (none before the first build)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+        "AND table_name = 'fct_compliance_flags'"
+    ).fetchone()[0]
+    if not exists:
+        return []
+    rows = con.execute(
+        "SELECT lea_id, detail FROM marts.fct_compliance_flags WHERE flag = ? "
+        "ORDER BY lea_id, detail",
+        [SPENDING_FLAG],
+    ).fetchall()
+    return [{"lea_id": lea, "detail": detail} for lea, detail in rows]
+
+
+def write_quality_reports(
+    inst: Installation,
+    known_leas: list[str] | None = None,
+    spending_flags: list[dict] | None = None,
+) -> Path:
+    """Write every (collection, period) page and an index; returns the index path.
+    `spending_flags`: see `spending_without_allocation`."""
     out = inst.reports_dir / "quality"
     out.mkdir(parents=True, exist_ok=True)
     registry = open_registry(inst)
@@ -100,6 +128,7 @@ def write_quality_reports(inst: Installation, known_leas: list[str] | None = Non
         INDEX.render(
             pages=pages,
             not_taken=not_taken,
+            spending_flags=spending_flags or [],
             generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         ),
         encoding="utf-8",
