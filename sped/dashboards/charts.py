@@ -248,7 +248,7 @@ def _layout(
         paper_bgcolor="white",
         plot_bgcolor="white",
         font={"family": "system-ui, sans-serif", "size": 13, "color": "#2a3f5f"},
-        margin={"t": 125, "l": 70, "r": 30, "b": 70},
+        margin={"t": 150, "l": 70, "r": 30, "b": 70},  # room for a two-line subtitle
         meta={"drilldown": drilldown},
         height=480,
     )

@@ -65,8 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "\nStart the web application (http://127.0.0.1:8080/, sign in with an account above):\n"
         f"  .venv/bin/sped serve --warehouse {w}\n"
-        "Start the Dagster UI (http://127.0.0.1:3000/):\n"
-        f"  SPED_WAREHOUSE={w} DBT_PROFILES_DIR=$PWD/dbt .venv/bin/dagster dev\n"
+        "Start the Dagster UI on the installation's own instance (its runs, materializations\n"
+        "and checks; http://127.0.0.1:3000/):\n"
+        "  make dagster\n"
+        f"  (which is: DAGSTER_HOME={shlex.quote(str(warehouse.parent / 'dagster'))} "
+        f"SPED_WAREHOUSE={w} DBT_PROFILES_DIR=$PWD/dbt .venv/bin/dagster dev "
+        "-m dagster_project.definitions -h 127.0.0.1 -p 3000)\n"
         "Or both at once: make serve"
     )
     return 0
