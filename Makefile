@@ -114,8 +114,8 @@ BENCH_SCALES ?= small,state,large
 BENCH_PIPELINE_YEARS ?= small=2,state=3,large=2
 
 bench: env  ## measured, not guessed: the pipeline vs plain DuckDB (bench/results/latest.json); batched vs per-file validation; full vs incremental marts
+	$(BIN)/python -m bench.upload_latency --uploads 20
 	$(BIN)/python -m bench.pipeline --scales $(BENCH_SCALES) --years $(BENCH_PIPELINE_YEARS)
 	$(BIN)/python -m bench.validation_batching --scale $(BENCH_SCALE) --years $(BENCH_YEARS)
 	$(BIN)/python -m bench.incremental_marts --scale $(BENCH_MARTS_SCALE) --years $(BENCH_MARTS_YEARS)
 	$(BIN)/python -m bench.dashboards --scale $(BENCH_DASH_SCALE) --years $(BENCH_DASH_YEARS)
-	$(BIN)/python -m bench.upload_latency --uploads 20
