@@ -409,6 +409,14 @@ def _command(sub, name: str, summary: str, details: str, func) -> argparse.Argum
     return cmd
 
 
+def _installation_options(command: argparse.ArgumentParser) -> None:
+    """--warehouse, --profile and --as-of: which installation, with which state profile, judged
+    as of which date."""
+    command.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    command.add_argument("--profile", help=PROFILE_HELP)
+    command.add_argument("--as-of", help=AS_OF_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sped",
@@ -455,9 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     pipe.add_argument(
         "--landing", help="landing directory whose new files to register first (optional)"
     )
-    pipe.add_argument("--warehouse", help=WAREHOUSE_HELP)
-    pipe.add_argument("--profile", help=PROFILE_HELP)
-    pipe.add_argument("--as-of", help=AS_OF_HELP)
+    _installation_options(pipe)
     pipe.add_argument(
         "--submitter", help="who is sending the landing folder's files (default operator:<user>)"
     )
@@ -521,9 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(the submissions in force), then dbt builds every mart.",
         cmd_rebuild,
     )
-    reb.add_argument("--warehouse", help=WAREHOUSE_HELP)
-    reb.add_argument("--profile", help=PROFILE_HELP)
-    reb.add_argument("--as-of", help=AS_OF_HELP)
+    _installation_options(reb)
     reb.add_argument(
         "--wait", action="store_true", help="wait for a run in progress instead of exiting with 3"
     )
@@ -655,9 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the results as pages that open offline (reports/validation/ in the installation).",
         cmd_datadocs,
     )
-    dd.add_argument("--warehouse", help=WAREHOUSE_HELP)
-    dd.add_argument("--profile", help=PROFILE_HELP)
-    dd.add_argument("--as-of", help=AS_OF_HELP)
+    _installation_options(dd)
 
     docs = _command(
         sub,
@@ -667,9 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(reports/dbt_docs/ in the installation).",
         cmd_docs,
     )
-    docs.add_argument("--warehouse", help=WAREHOUSE_HELP)
-    docs.add_argument("--profile", help=PROFILE_HELP)
-    docs.add_argument("--as-of", help=AS_OF_HELP)
+    _installation_options(docs)
     return parser
 
 

@@ -139,10 +139,9 @@ def _query(request: Request) -> str:
     return urlencode(pairs)
 
 
-def show(request: Request, account: Account, slug: str, filters: Filters, **options) -> Response:
-    p = portal(request)
-    page, choices = build(p, slug, account, filters, **options)
-    published = figures.published_at(p.inst)
+def _page(request: Request, account: Account, page, filters: Filters, choices, **extra) -> Response:
+    """A dashboard page: the page's charts and tables with its filters and tabs, plus `extra`
+    context for the page's own parts."""
     return with_charts(
         render(
             request,
@@ -154,10 +153,24 @@ def show(request: Request, account: Account, slug: str, filters: Filters, **opti
                 "tabs": TABS,
                 "query": _query(request),
                 "plotly_version": plotly.__version__,
-                "published": dt.datetime.fromtimestamp(published, dt.UTC) if published else None,
+                **extra,
             },
             account=account,
         )
+    )
+
+
+def show(request: Request, account: Account, slug: str, filters: Filters, **options) -> Response:
+    p = portal(request)
+    page, choices = build(p, slug, account, filters, **options)
+    published = figures.published_at(p.inst)
+    return _page(
+        request,
+        account,
+        page,
+        filters,
+        choices,
+        published=dt.datetime.fromtimestamp(published, dt.UTC) if published else None,
     )
 
 
@@ -208,22 +221,14 @@ def submissions(request: Request, account: StateAccount, filters: PageFilters) -
         cells.setdefault(r["lea_id"], {})[r["collection"]] = r
     names = dict(zip(grid["lea_id"], grid["lea_name"], strict=True)) if grid.height else {}
     collections = sorted(grid["collection"].unique().to_list()) if grid.height else []
-    return with_charts(
-        render(
-            request,
-            "dashboards/page.html",
-            {
-                "page": page,
-                "filters": filters,
-                "choices": choices,
-                "tabs": TABS,
-                "query": _query(request),
-                "plotly_version": plotly.__version__,
-                "tracker": {"cells": cells, "names": names, "collections": collections},
-                "tracker_states": charts.TRACKER_STATES,
-            },
-            account=account,
-        )
+    return _page(
+        request,
+        account,
+        page,
+        filters,
+        choices,
+        tracker={"cells": cells, "names": names, "collections": collections},
+        tracker_states=charts.TRACKER_STATES,
     )
 
 
