@@ -93,19 +93,7 @@ def read_one(
     sid = sub.submission_id
     findings: list[Finding] = []
     if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
-        findings.append(
-            Finding(
-                sid,
-                f"{collection.name}.file.unknown_lea",
-                "blocking",
-                f"The district {sub.lea_id} is not in the state's LEA directory.",
-                CONVENTIONS,
-                None,
-                0,
-                (),
-                (),
-            )
-        )
+        findings.append(_unknown_lea(collection, sub))
     try:
         result = read_table(data, sub.original_name, collection, sid, limits)
         findings += result.findings
@@ -161,17 +149,22 @@ def read_pending(
     tables: list[pl.DataFrame] = []
     readable: list[Submission] = []
     frames: list[pl.DataFrame] = []
+
+    def alone(sub: Submission, data: bytes) -> None:
+        """One file read and typed on its own: read_one decides what a failing file is told."""
+        sid = sub.submission_id
+        frame, findings[sid], rows[sid] = read_one(data, sub, collection, known_leas, limits)
+        if frame is not None:
+            frames.append(frame)
+
     step = max(1, len(pending) // 10)
     for i, sub in enumerate(pending, 1):
         data = registry.read_bytes(sub)
         sid = sub.submission_id
         try:
             result = read_table(data, sub.original_name, collection, sid, limits)
-        except Exception:  # read_one decides what such a file is told
-            frame, found, rows[sid] = read_one(data, sub, collection, known_leas, limits)
-            findings[sid] += found
-            if frame is not None:
-                frames.append(frame)
+        except Exception:
+            alone(sub, data)
             continue
         if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
             findings[sid].append(_unknown_lea(collection, sub))
@@ -188,14 +181,9 @@ def read_pending(
             typed, type_findings = type_batch(
                 tables, [s.submission_id for s in readable], collection
             )
-        except Exception:  # one file's typing failed: each file alone, as read_one decides
+        except Exception:  # one file's typing failed: each file alone
             for sub in readable:
-                sid = sub.submission_id
-                frame, findings[sid], rows[sid] = read_one(
-                    registry.read_bytes(sub), sub, collection, known_leas, limits
-                )
-                if frame is not None:
-                    frames.append(frame)
+                alone(sub, registry.read_bytes(sub))
             return frames, findings, rows
         for sid, found in type_findings.items():
             findings[sid] += found
@@ -204,7 +192,7 @@ def read_pending(
 
 
 def _unknown_lea(collection: Collection, sub: Submission) -> Finding:
-    """What `read_one` says of a district file for an LEA the directory does not hold."""
+    """The finding of a district file for an LEA the state's directory does not hold."""
     return Finding(
         sub.submission_id,
         f"{collection.name}.file.unknown_lea",
