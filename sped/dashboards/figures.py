@@ -23,6 +23,7 @@ import polars as pl
 
 from sped.dashboards.scope import Filters, Scope, ScopeError
 from sped.settings import Installation
+from sped.warehouse.schema import has_table
 
 
 @dataclass(frozen=True)
@@ -102,17 +103,6 @@ def snapshot(inst: Installation) -> duckdb.DuckDBPyConnection:
             f"no published snapshot at {path}: run `sped pipeline` on this installation first"
         )
     return duckdb.connect(str(path), read_only=True)
-
-
-def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables "
-            "WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0]
-    )
 
 
 def table_for(con: duckdb.DuckDBPyConnection, source: FigureSource, scope: Scope) -> str:

@@ -21,6 +21,7 @@ from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
 from sped.settings import Installation
 from sped.steps import open_registry
+from sped.warehouse.schema import has_table
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -74,11 +75,7 @@ SPENDING_FLAG = "IDEA_SPENDING_WITHOUT_ALLOCATION"
 def spending_without_allocation(con) -> list[dict]:
     """The LEAs and years with IDEA funds reported spent and no allocation on file, from the
     warehouse's marts (none before the first build)."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
-        "AND table_name = 'fct_compliance_flags'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(con, "marts.fct_compliance_flags"):
         return []
     rows = con.execute(
         "SELECT lea_id, detail FROM marts.fct_compliance_flags WHERE flag = ? "

@@ -51,6 +51,19 @@ CREATE TABLE IF NOT EXISTS raw.build_log (
 )"""
 
 
+def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """Whether `schema.table` exists in the connected warehouse (a snapshot published before a
+    model existed, or before the first build, lacks it)."""
+    schema, table = qualified.split(".")
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
+
+
 def table_columns(collection: Collection) -> list[tuple[str, str]]:
     """(name, DuckDB type) of a raw/landing table: contract columns, then lineage."""
     return [(c.name, c.duckdb_type) for c in collection.columns] + list(LINEAGE_COLUMNS)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from sped.landing.registry import Submission
+from sped.warehouse.schema import has_table
 from sped.web.portal import Portal
 
 #: the flags of `fct_compliance_flags` the district page lists, in plain words
@@ -37,16 +38,6 @@ def published(portal: Portal) -> Iterator[duckdb.DuckDBPyConnection | None]:
         con.close()
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-            "AND table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
-
-
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
     cur = con.execute(sql, params)
     names = [d[0] for d in cur.description]
@@ -57,7 +48,7 @@ def known_leas(portal: Portal) -> dict[str, str]:
     """lea_id -> name: the state directory in the published snapshot, plus any LEA that sent."""
     names: dict[str, str] = {}
     with published(portal) as con:
-        if con is not None and _has_table(con, "marts", "dim_lea"):
+        if con is not None and has_table(con, "marts.dim_lea"):
             names.update(con.execute("SELECT lea_id, lea_name FROM marts.dim_lea").fetchall())
     with portal.registry() as registry:
         for sub in registry.submissions():
@@ -88,7 +79,7 @@ class Rebuilt:
 
 def last_rebuilt(portal: Portal, lea_id: str) -> Rebuilt:
     with published(portal) as con:
-        if con is None or not _has_table(con, "raw", "build_log"):
+        if con is None or not has_table(con, "raw.build_log"):
             return Rebuilt(None, None, False)
         row = con.execute(
             "SELECT finished_at, mode FROM raw.build_log WHERE finished_at IS NOT NULL "
@@ -97,7 +88,7 @@ def last_rebuilt(portal: Portal, lea_id: str) -> Rebuilt:
         if row is None:
             return Rebuilt(None, None, False)
         covered = row[1] != "incremental" or (
-            _has_table(con, "raw", "build_scope")
+            has_table(con, "raw.build_scope")
             and con.execute(
                 "SELECT count(*) FROM raw.build_scope WHERE lea_id = ?", [lea_id]
             ).fetchone()[0]
@@ -109,7 +100,7 @@ def last_rebuilt(portal: Portal, lea_id: str) -> Rebuilt:
 def submission_status(portal: Portal, lea_id: str) -> list[dict]:
     """Due dates and timeliness per collection and period (fct_submission_status)."""
     with published(portal) as con:
-        if con is None or not _has_table(con, "marts", "fct_submission_status"):
+        if con is None or not has_table(con, "marts.fct_submission_status"):
             return []
         return _rows(
             con,
@@ -121,7 +112,7 @@ def submission_status(portal: Portal, lea_id: str) -> list[dict]:
 
 def proportionate_share(portal: Portal, lea_id: str) -> list[dict]:
     with published(portal) as con:
-        if con is None or not _has_table(con, "marts", "fct_proportionate_share"):
+        if con is None or not has_table(con, "marts.fct_proportionate_share"):
             return []
         return _rows(
             con,
@@ -133,7 +124,7 @@ def proportionate_share(portal: Portal, lea_id: str) -> list[dict]:
 
 def child_find(portal: Portal, lea_id: str) -> list[dict]:
     with published(portal) as con:
-        if con is None or not _has_table(con, "marts", "fct_child_find"):
+        if con is None or not has_table(con, "marts.fct_child_find"):
             return []
         return _rows(
             con,
@@ -146,7 +137,7 @@ def out_of_district_gaps(portal: Portal, lea_id: str) -> list[dict]:
     """The LEA's out-of-district students lacking a contract, a plan or countable monitoring
     (student level: for the state team and the district itself only)."""
     with published(portal) as con:
-        if con is None or not _has_table(con, "marts", "fct_compliance_flags"):
+        if con is None or not has_table(con, "marts.fct_compliance_flags"):
             return []
         rows = _rows(
             con,

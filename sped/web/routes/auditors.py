@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, Response
 
 from sped.dashboards import audit_trail, exports, figures, lineage
 from sped.dashboards.scope import FilterError, Filters, Scope
+from sped.warehouse.schema import has_table
 from sped.web.auth import StateOrAuditor, portal
 from sped.web.pages import render
 from sped.web.routes.dashboards import LEA_PATTERN, snapshot
@@ -179,7 +180,7 @@ def lineage_page(
                 lineage.lineage(con, figure, lea_id, period).iter_rows(named=True)
             )
             scope = Scope.state() if account.role == "state" else Scope.auditor()
-            if figures.has_table(con, figures.SOURCES[figure].shared) or scope.role == "state":
+            if has_table(con, figures.SOURCES[figure].shared) or scope.role == "state":
                 row = figures.figure(con, figure, scope, filters)
                 context["figure_rows"] = list(row.iter_rows(named=True))
     return render(request, "auditors/lineage.html", context, account=account)
