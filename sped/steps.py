@@ -19,11 +19,16 @@ import polars as pl
 
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.landing.layout import LayoutError, declared_key, read_regular, walk
-from sped.landing.registry import Registry
+from sped.landing.registry import ReceivingBatch, Registry
 from sped.settings import Installation
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
 
 Progress = Callable[[str], None]
+
+#: Registration stores files and records their receipts in batches of at most this many files
+#: or bytes: one flush to disk and one registry transaction per batch instead of per file.
+BATCH_FILES = 500
+BATCH_BYTES = 64 * 2**20
 
 
 @dataclass
@@ -80,6 +85,20 @@ def register_landing(
     seen = registry.known_landing_paths()
     stamps = seen_files.load(registry)
     hashed: dict[str, seen_files.Stamp] = {}
+    batch = ReceivingBatch()
+
+    def record() -> None:
+        """Flush the staged files to disk and record their receipts in one transaction."""
+        for item, receipt in zip(list(batch.incoming), registry.receive_batch(batch), strict=True):
+            if receipt.outcome == "new":
+                summary.new[item.key.collection] += 1
+            elif receipt.outcome == "unroutable":
+                summary.unroutable.append((item.landing_path, receipt.detail))
+            elif receipt.outcome == "refused":
+                summary.refused.append((item.landing_path, receipt.detail))
+            else:
+                summary.duplicates += 1
+
     step = max(1, len(files) // 10)
     for i, path in enumerate(files, 1):
         rel = path.relative_to(landing)
@@ -108,33 +127,24 @@ def register_landing(
             summary.already_seen += 1
             continue
         try:
-            key = declared_key(rel)
+            key, unroutable = declared_key(rel), None
         except LayoutError as exc:
-            registry.receive_unroutable(
-                data,
-                original_name=path.name,
-                submitter=submitter,
-                landing_path=str(rel),
-                why=str(exc),
-            )
-            summary.unroutable.append((str(rel), str(exc)))
-            continue
-        receipt = registry.receive(
+            key, unroutable = None, str(exc)
+        registry.stage(
+            batch,
             data,
             key,
             original_name=path.name,
             submitter=submitter,
             landing_path=str(rel),
             received_at=arrived(path),
+            unroutable=unroutable,
         )
-        if receipt.outcome == "new":
-            summary.new[key.collection] += 1
-        elif receipt.outcome == "refused":
-            summary.refused.append((str(rel), receipt.detail))
-        else:
-            summary.duplicates += 1
+        if len(batch.incoming) >= BATCH_FILES or batch.size_bytes >= BATCH_BYTES:
+            record()
         if i % step == 0 or i == len(files):
             progress(f"registered {i}/{len(files)} files")
+    record()
     # after the receipts: a stamp without its receipt is never trusted (see seen_files)
     seen_files.record(registry, hashed)
     return summary

@@ -262,3 +262,26 @@ _FIGURE = {
 def _is_hidden(v, why) -> bool:
     lea, figure, a, e = v
     return (_FIGURE[figure], a, e) in why.get(lea, {})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.dictionaries(
+        st.integers(0, 7),
+        st.dictionaries(st.sampled_from("TABCD"), st.integers(0, 30), min_size=1),
+        min_size=2,
+        max_size=8,
+    ),
+    hidden=st.dictionaries(st.integers(0, 7), st.sets(st.sampled_from("TABCD"))),
+    options=st.lists(st.sets(st.integers(0, 7), min_size=1), min_size=1, max_size=6),
+)
+def test_options_priced_at_once_cost_what_each_costs_alone(values, hidden, options):
+    """The array pricing that chooses partners (`_Grouping.costs`) equals the plain definition
+    (`_Grouping.cost`: students newly hidden, a zero at _ZERO) for any options."""
+    from sped.privacy.suppression import _Grouping
+
+    why = {u: {k: "SMALL_CELL" for k in hidden.get(u, ()) if values[u].get(k)} for u in values}
+    grouping = _Grouping(values, [Line("T", ("A", "B", "C", "D"))], MIN, why)
+    options = [o & values.keys() for o in options if o & values.keys()]
+    if options:
+        assert list(grouping.costs(options)) == [grouping.cost(o) for o in options]

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sped.findings import Finding
@@ -142,6 +142,29 @@ class Receipt:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A stored file waiting for its receipt: what `_record` needs (not its bytes)."""
+
+    key: DeclaredKey | None
+    sha256: str
+    size_bytes: int
+    original_name: str
+    submitter: str
+    landing_path: str | None
+    received_at: str | None = None
+    unroutable: str | None = None  # why its place says nothing about what it is
+
+
+@dataclass
+class ReceivingBatch:
+    """Files stored by `Registry.stage`, not yet flushed to disk nor recorded."""
+
+    incoming: list[Incoming] = field(default_factory=list)
+    paths: list[Path] = field(default_factory=list)
+    size_bytes: int = 0
+
+
 class Registry:
     """The registry database of one installation."""
 
@@ -194,77 +217,109 @@ class Registry:
         `received_at` (UTC, ISO) is when the file reached the state, if earlier than now (a
         file that sat in the landing folder); the audit trail's events keep their own times."""
         digest, _ = store.put(self.store_dir, data)
-        at = min(received_at, now()) if received_at else now()
+        incoming = Incoming(key, digest, len(data), original_name, submitter, landing_path,
+                            received_at)  # fmt: skip
         with self.transaction() as con:
-            refusal = self._submit_refusal(con, submitter, key)
-            if refusal:
-                con.execute(
-                    "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
-                    "sha256, size_bytes, submission_id, outcome, detail) "
-                    "VALUES (?, ?, ?, ?, ?, ?, NULL, 'refused', ?)",
-                    (at, submitter, original_name, landing_path, digest, len(data), refusal),
-                )
-                self._event(con, None, "refused", f"{key.collection} {key.period}: {refusal}")
-                return Receipt("refused", None, digest, refusal)
-            same = con.execute(
-                "SELECT submission_id, status FROM submissions WHERE collection = ? AND "
-                "lea_id IS ? AND period = ? AND sha256 = ? AND status <> 'superseded' "
-                "ORDER BY submission_id DESC LIMIT 1",
-                (key.collection, key.lea_id, key.period, digest),
-            ).fetchone()
-            if same:
-                outcome, sid = "duplicate", same["submission_id"]
-                detail = f"same bytes as submission {sid} ({same['status']})"
-            else:
-                cur = con.execute(
-                    "INSERT INTO submissions (collection, lea_id, period, original_name, "
-                    "landing_path, sha256, size_bytes, received_at, submitter) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        key.collection,
-                        key.lea_id,
-                        key.period,
-                        original_name,
-                        landing_path,
-                        digest,
-                        len(data),
-                        at,
-                        submitter,
-                    ),
-                )
-                outcome, sid, detail = "new", cur.lastrowid, ""
-                self._event(con, sid, "received", f"{len(data)} bytes from {submitter}")
-            con.execute(
-                "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
-                "sha256, size_bytes, submission_id, outcome, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    at,
-                    submitter,
-                    original_name,
-                    landing_path,
-                    digest,
-                    len(data),
-                    sid,
-                    outcome,
-                    detail,
-                ),
-            )
-        return Receipt(outcome, sid, digest, detail)
+            return self._record(con, incoming)
 
     def receive_unroutable(
         self, data: bytes, *, original_name: str, submitter: str, landing_path: str, why: str
     ) -> Receipt:
         """Keep a file whose place says nothing about what it is, and say why."""
         digest, _ = store.put(self.store_dir, data)
+        incoming = Incoming(None, digest, len(data), original_name, submitter, landing_path,
+                            unroutable=why)  # fmt: skip
         with self.transaction() as con:
+            return self._record(con, incoming)
+
+    def receive_batch(self, batch: ReceivingBatch) -> list[Receipt]:
+        """Record a batch of files already stored with `stage`: their bytes are forced to disk
+        first (one flush for the batch), then every receipt is written in one transaction, so
+        a crash leaves either all of them recorded or none (a rerun stores them again)."""
+        if not batch.incoming:
+            return []
+        store.sync(self.store_dir, batch.paths)
+        with self.transaction() as con:
+            receipts = [self._record(con, item) for item in batch.incoming]
+        batch.incoming.clear()
+        batch.paths.clear()
+        batch.size_bytes = 0
+        return receipts
+
+    def stage(
+        self,
+        batch: ReceivingBatch,
+        data: bytes,
+        key: DeclaredKey | None,
+        *,
+        original_name: str,
+        submitter: str,
+        landing_path: str | None = None,
+        received_at: str | None = None,
+        unroutable: str | None = None,
+    ) -> None:
+        """Store the bytes (not yet flushed to disk) and add the file to `batch`, to be recorded
+        by `receive_batch`: as `receive` does, or as `receive_unroutable` when `unroutable`
+        says why its place says nothing about what it is."""
+        digest, path = store.put(self.store_dir, data, durable=False)
+        batch.incoming.append(
+            Incoming(key, digest, len(data), original_name, submitter, landing_path,
+                     received_at, unroutable)
+        )  # fmt: skip
+        batch.paths.append(path)
+        batch.size_bytes += len(data)
+
+    def _record(self, con: sqlite3.Connection, item: Incoming) -> Receipt:
+        """The receipt (and the submission, if new) of one stored file, inside a transaction."""
+        at = min(item.received_at, now()) if item.received_at else now()
+        if item.unroutable is not None:
             con.execute(
                 "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
                 "sha256, size_bytes, submission_id, outcome, detail) "
                 "VALUES (?, ?, ?, ?, ?, ?, NULL, 'unroutable', ?)",
-                (now(), submitter, original_name, landing_path, digest, len(data), why),
-            )
-        return Receipt("unroutable", None, digest, why)
+                (now(), item.submitter, item.original_name, item.landing_path, item.sha256,
+                 item.size_bytes, item.unroutable),
+            )  # fmt: skip
+            return Receipt("unroutable", None, item.sha256, item.unroutable)
+        key = item.key
+        refusal = self._submit_refusal(con, item.submitter, key)
+        if refusal:
+            con.execute(
+                "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
+                "sha256, size_bytes, submission_id, outcome, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'refused', ?)",
+                (at, item.submitter, item.original_name, item.landing_path, item.sha256,
+                 item.size_bytes, refusal),
+            )  # fmt: skip
+            self._event(con, None, "refused", f"{key.collection} {key.period}: {refusal}")
+            return Receipt("refused", None, item.sha256, refusal)
+        same = con.execute(
+            "SELECT submission_id, status FROM submissions WHERE collection = ? AND "
+            "lea_id IS ? AND period = ? AND sha256 = ? AND status <> 'superseded' "
+            "ORDER BY submission_id DESC LIMIT 1",
+            (key.collection, key.lea_id, key.period, item.sha256),
+        ).fetchone()
+        if same:
+            outcome, sid = "duplicate", same["submission_id"]
+            detail = f"same bytes as submission {sid} ({same['status']})"
+        else:
+            cur = con.execute(
+                "INSERT INTO submissions (collection, lea_id, period, original_name, "
+                "landing_path, sha256, size_bytes, received_at, submitter) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key.collection, key.lea_id, key.period, item.original_name, item.landing_path,
+                 item.sha256, item.size_bytes, at, item.submitter),
+            )  # fmt: skip
+            outcome, sid, detail = "new", cur.lastrowid, ""
+            self._event(con, sid, "received", f"{item.size_bytes} bytes from {item.submitter}")
+        con.execute(
+            "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
+            "sha256, size_bytes, submission_id, outcome, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at, item.submitter, item.original_name, item.landing_path, item.sha256,
+             item.size_bytes, sid, outcome, detail),
+        )  # fmt: skip
+        return Receipt(outcome, sid, item.sha256, detail)
 
     def known_landing_paths(self) -> set[tuple[str, str]]:
         """(landing_path, sha256) of every receipt, so a landing folder can be re-scanned."""

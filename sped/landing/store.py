@@ -8,10 +8,13 @@ ones, because they hash to the name).
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import os
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -45,9 +48,11 @@ def check(store: Path, sha256: str) -> str | None:
     return None
 
 
-def put(store: Path, data: bytes) -> tuple[str, Path]:
+def put(store: Path, data: bytes, *, durable: bool = True) -> tuple[str, Path]:
     """Store `data` once; return its checksum and where it lives. Never overwrites an intact
-    file; a damaged copy is replaced by these bytes, which hash to its name."""
+    file; a damaged copy is replaced by these bytes, which hash to its name. With
+    `durable=False` the bytes are not yet forced to disk: the caller calls `sync` before it
+    records anything that relies on them (a batch of files then costs one flush, not one each)."""
     digest = sha256_bytes(data)
     target = stored_path(store, digest)
     if not target.exists() or check(store, digest) is not None:
@@ -55,11 +60,65 @@ def put(store: Path, data: bytes) -> tuple[str, Path]:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, target)
         target.chmod(0o400)  # read-only, and its owner's only (student records)
+        if durable:
+            _fsync_dir(target.parent)
     return digest, target
+
+
+def sync(store: Path, paths: Iterable[Path]) -> None:
+    """Force stored files written with `put(durable=False)` (and their folder entries) to disk:
+    one syncfs(2) of the store's file system where the C library has it, else an fsync of each
+    file and folder."""
+    paths = list(paths)
+    if not paths:
+        return
+    if _syncfs(store):
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for folder in {p.parent for p in paths}:
+        _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _syncfs(folder: Path) -> bool:
+    """syncfs(2) on the file system holding `folder`; False where it is not available."""
+    libc = _libc()
+    if libc is None:
+        return False
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return libc.syncfs(fd) == 0
+    finally:
+        os.close(fd)
+
+
+@functools.cache
+def _libc():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syncfs.argtypes = [ctypes.c_int]
+        return libc
+    except (OSError, AttributeError):
+        return None
 
 
 def get(store: Path, sha256: str) -> bytes:

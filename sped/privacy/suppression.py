@@ -183,6 +183,37 @@ class _Grouping:
         self.values, self.lines, self.min, self.why = values, lines, min_cell_size, why
         self.groups: list[set[Hashable]] = []
         self.group_of: dict[Hashable, int] = {}
+        # The same figures as arrays, for pricing every option of a choice at once (`costs`):
+        # a unit's row of `_price` is what hiding each figure costs it (its students, or
+        # _ZERO for a zero) and its row of `_hides` which figures it hides now.
+        self._unit = {u: i for i, u in enumerate(sorted(values, key=repr))}
+        figures = sorted({k for v in values.values() for k in v}, key=repr)
+        self._figure = {k: j for j, k in enumerate(figures)}
+        self._price = np.full((len(self._unit), len(figures)), _ZERO, dtype=np.int64)
+        self._hides = np.zeros((len(self._unit), len(figures)), dtype=bool)
+        for u, i in self._unit.items():
+            for k, v in values[u].items():
+                if v:
+                    self._price[i, self._figure[k]] = v
+        self._refresh(self._unit)
+        self._repr = {u: repr(u) for u in self._unit}
+
+    def _refresh(self, units: Iterable[Hashable]) -> None:
+        """Bring the `_hides` rows of `units` in line with what they hide now."""
+        for u in units:
+            row = self._hides[self._unit[u]]
+            row[:] = False
+            row[[self._figure[k] for k in self.why[u]]] = True
+
+    def costs(self, options: list[set[Hashable]]) -> np.ndarray:
+        """`cost` of each option, computed for all of them at once."""
+        members = [self._unit[m] for o in options for m in o]
+        starts = np.cumsum([0] + [len(o) for o in options[:-1]])
+        option_of = np.repeat(np.arange(len(options)), [len(o) for o in options])
+        hides = self._hides[members]
+        union = np.logical_or.reduceat(hides, starts, axis=0)
+        newly = union[option_of] & ~hides
+        return np.add.reduceat((newly * self._price[members]).sum(axis=1), starts)
 
     def live(self) -> list[set[Hashable]]:
         return [g for g in self.groups if g]
@@ -254,12 +285,19 @@ class _Grouping:
     def _best(self, options: list[set[Hashable]]) -> tuple[set, dict, bool]:
         """The cheapest of `options` (with the groups their units are in) whose hidden figures
         are all protected once equalized, else the cheapest of all, unprotected."""
-        options = sorted(
-            (self._with_groups(o) for o in options),
-            key=lambda o: (self.cost(o), sorted(map(repr, o))),
+        grouped = self.group_of.keys()
+        merged_options = [o if grouped.isdisjoint(o) else self._with_groups(o) for o in options]
+        costs = self.costs(merged_options)
+        # the _TRIES cheapest by (cost, members' reprs), as a full sort would order them: only
+        # the options as cheap as the _TRIES-th cheapest can be among them
+        bound = np.partition(costs, min(_TRIES, len(costs)) - 1)[min(_TRIES, len(costs)) - 1]
+        cheapest = sorted(
+            (int(costs[i]), sorted(self._repr[m] for m in merged_options[i]), i)
+            for i in np.flatnonzero(costs <= bound)
         )
         first = None
-        for merged in options[:_TRIES]:
+        for *_, i in cheapest[:_TRIES]:
+            merged = merged_options[i]
             trial = {m: dict(self.why[m]) for m in merged}
             self._equalize(merged, trial)
             if self.same(merged, trial) or not self.forced(merged, trial):
@@ -271,6 +309,7 @@ class _Grouping:
         """Merge the best of `options` into one group hiding the same figures."""
         merged, trial, _ = self._best(options)
         self.why.update(trial)
+        self._refresh(merged)
         for g in {self.group_of[m] for m in merged if m in self.group_of}:
             self.groups[g] = set()
         self.groups.append(merged)
