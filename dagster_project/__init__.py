@@ -1,1 +1,3 @@
 """Dagster code location for sped-placements: landing -> validation -> raw -> dbt -> published."""
+
+import sped  # noqa: F401  (first: keeps an unused costly import out, see sped/lean_imports.py)

@@ -702,5 +702,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def run() -> None:
+    """The `sped` command's entry point: `main`, then the process ends at once
+    (sped/process_exit.py)."""
+    from sped.process_exit import exit_now
+
+    exit_now(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
