@@ -234,11 +234,11 @@ class Registry:
 
     def receive_batch(self, batch: ReceivingBatch) -> list[Receipt]:
         """Record a batch of files already stored with `stage`: their bytes are forced to disk
-        first (one flush for the batch), then every receipt is written in one transaction, so
-        a crash leaves either all of them recorded or none (a rerun stores them again)."""
+        first, then every receipt is written in one transaction, so a crash leaves either all
+        of them recorded or none (a rerun stores them again)."""
         if not batch.incoming:
             return []
-        store.sync(self.store_dir, batch.paths)
+        store.sync(batch.paths)
         with self.transaction() as con:
             receipts = [self._record(con, item) for item in batch.incoming]
         batch.incoming.clear()
