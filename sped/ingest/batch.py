@@ -344,15 +344,16 @@ def _validate_and_load(
     result.seconds["validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    accepted: list[Submission] = []
     for sub in pending:
-        subs_findings = findings.get(sub.submission_id, [])
-        for f in subs_findings:
+        for f in findings.get(sub.submission_id, []):
             result.rules_failed[f.rule_id] = result.rules_failed.get(f.rule_id, 0) + 1
-        status = registry.record_outcome(
-            sub.submission_id, subs_findings, rows.get(sub.submission_id, 0)
-        )
-        failpoints.reached(f"recorded:{collection.name}")  # outcome committed, rows not loaded
+    statuses = registry.record_outcomes(
+        (s.submission_id, findings.get(s.submission_id, []), rows.get(s.submission_id, 0))
+        for s in pending
+    )
+    failpoints.reached(f"recorded:{collection.name}")  # outcomes committed, rows not loaded
+    accepted: list[Submission] = []
+    for sub, status in zip(pending, statuses, strict=True):
         if status == "accepted":
             accepted.append(sub)
         setattr(result, status, getattr(result, status) + 1)

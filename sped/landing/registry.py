@@ -565,48 +565,57 @@ class Registry:
     ) -> str:
         """Store the findings and accept or reject; an accepted submission supersedes the
         key's previous one. Returns the new status."""
-        findings = list(findings)
+        return self.record_outcomes([(submission_id, findings, row_count)])[0]
+
+    def record_outcomes(
+        self, outcomes: Iterable[tuple[int, Iterable[Finding], int]]
+    ) -> list[str]:
+        """`record_outcome` for each (submission_id, findings, row_count) in turn, all in one
+        transaction (a batch's outcomes are committed together, or none of them)."""
+        with self.transaction() as con:
+            return [self._record_outcome(con, sid, list(f), rows) for sid, f, rows in outcomes]
+
+    def _record_outcome(
+        self, con: sqlite3.Connection, submission_id: int, findings: list[Finding], row_count: int
+    ) -> str:
         errors = sum(f.failed_count or 1 for f in findings if f.blocking)
         warnings = sum(f.failed_count or 1 for f in findings if not f.blocking)
         status = "rejected" if any(f.blocking for f in findings) else "accepted"
-        at = now()
-        with self.transaction() as con:
-            con.execute("DELETE FROM findings WHERE submission_id = ?", (submission_id,))
-            self._insert_findings(con, submission_id, findings)
+        con.execute("DELETE FROM findings WHERE submission_id = ?", (submission_id,))
+        self._insert_findings(con, submission_id, findings)
+        con.execute(
+            "UPDATE submissions SET status = ?, error_count = ?, warning_count = ?, "
+            "row_count = ?, validated_at = ? WHERE submission_id = ?",
+            (status, errors, warnings, row_count, now(), submission_id),
+        )
+        self._event(con, submission_id, status, f"{errors} errors, {warnings} warnings")
+        if status != "accepted":
+            return status
+        sub = con.execute(
+            "SELECT collection, lea_id, period FROM submissions WHERE submission_id = ?",
+            (submission_id,),
+        ).fetchone()
+        others = con.execute(
+            "SELECT submission_id FROM submissions WHERE collection = ? AND lea_id IS ? "
+            "AND period = ? AND status = 'accepted' AND submission_id <> ?",
+            (sub["collection"], sub["lea_id"], sub["period"], submission_id),
+        ).fetchall()
+        newer = [o["submission_id"] for o in others if o["submission_id"] > submission_id]
+        if newer:  # a later file for the key is already in force: this one yields to it
             con.execute(
-                "UPDATE submissions SET status = ?, error_count = ?, warning_count = ?, "
-                "row_count = ?, validated_at = ? WHERE submission_id = ?",
-                (status, errors, warnings, row_count, at, submission_id),
+                "UPDATE submissions SET status = 'superseded', superseded_by = ? "
+                "WHERE submission_id = ?",
+                (min(newer), submission_id),
             )
-            self._event(con, submission_id, status, f"{errors} errors, {warnings} warnings")
-            if status == "accepted":
-                sub = con.execute(
-                    "SELECT collection, lea_id, period FROM submissions WHERE submission_id = ?",
-                    (submission_id,),
-                ).fetchone()
-                others = con.execute(
-                    "SELECT submission_id FROM submissions WHERE collection = ? AND lea_id IS ? "
-                    "AND period = ? AND status = 'accepted' AND submission_id <> ?",
-                    (sub["collection"], sub["lea_id"], sub["period"], submission_id),
-                ).fetchall()
-                newer = [o["submission_id"] for o in others if o["submission_id"] > submission_id]
-                if newer:  # a later file for the key is already in force: this one yields to it
-                    con.execute(
-                        "UPDATE submissions SET status = 'superseded', superseded_by = ? "
-                        "WHERE submission_id = ?",
-                        (min(newer), submission_id),
-                    )
-                    self._event(con, submission_id, "superseded", f"by submission {min(newer)}")
-                    return "superseded"
-                for old in others:
-                    con.execute(
-                        "UPDATE submissions SET status = 'superseded', superseded_by = ? "
-                        "WHERE submission_id = ?",
-                        (submission_id, old["submission_id"]),
-                    )
-                    self._event(
-                        con, old["submission_id"], "superseded", f"by submission {submission_id}"
-                    )
+            self._event(con, submission_id, "superseded", f"by submission {min(newer)}")
+            return "superseded"
+        for old in others:
+            con.execute(
+                "UPDATE submissions SET status = 'superseded', superseded_by = ? "
+                "WHERE submission_id = ?",
+                (submission_id, old["submission_id"]),
+            )
+            self._event(con, old["submission_id"], "superseded", f"by submission {submission_id}")
         return status
 
     def replace_cross_findings(
