@@ -135,3 +135,50 @@ def test_the_validator_checks_whatever_the_reader_let_through(batch_con, profile
         found = validate_batch(batch_con, "expenditures", profile, dt.date(2026, 11, 1))
         _bounded(found)
         assert {f.submission_id for f in found} <= {1}
+
+
+CELL = st.text(alphabet=st.sampled_from('ab 1,"\t;é-'), max_size=8)
+
+
+@st.composite
+def csv_texts(draw) -> bytes:
+    """Valid CSVs with a few random edits, and tables of awkward cells (commas, quotes)."""
+    if draw(st.booleans()):
+        return draw(mutated(VALID_CSV))
+    header = VALID_CSV.split(b"\n", 1)[0].decode()
+    width = header.count(",") + 1
+    rows = draw(st.lists(st.lists(CELL, min_size=width, max_size=width), max_size=6))
+    out = io.StringIO()
+    import csv
+
+    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONE]))
+    writer = csv.writer(out, quoting=quoting, escapechar="\\", lineterminator="\n")
+    for row in rows:
+        writer.writerow(row)
+    return (header + "\n" + out.getvalue()).encode()
+
+
+@FUZZ
+@given(data=csv_texts())
+def test_small_and_large_csv_paths_read_the_same_table(data):
+    """A CSV under FAST_CSV_MIN_CHARS is read by the csv module, a larger one by polars where
+    polars accepts it: for any file polars accepts, both give the same table and findings."""
+    from sped.ingest import read
+
+    def both():
+        out, kept = [], read.FAST_CSV_MIN_CHARS
+        try:
+            for threshold in (0, 10**9):
+                read.FAST_CSV_MIN_CHARS = threshold
+                result = read_table(data, "f.csv", EXP, 7)
+                out.append((result.table, [repr(f) for f in result.findings]))
+        finally:
+            read.FAST_CSV_MIN_CHARS = kept
+        return out
+
+    (fast, fast_findings), (careful, careful_findings) = both()
+    assert fast_findings == careful_findings
+    assert (fast is None) == (careful is None)
+    if fast is not None:
+        assert fast.schema == careful.schema
+        assert fast.equals(careful)
