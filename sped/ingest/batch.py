@@ -29,6 +29,7 @@ from sped.ingest.limits import Limits
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
 from sped.ingest.reconcile import check_stored, reconcile_collection
 from sped.ingest.typing import type_batch, type_table
+from sped.ingest.workbooks import read_workbooks
 from sped.landing.registry import Registry, Submission
 from sped.profile import StateProfile
 from sped.warehouse.schema import create_table_sql
@@ -158,24 +159,28 @@ def read_pending(
             frames.append(frame)
 
     step = max(1, len(pending) // 10)
-    for i, sub in enumerate(pending, 1):
-        data = registry.read_bytes(sub)
-        sid = sub.submission_id
-        try:
-            result = read_table(data, sub.original_name, collection, sid, limits)
-        except Exception:
-            alone(sub, data)
-            continue
-        if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
-            findings[sid].append(_unknown_lea(collection, sub))
-        findings[sid] += result.findings
-        table = result.table
-        rows[sid] = 0 if table is None else table.height
-        if table is not None and result.readable:
-            tables.append(table)
-            readable.append(sub)
-        if i % step == 0 or i == len(pending):
-            progress(f"{collection.name}: read {i}/{len(pending)} files")
+    with read_workbooks(registry, collection, pending, limits) as in_helpers:
+        for i, sub in enumerate(pending, 1):
+            sid = sub.submission_id
+            data, helper = in_helpers.get(sid) or (registry.read_bytes(sub), None)
+            try:
+                if helper is not None:
+                    result = helper.result()
+                else:
+                    result = read_table(data, sub.original_name, collection, sid, limits)
+            except Exception:  # a helper that failed in any way included: read it here
+                alone(sub, data)
+                continue
+            if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
+                findings[sid].append(_unknown_lea(collection, sub))
+            findings[sid] += result.findings
+            table = result.table
+            rows[sid] = 0 if table is None else table.height
+            if table is not None and result.readable:
+                tables.append(table)
+                readable.append(sub)
+            if i % step == 0 or i == len(pending):
+                progress(f"{collection.name}: read {i}/{len(pending)} files")
     if tables:
         try:
             typed, type_findings = type_batch(

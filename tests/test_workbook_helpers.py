@@ -1,0 +1,82 @@
+"""Workbooks read in helper processes (sped/ingest/workbooks.py) get exactly what reading them
+in-process gives: the same rows and the same findings, for good, damaged, oversized and
+unknown-LEA workbooks; and a helper pool that dies sends its files back to be read in-process."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from sped.ingest import workbooks
+from sped.ingest.batch import read_pending
+from sped.ingest.limits import DEFAULT_LIMITS
+from sped.landing.layout import DeclaredKey
+from sped.steps import open_registry
+from tests.hostile_files import EXP, corrupt_stream, exp_csv, exp_xlsx, truncated_sheet, zip_bomb
+from tests.state_channel import OPERATOR
+
+KNOWN = {f"25000{i:02d}" for i in range(1, 9)}
+FILES = {
+    "2500001": ("a.xlsx", exp_xlsx(rows=300, lea="2500001")),
+    "2500002": ("b.xlsx", exp_xlsx(rows=40, lea="2500002")),
+    "2500003": ("c.xlsx", truncated_sheet(exp_xlsx(rows=60, lea="2500003"))),
+    "2500004": ("d.xlsx", corrupt_stream(exp_xlsx(rows=60, lea="2500004"))),
+    "2500005": ("e.xlsx", zip_bomb(expanded_mb=300)),
+    "2500006": ("f.xlsx", b"PK\x03\x04 not really a workbook"),
+    "2500007": ("g.csv", exp_csv(lea="2500007", rows=5)),
+    "2500099": ("h.xlsx", exp_xlsx(rows=10, lea="2500099")),  # not in the LEA directory
+}
+
+
+@pytest.fixture
+def pending(inst):
+    with open_registry(inst) as reg:
+        for lea, (name, data) in FILES.items():
+            reg.receive(
+                data, DeclaredKey("expenditures", lea, "2026"), original_name=name,
+                submitter=OPERATOR,
+            )  # fmt: skip
+        yield reg, reg.pending("expenditures")
+
+
+def _read(reg, subs, monkeypatch, *, helpers: bool):
+    monkeypatch.setattr(workbooks, "MIN_WORKBOOK_BYTES", 0 if helpers else 10**12)
+    monkeypatch.setattr(workbooks, "helpers_available", lambda: 2 if helpers else 0)
+    frames, findings, rows = read_pending(reg, EXP, subs, KNOWN, lambda _m: None, DEFAULT_LIMITS)
+    return pl.concat(frames).sort("_submission_id", "_source_row"), dict(findings), rows
+
+
+def test_helpers_read_every_workbook_as_the_caller_would(pending, monkeypatch):
+    reg, subs = pending
+    started = []
+    real = workbooks.ProcessPoolExecutor
+
+    def counting(*args, **kwargs):
+        started.append(kwargs.get("max_workers"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workbooks, "ProcessPoolExecutor", counting)
+    in_helpers = _read(reg, subs, monkeypatch, helpers=True)
+    assert started, "the helper pool was not used"
+    in_process = _read(reg, subs, monkeypatch, helpers=False)
+    assert in_helpers[0].equals(in_process[0])
+    assert in_helpers[1] == in_process[1]
+    assert in_helpers[2] == in_process[2]
+    kinds = {f.rule_id for fs in in_helpers[1].values() for f in fs}
+    assert {"expenditures.file.damaged", "expenditures.file.unknown_lea"} <= kinds
+
+
+def test_a_broken_helper_pool_sends_its_files_back(pending, monkeypatch):
+    """Helpers that die (here: every one exits at once) leave every file to the caller."""
+    reg, subs = pending
+    monkeypatch.setattr(workbooks, "read_table", _die)
+    broken = _read(reg, subs, monkeypatch, helpers=True)
+    monkeypatch.undo()
+    assert broken[0].equals(_read(reg, subs, monkeypatch, helpers=False)[0])
+    assert broken[1] == _read(reg, subs, monkeypatch, helpers=False)[1]
+
+
+def _die(*_args, **_kwargs):
+    import os
+
+    os._exit(9)
