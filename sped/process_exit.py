@@ -15,6 +15,7 @@ and other callers in the same process are unaffected.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 from typing import NoReturn
@@ -31,8 +32,6 @@ def exit_now(code: int) -> NoReturn:
         sys.exit(code)
     run_handlers()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # closed or broken pipe: nothing to do
             stream.flush()
-        except (OSError, ValueError):  # closed or broken pipe: nothing more can be said
-            pass
     os._exit(code)

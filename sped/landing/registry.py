@@ -567,9 +567,7 @@ class Registry:
         key's previous one. Returns the new status."""
         return self.record_outcomes([(submission_id, findings, row_count)])[0]
 
-    def record_outcomes(
-        self, outcomes: Iterable[tuple[int, Iterable[Finding], int]]
-    ) -> list[str]:
+    def record_outcomes(self, outcomes: Iterable[tuple[int, Iterable[Finding], int]]) -> list[str]:
         """`record_outcome` for each (submission_id, findings, row_count) in turn, all in one
         transaction (a batch's outcomes are committed together, or none of them)."""
         with self.transaction() as con:
