@@ -29,3 +29,40 @@ def test_the_validation_modules_exit_quietly():
 
 def test_without_the_exit_handler_duckdb_reports_leaks():
     assert "nanobind: leaked" in _stderr(USE_GX_ON_DUCKDB)
+
+
+EXIT_NOW = (
+    "import atexit, sys\n"
+    "from pathlib import Path\n"
+    "from sped.process_exit import exit_now\n"
+    "atexit.register(lambda: Path(sys.argv[1]).write_text('handlers ran'))\n"
+    "print('said before the end', flush=False)\n"
+    + USE_GX_ON_DUCKDB
+    + "exit_now(7)\n"
+)
+
+
+def test_the_command_ends_at_once_after_its_exit_handlers(tmp_path):
+    """sped/process_exit.py: the exit code is kept, exit handlers run (scratch cleanup is
+    one), buffered output is flushed, and nothing is printed on stderr."""
+    marker = tmp_path / "marker"
+    proc = subprocess.run(
+        [sys.executable, "-c", EXIT_NOW, str(marker)], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 7
+    assert marker.read_text() == "handlers ran"
+    assert proc.stdout == "said before the end\n"
+    assert proc.stderr == ""
+
+
+def test_sped_processes_never_build_the_iri_grammar():
+    """sped/lean_imports.py: jsonschema (through dbt and GX) loads without rfc3987_syntax."""
+    code = (
+        "import sys, dagster_project.definitions\n"
+        "assert 'jsonschema' in sys.modules\n"
+        "print(sys.modules.get('rfc3987_syntax', 'absent'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+    assert out.strip() == "None"
