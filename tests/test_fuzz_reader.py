@@ -182,3 +182,9 @@ def test_small_and_large_csv_paths_read_the_same_table(data):
     if fast is not None:
         assert fast.schema == careful.schema
         assert fast.equals(careful)
+
+
+def test_the_polars_path_strips_what_str_strip_strips():
+    from sped.ingest.read import PYTHON_WHITESPACE
+
+    assert "".join(c for c in map(chr, range(0x110000)) if c.isspace()) == PYTHON_WHITESPACE

@@ -36,9 +36,7 @@ EXIT_NOW = (
     "from pathlib import Path\n"
     "from sped.process_exit import exit_now\n"
     "atexit.register(lambda: Path(sys.argv[1]).write_text('handlers ran'))\n"
-    "print('said before the end', flush=False)\n"
-    + USE_GX_ON_DUCKDB
-    + "exit_now(7)\n"
+    "print('said before the end', flush=False)\n" + USE_GX_ON_DUCKDB + "exit_now(7)\n"
 )
 
 

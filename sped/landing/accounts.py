@@ -29,6 +29,7 @@ Proof of identity:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import pwd
@@ -86,7 +87,13 @@ ADDED_COLUMNS = {
 }
 
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash checked for a name without a password, so timing does not tell which names
+    exist (made on first use: hashing costs 0.1 s, which every sped process paid at import)."""
+    return _hasher.hash("not a password of anyone")
 
 
 class AccountError(ValueError):
@@ -254,7 +261,7 @@ def check_password(
         "WHERE account = ?",
         (account,),
     ).fetchone()
-    stored = row[0] if row is not None and row[0] else _DUMMY_HASH
+    stored = row[0] if row is not None and row[0] else _dummy_hash()
     try:
         right = _hasher.verify(stored, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
