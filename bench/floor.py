@@ -11,7 +11,18 @@ Rows count for the LEA their file was sent for (the landing path), as the regist
   (fct_lre_environments);
 - `share`: per LEA and fiscal year, the PPPS and public counts (3-21, 3-5) and the IDEA 611/619
   proportionate shares in cents, count-based, rounded at the end (34 CFR 300.133;
-  fct_proportionate_share with the shipped `round_at_end` rule, home-schooled children counted).
+  fct_proportionate_share with the shipped `round_at_end` rule, home-schooled children counted);
+- `spending`: per LEA and fiscal year, IDEA 611/619 equitable-services spending in cents in the
+  initial period and in the carryover period (34 CFR 300.133(a)(3); int_equitable_spending:
+  obligated by the as-of date, child-find evaluations not counted);
+- `coverage`: per LEA and school year, out-of-district students and those fully covered (a
+  monitoring plan and a countable monitoring activity in the school year;
+  fct_monitoring_coverage);
+- `child_find`: per LEA and school year, students referred, determined eligible and evaluated
+  within the timeline (fct_child_find).
+
+These are all the core figures the marts compute from district files, so the floor reads every
+collection the pipeline reads, as the pipeline must.
 
 The pipeline's marts must agree with these on every LEA whose files were all accepted
 (bench/pipeline.py checks). Run: `python -m bench.floor LANDING OUT.duckdb`.
@@ -26,7 +37,18 @@ from pathlib import Path
 
 import duckdb
 
-COLLECTIONS = ("placements", "ppps_count", "allocations")
+COLLECTIONS = (
+    "placements",
+    "ppps_count",
+    "allocations",
+    "expenditures",
+    "monitoring_log",
+    "child_find",
+)
+#: The as-of date the benchmark runs the pipeline with (bench/pipeline.py).
+AS_OF = "2026-11-01"
+#: Days from consent to evaluation (the shipped state profile, 34 CFR 300.301(c)(1)).
+TIMELINE_DAYS = 60
 
 
 def newest_files(landing: Path, collection: str) -> list[Path]:
@@ -181,11 +203,59 @@ FROM (SELECT trim(lea_id) AS lea_id, CAST(trim(fiscal_year) AS INTEGER) AS fisca
              idea_611_subgrant, idea_619_subgrant FROM allocations_text) AS a
 JOIN ppps_counts AS p USING (lea_id, fiscal_year)
 JOIN public_counts AS u USING (lea_id, fiscal_year);
+
+CREATE TABLE spent AS
+SELECT declared_lea AS lea_id, CAST(trim(fiscal_year) AS INTEGER) AS fy,
+       upper(trim(fund_source)) AS fund, upper(trim(category)) <> 'CHILD_FIND_EVALUATION' AS counts,
+       CAST(round(CAST(trim(amount) AS DECIMAL(18, 2)) * 100) AS HUGEINT) AS cents,
+       {DATE.format(c="obligation_date")} AS od
+FROM expenditures_text;
+
+CREATE TABLE spending AS
+SELECT lea_id, fy AS fiscal_year,
+       coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_611' AND counts
+           AND od BETWEEN make_date(fy, 7, 1) AND make_date(fy + 1, 9, 30)), 0) AS s611_initial,
+       coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_611' AND counts
+           AND od > make_date(fy + 1, 9, 30) AND od <= make_date(fy + 2, 9, 30)), 0)
+           AS s611_carryover,
+       coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_619' AND counts
+           AND od BETWEEN make_date(fy, 7, 1) AND make_date(fy + 1, 9, 30)), 0) AS s619_initial,
+       coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_619' AND counts
+           AND od > make_date(fy + 1, 9, 30) AND od <= make_date(fy + 2, 9, 30)), 0)
+           AS s619_carryover
+FROM spent WHERE fund IN ('IDEA_611', 'IDEA_619') AND od <= DATE '{AS_OF}'
+GROUP BY ALL;
+
+CREATE TABLE activity AS
+SELECT declared_lea AS lea_id, trim(school_year) AS school_year, trim(student_id) AS student_id,
+       count(*) FILTER (WHERE upper(trim(conducted_by)) IN ('DISTRICT_STAFF', 'CONTRACTED_MONITOR'))
+           AS countable
+FROM monitoring_log_text GROUP BY ALL;
+
+CREATE TABLE coverage AS
+SELECT r.lea_id, r.school_year, count(*) AS ood_students,
+       count(*) FILTER (WHERE upper(trim(r.plan)) IN ('Y', 'TRUE') AND a.countable > 0)
+           AS fully_covered
+FROM (SELECT declared_lea AS lea_id, trim(school_year) AS school_year,
+             trim(student_id) AS student_id, monitoring_plan_on_file AS plan
+      FROM placements_text WHERE upper(trim(placement_type)) <> 'IN_DISTRICT') AS r
+LEFT JOIN activity AS a USING (lea_id, school_year, student_id)
+GROUP BY ALL;
+
+CREATE TABLE child_find AS
+SELECT declared_lea AS lea_id, trim(school_year) AS school_year,
+       count(DISTINCT trim(student_id)) AS referred,
+       count(DISTINCT trim(student_id)) FILTER (WHERE upper(trim(eligibility)) = 'ELIGIBLE')
+           AS determined_eligible,
+       count(*) FILTER (WHERE date_diff('day', {DATE.format(c="consent_date")},
+           {DATE.format(c="evaluation_date")}) <= {TIMELINE_DAYS}) AS within_timeline
+FROM child_find_text GROUP BY ALL;
 """
+TABLES = ("ood", "lre", "share", "spending", "coverage", "child_find")
 
 
 def compute(landing: Path, out: Path) -> dict[str, int]:
-    """Write tables ood, lre and share to the DuckDB file `out`; their row counts."""
+    """Write the TABLES to the DuckDB file `out`; their row counts."""
     import tempfile
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -196,10 +266,7 @@ def compute(landing: Path, out: Path) -> dict[str, int]:
             for name in COLLECTIONS:
                 _load(con, f"{name}_text", newest_files(landing, name), Path(scratch))
         con.execute(FIGURES)
-        return {
-            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("ood", "lre", "share")
-        }
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
     finally:
         con.close()
 

@@ -165,6 +165,27 @@ COMPARE = {
         "FROM marts.fct_proportionate_share WHERE required_611 IS NOT NULL)",
         ["lea_id", "fiscal_year"],
     ),
+    "spending": (
+        "SELECT lea_id, fiscal_year, s611_initial, s611_carryover, s619_initial, s619_carryover "
+        "FROM {t}",
+        "(SELECT lea_id, fiscal_year, CAST(round(spent_611_initial * 100) AS HUGEINT), "
+        "CAST(round(spent_611_carryover * 100) AS HUGEINT), "
+        "CAST(round(spent_619_initial * 100) AS HUGEINT), "
+        "CAST(round(spent_619_carryover * 100) AS HUGEINT) "
+        "FROM intermediate.int_equitable_spending)",
+        ["lea_id", "fiscal_year"],
+    ),
+    "coverage": (
+        "SELECT lea_id, school_year, ood_students, fully_covered FROM {t}",
+        "marts.fct_monitoring_coverage",
+        ["lea_id", "school_year"],
+    ),
+    "child_find": (
+        "SELECT lea_id, school_year, referred, determined_eligible, within_timeline FROM {t}",
+        "(SELECT lea_id, school_year, referred, determined_eligible, "
+        "evaluated_within_timeline AS within_timeline FROM marts.fct_child_find)",
+        ["lea_id", "school_year"],
+    ),
 }
 
 
