@@ -11,6 +11,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import polars as pl
 
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.landing.layout import LayoutError, declared_key, read_regular, walk
-from sped.landing.registry import ReceivingBatch, Registry
+from sped.landing.registry import Incoming, ReceivingBatch, Registry
 from sped.settings import Installation
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
 
@@ -29,6 +30,10 @@ Progress = Callable[[str], None]
 #: or bytes: one flush to disk and one registry transaction per batch instead of per file.
 BATCH_FILES = 500
 BATCH_BYTES = 64 * 2**20
+#: Files read, hashed and stored at once during registration: system calls and hashing release
+#: the interpreter, so two threads overlap them (state scale, same disk: 4.5-5.0 s with one,
+#: 3.3 s with two, 3.6-4.0 s with four, 3.9-4.6 s with eight: file creation contends beyond two).
+REGISTRATION_THREADS = 2
 
 
 @dataclass
@@ -77,7 +82,7 @@ def register_landing(
     than now. A file whose path, size and modification time are those it had when it was last
     hashed is skipped without being read (sped/landing/seen_files.py). A file larger than the
     profile's `limits.max_file_mb` is refused without being read (default: the safe limits)."""
-    from sped.landing import seen_files
+    from sped.landing import seen_files, store
     from sped.landing.store import sha256_bytes
 
     summary = RegistrationSummary()
@@ -99,8 +104,8 @@ def register_landing(
             else:
                 summary.duplicates += 1
 
-    step = max(1, len(files) // 10)
-    for i, path in enumerate(files, 1):
+    candidates: list[tuple[Path, Path, os.stat_result]] = []
+    for path in files:
         rel = path.relative_to(landing)
         stat = path.lstat()
         if seen_files.unchanged(stamps.get(str(rel)), rel, stat, seen):
@@ -116,34 +121,49 @@ def register_landing(
                 )
             )
             continue
+        candidates.append((path, rel, stat))
+
+    def fetch(candidate):
+        """In a helper thread: read, hash and store one file (not yet flushed to disk); the
+        system calls and the hashing let the threads overlap."""
+        path, rel, _stat = candidate
         try:
             data = read_regular(path)
         except OSError as exc:  # swapped for a link or a device since the walk
-            summary.refused.append((str(rel), f"not read: {exc.strerror or exc}"))
-            continue
+            return exc, None, None, 0
         digest = sha256_bytes(data)
-        hashed[str(rel)] = seen_files.Stamp.of(stat, digest)
         if (str(rel), digest) in seen:
-            summary.already_seen += 1
-            continue
-        try:
-            key, unroutable = declared_key(rel), None
-        except LayoutError as exc:
-            key, unroutable = None, str(exc)
-        registry.stage(
-            batch,
-            data,
-            key,
-            original_name=path.name,
-            submitter=submitter,
-            landing_path=str(rel),
-            received_at=arrived(path),
-            unroutable=unroutable,
-        )
-        if len(batch.incoming) >= BATCH_FILES or batch.size_bytes >= BATCH_BYTES:
-            record()
-        if i % step == 0 or i == len(files):
-            progress(f"registered {i}/{len(files)} files")
+            return None, digest, None, len(data)
+        _, stored = store.put(registry.store_dir, data, durable=False, digest=digest)
+        return None, digest, stored, len(data)
+
+    step = max(1, len(candidates) // 10)
+    with ThreadPoolExecutor(max_workers=REGISTRATION_THREADS) as pool:
+        fetched = pool.map(fetch, candidates)
+        for i, ((path, rel, stat), (error, digest, stored, size)) in enumerate(
+            zip(candidates, fetched, strict=True), 1
+        ):
+            if error is not None:
+                summary.refused.append((str(rel), f"not read: {error.strerror or error}"))
+                continue
+            hashed[str(rel)] = seen_files.Stamp.of(stat, digest)
+            if stored is None:
+                summary.already_seen += 1
+                continue
+            try:
+                key, unroutable = declared_key(rel), None
+            except LayoutError as exc:
+                key, unroutable = None, str(exc)
+            registry.stage_stored(
+                batch,
+                Incoming(key, digest, size, path.name, submitter, str(rel), arrived(path),
+                         unroutable),
+                stored,
+            )  # fmt: skip
+            if len(batch.incoming) >= BATCH_FILES or batch.size_bytes >= BATCH_BYTES:
+                record()
+            if i % step == 0 or i == len(candidates):
+                progress(f"registered {i}/{len(candidates)} files")
     record()
     # after the receipts: a stamp without its receipt is never trusted (see seen_files)
     seen_files.record(registry, hashed)

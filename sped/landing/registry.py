@@ -262,12 +262,16 @@ class Registry:
         by `receive_batch`: as `receive` does, or as `receive_unroutable` when `unroutable`
         says why its place says nothing about what it is."""
         digest, path = store.put(self.store_dir, data, durable=False)
-        batch.incoming.append(
-            Incoming(key, digest, len(data), original_name, submitter, landing_path,
-                     received_at, unroutable)
-        )  # fmt: skip
+        incoming = Incoming(key, digest, len(data), original_name, submitter, landing_path,
+                            received_at, unroutable)  # fmt: skip
+        self.stage_stored(batch, incoming, path)
+
+    @staticmethod
+    def stage_stored(batch: ReceivingBatch, incoming: Incoming, path: Path) -> None:
+        """Add a file already stored (`store.put(durable=False)`, at `path`) to `batch`."""
+        batch.incoming.append(incoming)
         batch.paths.append(path)
-        batch.size_bytes += len(data)
+        batch.size_bytes += incoming.size_bytes
 
     def _record(self, con: sqlite3.Connection, item: Incoming) -> Receipt:
         """The receipt (and the submission, if new) of one stored file, inside a transaction."""

@@ -46,12 +46,15 @@ def check(store: Path, sha256: str) -> str | None:
     return None
 
 
-def put(store: Path, data: bytes, *, durable: bool = True) -> tuple[str, Path]:
+def put(
+    store: Path, data: bytes, *, durable: bool = True, digest: str | None = None
+) -> tuple[str, Path]:
     """Store `data` once; return its checksum and where it lives. Never overwrites an intact
     file; a damaged copy is replaced by these bytes, which hash to its name. With
     `durable=False` the bytes are not yet forced to disk: the caller calls `sync` before it
-    records anything that relies on them (a batch of files then shares one registry commit)."""
-    digest = sha256_bytes(data)
+    records anything that relies on them (a batch of files then shares one registry commit).
+    `digest`, when the caller has just computed it, saves hashing the bytes twice."""
+    digest = digest or sha256_bytes(data)
     target = stored_path(store, digest)
     if not target.exists() or check(store, digest) is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
