@@ -258,14 +258,14 @@ def load_accepted(
     name = collection.name
     con.execute("BEGIN")
     try:
-        con.execute(
-            f"DELETE FROM raw.{name} WHERE list_contains(?, _submission_id) "
-            "OR NOT list_contains(?, _submission_id)",
+        con.execute(  # NOT IN a subquery: DuckDB hashes it (NOT list_contains scans each list)
+            f"DELETE FROM raw.{name} WHERE _submission_id IN (SELECT unnest(?)) "
+            "OR _submission_id NOT IN (SELECT unnest(?))",
             [ids, sorted(in_force)],
         )
         n = con.execute(
             f"INSERT INTO raw.{name} SELECT * FROM landing.{name} "
-            "WHERE list_contains(?, _submission_id)",
+            "WHERE _submission_id IN (SELECT unnest(?))",
             [ids],
         ).fetchone()[0]
         con.execute("COMMIT")

@@ -376,6 +376,7 @@ def _read_table(
         findings += found
         if numbered is None:
             return ReadResult(None, findings)
+        numbered = [(n, r) for n, r in numbered if any(c.strip() for c in r)]  # blanks only
     else:
         check_line_length(data, limits)
         text, found = _decode(data, sid, collection)
@@ -394,7 +395,6 @@ def _read_table(
         rows = _rows_from_csv(text, limits, deadline)
         # Row numbers as a spreadsheet shows them (header = 1), kept before blank rows go.
         numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
-    numbered = [(n, r) for n, r in numbered if any(c.strip() for c in r)]
     if not numbered:
         return ReadResult(
             None,

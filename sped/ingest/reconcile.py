@@ -135,7 +135,7 @@ def reconcile_collection(
     con.execute("BEGIN")
     try:
         con.execute(
-            f"DELETE FROM raw.{name} WHERE list_contains(?, _submission_id)", [ids]
+            f"DELETE FROM raw.{name} WHERE _submission_id IN (SELECT unnest(?))", [ids]
         ).fetchall()
         if frames:
             batch = pl.concat(frames, how="vertical")
