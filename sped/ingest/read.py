@@ -416,11 +416,11 @@ PYTHON_WHITESPACE = (
 )
 
 #: Below this size a CSV is read by the csv module rather than polars: polars costs about 1 ms
-#: of fixed overhead per file (three lazy collects), the csv module a few microseconds per row,
-#: and the two give the same table for any file the polars path accepts
-#: (tests/test_fuzz_reader.py). Most district files are a few KiB: on the state scale this
-#: cuts reading its 4,528 CSV files from 5.5 s to 2.3 s.
-FAST_CSV_MIN_CHARS = 64 * 1024
+#: of fixed overhead per file (lazy collects), the csv module a few microseconds per row, and the
+#: two give the same table for any file the polars path accepts (tests/test_fuzz_reader.py).
+#: Measured reading every CSV of a scale: state (4,528 files) 5.5 s all by polars, 2.9 s with
+#: 64 KiB, 2.6 s with 128 KiB; large (5,390 files) 7.4 s with 64 KiB, 6.7 s with 128 KiB.
+FAST_CSV_MIN_CHARS = 128 * 1024
 
 
 def _header_width(text: str) -> int:
