@@ -27,9 +27,9 @@ from sped.contracts import Collection
 from sped.findings import Finding
 from sped.ingest.limits import Limits
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
+from sped.ingest.read_helpers import read_in_helpers
 from sped.ingest.reconcile import check_stored, reconcile_collection
 from sped.ingest.typing import type_batch, type_table
-from sped.ingest.workbooks import read_workbooks
 from sped.landing.registry import Registry, Submission
 from sped.profile import StateProfile
 from sped.warehouse.schema import create_table_sql
@@ -158,18 +158,30 @@ def read_pending(
         if frame is not None:
             frames.append(frame)
 
+    def own(sub: Submission):
+        """The caller's own read of a file: its result, or None when reading raised."""
+        data = registry.read_bytes(sub)
+        try:
+            return read_table(data, sub.original_name, collection, sub.submission_id, limits)
+        except Exception:
+            return None
+
     step = max(1, len(pending) // 10)
-    with read_workbooks(registry, collection, pending, limits) as in_helpers:
+    with read_in_helpers(registry, collection, pending, limits) as in_helpers:
+        # first the caller's own share (the helpers read theirs meanwhile), then every result
+        # in the batch's order
+        results = {s.submission_id: own(s) for s in pending if s.submission_id not in in_helpers}
         for i, sub in enumerate(pending, 1):
             sid = sub.submission_id
-            data, helper = in_helpers.get(sid) or (registry.read_bytes(sub), None)
-            try:
-                if helper is not None:
-                    result = helper.result()
-                else:
-                    result = read_table(data, sub.original_name, collection, sid, limits)
-            except Exception:  # a helper that failed in any way included: read it here
-                alone(sub, data)
+            if sid in in_helpers:
+                try:
+                    result = in_helpers[sid].result()
+                except Exception:  # a helper that failed in any way: read it here
+                    result = None
+            else:
+                result = results.pop(sid)
+            if result is None:
+                alone(sub, registry.read_bytes(sub))
                 continue
             if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
                 findings[sid].append(_unknown_lea(collection, sub))

@@ -1,13 +1,14 @@
-"""Workbooks read in helper processes (sped/ingest/workbooks.py) get exactly what reading them
+"""Files read in helper processes (sped/ingest/read_helpers.py) get exactly what reading them
 in-process gives: the same rows and the same findings, for good, damaged, oversized and
-unknown-LEA workbooks; and a helper pool that dies sends its files back to be read in-process."""
+unknown-LEA workbooks and CSV files; and a helper pool that dies sends its files back to be read
+in-process."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from sped.ingest import workbooks
+from sped.ingest import read_helpers
 from sped.ingest.batch import read_pending
 from sped.ingest.limits import DEFAULT_LIMITS
 from sped.landing.layout import DeclaredKey
@@ -25,6 +26,8 @@ FILES = {
     "2500006": ("f.xlsx", b"PK\x03\x04 not really a workbook"),
     "2500007": ("g.csv", exp_csv(lea="2500007", rows=5)),
     "2500099": ("h.xlsx", exp_xlsx(rows=10, lea="2500099")),  # not in the LEA directory
+    "2500008": ("i.csv", exp_csv(lea="2500008", rows=2000)),
+    "2500098": ("j.csv", exp_csv(lea="2500098", rows=900)),  # not in the LEA directory
 }
 
 
@@ -40,8 +43,9 @@ def pending(inst):
 
 
 def _read(reg, subs, monkeypatch, *, helpers: bool):
-    monkeypatch.setattr(workbooks, "MIN_WORKBOOK_BYTES", 0 if helpers else 10**12)
-    monkeypatch.setattr(workbooks, "helpers_available", lambda: 2 if helpers else 0)
+    monkeypatch.setattr(read_helpers, "MIN_HELPER_WORK", 0 if helpers else 10**12)
+    monkeypatch.setattr(read_helpers, "WORKBOOK_COST", 1)  # a share with workbooks and CSVs
+    monkeypatch.setattr(read_helpers, "helpers_available", lambda: 2 if helpers else 0)
     frames, findings, rows = read_pending(reg, EXP, subs, KNOWN, lambda _m: None, DEFAULT_LIMITS)
     return pl.concat(frames).sort("_submission_id", "_source_row"), dict(findings), rows
 
@@ -49,15 +53,17 @@ def _read(reg, subs, monkeypatch, *, helpers: bool):
 def test_helpers_read_every_workbook_as_the_caller_would(pending, monkeypatch):
     reg, subs = pending
     started = []
-    real = workbooks.ProcessPoolExecutor
+    real = read_helpers.ProcessPoolExecutor
 
     def counting(*args, **kwargs):
         started.append(kwargs.get("max_workers"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workbooks, "ProcessPoolExecutor", counting)
+    monkeypatch.setattr(read_helpers, "ProcessPoolExecutor", counting)
     in_helpers = _read(reg, subs, monkeypatch, helpers=True)
     assert started, "the helper pool was not used"
+    shared = {s.original_name[-4:] for s in read_helpers.helpers_share(subs, 2)}
+    assert shared == {"xlsx", ".csv"}, shared  # both kinds go to helpers
     in_process = _read(reg, subs, monkeypatch, helpers=False)
     assert in_helpers[0].equals(in_process[0])
     assert in_helpers[1] == in_process[1]
@@ -69,7 +75,7 @@ def test_helpers_read_every_workbook_as_the_caller_would(pending, monkeypatch):
 def test_a_broken_helper_pool_sends_its_files_back(pending, monkeypatch):
     """Helpers that die (here: every one exits at once) leave every file to the caller."""
     reg, subs = pending
-    monkeypatch.setattr(workbooks, "read_table", _die)
+    monkeypatch.setattr(read_helpers, "read_stored", _die)
     broken = _read(reg, subs, monkeypatch, helpers=True)
     monkeypatch.undo()
     assert broken[0].equals(_read(reg, subs, monkeypatch, helpers=False)[0])
