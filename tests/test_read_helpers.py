@@ -86,3 +86,15 @@ def _die(*_args, **_kwargs):
     import os
 
     os._exit(9)
+
+
+def test_helpers_that_cannot_start_leave_the_batch_to_the_caller(pending, monkeypatch):
+    reg, subs = pending
+
+    def no_processes(*_args, **_kwargs):
+        raise OSError("no process may be started here")
+
+    monkeypatch.setattr(read_helpers, "ProcessPoolExecutor", no_processes)
+    frames, findings, _rows = _read(reg, subs, monkeypatch, helpers=True)
+    in_process = _read(reg, subs, monkeypatch, helpers=False)
+    assert frames.equals(in_process[0]) and findings == in_process[1]

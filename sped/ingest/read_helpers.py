@@ -82,27 +82,36 @@ def read_in_helpers(
 ) -> Iterator[dict[int, Future[ReadResult]]]:
     """Start reading the helpers' share of `pending` (see helpers_share); yields, by
     submission id, the future of each dispatched file's `read_table` result (empty when the
-    batch is read in-process). Leaving the block cancels what has not started."""
+    batch is read in-process, also when helpers cannot be started here). Leaving the block
+    cancels what has not started."""
     helpers = helpers_available()
     chosen = helpers_share(pending, helpers)
     if not chosen:
         yield {}
         return
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(max_workers=min(helpers, len(chosen)), mp_context=context)
     try:
-        submit = pool.submit
-        yield {
-            s.submission_id: submit(
-                read_stored,
-                registry.store_dir,
-                s.sha256,
-                s.original_name,
-                collection,
-                s.submission_id,
-                limits,
-            )
-            for s in chosen
-        }
+        context = multiprocessing.get_context("forkserver")
+        pool = ProcessPoolExecutor(max_workers=min(helpers, len(chosen)), mp_context=context)
+    except (OSError, ValueError, RuntimeError):  # no fork server here: read in-process
+        yield {}
+        return
+    try:
+        try:
+            submit = pool.submit
+            futures = {
+                s.submission_id: submit(
+                    read_stored,
+                    registry.store_dir,
+                    s.sha256,
+                    s.original_name,
+                    collection,
+                    s.submission_id,
+                    limits,
+                )
+                for s in chosen
+            }
+        except (OSError, RuntimeError):  # helpers could not start: the caller reads them all
+            futures = {}
+        yield futures
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
