@@ -170,8 +170,14 @@ def read_pending(
     with read_in_helpers(registry, collection, pending, limits) as in_helpers:
         # first the caller's own share (the helpers read theirs meanwhile), then every result
         # in the batch's order
-        results = {s.submission_id: own(s) for s in pending if s.submission_id not in in_helpers}
-        for i, sub in enumerate(pending, 1):
+        results = {}
+        for i, sub in enumerate((s for s in pending if s.submission_id not in in_helpers), 1):
+            results[sub.submission_id] = own(sub)
+            if i % step == 0:
+                progress(f"{collection.name}: read {i}/{len(pending)} files")
+        if in_helpers:
+            progress(f"{collection.name}: {len(in_helpers)} files read by a helper process")
+        for sub in pending:
             sid = sub.submission_id
             if sid in in_helpers:
                 try:
@@ -191,8 +197,8 @@ def read_pending(
             if table is not None and result.readable:
                 tables.append(table)
                 readable.append(sub)
-            if i % step == 0 or i == len(pending):
-                progress(f"{collection.name}: read {i}/{len(pending)} files")
+    if pending:
+        progress(f"{collection.name}: read {len(pending)}/{len(pending)} files")
     if tables:
         try:
             typed, type_findings = type_batch(
