@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from sped import failpoints
 from sped.contracts import REFERENCE_COLLECTIONS, get
 from sped.findings import SAMPLE_SIZE, Finding
 from sped.ingest.batch import read_one, stage_batch
@@ -93,6 +94,7 @@ def check_file(
             try:
                 ensure_schemas(con)
                 known = _reference_from(con, inst.published_warehouse)
+                failpoints.reached("validate:checking")  # scratch made, the file not yet read
                 frame, findings, rows = read_one(data, sub, coll, known, profile.limits)
                 if frame is not None and stage_batch(con, coll, [frame]):
                     try:
@@ -115,6 +117,7 @@ def check_file(
         try:
             ensure_schemas(con)
             known = _reference_from(con, inst.published_warehouse)
+            failpoints.reached("validate:checking")  # scratch made, the file not yet read
             frame, findings, rows = read_one(data, sub, coll, known, profile.limits)
             if frame is not None and stage_batch(con, coll, [frame]):
                 try:

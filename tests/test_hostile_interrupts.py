@@ -65,18 +65,24 @@ def _frames(tb):
 
 
 def _validate(file: Path, inst: Installation, tmpdir: Path) -> subprocess.Popen:
-    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    """`sped validate` that stops at its failpoint "validate:checking" (sped/failpoints.py):
+    its scratch made, the file not yet read; the test then signals it there, whatever the load
+    on the machine (a fixed sleep let a fast run finish first)."""
+    env = {**os.environ, "TMPDIR": str(tmpdir), "SPED_PAUSE_AT": "validate:checking"}
+    env["SPED_PAUSE_FILE"] = str(tmpdir.parent / "paused")
     cmd = [sys.executable, "-m", "sped.cli", "validate", str(file), "--collection"]
     cmd += ["expenditures", "--lea", "2500001", "--period", "2026"]
     cmd += ["--warehouse", str(inst.warehouse), "--as-of", "2026-11-01"]
     return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _wait_for_scratch(inst: Installation, proc: subprocess.Popen) -> Path:
+def _wait_for_scratch(inst: Installation, proc: subprocess.Popen, paused: Path) -> Path:
+    """The scratch folder of `proc`, once it waits at its failpoint."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        found = list((inst.root / "tmp").glob("validate-*"))
-        if found:
+        if paused.exists():
+            found = list((inst.root / "tmp").glob("validate-*"))
+            assert len(found) == 1, found
             return found[0]
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
@@ -93,13 +99,12 @@ def test_sigterm_ends_sped_validate_through_its_cleanup(big_workbook, tmp_path):
     tmpdir = tmp_path / "system_tmp"
     tmpdir.mkdir()
     proc = _validate(big_workbook, inst, tmpdir)
-    scratch = _wait_for_scratch(inst, proc)  # made just before the file is read
+    scratch = _wait_for_scratch(inst, proc, tmp_path / "paused")  # before the file is read
     assert scratch.parent == inst.root / "tmp"
     assert (scratch.parent.stat().st_mode & 0o777, scratch.stat().st_mode & 0o777) == (
         0o700,
         0o700,
     )
-    time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM
@@ -113,7 +118,7 @@ def test_after_sigkill_the_next_start_removes_the_left_rows(big_workbook, tmp_pa
     tmpdir = tmp_path / "system_tmp"
     tmpdir.mkdir()
     proc = _validate(big_workbook, inst, tmpdir)
-    scratch = _wait_for_scratch(inst, proc)
+    scratch = _wait_for_scratch(inst, proc, tmp_path / "paused")
     proc.kill()
     proc.communicate(timeout=60)
     assert scratch.exists()  # SIGKILL leaves it: nothing can run in a killed process
