@@ -73,7 +73,19 @@ def _validate(file: Path, inst: Installation, tmpdir: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "sped.cli", "validate", str(file), "--collection"]
     cmd += ["expenditures", "--lea", "2500001", "--period", "2026"]
     cmd += ["--warehouse", str(inst.warehouse), "--as-of", "2026-11-01"]
-    return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=_default_sigterm,
+    )  # fmt: skip
+
+
+def _default_sigterm() -> None:
+    """In the child, before it starts: SIGTERM at its default, as a service manager starts a
+    command. A test worker may ignore it: Dagster maps SIGTERM to SIGINT's handler when a job
+    runs in-process (dagster/_utils/interrupts.py), a test worker may ignore SIGINT, and an
+    ignored signal stays ignored across exec, which `sped validate` rightly respects."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
 
 
 def _wait_for_scratch(inst: Installation, proc: subprocess.Popen, paused: Path) -> Path:
