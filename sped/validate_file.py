@@ -91,22 +91,7 @@ def check_file(
         # nothing but DuckDB reads the batch; what it spills stays inside the installation
         with scratch_dir(inst, "validate") as scratch:
             con = duckdb.connect(":memory:", config={"temp_directory": str(scratch)})
-            try:
-                ensure_schemas(con)
-                known = _reference_from(con, inst.published_warehouse)
-                failpoints.reached("validate:checking")  # scratch made, the file not yet read
-                frame, findings, rows = read_one(data, sub, coll, known, profile.limits)
-                if frame is not None and stage_batch(con, coll, [frame]):
-                    try:
-                        findings += validate_batch_sql(
-                            con, collection, profile, as_of, sample=sample
-                        )
-                    except Exception as exc:  # the file cannot pass unchecked; say so plainly
-                        log.warning("checking a file failed: %s", type(exc).__name__)
-                        findings.append(_unchecked(exc, collection))
-            finally:
-                con.close()
-        return findings, rows, known is not None
+            return _check(con, validate_batch_sql, inst, data, sub, profile, as_of, sample)
 
     from sped.validation import validate_batch
     from sped.validation.gx_duckdb import shared_config
@@ -114,19 +99,27 @@ def check_file(
     with scratch_dir(inst, "validate") as scratch:
         # GX reads through its own connection, so the batch lives in a (scratch) file
         con = duckdb.connect(str(scratch / "check.duckdb"), config=shared_config())
-        try:
-            ensure_schemas(con)
-            known = _reference_from(con, inst.published_warehouse)
-            failpoints.reached("validate:checking")  # scratch made, the file not yet read
-            frame, findings, rows = read_one(data, sub, coll, known, profile.limits)
-            if frame is not None and stage_batch(con, coll, [frame]):
-                try:
-                    findings += validate_batch(con, collection, profile, as_of, sample=sample)
-                except Exception as exc:  # the file cannot pass unchecked; say so plainly
-                    log.warning("checking a file failed: %s", type(exc).__name__)
-                    findings.append(_unchecked(exc, collection))
-        finally:
-            con.close()
+        return _check(con, validate_batch, inst, data, sub, profile, as_of, sample)
+
+
+def _check(con, validate, inst, data, sub, profile, as_of, sample):
+    """Read the file into `con` (then closed), and check it with `validate` (the SQL gate or
+    GX): findings, rows, and whether the installation's directories were there to check
+    against."""
+    collection, coll = sub.collection, get(sub.collection)
+    try:
+        ensure_schemas(con)
+        known = _reference_from(con, inst.published_warehouse)
+        failpoints.reached("validate:checking")  # scratch made, the file not yet read
+        frame, findings, rows = read_one(data, sub, coll, known, profile.limits)
+        if frame is not None and stage_batch(con, coll, [frame]):
+            try:
+                findings += validate(con, collection, profile, as_of, sample=sample)
+            except Exception as exc:  # the file cannot pass unchecked; say so plainly
+                log.warning("checking a file failed: %s", type(exc).__name__)
+                findings.append(_unchecked(exc, collection))
+    finally:
+        con.close()
     return findings, rows, known is not None
 
 
