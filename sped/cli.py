@@ -417,6 +417,15 @@ def _installation_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--as-of", help=AS_OF_HELP)
 
 
+def _file_key_options(command: argparse.ArgumentParser) -> None:
+    """--collection, --lea and --period: what one file is declared to be."""
+    command.add_argument(
+        "--collection", required=True, choices=sorted(COLLECTIONS), help="what the file holds"
+    )
+    command.add_argument("--lea", help="the district the file is for (district collections)")
+    command.add_argument("--period", required=True, help=PERIOD_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sped",
@@ -579,11 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     proof.add_argument(
         "--token-stdin", action="store_true", help="read an API token of the account from stdin"
     )
-    sbm.add_argument(
-        "--collection", required=True, choices=sorted(COLLECTIONS), help="what the file holds"
-    )
-    sbm.add_argument("--lea", help="the district the file is for (district collections)")
-    sbm.add_argument("--period", required=True, help=PERIOD_HELP)
+    _file_key_options(sbm)
     sbm.add_argument("--warehouse", help=WAREHOUSE_HELP)
 
     srv = _command(
@@ -626,11 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_validate,
     )
     val.add_argument("file", help="the CSV or XLSX file to check")
-    val.add_argument(
-        "--collection", required=True, choices=sorted(COLLECTIONS), help="what the file holds"
-    )
-    val.add_argument("--lea", help="the district the file is for")
-    val.add_argument("--period", required=True, help=PERIOD_HELP)
+    _file_key_options(val)
     val.add_argument(
         "--warehouse", help="installation whose directories (LEAs, facilities) to check against"
     )
