@@ -27,6 +27,13 @@ MIN = FIXTURE_VARS["min_cell_size"]
 SHARED = "+shr_out_of_district +shr_lre_environments"
 
 
+def _built(root: Path, make_state) -> dict[str, list[dict]]:
+    """`make_state` written to a warehouse under `root`, its shared tables built, then read."""
+    make_state(root / "w.duckdb")
+    run_dbt(root / "w.duckdb", root / "target", FIXTURE_VARS, select=SHARED)
+    return _tables(root / "w.duckdb")
+
+
 def _tables(warehouse: Path) -> dict[str, list[dict]]:
     return {
         "shr_ood": query(warehouse, "SELECT * FROM shared.shr_out_of_district"),
@@ -79,10 +86,7 @@ def _students_minus_age_groups(t: dict) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("differencing_small")
-    small_state(root / "w.duckdb")
-    run_dbt(root / "w.duckdb", root / "target", FIXTURE_VARS, select=SHARED)
-    return _tables(root / "w.duckdb")
+    return _built(tmp_path_factory.mktemp("differencing_small"), small_state)
 
 
 ENVIRONMENTS = {
@@ -130,10 +134,7 @@ def synthetic_state(path: Path, leas: int = 48, seed: int = 2026) -> None:
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("differencing_synthetic")
-    synthetic_state(root / "w.duckdb")
-    run_dbt(root / "w.duckdb", root / "target", FIXTURE_VARS, select=SHARED)
-    return _tables(root / "w.duckdb")
+    return _built(tmp_path_factory.mktemp("differencing_synthetic"), synthetic_state)
 
 
 def test_no_hidden_figure_of_the_small_state_can_be_worked_back(small):
