@@ -154,8 +154,7 @@ def register_landing(
                 key, unroutable = declared_key(rel), None
             except LayoutError as exc:
                 key, unroutable = None, str(exc)
-            registry.stage_stored(
-                batch,
+            batch.add(
                 Incoming(key, digest, size, path.name, submitter, str(rel), arrived(path),
                          unroutable),
                 stored,

@@ -158,11 +158,17 @@ class Incoming:
 
 @dataclass
 class ReceivingBatch:
-    """Files stored by `Registry.stage`, not yet flushed to disk nor recorded."""
+    """Files stored, not yet flushed to disk nor recorded (`Registry.receive_batch`)."""
 
     incoming: list[Incoming] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
     size_bytes: int = 0
+
+    def add(self, incoming: Incoming, path: Path) -> None:
+        """A file stored at `path` (`store.put(durable=False)`), waiting for its receipt."""
+        self.incoming.append(incoming)
+        self.paths.append(path)
+        self.size_bytes += incoming.size_bytes
 
 
 class Registry:
@@ -222,20 +228,11 @@ class Registry:
         with self.transaction() as con:
             return self._record(con, incoming)
 
-    def receive_unroutable(
-        self, data: bytes, *, original_name: str, submitter: str, landing_path: str, why: str
-    ) -> Receipt:
-        """Keep a file whose place says nothing about what it is, and say why."""
-        digest, _ = store.put(self.store_dir, data)
-        incoming = Incoming(None, digest, len(data), original_name, submitter, landing_path,
-                            unroutable=why)  # fmt: skip
-        with self.transaction() as con:
-            return self._record(con, incoming)
-
     def receive_batch(self, batch: ReceivingBatch) -> list[Receipt]:
-        """Record a batch of files already stored with `stage`: their bytes are forced to disk
-        first, then every receipt is written in one transaction, so a crash leaves either all
-        of them recorded or none (a rerun stores them again)."""
+        """Record a batch of files already stored (`store.put(durable=False)`, then
+        `batch.add`): their bytes are forced to disk first, then every receipt is written in
+        one transaction, so a crash leaves either all of them recorded or none (a rerun stores
+        them again)."""
         if not batch.incoming:
             return []
         store.sync(batch.paths)
@@ -245,33 +242,6 @@ class Registry:
         batch.paths.clear()
         batch.size_bytes = 0
         return receipts
-
-    def stage(
-        self,
-        batch: ReceivingBatch,
-        data: bytes,
-        key: DeclaredKey | None,
-        *,
-        original_name: str,
-        submitter: str,
-        landing_path: str | None = None,
-        received_at: str | None = None,
-        unroutable: str | None = None,
-    ) -> None:
-        """Store the bytes (not yet flushed to disk) and add the file to `batch`, to be recorded
-        by `receive_batch`: as `receive` does, or as `receive_unroutable` when `unroutable`
-        says why its place says nothing about what it is."""
-        digest, path = store.put(self.store_dir, data, durable=False)
-        incoming = Incoming(key, digest, len(data), original_name, submitter, landing_path,
-                            received_at, unroutable)  # fmt: skip
-        self.stage_stored(batch, incoming, path)
-
-    @staticmethod
-    def stage_stored(batch: ReceivingBatch, incoming: Incoming, path: Path) -> None:
-        """Add a file already stored (`store.put(durable=False)`, at `path`) to `batch`."""
-        batch.incoming.append(incoming)
-        batch.paths.append(path)
-        batch.size_bytes += incoming.size_bytes
 
     def _record(self, con: sqlite3.Connection, item: Incoming) -> Receipt:
         """The receipt (and the submission, if new) of one stored file, inside a transaction."""
