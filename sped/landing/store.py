@@ -78,7 +78,7 @@ def sync(paths: Iterable[Path]) -> None:
     so that the file system commits them together."""
     paths = list(paths)
     with ThreadPoolExecutor(max_workers=_SYNC_THREADS) as pool:
-        list(pool.map(_fsync_file, paths))
+        list(pool.map(_fsync, paths))
         list(pool.map(_fsync_dir, {p.parent for p in paths}))
 
 
@@ -86,8 +86,8 @@ def sync(paths: Iterable[Path]) -> None:
 _SYNC_THREADS = 8
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
+    fd = os.open(path, flags)
     try:
         os.fsync(fd)
     finally:
@@ -95,11 +95,7 @@ def _fsync_file(path: Path) -> None:
 
 
 def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(folder, os.O_RDONLY | os.O_DIRECTORY)
 
 
 def get(store: Path, sha256: str) -> bytes:
