@@ -62,9 +62,10 @@ def connect(inst: Installation) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def arrived(path: Path) -> str:
-    """When a file reached the landing folder: its modification time (UTC, ISO)."""
-    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).replace(tzinfo=None)
+def arrived(stat: os.stat_result) -> str:
+    """When a file reached the landing folder: its modification time (UTC, ISO), from the
+    stat registration already took (links are refused, so it is the file's own)."""
+    stamp = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(tzinfo=None)
     return stamp.isoformat(timespec="microseconds")
 
 
@@ -155,7 +156,7 @@ def register_landing(
             except LayoutError as exc:
                 key, unroutable = None, str(exc)
             batch.add(
-                Incoming(key, digest, size, path.name, submitter, str(rel), arrived(path),
+                Incoming(key, digest, size, path.name, submitter, str(rel), arrived(stat),
                          unroutable),
                 stored,
             )  # fmt: skip
