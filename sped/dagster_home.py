@@ -25,13 +25,27 @@ def dagster_home(inst: Installation) -> Path:
 
 
 def instance_yaml(home: Path, *, telemetry: bool = False) -> str:
-    """The instance's dagster.yaml: SQLite run, event and schedule storage under `home`."""
+    """The instance's dagster.yaml: SQLite run, event and schedule storage under `home`, in the
+    folders Dagster's own `storage: sqlite:` uses, with the event log kept by
+    sped/dagster_storage.py (Dagster's SQLite event log, one engine per database file)."""
     storage = home / "storage"
     return (
         "# Written by sped (sped/dagster_home.py): this installation's Dagster instance.\n"
-        "storage:\n"
-        "  sqlite:\n"
-        f"    base_dir: {storage.as_posix()}\n"
+        "run_storage:\n"
+        "  module: dagster._core.storage.runs\n"
+        "  class: SqliteRunStorage\n"
+        "  config:\n"
+        f"    base_dir: {(storage / 'history').as_posix()}\n"
+        "event_log_storage:\n"
+        "  module: sped.dagster_storage\n"
+        "  class: SpedEventLogStorage\n"
+        "  config:\n"
+        f"    base_dir: {(storage / 'history' / 'runs').as_posix()}\n"
+        "schedule_storage:\n"
+        "  module: dagster._core.storage.schedules\n"
+        "  class: SqliteScheduleStorage\n"
+        "  config:\n"
+        f"    base_dir: {(storage / 'schedules').as_posix()}\n"
         "local_artifact_storage:\n"
         "  module: dagster._core.storage.root\n"
         "  class: LocalArtifactStorage\n"
