@@ -40,6 +40,7 @@ def test_an_accepted_upload_is_loaded_by_the_run_the_app_starts(web):
     assert shown["status"] == "received" and "pipeline has been started" in shown["next_step"]
     assert runner.wait(timeout=900), "the pipeline run did not finish"
     assert runner.last_exit == 0, runner.log_path.read_text()[-3000:]
+    assert runner.last_warm, "the run did not go through the warm worker"
     with open_registry(web.inst) as reg:
         sub = reg.submission(shown["submission_id"])
         kept = sorted(f.rule_id for f in reg.findings(sub.submission_id))

@@ -7,6 +7,8 @@ terms: JSON `{"detail": ...}` under /api, a plain page elsewhere; never a stack 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 from pathlib import Path
@@ -79,7 +81,13 @@ def create_app(
     # uploads are held in memory up to the limit: no spooled copy in the system temp folder
     MultiPartParser.spool_max_size = max(MultiPartParser.spool_max_size, max_upload_bytes + 1)
 
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        await asyncio.to_thread(portal.runner.close)  # the warm worker ends with the server
+
     app = FastAPI(
+        lifespan=lifespan,
         title="sped-placements",
         summary="District submissions of special-education placement data (IDEA Part B)",
         version="1",

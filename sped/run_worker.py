@@ -1,0 +1,213 @@
+"""A warm process for the pipeline runs the portal starts: the imports paid once, when the
+portal starts, and every run a fresh child process forked from it.
+
+A `sped pipeline` command spends about 5 s importing Dagster (with the job's definitions), dbt,
+Great Expectations, polars and DuckDB before it reads a file: half of what a district's
+resubmission costs. The portal starts this worker (`python -m sped.run_worker`) beside itself;
+the worker imports all of that and then waits. For each run it forks a child that runs
+`sped.cli.main(argv)` exactly as the command would, its output appended to the run's log.
+
+- **Each run is its own process**, as with the command: killing or crashing one is a crash of
+  that run only (the pipeline's crash safety applies unchanged), and nothing of one run
+  (connections, caches, signal handlers) is left for the next.
+- **Forking is safe only without threads**, so the worker never opens a file, a connection
+  or a thread itself, and checks that no import started one; if one did, it says so and the
+  portal runs the command as a fresh process instead.
+- **Protocol**, one JSON object per line. On stdout, once the imports are done:
+  `{"ready": true}` or `{"ready": false, "why": "..."}`. Then, for each
+  `{"argv": [...], "log": "<path>"}` read on stdin, one `{"exit": <code>}` when the run has
+  ended. The worker exits when its stdin closes (the portal stopped), after the run in hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+#: What a pipeline run imports, paid once in the worker (about 5 s on these machines).
+WARM_MODULES = (
+    "sped.lean_imports",
+    "numpy",
+    "polars",
+    "duckdb",
+    "orjson",
+    "openpyxl.reader.excel",
+    "great_expectations",
+    "sped.cli",
+    "sped.pipeline_run",
+    "sped.ingest.batch",
+    "sped.ingest.read_helpers",
+    "sped.validation.runner",
+    "sped.validation.gx_duckdb",
+    "dbt.cli.main",
+    "dbt.adapters.duckdb",
+    "dbt_common.events.functions",
+    "dagster._core.utils",
+    "dagster_project.definitions",
+)
+
+
+def warm_up() -> str | None:
+    """Import the run's modules; None if the worker may fork, else why not."""
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+    others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    if others:
+        return f"an import started threads ({', '.join(sorted(others))}); forking is unsafe"
+    return None
+
+
+def _child(argv: list[str], log: str) -> int:
+    """In the forked child: the run's output to its log, then `sped <argv>`."""
+    from sped.cli import main
+
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    os.close(null)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.default_int_handler)
+    return main(argv)
+
+
+def run_child(argv: list[str], log: str) -> int:
+    """Fork a child for one run and wait for it; its exit code (negative: killed by a signal)."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            code = _child(argv, log)
+        except SystemExit as exc:  # argparse's --help and usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        except BaseException as exc:  # the child must end here, whatever happened
+            print(f"sped: the run ended with an error: {type(exc).__name__}", file=sys.stderr)
+        finally:
+            from sped.process_exit import exit_now
+
+            exit_now(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def serve(stdin=None, stdout=None) -> int:
+    """The worker's loop: warm up, say so, then one forked run per request line."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    clock = time.perf_counter()
+    why = warm_up()
+    said = {"ready": why is None, "seconds": round(time.perf_counter() - clock, 2)}
+    if why:
+        said["why"] = why
+    stdout.write(json.dumps(said) + "\n")
+    stdout.flush()
+    if why:
+        return 1
+    for line in stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        code = run_child([str(a) for a in request["argv"]], str(request["log"]))
+        stdout.write(json.dumps({"exit": code}) + "\n")
+        stdout.flush()
+    return 0
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the portal stops it by closing its stdin
+    code = serve()
+    sys.stdout.flush()
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()
+
+
+class WarmWorker:
+    """The portal's end of the worker: started at once (its imports run beside the portal's
+    start), then one run at a time. `run` answers None whenever the worker cannot run the
+    command (it could not fork safely, it died, it said something unexpected); the caller then
+    runs the command as a fresh process, and asks for a new worker for the next run."""
+
+    READY_TIMEOUT = 300.0
+
+    def __init__(self, log_path: Path) -> None:
+        import subprocess
+
+        self._log = open(log_path, "ab")  # noqa: SIM115 - the worker's stderr while it lives
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "sped.run_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            bufsize=1,
+        )
+        self._ready: bool | None = None
+        self.why: str | None = None
+
+    def _wait_ready(self) -> bool:
+        if self._ready is None:
+            said = self._read(self.READY_TIMEOUT)
+            self._ready = bool(said and said.get("ready"))
+            self.why = None if self._ready else (said or {}).get("why", "the worker did not start")
+        return self._ready
+
+    def _read(self, timeout: float) -> dict | None:
+        import selectors
+
+        with selectors.DefaultSelector() as sel:
+            sel.register(self._proc.stdout, selectors.EVENT_READ)
+            if not sel.select(timeout):
+                return None
+        line = self._proc.stdout.readline()
+        try:
+            said = json.loads(line) if line else None
+        except ValueError:
+            return None
+        return said if isinstance(said, dict) else None
+
+    def run(self, argv: list[str], log: Path) -> int | None:
+        """`sped <argv>` in a child of the worker, its output appended to `log`; its exit code,
+        or None if the worker could not run it."""
+        if not self._wait_ready():
+            return None
+        try:
+            self._proc.stdin.write(json.dumps({"argv": argv, "log": str(log)}) + "\n")
+            self._proc.stdin.flush()
+        except OSError:
+            self._ready, self.why = False, "the worker has ended"
+            return None
+        said = self._read(timeout=24 * 3600.0)  # a run ends, or the worker dies (end of file)
+        if said is None or not isinstance(said.get("exit"), int):
+            self._ready, self.why = False, "the worker ended during a run"
+            return None
+        return said["exit"]
+
+    @property
+    def usable(self) -> bool:
+        return self._ready is not False and self._proc.poll() is None
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Close its stdin (it exits after the run in hand) and wait; kill it if it does not."""
+        import subprocess
+
+        with contextlib.suppress(OSError):
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        with contextlib.suppress(OSError):
+            self._proc.stdout.close()
+        self._log.close()

@@ -1,0 +1,70 @@
+"""The warm worker the portal runs pipelines through (sped/run_worker.py): each run a forked
+child with the command's own exit code and output, a refusal when forking would be unsafe, and
+the portal's runner falling back to a fresh process whenever the worker cannot run."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from sped import run_worker
+from sped.run_worker import WarmWorker
+from sped.web.pipeline_trigger import PipelineRunner
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory):
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    worker = WarmWorker(log)
+    yield worker
+    worker.close()
+
+
+def test_a_run_is_a_child_with_the_commands_exit_code_and_output(worker, tmp_path):
+    log = tmp_path / "run.log"
+    assert worker.run(["--help"], log) == 0
+    assert "sped COMMAND --help" in log.read_text()
+    assert worker.run(["pipeline", "--no-such-option"], log) == 2  # argparse's usage error
+    assert "unrecognized arguments: --no-such-option" in log.read_text()
+    missing = tmp_path / "nowhere"
+    code = worker.run(["pipeline", "--landing", str(missing), "--warehouse",
+                       str(tmp_path / "inst" / "warehouse.duckdb")], log)  # fmt: skip
+    assert code == 2 and f"landing directory {missing} does not exist" in log.read_text()
+    assert worker.usable  # the worker itself goes on after each of them
+
+
+def test_the_worker_refuses_to_fork_once_an_import_started_a_thread():
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, name="started-by-an-import")
+    thread.start()
+    try:
+        why = run_worker.warm_up()
+    finally:
+        stop.set()
+        thread.join()
+    assert why is not None and "started-by-an-import" in why and "forking is unsafe" in why
+
+
+def test_a_dead_worker_means_a_fresh_process_and_a_new_worker(tmp_path):
+    inst_dir = tmp_path / "inst"
+    from sped import settings
+
+    inst = settings.installation(str(inst_dir / "warehouse.duckdb"))
+    runner = PipelineRunner(inst, None, as_of="2026-11-01")
+    first = runner._worker
+    try:
+        first._proc.kill()
+        first._proc.wait()
+        code, busy = runner._run_once()  # the landing-less run of an empty installation
+        assert runner.last_warm is False
+        assert code == 0 and not busy, runner.log_path.read_text()[-2000:]
+        assert "could not run it" in runner.log_path.read_text()
+        assert runner._worker is not None and runner._worker is not first
+        code, _ = runner._run_once()
+        assert code == 0 and runner.last_warm is True, runner.log_path.read_text()[-2000:]
+    finally:
+        runner.close()
+    assert runner._worker is None
