@@ -25,6 +25,7 @@ def test_bench_runs_every_measurement_and_the_floor_agrees(tmp_path):
         "ratio_vs_floor",
         "ratio_vs_floor_state",
         "resubmission_fraction",
+        "resubmission_cli_fraction",
         "upload_p95_s",
         "validate_cli_p50_s",
         "peak_rss_mb",
@@ -37,5 +38,7 @@ def test_bench_runs_every_measurement_and_the_floor_agrees(tmp_path):
     assert report["figures_agree"], small["agreement"]
     assert all(small["agreement"][t]["compared"] > 0 for t in bench_floor.TABLES)
     assert small["full_refresh"]["steps"]["sped_dbt_models"] > 0
-    assert small["resubmission"]["steps"]["register"] >= 0
+    assert small["resubmission_cli"]["steps"]["register"] >= 0
+    assert small["resubmission"]["warm_worker"]  # the portal's run went through the worker
+    assert small["resubmission"]["seconds"] > small["resubmission"]["upload_answer_s"] > 0
     assert small["validate_cli"]["runs"] == 3 and report["peak_rss_mb"] > 0

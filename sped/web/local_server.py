@@ -20,11 +20,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(warehouse: Path, *, as_of: str, timeout: float = 120) -> Iterator[str]:
-    """Run `sped serve` until the block ends; yields its base URL."""
+def serving(
+    warehouse: Path, *, as_of: str, timeout: float = 120, pipeline_runs: bool = False
+) -> Iterator[str]:
+    """Run `sped serve` until the block ends; yields its base URL. Uploads start no pipeline
+    run unless `pipeline_runs`."""
     port = free_port()
     cmd = [sys.executable, "-m", "sped.cli", "serve", "--warehouse", str(warehouse)]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--as-of", as_of, "--no-pipeline-runs"]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--as-of", as_of]
+    if not pipeline_runs:
+        cmd.append("--no-pipeline-runs")
     log = warehouse.parent / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
