@@ -288,9 +288,10 @@ def portal_resubmission(warehouse: Path, roster: Path, lea: str, period: str) ->
         reg.add_account("bench-resubmitter", "district", [lea])
         token = reg.create_token("bench-resubmitter")
     runs = []
-    with serving(warehouse, as_of=AS_OF, pipeline_runs=True) as base, httpx.Client(
-        timeout=600
-    ) as client:
+    with (
+        serving(warehouse, as_of=AS_OF, pipeline_runs=True) as base,
+        httpx.Client(timeout=600) as client,
+    ):
         for nth in (1, 2):  # a new change each time: a new submission, not a re-send
             clock = time.perf_counter()
             answer = client.post(
