@@ -98,3 +98,31 @@ def test_helpers_that_cannot_start_leave_the_batch_to_the_caller(pending, monkey
     frames, findings, _rows = _read(reg, subs, monkeypatch, helpers=True)
     in_process = _read(reg, subs, monkeypatch, helpers=False)
     assert frames.equals(in_process[0]) and findings == in_process[1]
+
+
+def test_the_caller_takes_back_what_slow_helpers_have_not_started(pending, monkeypatch):
+    """Work is shared by speed: helpers that take a second a file read the costliest few while
+    the caller reads everything else, and the tables and findings are those of one process."""
+    reg, subs = pending
+    monkeypatch.setattr(read_helpers, "read_stored", _slow)
+    said: list[str] = []
+    monkeypatch.setattr(read_helpers, "MIN_HELPER_WORK", 0)
+    monkeypatch.setattr(read_helpers, "helpers_available", lambda: 1)
+    frames, findings, rows = read_pending(reg, EXP, subs, KNOWN, said.append, DEFAULT_LIMITS)
+    helped = [m for m in said if "read by a helper" in m]
+    assert helped and 1 <= int(helped[0].split(": ")[1].split()[0]) <= 3, said
+    monkeypatch.undo()
+    in_process = _read(reg, subs, monkeypatch, helpers=False)
+    assert pl.concat(frames).sort("_submission_id", "_source_row").equals(in_process[0])
+    assert dict(findings) == in_process[1] and rows == in_process[2]
+
+
+def _slow(store_dir, sha256, name, collection, sid, limits):
+    """A helper's read_stored that takes a second more (it runs in the helper process)."""
+    import time
+
+    from sped.ingest.read import read_table
+    from sped.landing import store
+
+    time.sleep(1.0)
+    return read_table(store.get(store_dir, sha256), name, collection, sid, limits)

@@ -168,10 +168,19 @@ def read_pending(
 
     step = max(1, len(pending) // 10)
     with read_in_helpers(registry, collection, pending, limits) as in_helpers:
-        # first the caller's own share (the helpers read theirs meanwhile), then every result
-        # in the batch's order
+        # The caller reads what the helpers were not offered, then takes back the files they
+        # were offered from the cheap end (they take the costliest first) until a helper has
+        # reached one: the rest are theirs. Then every result in the batch's order.
+        by_id = {s.submission_id: s for s in pending}
+        mine = [s for s in pending if s.submission_id not in in_helpers]
+        mine += [by_id[sid] for sid in reversed(list(in_helpers))]
         results = {}
-        for i, sub in enumerate((s for s in pending if s.submission_id not in in_helpers), 1):
+        for i, sub in enumerate(mine, 1):
+            offered = in_helpers.get(sub.submission_id)
+            if offered is not None:
+                if not offered.cancel():
+                    break
+                del in_helpers[sub.submission_id]
             results[sub.submission_id] = own(sub)
             if i % step == 0:
                 progress(f"{collection.name}: read {i}/{len(pending)} files")

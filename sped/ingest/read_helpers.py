@@ -2,9 +2,12 @@
 
 Reading is Python-bound (openpyxl's worksheet parser for a workbook, about 70 ms for a roster of
 a thousand rows; the csv module or polars for a CSV), so on 2 cores one core idled while the
-other read 2,000 rosters. `read_in_helpers` hands the helpers a share of the batch first (every
-workbook, then the largest CSV files, until their estimated share of the work is theirs); the
-caller reads the rest itself, then takes each helper's result in the batch's order. Helpers
+other read 2,000 rosters. `read_in_helpers` offers the helpers every file of the batch, the
+costliest first (every workbook, then the largest CSV files); the caller reads from the other
+end, taking back each file no helper has started, until it meets one a helper has: the work is
+shared by how fast each side actually goes, not by an estimate (a fixed share left the helper
+idle for the last seconds of a large batch). The caller then takes each helper's result in the
+batch's order. Helpers
 read each file from the store themselves (checked against its SHA-256, as always) and run the
 very same `read_table` with the same limits (a file's time limit runs from when a helper starts
 on it), so each file gets exactly the table and findings it would get in-process; a helper that
@@ -52,18 +55,12 @@ def _cost(sub: Submission) -> int:
 
 
 def helpers_share(pending: list[Submission], helpers: int) -> list[Submission]:
-    """The files the helpers read: the costliest first (every workbook before any CSV), until
-    their estimated work is their share (helpers out of helpers + 1); none for a small batch."""
+    """The files offered to the helpers, in the order they take them: every file, the costliest
+    first (every workbook before any CSV); none for a small batch."""
     total = sum(_cost(s) for s in pending)
     if helpers < 1 or total < MIN_HELPER_WORK:
         return []
-    share, taken, chosen = total * helpers / (helpers + 1), 0, []
-    for sub in sorted(pending, key=_cost, reverse=True):
-        if taken + _cost(sub) / 2 > share:
-            continue
-        chosen.append(sub)
-        taken += _cost(sub)
-    return chosen
+    return sorted(pending, key=_cost, reverse=True)
 
 
 def read_stored(
@@ -80,10 +77,11 @@ def read_in_helpers(
     pending: list[Submission],
     limits: Limits | None,
 ) -> Iterator[dict[int, Future[ReadResult]]]:
-    """Start reading the helpers' share of `pending` (see helpers_share); yields, by
-    submission id, the future of each dispatched file's `read_table` result (empty when the
-    batch is read in-process, also when helpers cannot be started here). Leaving the block
-    cancels what has not started."""
+    """Offer the helpers `pending` (see helpers_share); yields, by submission id and in the
+    order the helpers take them, the future of each offered file's `read_table` result (empty
+    when the batch is read in-process, also when helpers cannot be started here). The caller
+    takes a file back by cancelling its future, which succeeds until a helper has it. Leaving
+    the block cancels what has not started."""
     helpers = helpers_available()
     chosen = helpers_share(pending, helpers)
     if not chosen:
