@@ -170,17 +170,14 @@ def read_pending(
     with read_in_helpers(registry, collection, pending, limits) as in_helpers:
         # The caller reads what the helpers were not offered, then takes back the files they
         # were offered from the cheap end (they take the costliest first) until a helper has
-        # reached one: the rest are theirs. Then every result in the batch's order.
+        # claimed one: the rest are theirs. Then every result in the batch's order.
         by_id = {s.submission_id: s for s in pending}
         mine = [s for s in pending if s.submission_id not in in_helpers]
-        mine += [by_id[sid] for sid in reversed(list(in_helpers))]
+        mine += [by_id[sid] for sid in reversed(in_helpers.order())]
         results = {}
         for i, sub in enumerate(mine, 1):
-            offered = in_helpers.get(sub.submission_id)
-            if offered is not None:
-                if not offered.cancel():
-                    break
-                del in_helpers[sub.submission_id]
+            if sub.submission_id in in_helpers and not in_helpers.take(sub.submission_id):
+                break
             results[sub.submission_id] = own(sub)
             if i % step == 0:
                 progress(f"{collection.name}: read {i}/{len(pending)} files")
@@ -190,7 +187,7 @@ def read_pending(
             sid = sub.submission_id
             if sid in in_helpers:
                 try:
-                    result = in_helpers[sid].result()
+                    result = in_helpers.futures[sid].result()
                 except Exception:  # a helper that failed in any way: read it here
                     result = None
             else:

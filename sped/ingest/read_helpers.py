@@ -4,10 +4,14 @@ Reading is Python-bound (openpyxl's worksheet parser for a workbook, about 70 ms
 a thousand rows; the csv module or polars for a CSV), so on 2 cores one core idled while the
 other read 2,000 rosters. `read_in_helpers` offers the helpers every file of the batch, the
 costliest first (every workbook, then the largest CSV files); the caller reads from the other
-end, taking back each file no helper has started, until it meets one a helper has: the work is
-shared by how fast each side actually goes, not by an estimate (a fixed share left the helper
-idle for the last seconds of a large batch). The caller then takes each helper's result in the
-batch's order. Helpers
+end. Each file is claimed before it is read, in a flag shared by the caller and the helpers
+(under one lock), so each is read once: the caller reads until it meets a file a helper has
+claimed, and a helper skips a file the caller has. The work is shared by how fast each side
+actually goes, not by an estimate (a fixed share left the helper idle for the last seconds of
+a large batch). No future is ever cancelled: a pool that breaks with cancelled futures pending
+leaves the other futures unfinished in Python 3.11 (`terminate_broken` stops at the first
+cancelled one), and the caller would wait for them forever. The caller then takes each helper's
+result in the batch's order. Helpers
 read each file from the store themselves (checked against its SHA-256, as always) and run the
 very same `read_table` with the same limits (a file's time limit runs from when a helper starts
 on it), so each file gets exactly the table and findings it would get in-process; a helper that
@@ -70,35 +74,93 @@ def read_stored(
     return read_table(store.get(store_dir, sha256), name, collection, sid, limits)
 
 
+#: In a helper: the batch's claim flags and their lock (set when the helper starts).
+_CLAIMS = None
+
+
+def _share_claims(flags, lock) -> None:
+    global _CLAIMS
+    _CLAIMS = (flags, lock)
+
+
+def _claim(flags, lock, index: int) -> bool:
+    """Claim file `index` of the batch; False if the caller or a helper already has."""
+    with lock:
+        if flags[index]:
+            return False
+        flags[index] = 1
+        return True
+
+
+def _read_claimed(reader, index: int, *args) -> ReadResult | None:
+    """In a helper: `reader(*args)` if this helper claims the file first, else None."""
+    if not _claim(*_CLAIMS, index):
+        return None
+    return reader(*args)
+
+
+class HelperReads:
+    """The files offered to the helpers, costliest first, with their claims."""
+
+    def __init__(self, futures: dict[int, Future] | None = None, flags=None, lock=None) -> None:
+        self.futures = futures or {}  # submission id -> future, in the order helpers take them
+        self._index = {sid: i for i, sid in enumerate(self.futures)}
+        self._flags, self._lock = flags, lock
+
+    def __contains__(self, sid: int) -> bool:
+        return sid in self.futures
+
+    def __len__(self) -> int:
+        return len(self.futures)
+
+    def order(self) -> list[int]:
+        """The offered files, costliest first (the order helpers take them in)."""
+        return list(self.futures)
+
+    def take(self, sid: int) -> bool:
+        """Claim an offered file for the caller; False if a helper has it."""
+        if not _claim(self._flags, self._lock, self._index[sid]):
+            return False
+        del self.futures[sid]
+        return True
+
+
 @contextmanager
 def read_in_helpers(
     registry: Registry,
     collection: Collection,
     pending: list[Submission],
     limits: Limits | None,
-) -> Iterator[dict[int, Future[ReadResult]]]:
-    """Offer the helpers `pending` (see helpers_share); yields, by submission id and in the
-    order the helpers take them, the future of each offered file's `read_table` result (empty
-    when the batch is read in-process, also when helpers cannot be started here). The caller
-    takes a file back by cancelling its future, which succeeds until a helper has it. Leaving
-    the block cancels what has not started."""
+) -> Iterator[HelperReads]:
+    """Offer the helpers `pending` (see helpers_share); yields the offer: by submission id, the
+    future of each offered file's `read_table` result (empty when the batch is read in-process,
+    also when helpers cannot be started here). The caller takes a file back with `take`, which
+    succeeds until a helper has claimed it. Leaving the block cancels what has not started."""
     helpers = helpers_available()
     chosen = helpers_share(pending, helpers)
     if not chosen:
-        yield {}
+        yield HelperReads()
         return
     try:
         context = multiprocessing.get_context("forkserver")
-        pool = ProcessPoolExecutor(max_workers=min(helpers, len(chosen)), mp_context=context)
+        flags, lock = context.Array("b", len(chosen), lock=False), context.Lock()
+        pool = ProcessPoolExecutor(
+            max_workers=min(helpers, len(chosen)),
+            mp_context=context,
+            initializer=_share_claims,
+            initargs=(flags, lock),
+        )
     except (OSError, ValueError, RuntimeError):  # no fork server here: read in-process
-        yield {}
+        yield HelperReads()
         return
     try:
         try:
             submit = pool.submit
             futures = {
                 s.submission_id: submit(
+                    _read_claimed,
                     read_stored,
+                    i,
                     registry.store_dir,
                     s.sha256,
                     s.original_name,
@@ -106,10 +168,10 @@ def read_in_helpers(
                     s.submission_id,
                     limits,
                 )
-                for s in chosen
+                for i, s in enumerate(chosen)
             }
         except (OSError, RuntimeError):  # helpers could not start: the caller reads them all
             futures = {}
-        yield futures
+        yield HelperReads(futures, flags, lock)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
