@@ -68,3 +68,23 @@ def test_a_dead_worker_means_a_fresh_process_and_a_new_worker(tmp_path):
     finally:
         runner.close()
     assert runner._worker is None
+
+
+def test_the_workers_dbt_parse_writes_only_its_scratch_and_the_stored_parse(tmp_path, monkeypatch):
+    """`prepare` (what the worker runs before forking) leaves the process as it found it: the
+    working directory and SPED_WAREHOUSE; it writes the stored parse for the runs' vars."""
+    import os
+
+    from sped import dbt_cli
+
+    monkeypatch.setattr(dbt_cli, "PARSE_CACHE", tmp_path / "parses")
+    monkeypatch.setenv("SPED_WAREHOUSE", str(tmp_path / "somewhere" / "warehouse.duckdb"))
+    cwd = os.getcwd()
+    dbt_vars = run_worker.run_vars(None, "2026-11-01")
+    assert dbt_cli.prepare(dbt_vars)
+    assert os.getcwd() == cwd
+    assert os.environ["SPED_WAREHOUSE"] == str(tmp_path / "somewhere" / "warehouse.duckdb")
+    assert [p.name for p in (tmp_path / "parses").iterdir()] == [
+        f"{dbt_cli.vars_key(dbt_vars)}.msgpack"
+    ]
+    assert not (tmp_path / "somewhere").exists()

@@ -68,7 +68,7 @@ class PipelineRunner:
         self._worker: WarmWorker | None = None
         if enabled and warm:
             self.inst.root.mkdir(parents=True, exist_ok=True)
-            self._worker = WarmWorker(self.log_path)
+            self._worker = self._new_worker()
 
     @property
     def log_path(self) -> Path:
@@ -137,6 +137,9 @@ class PipelineRunner:
                     self._wanted = True
                 time.sleep(RETRY_SECONDS)
 
+    def _new_worker(self) -> WarmWorker:
+        return WarmWorker(self.log_path, profile=self.profile_path, as_of=self.as_of)
+
     def close(self) -> None:
         """Stop the worker (after the run in hand); runs are then subprocesses."""
         with self._lock:
@@ -175,4 +178,4 @@ class PipelineRunner:
         broken.close(timeout=5)
         with self._lock:
             if self._worker is broken:
-                self._worker = None if never or not self.warm else WarmWorker(self.log_path)
+                self._worker = None if never or not self.warm else self._new_worker()
