@@ -8,15 +8,19 @@ the worker imports all of that, has dbt parse the project for the vars of the po
 (the state profile and the as-of date; sped/dbt_cli.py `prepare`), and then waits. For each
 run it forks a child that runs `sped.cli.main(argv)` exactly as the command would, its output
 appended to the run's log. The parse fills dbt's own caches and stores the parse the runs
-start from, which takes about 2 s off each run on the state scale; when the vars change (a new day, with
-no fixed as-of date), the worker parses again before the next run.
+start from, which takes about 2 s off each run on the state scale; when the vars change (a new
+day, with no fixed as-of date), the worker parses again before the next run.
 
 - **Each run is its own process**, as with the command: killing or crashing one is a crash of
   that run only (the pipeline's crash safety applies unchanged), and nothing of one run
   (connections, caches, signal handlers) is left for the next.
-- **Forking is safe only without threads**, so the worker never opens a file, a connection
-  or a thread itself, and checks that no import started one; if one did, it says so and the
-  portal runs the command as a fresh process instead.
+- **Forking is safe only without threads holding locks**, so the worker never opens a file, a
+  connection or a thread itself, and checks that no import started a Python thread; if one
+  did, it says so and the portal runs the command as a fresh process instead. The imports do
+  start native threads: jemalloc's background threads and OpenBLAS's pool (both libraries
+  re-initialise in a forked child through `pthread_atfork`) and polars' spill-file cleaner,
+  which a child simply starts without. polars' and DuckDB's worker pools start on first use,
+  which only ever happens in a child.
 - **Protocol**, one JSON object per line. On stdout, once the imports are done:
   `{"ready": true}` or `{"ready": false, "why": "..."}`. Then, for each
   `{"argv": [...], "log": "<path>"}` read on stdin, one `{"exit": <code>}` when the run has
