@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sped.contracts import get
 from sped.ingest.batch import read_one, read_pending
@@ -108,3 +110,49 @@ def test_type_batch_of_one_table_is_type_table():
     assert batch.drop("_submission_id").equals(typed)
     assert by_sub == {7: found}
     assert found[0].failed_count == 1 and found[1].failed_count == 17
+
+
+#: Spellings a district may send for each kind of typed cell: good, odd and wrong (None: an
+#: empty workbook cell).
+SPELLINGS = {
+    "code": ["RC80", "rc80", " RC39 ", "", "  ", "Rc79To40", "X", "ss"],
+    "flag": ["Y", "n", "TRUE", "false", " y ", "", "yes", "0", "True"],
+    "date": ["2025-10-01", "10/1/2025", " 2024-02-29 ", "2023-02-29", "45123", "", "1/32/2025"],
+    "integer": ["10", " 10 ", "-3", "+7", "1.5", "", "ten", "007"],
+    "decimal": ["1250.00", "1250", ".5", "-3.25", "1,250.00", "$12", "1.234", ""],
+    "number": ["90", "87.5", " 1e2 ", "", "n/a", "-0", "100.0"],
+    "text": ["S00001", " S2 ", "", "x y"],
+}
+SPELLINGS = {kind: [*values, None] for kind, values in SPELLINGS.items()}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_typing_by_distinct_values_equals_typing_every_cell(data, monkeypatch):
+    """The lookup of each distinct value's conversion (typing.DICTIONARY_TYPES) gives the same
+    typed table and the same findings as converting every cell, for any mix of spellings."""
+    from sped.ingest import typing
+
+    roster = get("placements")
+    heights = data.draw(st.lists(st.integers(0, 30), min_size=1, max_size=4))
+    tables = []
+    for n in heights:
+        columns = {}
+        for c in roster.columns:
+            if c.required or data.draw(st.booleans()):
+                spellings = st.sampled_from(SPELLINGS.get(c.type, SPELLINGS["text"]))
+                columns[c.name] = data.draw(st.lists(spellings, min_size=n, max_size=n))
+        table = pl.DataFrame(columns, schema={k: pl.String for k in columns})
+        tables.append(table.with_columns(pl.int_range(2, n + 2).alias("_source_row")))
+    ids = list(range(1, len(tables) + 1))
+    with monkeypatch.context() as m:
+        m.setattr(typing, "DICTIONARY_MAX_SHARE", 1.0)  # every typed column by its values
+        looked_up = type_batch(tables, ids, roster)
+        m.setattr(typing, "DICTIONARY_TYPES", frozenset())  # every cell converted
+        converted = type_batch(tables, ids, roster)
+    assert looked_up[0].equals(converted[0])
+    assert looked_up[1] == converted[1]
