@@ -130,7 +130,8 @@ def protect(
     for u in sorted(units, key=lambda u: (-len(why[u]), repr(u))):
         if why[u] and u not in grouping.group_of:
             free = [p for p in units if p != u and p not in grouping.group_of]
-            grouping.join_best([{u, p} for p in free] + [{u, *g} for g in grouping.live()])
+            options = [{u, p} for p in free] + [{u, *g} for g in grouping.live()]
+            grouping.join_best(options, closed=True)  # ungrouped units and whole groups
     grouping.protect_state_totals(units)
     # a figure no partner can protect: the state total over it is hidden instead (with the
     # state's own lines closed), until every group's figures can move
@@ -288,11 +289,16 @@ class _Grouping:
             merged |= self.groups[g]
         return merged
 
-    def _best(self, options: list[set[Hashable]]) -> tuple[set, dict, bool]:
-        """The cheapest of `options` (with the groups their units are in) whose hidden figures
-        are all protected once equalized, else the cheapest of all, unprotected."""
+    def _best(self, options: list[set[Hashable]], closed: bool) -> tuple[set, dict, bool]:
+        """The cheapest of `options` (with the groups their units are in, unless `closed`: each
+        option already holds the whole group of every unit in it) whose hidden figures are all
+        protected once equalized, else the cheapest of all, unprotected."""
         grouped = self.group_of.keys()
-        merged_options = [o if grouped.isdisjoint(o) else self._with_groups(o) for o in options]
+        merged_options = (
+            options
+            if closed
+            else [o if grouped.isdisjoint(o) else self._with_groups(o) for o in options]
+        )
         costs = self.costs(merged_options)
         # the _TRIES cheapest by (cost, members' reprs), as a full sort would order them: only
         # the options as cheap as the _TRIES-th cheapest can be among them
@@ -311,9 +317,10 @@ class _Grouping:
             first = first or (merged, trial, False)
         return first
 
-    def join_best(self, options: list[set[Hashable]]) -> None:
-        """Merge the best of `options` into one group hiding the same figures."""
-        merged, trial, _ = self._best(options)
+    def join_best(self, options: list[set[Hashable]], *, closed: bool = False) -> None:
+        """Merge the best of `options` into one group hiding the same figures (`closed`: see
+        `_best`)."""
+        merged, trial, _ = self._best(options, closed)
         self.why.update(trial)
         self._refresh(merged)
         for g in {self.group_of[m] for m in merged if m in self.group_of}:
