@@ -68,6 +68,11 @@ def warm_up(profile: str | None = None, as_of: str | None = None) -> str | None:
     for name in WARM_MODULES:
         importlib.import_module(name)
     prepare_dbt(profile, as_of)
+    return _unsafe_to_fork()
+
+
+def _unsafe_to_fork() -> str | None:
+    """Why forking this process now would be unsafe (a Python thread besides this one)."""
     others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     if others:
         return f"an import started threads ({', '.join(sorted(others))}); forking is unsafe"
@@ -113,8 +118,8 @@ def _child(argv: list[str], log: str) -> int:
     os.dup2(fd, 2)
     os.close(fd)
     os.close(null)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL if sig == signal.SIGTERM else signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the worker ignores it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     return main(argv)
 
 
@@ -154,6 +159,8 @@ def serve(stdin=None, stdout=None, profile: str | None = None, as_of: str | None
             continue
         request = json.loads(line)
         prepare_dbt(profile, as_of)  # again only if the vars changed (a new day)
+        if _unsafe_to_fork():  # the portal reads the end of file: a fresh process instead
+            return 1
         code = run_child([str(a) for a in request["argv"]], str(request["log"]))
         stdout.write(json.dumps({"exit": code}) + "\n")
         stdout.flush()

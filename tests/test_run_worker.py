@@ -88,3 +88,27 @@ def test_the_workers_dbt_parse_writes_only_its_scratch_and_the_stored_parse(tmp_
         f"{dbt_cli.vars_key(dbt_vars)}.msgpack"
     ]
     assert not (tmp_path / "somewhere").exists()
+
+
+def test_a_run_ended_by_the_application_stopping_starts_no_new_process(tmp_path, monkeypatch):
+    """The application stops (close()) while the worker runs: the run is not started again
+    as a fresh process behind the stopping server's back."""
+    from sped import settings
+
+    inst = settings.installation(str(tmp_path / "inst" / "warehouse.duckdb"))
+    runner = PipelineRunner(inst, None, as_of="2026-11-01")
+    try:
+
+        def stopped_midway(_argv, _log):
+            runner.warm = False  # what close() sets before it stops the worker
+            return None
+
+        monkeypatch.setattr(runner._worker, "run", stopped_midway)
+        started = []
+        monkeypatch.setattr("subprocess.run", lambda *a, **k: started.append(a))
+        assert runner._run_once() == (1, False)
+        assert not started
+        assert "no new process started" in runner.log_path.read_text()
+    finally:
+        monkeypatch.undo()
+        runner.close()

@@ -155,6 +155,10 @@ class PipelineRunner:
         worker = self._worker
         code = worker.run(argv, self.log_path) if worker is not None else None
         self.last_warm = code is not None
+        if code is None and worker is not None and not self.warm:  # close(): the app is stopping
+            with self.log_path.open("ab") as log:
+                log.write(b"--- the application is stopping: no new process started\n")
+            return 1, False
         if code is None:
             if worker is not None:
                 with self.log_path.open("ab") as log:
