@@ -122,9 +122,17 @@ class SpedEventLogStorage(SqliteEventLogStorage):
             self._tables_seen.add(table_name)
         return present
 
-    def dispose(self) -> None:
-        super().dispose()
+    def _close_engines(self) -> None:
         with self._engines_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+
+    def wipe(self) -> None:
+        """Dagster's wipe deletes the run databases: their kept connections are closed first."""
+        self._close_engines()
+        super().wipe()
+
+    def dispose(self) -> None:
+        super().dispose()
+        self._close_engines()

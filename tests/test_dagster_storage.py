@@ -108,3 +108,15 @@ def test_the_runs_database_file_is_current_while_the_instance_is_open(inst, tmp_
         shutil.copyfile(dagster_home(inst) / "storage" / "history" / "runs" / f"{run_id}.db", alone)
         kinds = _event_types(alone)
     assert "STEP_SUCCESS" in kinds and kinds[-1] == "PIPELINE_SUCCESS", kinds
+
+
+def test_a_wipe_leaves_no_connection_to_a_deleted_database(inst):
+    """Dagster's wipe (of the whole event log) deletes the run databases: an event stored for
+    a run after it lands in a new file, not through a kept connection to the deleted one."""
+    with open_instance(inst) as instance:
+        run_id = JOB.execute_in_process(instance=instance).run_id
+        instance.event_log_storage.wipe()
+        instance.report_engine_event("after the wipe", instance.get_run_by_id(run_id))
+        stored = dagster_home(inst) / "storage" / "history" / "runs" / f"{run_id}.db"
+        assert stored.exists()
+        assert _event_types(stored) == ["ENGINE_EVENT"]
