@@ -45,7 +45,7 @@ DEMO_DAGSTER_HOME := $(CURDIR)/$(DEMO_DIR)/warehouse/dagster
 
 # One state per installation: every demo starts from an empty installation, so two scales
 # never mix in one warehouse.
-demo: env  ## synthetic state through the whole pipeline, in a fresh installation
+demo: env  ## synthetic state through the whole pipeline, in a fresh installation, then serve it
 	@if [ -e $(DEMO_DIR)/landing ] || [ -e $(DEMO_DIR)/warehouse ]; then \
 	  echo "make demo: removing the previous demo ($(DEMO_DIR)/landing, $(DEMO_DIR)/warehouse): one state per installation"; \
 	  rm -rf $(DEMO_DIR)/landing $(DEMO_DIR)/warehouse; \
@@ -53,6 +53,9 @@ demo: env  ## synthetic state through the whole pipeline, in a fresh installatio
 	$(BIN)/sped generate --scale $(SCALE) --years $(YEARS) --seed $(SEED) --out $(DEMO_DIR)/landing
 	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/python -m sped.web.demo_accounts --warehouse $(DEMO_WAREHOUSE)
+	@if [ -n "$(DEMO_NO_SERVE)" ]; then echo "make demo: not serving (DEMO_NO_SERVE); make serve starts the portal"; \
+	else echo "make demo: serving the portal and the Dagster UI (Ctrl-C stops both; make serve starts them again)"; \
+	  $(MAKE) --no-print-directory serve; fi
 
 DAGSTER_PORT ?= 3000
 

@@ -114,7 +114,7 @@ def test_the_default_installation_is_the_demos():
     assert "DEMO_WAREHOUSE := $(CURDIR)/$(DEMO_DIR)/warehouse/warehouse.duckdb" in makefile
 
 
-def test_make_demo_starts_from_an_empty_installation(tmp_path):
+def test_make_demo_starts_from_an_empty_installation_and_ends_serving_it(tmp_path):
     demo = tmp_path / "demo"
     (demo / "warehouse").mkdir(parents=True)
     (demo / "warehouse" / "warehouse.duckdb").write_bytes(b"an old state")
@@ -129,6 +129,7 @@ def test_make_demo_starts_from_an_empty_installation(tmp_path):
     wipe = plan.index(f"rm -rf {demo}/landing {demo}/warehouse")
     assert "one state per installation" in plan
     assert wipe < plan.index("sped generate --scale small") < plan.index("sped pipeline")
+    assert plan.index("sped pipeline") < plan.index("sped serve")  # it ends by serving the portal
 
 
 def test_jupyterlab_runs_from_the_projects_environment():

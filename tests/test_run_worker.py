@@ -112,3 +112,18 @@ def test_a_run_ended_by_the_application_stopping_starts_no_new_process(tmp_path,
     finally:
         monkeypatch.undo()
         runner.close()
+
+
+def test_the_applications_shutdown_ends_its_worker(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from sped import settings
+    from sped.web.app import create_app
+
+    inst = settings.installation(str(tmp_path / "inst" / "warehouse.duckdb"))
+    app = create_app(inst, as_of="2026-11-01", start_pipeline=True, warm_up=False)
+    worker = app.state.portal.runner._worker._proc
+    with TestClient(app) as client:  # startup, then shutdown when the block ends
+        assert client.get("/signin").status_code == 200
+        assert worker.poll() is None
+    assert worker.wait(timeout=60) == 0

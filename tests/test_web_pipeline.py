@@ -27,6 +27,13 @@ def web(tmp_path_factory):
 def test_an_accepted_upload_is_loaded_by_the_run_the_app_starts(web):
     app = create_app(web.inst, as_of=AS_OF, start_pipeline=True)
     runner = app.state.portal.runner
+    try:
+        _upload_is_loaded(web, app, runner)
+    finally:
+        runner.close()  # what the application's shutdown does: its warm worker ends
+
+
+def _upload_is_loaded(web, app, runner) -> None:
     good, _ = good_and_bad_roster(web)
     client = TestClient(app)
     answer = client.post(
