@@ -64,7 +64,7 @@ DAGSTER_PORT ?= 3000
 dagster: env  ## the Dagster UI on the demo installation (http://127.0.0.1:$(DAGSTER_PORT))
 	@test -e $(DEMO_WAREHOUSE) || { echo "make dagster: no demo installation yet: run make demo first" >&2; exit 2; }
 	$(BIN)/python -c "import sys; from sped.settings import installation; from sped.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)
-	DAGSTER_HOME=$(DEMO_DAGSTER_HOME) SPED_WAREHOUSE=$(DEMO_WAREHOUSE) \
+	env --default-signal=INT,TERM DAGSTER_HOME=$(DEMO_DAGSTER_HOME) SPED_WAREHOUSE=$(DEMO_WAREHOUSE) \
 	  $(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 test: env browser lint  ## the whole suite, as CI runs it
@@ -103,10 +103,13 @@ BENCH_DASH_YEARS ?= 2
 
 SERVE_PORT ?= 8080
 
+# dagster dev runs in the background of the recipe's shell, which starts it with SIGINT ignored;
+# Dagster then ignores SIGTERM too (it maps SIGTERM to SIGINT's handler), and the trap's kill
+# left Ctrl-C waiting forever. `env --default-signal` gives it both back.
 serve: env  ## the web application and the Dagster UI on the demo installation (127.0.0.1)
 	@test -f $(DEMO_WAREHOUSE) || { echo "no demo installation: run make demo first"; exit 2; }
 	$(BIN)/python -c "import sys; from sped.settings import installation; from sped.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)
-	DAGSTER_HOME=$(DEMO_DAGSTER_HOME) SPED_WAREHOUSE=$(DEMO_WAREHOUSE) \
+	env --default-signal=INT,TERM DAGSTER_HOME=$(DEMO_DAGSTER_HOME) SPED_WAREHOUSE=$(DEMO_WAREHOUSE) \
 	  $(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p $(DAGSTER_PORT) \
 	    > $(DEMO_DIR)/dagster_dev.log 2>&1 & dagster_pid=$$!; \
 	trap 'kill $$dagster_pid 2>/dev/null; wait $$dagster_pid 2>/dev/null' EXIT INT TERM; \
