@@ -33,7 +33,9 @@ import contextlib
 import importlib
 import json
 import os
+import selectors
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -80,13 +82,12 @@ def _unsafe_to_fork() -> str | None:
 
 
 def run_vars(profile: str | None, as_of: str | None) -> dict:
-    """The dbt vars a run with this profile and as-of date builds with (as the job's
-    resources compute them)."""
-    from sped import settings
-    from sped.profile import load_profile
+    """The dbt vars a run with this profile and as-of date builds with: computed by the job's
+    own resource (dagster_project/resources.py), as the run's dbt step computes them."""
+    from dagster_project.resources import SpedSettings
 
-    state = load_profile(settings.profile_path(profile))
-    return state.dbt_vars(settings.as_of_date(as_of))
+    sped = SpedSettings(profile=profile or "", as_of=as_of or "")
+    return sped.state_profile().dbt_vars(sped.as_of_date())
 
 
 #: The vars dbt last parsed the project for in this worker (sped/dbt_cli.py `prepare`).
@@ -180,10 +181,6 @@ def main(argv: list[str] | None = None) -> None:
     os._exit(code)
 
 
-if __name__ == "__main__":
-    main()
-
-
 class WarmWorker:
     """The portal's end of the worker: started at once (its imports run beside the portal's
     start), then one run at a time. `run` answers None whenever the worker cannot run the
@@ -195,8 +192,6 @@ class WarmWorker:
     def __init__(
         self, log_path: Path, *, profile: Path | None = None, as_of: str | None = None
     ) -> None:
-        import subprocess
-
         self._log = open(log_path, "ab")  # noqa: SIM115 - the worker's stderr while it lives
         command = [sys.executable, "-m", "sped.run_worker"]
         if profile:
@@ -213,17 +208,17 @@ class WarmWorker:
         )
         self._ready: bool | None = None
         self.why: str | None = None
+        self.refused = False  # it started and said it cannot fork safely (any new one would too)
 
     def _wait_ready(self) -> bool:
         if self._ready is None:
             said = self._read(self.READY_TIMEOUT)
             self._ready = bool(said and said.get("ready"))
+            self.refused = said is not None and said.get("ready") is False
             self.why = None if self._ready else (said or {}).get("why", "the worker did not start")
         return self._ready
 
     def _read(self, timeout: float) -> dict | None:
-        import selectors
-
         with selectors.DefaultSelector() as sel:
             sel.register(self._proc.stdout, selectors.EVENT_READ)
             if not sel.select(timeout):
@@ -258,8 +253,6 @@ class WarmWorker:
 
     def close(self, timeout: float = 30.0) -> None:
         """Close its stdin (it exits after the run in hand) and wait; kill it if it does not."""
-        import subprocess
-
         with contextlib.suppress(OSError):
             self._proc.stdin.close()
         try:
@@ -270,3 +263,7 @@ class WarmWorker:
         with contextlib.suppress(OSError):
             self._proc.stdout.close()
         self._log.close()
+
+
+if __name__ == "__main__":
+    main()

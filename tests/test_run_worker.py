@@ -127,3 +127,32 @@ def test_the_applications_shutdown_ends_its_worker(tmp_path):
         assert client.get("/signin").status_code == 200
         assert worker.poll() is None
     assert worker.wait(timeout=60) == 0
+
+
+def test_a_worker_that_cannot_fork_leaves_runs_to_fresh_processes(tmp_path, monkeypatch):
+    """A worker that started and said forking is unsafe is not replaced by another (it would
+    say the same): the run and the next ones are fresh `sped pipeline` processes."""
+    import subprocess
+
+    from sped import settings
+
+    inst = settings.installation(str(tmp_path / "inst" / "warehouse.duckdb"))
+    runner = PipelineRunner(inst, None, as_of="2026-11-01")
+    refusing = runner._worker
+    try:
+        said = {"ready": False, "why": "an import started threads (x); forking is unsafe"}
+        monkeypatch.setattr(refusing, "_read", lambda _timeout: said)
+        started = []
+
+        def fresh_process(*args, **_kwargs):
+            started.append(args)
+            return subprocess.CompletedProcess(args, 0)
+
+        monkeypatch.setattr(subprocess, "run", fresh_process)
+        assert runner._run_once() == (0, False)
+        assert started and refusing.refused and runner._worker is None
+        assert "forking is unsafe" in runner.log_path.read_text()
+    finally:
+        monkeypatch.undo()
+        refusing.close()
+        runner.close()

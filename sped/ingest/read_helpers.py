@@ -8,15 +8,17 @@ end. Each file is claimed before it is read, in a flag shared by the caller and 
 (under one lock), so each is read once: the caller reads until it meets a file a helper has
 claimed, and a helper skips a file the caller has. The work is shared by how fast each side
 actually goes, not by an estimate (a fixed share left the helper idle for the last seconds of
-a large batch). No future is ever cancelled: a pool that breaks with cancelled futures pending
-leaves the other futures unfinished in Python 3.11 (`terminate_broken` stops at the first
-cancelled one), and the caller would wait for them forever. The caller then takes each helper's
-result in the batch's order. Helpers
-read each file from the store themselves (checked against its SHA-256, as always) and run the
-very same `read_table` with the same limits (a file's time limit runs from when a helper starts
-on it), so each file gets exactly the table and findings it would get in-process; a helper that
-fails in any way (even one killed outright) only sends its files back to the caller, which
-reads them in-process as before.
+a large batch). The caller never takes a file back by cancelling its future: a pool that breaks
+with cancelled futures pending leaves the other futures unfinished in Python 3.11
+(`terminate_broken` stops at the first cancelled one), and the caller would wait for them
+forever; only the pool's shutdown, when no result is awaited any more, cancels what has not
+started. The caller then takes each helper's result in the batch's order.
+
+Helpers read each file from the store themselves (checked against its SHA-256, as always) and
+run the very same `read_table` with the same limits (a file's time limit runs from when a
+helper starts on it), so each file gets exactly the table and findings it would get
+in-process; a helper that fails in any way (even one killed outright) only sends its files back
+to the caller, which reads them in-process as before.
 
 Helpers come from a fork server (a clean process, never a fork of this one with its threads),
 and only when the batch is worth at least MIN_HELPER_WORK of reading and the machine has a

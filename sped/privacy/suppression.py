@@ -356,7 +356,8 @@ def _fixed_coordinates(a: np.ndarray, eps: float = 1e-9) -> list[int]:
     unit-scale numbers. The matrices are small with entries 0 and +-1: their zero singular
     values are at rounding level and the others far above it (tests/test_privacy_suppression.py
     checks this against exact Gauss-Jordan elimination). One LAPACK call per matrix replaced a
-    Python loop of array operations per column: the statewide suppression 40% faster."""
+    Python loop of array operations per column (state scale: the whole suppression 1.36 s to
+    1.09 s; filling each system into one array then brought it to 0.81 s)."""
     a = np.asarray(a, dtype=float)
     if a.ndim != 2 or a.shape[0] == 0:
         return []

@@ -179,8 +179,7 @@ class PipelineRunner:
     def _renew_worker(self, broken: WarmWorker) -> None:
         """Replace a worker that failed (a new one warms up while this run goes on), unless it
         could never fork: then runs stay subprocesses."""
-        never = broken.why is not None and "forking is unsafe" in broken.why
         broken.close(timeout=5)
         with self._lock:
             if self._worker is broken:
-                self._worker = None if never or not self.warm else self._new_worker()
+                self._worker = None if broken.refused or not self.warm else self._new_worker()
