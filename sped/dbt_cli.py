@@ -155,10 +155,25 @@ def run(
         os.chdir(warehouse.parent)
         result = dbtRunner(callbacks=callbacks or []).invoke(args)
     finally:
+        release_database()
         os.chdir(cwd)
         os.environ["SPED_WAREHOUSE"] = str(warehouse)
     keep_parse(target, key)
     return result
+
+
+def release_database() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open across a command (the profile's
+    `keep_open`). Until it is closed this process holds the file with dbt's configuration, so the
+    next step could not open it with another one, nor another process at all."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    try:
+        environment = DuckDBConnectionManager.env()
+    except Exception:  # no command has opened a database in this process
+        return
+    environment.close()
+    DuckDBConnectionManager.close_all_connections()
 
 
 def failure(command: list[str], result) -> str:

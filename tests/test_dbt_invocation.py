@@ -118,3 +118,35 @@ def test_dbt_tests_become_asset_checks(tmp_path):
     assert "fct_proportionate_share" not in untouched
     checks_again = again.get_asset_check_evaluations()
     assert 0 < len(checks_again) < len(checks) and all(c.passed for c in checks_again)
+
+
+def test_a_build_leaves_the_warehouse_free_for_the_next_step_and_other_processes(tmp_path):
+    """The profile keeps one database open for the whole command (`keep_open`); dbt_cli closes
+    it when the command ends. Left open, this process would hold the file with dbt's own
+    configuration: the pipeline's next connection and every other process would be refused."""
+    import subprocess
+    import sys
+
+    import duckdb
+
+    from sped.validation.gx_duckdb import shared_config
+
+    inst = Installation(tmp_path / "install" / "warehouse.duckdb").create()
+    small_state(inst.warehouse)
+    target = inst.dbt_target
+    result = dbt_cli.run(
+        dbt_cli.dbt_args(["build", *PRODUCTION_EXCLUDES], target=target, dbt_vars=_vars()),
+        warehouse=inst.warehouse,
+        target=target,
+        dbt_vars=_vars(),
+    )
+    assert result.success
+    con = duckdb.connect(str(inst.warehouse), config=shared_config())
+    assert con.execute("SELECT count(*) FROM marts.fct_proportionate_share").fetchone()[0]
+    con.close()
+    other = subprocess.run(
+        [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
+         str(inst.warehouse)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert other.returncode == 0, other.stderr
