@@ -45,7 +45,31 @@ def test_first_build_is_full(env):
     registry, con = env
     plan = plan_build(con, registry, VARS)
     assert (plan.mode, plan.reason, plan.lea_ids) == ("full", "no finished build yet", ())
+    assert plan.collections is None
     assert current_plan(con) == plan
+
+
+def test_an_installation_from_before_changed_collections_gets_the_column(inst):
+    """Warehouses made before the build log recorded collections: the column is added, and an
+    unfinished incremental plan from then counts as every district collection (None)."""
+    import duckdb
+
+    from sped.warehouse.schema import BUILD_LOG_DDL
+
+    inst.create()
+    con = duckdb.connect(str(inst.warehouse))
+    con.execute("CREATE SCHEMA raw")
+    con.execute(BUILD_LOG_DDL.replace(",\n  changed_collections VARCHAR", ""))
+    con.execute(
+        "INSERT INTO raw.build_log VALUES (1, now()::TIMESTAMP, NULL, 'incremental', 'r', 'f', 1, 1)"
+    )
+    con.close()
+    con = connect(inst)  # ensure_schemas
+    try:
+        plan = current_plan(con)
+        assert (plan.build_id, plan.mode, plan.collections) == (1, "incremental", None)
+    finally:
+        con.close()
 
 
 def test_district_submissions_make_an_incremental_build_of_their_leas(env):
@@ -57,6 +81,8 @@ def test_district_submissions_make_an_incremental_build_of_their_leas(env):
     plan = plan_build(con, registry, VARS)
     assert plan.mode == "incremental"
     assert plan.lea_ids == ("2500001", "2500002")  # a rejected file changes no data
+    assert plan.collections == ("placements", "ppps_count")  # not child_find: rejected
+    assert current_plan(con) == plan  # what the dbt step reads back
     assert con.execute("SELECT lea_id FROM raw.build_scope ORDER BY 1").fetchall() == [
         ("2500001",),
         ("2500002",),

@@ -78,6 +78,16 @@ def test_production_builds_leave_unit_tests_out_and_increments_select_district_m
     assert tests, "the rebuilt models' tests run"
     assert not {t for t in tests if "stg_" in t or "dim_" in t}
 
+    # A new roster recomputes what rosters and submission statuses feed, not the child-find
+    # or spending figures; with no data changed, only what the statuses feed.
+    roster = _selected(tmp_path, incremental_selection(("placements",))) & models
+    assert {"int_placements_by_lea", "fct_out_of_district", "shr_suppression"} <= roster
+    assert {"fct_submission_status", "int_ppps_counts"} <= roster
+    assert not {"fct_child_find", "int_equitable_spending"} & roster
+    assert roster < built
+    statuses = _selected(tmp_path, incremental_selection(())) & models
+    assert "fct_submission_status" in statuses and "int_placements_by_lea" not in statuses
+
 
 def test_dbt_tests_become_asset_checks(tmp_path):
     inst = Installation(tmp_path / "install" / "warehouse.duckdb").create()

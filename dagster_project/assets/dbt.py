@@ -8,8 +8,10 @@ dbt runs in this process (`sped.dbt_cli`: `dbtRunner`, no `dbt` subprocess and n
 Dagster events by dagster-dbt's own translation, so models are materialisations and tests asset
 checks exactly as with `DbtCliResource`. A production build leaves dbt's unit tests out (they
 run in the test suite, tests/test_dbt_build.py). An incremental build selects only the models
-downstream of district data, and their tests: the staging views (their definitions did not
-change) and the directory dimensions (state-level data did not change) stay as they are.
+downstream of the district collections whose data changed and of the submissions' statuses,
+and their tests: the staging views (their definitions did not change), the directory
+dimensions (state-level data did not change) and the models of the other collections stay as
+they are.
 """
 
 import contextlib
@@ -33,14 +35,16 @@ from sped.warehouse.build_scope import BuildPlan, current_plan, finish_build, pl
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})
 #: Never in a production build: dbt unit tests check the SQL, not the data (CI runs them).
 PRODUCTION_EXCLUDES = ["--exclude-resource-type", "unit_test"]
-UNCHANGED = "not rebuilt: an incremental build changes only models fed by district data"
+UNCHANGED = "not rebuilt: an incremental build changes only models fed by the data that changed"
 
 
-def incremental_selection() -> list[str]:
-    """What an incremental build runs: every model fed by district data (the per-LEA models,
-    the state-level marts and shared tables over them), never a view, and their tests."""
+def incremental_selection(collections: tuple[str, ...] | None = None) -> list[str]:
+    """What an incremental build runs: every model fed by the district collections that changed
+    (all of them when not known) or by the submissions' statuses (the per-LEA models, the
+    state-level marts and shared tables over them), never a view, and their tests."""
     district = sorted(c.name for c in COLLECTIONS.values() if c.submitted_by == "district")
-    sources = " ".join(f"source:raw.{name}+" for name in [*district, "submissions"])
+    changed = district if collections is None else sorted(set(collections) & set(district))
+    sources = " ".join(f"source:raw.{name}+" for name in [*changed, "submissions"])
     return ["--select", sources, "--exclude", "config.materialized:view"]
 
 
@@ -70,8 +74,9 @@ def _finish(sped: SpedSettings, plan: BuildPlan) -> None:
         con.close()
 
 
-def build_args(context: AssetExecutionContext, plan: BuildPlan) -> tuple[list[str], dict]:
-    """`dbt build`'s selection for this run, and what dagster-dbt needs to translate events.
+def build_args(context: AssetExecutionContext, plan: BuildPlan) -> tuple[list[str], dict, bool]:
+    """`dbt build`'s selection for this run, what dagster-dbt needs to translate events, and
+    whether the build is the plan's incremental one.
 
     A run of the whole asset builds what the plan says; a run of some of the dbt assets (chosen
     in the Dagster UI) builds what Dagster selected."""
@@ -85,13 +90,14 @@ def build_args(context: AssetExecutionContext, plan: BuildPlan) -> tuple[list[st
     elif plan.full:
         selection = ["--full-refresh"]
     else:
-        selection = incremental_selection()
+        selection = incremental_selection(plan.collections)
     translate = {
         "manifest": params.manifest,
         "dagster_dbt_translator": params.dagster_dbt_translator,
         "project": params.dbt_project,
     }
-    return ["build", *selection, *PRODUCTION_EXCLUDES], translate
+    incremental = not subset and not plan.full
+    return ["build", *selection, *PRODUCTION_EXCLUDES], translate, incremental
 
 
 _MANIFESTS: dict[tuple[str, float], dict] = {}
@@ -114,7 +120,7 @@ def run_dbt(context: AssetExecutionContext, sped: SpedSettings, plan: BuildPlan)
 
     inst = sped.installation()
     dbt_vars = sped.state_profile().dbt_vars(sped.as_of_date())
-    command, translate = build_args(context, plan)
+    command, translate, incremental = build_args(context, plan)
     context.log.info(f"dbt {' '.join(command)}")
     raw_events: list[dict] = []
 
@@ -143,7 +149,7 @@ def run_dbt(context: AssetExecutionContext, sped: SpedSettings, plan: BuildPlan)
     for raw in raw_events:
         event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
         events += event.to_default_asset_events(context=context, target_path=target, **translate)
-    if result.success and command[1:3] == incremental_selection()[:2]:
+    if result.success and incremental:
         # What an incremental build leaves alone is current (its inputs did not change): said
         # so first (it is upstream of what was rebuilt), so that the steps downstream run.
         produced = {e.output_name for e in events if isinstance(e, Output)}

@@ -5,7 +5,9 @@ that depends on another LEA, so a new accepted submission for one LEA only needs
 rows recomputed. The plan is written before dbt runs:
 
 - `raw.build_scope`: the LEAs to recompute (empty on a full build, where every LEA is built);
-- `raw.build_log`: one row per build, `finished_at` set once dbt succeeded.
+- `raw.build_log`: one row per build, `finished_at` set once dbt succeeded, with the district
+  collections whose data changed (an incremental build runs only the models they feed: a new
+  roster does not recompute child-find or spending figures).
 
 A build is **incremental** when the last finished build had the same fingerprint (dbt vars,
 including the as-of date and the state profile, and the dbt project's own files) and every
@@ -38,6 +40,9 @@ class BuildPlan:
     mode: str  # "full" | "incremental"
     reason: str
     lea_ids: tuple[str, ...]
+    #: the district collections whose data changed (incremental builds); None: not known (a
+    #: full build, or one planned before collections were recorded), so all of them
+    collections: tuple[str, ...] | None = None
 
     @property
     def full(self) -> bool:
@@ -64,6 +69,7 @@ def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dic
         "ORDER BY build_id DESC LIMIT 1"
     ).fetchone()
     leas: tuple[str, ...] = ()
+    collections: tuple[str, ...] | None = None
     if last is None:
         mode, reason = "full", "no finished build yet"
     elif last[0] != print_:
@@ -75,6 +81,7 @@ def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dic
             mode, reason = "full", f"state-level data changed: {', '.join(state_level)}"
         else:
             leas = tuple(sorted({lea for _, lea in changes if lea is not None}))
+            collections = tuple(sorted({c for c, lea in changes if lea is not None}))
             mode, reason = "incremental", f"{len(leas)} LEAs with new data in force"
     build_id = con.execute("SELECT COALESCE(MAX(build_id), 0) + 1 FROM raw.build_log").fetchone()[0]
     con.execute("BEGIN")
@@ -82,23 +89,25 @@ def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dic
     if leas:
         con.executemany("INSERT INTO raw.build_scope VALUES (?)", [(lea,) for lea in leas])
     con.execute(
-        "INSERT INTO raw.build_log VALUES (?, ?, NULL, ?, ?, ?, ?, ?)",
-        (build_id, _now(), mode, reason, print_, upto, len(leas)),
-    )
+        "INSERT INTO raw.build_log VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+        (build_id, _now(), mode, reason, print_, upto, len(leas),
+         None if collections is None else ",".join(collections)),
+    )  # fmt: skip
     con.execute("COMMIT")
-    return BuildPlan(build_id, mode, reason, leas)
+    return BuildPlan(build_id, mode, reason, leas, collections)
 
 
 def current_plan(con: duckdb.DuckDBPyConnection) -> BuildPlan | None:
     """The latest planned build not yet finished, if any."""
     row = con.execute(
-        "SELECT build_id, mode, reason FROM raw.build_log WHERE finished_at IS NULL "
-        "ORDER BY build_id DESC LIMIT 1"
+        "SELECT build_id, mode, reason, changed_collections FROM raw.build_log "
+        "WHERE finished_at IS NULL ORDER BY build_id DESC LIMIT 1"
     ).fetchone()
     if row is None:
         return None
     leas = tuple(r[0] for r in con.execute("SELECT lea_id FROM raw.build_scope").fetchall())
-    return BuildPlan(row[0], row[1], row[2], leas)
+    collections = None if row[3] is None else tuple(filter(None, row[3].split(",")))
+    return BuildPlan(row[0], row[1], row[2], leas, collections)
 
 
 def finish_build(con: duckdb.DuckDBPyConnection, build_id: int) -> None:

@@ -47,8 +47,12 @@ CREATE TABLE IF NOT EXISTS raw.build_log (
   reason VARCHAR NOT NULL,
   fingerprint VARCHAR NOT NULL,
   event_watermark BIGINT NOT NULL,
-  changed_leas BIGINT NOT NULL
+  changed_leas BIGINT NOT NULL,
+  changed_collections VARCHAR
 )"""
+#: Added after the first installations: what an incremental build's LEAs sent (comma-separated
+#: district collections; NULL on a full build and on builds planned before it existed).
+BUILD_LOG_ADDED = "ALTER TABLE raw.build_log ADD COLUMN IF NOT EXISTS changed_collections VARCHAR"
 
 
 def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -87,4 +91,5 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     cols = ",\n  ".join(f"{n} {t}" for n, t in BUILD_SCOPE_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.build_scope (\n  {cols}\n)")
     con.execute(BUILD_LOG_DDL)
+    con.execute(BUILD_LOG_ADDED)
     ensure_national_table(con)  # the federal 618 reference file (loaded by its own step)
