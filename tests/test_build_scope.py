@@ -61,7 +61,8 @@ def test_an_installation_from_before_changed_collections_gets_the_column(inst):
     con.execute("CREATE SCHEMA raw")
     con.execute(BUILD_LOG_DDL.replace(",\n  changed_collections VARCHAR", ""))
     con.execute(
-        "INSERT INTO raw.build_log VALUES (1, now()::TIMESTAMP, NULL, 'incremental', 'r', 'f', 1, 1)"
+        "INSERT INTO raw.build_log VALUES "
+        "(1, now()::TIMESTAMP, NULL, 'incremental', 'r', 'f', 1, 1)"
     )
     con.close()
     con = connect(inst)  # ensure_schemas

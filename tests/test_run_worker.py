@@ -156,3 +156,17 @@ def test_a_worker_that_cannot_fork_leaves_runs_to_fresh_processes(tmp_path, monk
         monkeypatch.undo()
         refusing.close()
         runner.close()
+
+
+def test_a_warm_worker_keeps_its_objects_out_of_the_runs_collector():
+    """After warming up, the worker's objects are frozen: a forked run's full collection does
+    not walk them (it was a pause of about 0.4 s in every run)."""
+    import gc
+
+    gc.unfreeze()  # an earlier test may have warmed this process up
+    assert gc.get_freeze_count() == 0
+    try:
+        assert run_worker.warm_up() is None
+        assert gc.get_freeze_count() > 100_000
+    finally:
+        gc.unfreeze()
