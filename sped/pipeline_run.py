@@ -92,6 +92,10 @@ def _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out: 
 def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str, out: Out):
     """Run the `pipeline` job in this process, recorded in the installation's own Dagster
     instance (sped/dagster_home.py), so `dagster dev` on it shows the run and its results."""
+    from sped.run_imports import imported_and_frozen
+
+    imported_and_frozen()  # the run's modules, kept out of the collector (see there)
+
     from dagster._core.utils import make_new_run_id
 
     from dagster_project.definitions import defs

@@ -4,7 +4,7 @@ portal starts, and every run a fresh child process forked from it.
 A `sped pipeline` command spends about 5 s importing Dagster (with the job's definitions), dbt,
 Great Expectations, polars and DuckDB before it reads a file: half of what a district's
 resubmission costs. The portal starts this worker (`python -m sped.run_worker`) beside itself;
-the worker imports all of that, has dbt parse the project for the vars of the portal's runs
+the worker imports all of that (sped/run_imports.py), has dbt parse the project for the vars of the portal's runs
 (the state profile and the as-of date; sped/dbt_cli.py `prepare`), and then waits. For each
 run it forks a child that runs `sped.cli.main(argv)` exactly as the command would, its output
 appended to the run's log. The parse fills dbt's own caches and stores the parse the runs
@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib
 import json
 import os
 import selectors
@@ -47,60 +46,13 @@ import threading
 import time
 from pathlib import Path
 
-#: What a pipeline run imports, paid once in the worker (about 5 s on these machines).
-WARM_MODULES = (
-    "sped.lean_imports",
-    "numpy",
-    "polars",
-    "duckdb",
-    "orjson",
-    "openpyxl.reader.excel",
-    "great_expectations",
-    "sped.cli",
-    "sped.pipeline_run",
-    "sped.ingest.batch",
-    "sped.ingest.read_helpers",
-    "sped.validation.runner",
-    "sped.validation.gx_duckdb",
-    "dbt.cli.main",
-    "dbt.adapters.duckdb",
-    "dbt_common.events.functions",
-    "dagster._core.utils",
-    "dagster_project.definitions",
-    # what a run imports on its way (about 0.25 s more; `sys.modules` in a forked run):
-    # the installation's Dagster instance and storage, dbt's build task, the suppression
-    "sped.dagster_storage",
-    "sped.privacy.placement_tables",
-    "dagster._core.instance.factory",
-    "dagster._core.instance.runs.run_domain",
-    "dagster._core.storage.legacy_storage",
-    "dagster._core.storage.root",
-    "dagster._core.storage.migration.utils",
-    "dagster._core.system_config.composite_descent",
-    "dagster._core.definitions.external_asset",
-    "dagster._core.secrets.env_file",
-    "dagster._core.execution.execute_in_process",
-    "dagster._core.execution.plan.active",
-    "dagster._core.executor.in_process",
-    "dagster._core.definitions.repository_definition.repository_data_builder",
-    "dagster._core.storage.runs.sqlite",
-    "dagster._core.storage.schedules.sqlite",
-    "dagster._core.storage.local_compute_log_manager",
-    "dagster._core.workspace.context",
-    "dbt.task.build",
-    "dbt.adapters.duckdb.environments.local",
-    "dbt_common.clients.agate_helper",
-    "babel.dates",
-    "upath.implementations.local",
-    "pyarrow.pandas_compat",
-)
+from sped.run_imports import import_run_modules
 
 
 def warm_up(profile: str | None = None, as_of: str | None = None) -> str | None:
     """Import the run's modules and parse the dbt project for the runs' vars; None if the
     worker may fork, else why not."""
-    for name in WARM_MODULES:
-        importlib.import_module(name)
+    import_run_modules()
     prepare_dbt(profile, as_of)
     gc.collect()
     gc.freeze()
