@@ -4,10 +4,10 @@ portal starts, and every run a fresh child process forked from it.
 A `sped pipeline` command spends about 5 s importing Dagster (with the job's definitions), dbt,
 Great Expectations, polars and DuckDB before it reads a file: half of what a district's
 resubmission costs. The portal starts this worker (`python -m sped.run_worker`) beside itself;
-the worker imports all of that (sped/run_imports.py), has dbt parse the project for the vars of the portal's runs
-(the state profile and the as-of date; sped/dbt_cli.py `prepare`), and then waits. For each
-run it forks a child that runs `sped.cli.main(argv)` exactly as the command would, its output
-appended to the run's log. The parse fills dbt's own caches and stores the parse the runs
+the worker imports all of that (sped/run_imports.py), has dbt parse the project for the vars of
+the portal's runs (the state profile and the as-of date; sped/dbt_cli.py `prepare`), and then
+waits. For each run it forks a child that runs `sped.cli.main(argv)` exactly as the command
+would, its output appended to the run's log. The parse fills dbt's own caches and stores the parse the runs
 start from, which takes about 2 s off each run on the state scale; when the vars change (a new
 day, with no fixed as-of date), the worker parses again before the next run.
 
