@@ -7,9 +7,9 @@ resubmission costs. The portal starts this worker (`python -m sped.run_worker`) 
 the worker imports all of that (sped/run_imports.py), has dbt parse the project for the vars of
 the portal's runs (the state profile and the as-of date; sped/dbt_cli.py `prepare`), and then
 waits. For each run it forks a child that runs `sped.cli.main(argv)` exactly as the command
-would, its output appended to the run's log. The parse fills dbt's own caches and stores the parse the runs
-start from, which takes about 2 s off each run on the state scale; when the vars change (a new
-day, with no fixed as-of date), the worker parses again before the next run.
+would, its output appended to the run's log. The parse fills dbt's own caches and stores the
+parse the runs start from, which takes about 2 s off each run on the state scale; when the vars
+change (a new day, with no fixed as-of date), the worker parses again before the next run.
 
 - **Each run is its own process**, as with the command: killing or crashing one is a crash of
   that run only (the pipeline's crash safety applies unchanged), and nothing of one run
