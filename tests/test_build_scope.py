@@ -49,9 +49,10 @@ def test_first_build_is_full(env):
     assert current_plan(con) == plan
 
 
-def test_an_installation_from_before_changed_collections_gets_the_column(inst):
-    """Warehouses made before the build log recorded collections: the column is added, and an
-    unfinished incremental plan from then counts as every district collection (None)."""
+def test_an_installation_from_before_collections_and_periods_gets_the_columns(inst):
+    """Warehouses made before the build log recorded collections and the scope periods: the
+    columns are added, and an unfinished incremental plan from then counts as every district
+    collection (None) and every period (a NULL period: see dbt/models/shared/shr_suppression.py)."""
     import duckdb
 
     from sped.warehouse.schema import BUILD_LOG_DDL
@@ -64,11 +65,15 @@ def test_an_installation_from_before_changed_collections_gets_the_column(inst):
         "INSERT INTO raw.build_log VALUES "
         "(1, now()::TIMESTAMP, NULL, 'incremental', 'r', 'f', 1, 1)"
     )
+    con.execute("CREATE TABLE raw.build_scope (lea_id VARCHAR)")
+    con.execute("INSERT INTO raw.build_scope VALUES ('2500002')")
     con.close()
     con = connect(inst)  # ensure_schemas
     try:
         plan = current_plan(con)
         assert (plan.build_id, plan.mode, plan.collections) == (1, "incremental", None)
+        assert (plan.lea_ids, plan.periods) == (("2500002",), ())
+        assert con.execute("SELECT * FROM raw.build_scope").fetchall() == [("2500002", None)]
     finally:
         con.close()
 
@@ -83,10 +88,11 @@ def test_district_submissions_make_an_incremental_build_of_their_leas(env):
     assert plan.mode == "incremental"
     assert plan.lea_ids == ("2500001", "2500002")  # a rejected file changes no data
     assert plan.collections == ("placements", "ppps_count")  # not child_find: rejected
+    assert plan.periods == ("2025-26",)
     assert current_plan(con) == plan  # what the dbt step reads back
-    assert con.execute("SELECT lea_id FROM raw.build_scope ORDER BY 1").fetchall() == [
-        ("2500001",),
-        ("2500002",),
+    assert con.execute("SELECT lea_id, period FROM raw.build_scope ORDER BY 1").fetchall() == [
+        ("2500001", "2025-26"),
+        ("2500002", "2025-26"),
     ]
     finish_build(con, plan.build_id)
     assert _plan_and_finish(con, registry).lea_ids == ()  # nothing new since

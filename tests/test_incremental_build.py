@@ -1,10 +1,12 @@
 """Incremental marts, end to end: after a new roster for one LEA, the pipeline's dbt build
 recomputes only that LEA, and every incremental table equals what a full rebuild gives.
 
-The small state is generated and run through the pipeline once (a full build); one LEA then
-sends a roster with half its out-of-district students gone (so flags, coverage rows and counts
-must disappear, not only change), the pipeline runs again (incremental), and a copy of the
-warehouse is rebuilt from scratch with `dbt run --full-refresh` for comparison.
+The small state (two school years) is generated and run through the pipeline once (a full
+build); one LEA then sends a roster with half its out-of-district students gone (so flags,
+coverage rows and counts must disappear, not only change), the pipeline runs again
+(incremental), and a copy of the warehouse is rebuilt from scratch with `dbt run
+--full-refresh` for comparison. The statewide suppression is recomputed for the roster's school
+year only, and must still equal what the full build decides.
 """
 
 from __future__ import annotations
@@ -42,11 +44,16 @@ INCREMENTAL_TABLES = [
 ]
 #: Built on top of the incremental tables (state rates, STATE rows): rebuilt whole every time.
 DERIVED_TABLES = ["marts.fct_out_of_district", "marts.fct_lre_environments"]
+#: The suppression (per school year: only the changed year is recomputed) and the shared tables.
+SHARED_TABLES = ["shared.shr_suppression", "shared.shr_out_of_district",
+                 "shared.shr_lre_environments"]  # fmt: skip
 #: An LEA that sends nothing: a copy of a row under its id is planted in each incremental table
 #: after the first build. An incremental build must leave it alone (a full one drops it), which
 #: shows that LEAs outside the build's scope are not recomputed. Not planted where a derived
 #: table would carry it into the state totals.
 SENTINEL = "2599999"
+#: Planted in the suppression's rows of the year that changes: recomputed, so gone.
+GONE = "2599998"
 SENTINEL_TABLES = [
     t
     for t in INCREMENTAL_TABLES
@@ -87,20 +94,10 @@ def _smaller_roster(data: bytes) -> bytes:
 def incremental(tmp_path_factory):
     """(installation, the LEA that changed, a fully rebuilt copy of the warehouse)."""
     landing = tmp_path_factory.mktemp("landing") / "landing"
-    generate(landing, scale="small", years=1, seed=11)
+    generate(landing, scale="small", years=2, seed=11)
     inst = Installation(tmp_path_factory.mktemp("install") / "warehouse.duckdb")
     _pipeline(inst.warehouse, "--landing", str(landing))
     first = _last_build(inst.warehouse)
-    con = duckdb.connect(str(inst.warehouse))
-    try:
-        for table in SENTINEL_TABLES:
-            con.execute(
-                f"INSERT INTO {table} SELECT * REPLACE ('{SENTINEL}' AS lea_id) FROM {table} "
-                "LIMIT 1"
-            )
-    finally:
-        con.close()
-
     with open_registry(inst) as reg:
         rosters = [
             s
@@ -109,6 +106,23 @@ def incremental(tmp_path_factory):
         ]
         roster = max(rosters, key=lambda s: s.row_count)  # the LEA with most students
         data = _smaller_roster(reg.read_bytes(roster))
+    con = duckdb.connect(str(inst.warehouse))
+    try:
+        for table in SENTINEL_TABLES:
+            con.execute(
+                f"INSERT INTO {table} SELECT * REPLACE ('{SENTINEL}' AS lea_id) FROM {table} "
+                "LIMIT 1"
+            )
+        # in the suppression: a row of the other school year (must stay) and one of the
+        # roster's year (must go: that year is recomputed)
+        for lea, same_year in ((SENTINEL, False), (GONE, True)):
+            con.execute(
+                f"INSERT INTO shared.shr_suppression SELECT * REPLACE ('{lea}' AS lea_id) "
+                f"FROM shared.shr_suppression WHERE (school_year = ?) = ? LIMIT 1",
+                [roster.period, same_year],
+            )
+    finally:
+        con.close()
     new_file = tmp_path_factory.mktemp("upload") / "roster_v2.csv"
     new_file.write_bytes(data)
     args = ["--collection", "placements", "--lea", roster.lea_id, "--period", roster.period]
@@ -134,6 +148,21 @@ def test_the_first_build_is_full_and_the_next_recomputes_one_lea(incremental):
     assert second == (("incremental", "1 LEAs with new data in force", 1, True), [roster.lea_id])
 
 
+def test_only_the_changed_school_year_of_the_suppression_is_recomputed(incremental):
+    inst, *_ = incremental
+    con = duckdb.connect(str(inst.warehouse), read_only=True)
+    try:
+        planted = dict(con.execute(
+            "SELECT lea_id, count(*) FROM shared.shr_suppression WHERE lea_id IN (?, ?) "
+            "GROUP BY lea_id", [SENTINEL, GONE]
+        ).fetchall())  # fmt: skip
+        years = con.execute("SELECT count(DISTINCT school_year) FROM shared.shr_suppression")
+        assert years.fetchone()[0] == 2
+    finally:
+        con.close()
+    assert planted == {SENTINEL: 1}  # the other year's kept, the roster's year's recomputed
+
+
 @pytest.mark.parametrize("table", SENTINEL_TABLES)
 def test_leas_outside_the_scope_are_not_recomputed(incremental, table):
     inst, *_ = incremental
@@ -150,15 +179,16 @@ def test_the_new_roster_is_in_force(incremental):
     con = duckdb.connect(str(inst.warehouse), read_only=True)
     try:
         in_force, students = con.execute(
-            "SELECT max(submission_id), count(*) FROM staging.stg_placements WHERE lea_id = ?",
-            [roster.lea_id],
+            "SELECT max(submission_id), count(*) FROM staging.stg_placements "
+            "WHERE lea_id = ? AND school_year = ?",
+            [roster.lea_id, roster.period],
         ).fetchone()
     finally:
         con.close()
     assert in_force > roster.submission_id and students < roster.row_count
 
 
-@pytest.mark.parametrize("table", INCREMENTAL_TABLES + DERIVED_TABLES)
+@pytest.mark.parametrize("table", INCREMENTAL_TABLES + DERIVED_TABLES + SHARED_TABLES)
 def test_incremental_tables_equal_a_full_rebuild(incremental, table):
     inst, roster, _, _, full = incremental
     con = duckdb.connect(str(inst.warehouse), read_only=True)
@@ -181,7 +211,8 @@ def test_incremental_tables_equal_a_full_rebuild(incremental, table):
     assert (only_incremental, only_full) == (0, 0)
     assert rows > 0
     if table not in ("intermediate.int_ppps_counts", "intermediate.int_equitable_spending",
-                     "marts.fct_child_find", "marts.fct_proportionate_share"):  # fmt: skip
+                     "marts.fct_child_find", "marts.fct_proportionate_share",
+                     "shared.shr_suppression"):  # fmt: skip
         assert lea_rows > 0  # the changed LEA's rows were rebuilt, not dropped
 
 

@@ -11,7 +11,12 @@ import yaml
 
 from sped.contracts import COLLECTIONS
 from sped.settings import DBT_PROJECT_DIR
-from sped.warehouse.schema import BUILD_SCOPE_COLUMNS, LINEAGE_COLUMNS, SUBMISSIONS_COLUMNS
+from sped.warehouse.schema import (
+    BUILD_SCOPE_COLUMNS,
+    BUILD_SCOPE_DESCRIPTIONS,
+    LINEAGE_COLUMNS,
+    SUBMISSIONS_COLUMNS,
+)
 
 SOURCES = DBT_PROJECT_DIR / "models" / "staging" / "_sources.yml"
 STAGING = DBT_PROJECT_DIR / "models" / "staging" / "_staging.yml"
@@ -112,12 +117,9 @@ def render_sources_yaml() -> str:
     tables.append(
         {
             "name": "build_scope",
-            "description": "The LEAs an incremental build recomputes; empty on a full build "
-            "(sped/warehouse/build_scope.py).",
-            "columns": [
-                _column(n, t, "An LEA whose data in force changed since the last build.")
-                for n, t in BUILD_SCOPE_COLUMNS
-            ],
+            "description": "The keys (LEA, period) an incremental build recomputes; empty on "
+            "a full build (sped/warehouse/build_scope.py).",
+            "columns": [_column(n, t, BUILD_SCOPE_DESCRIPTIONS[n]) for n, t in BUILD_SCOPE_COLUMNS],
         }
     )
     doc = {

@@ -488,18 +488,19 @@ class Registry:
     def last_event_id(self) -> int:
         return self._con.execute("SELECT COALESCE(MAX(event_id), 0) FROM events").fetchone()[0]
 
-    def data_changes(self, after: int, upto: int) -> set[tuple[str, str | None]]:
-        """(collection, lea_id) of every key whose data in force changed between two events:
-        a submission accepted or superseded, or its rows reloaded into or removed from the
-        warehouse by a repair."""
+    def data_changes(self, after: int, upto: int) -> set[tuple[str, str | None, str]]:
+        """(collection, lea_id, period) of every key whose data in force changed between two
+        events: a submission accepted or superseded, or its rows reloaded into or removed from
+        the warehouse by a repair."""
         marks = ", ".join("?" for _ in DATA_EVENTS)
         rows = self._con.execute(
-            "SELECT DISTINCT s.collection, s.lea_id FROM events AS e JOIN submissions AS s "
+            "SELECT DISTINCT s.collection, s.lea_id, s.period FROM events AS e "
+            "JOIN submissions AS s "
             "USING (submission_id) WHERE e.event_id > ? AND e.event_id <= ? "
             f"AND e.event IN ({marks})",
             (after, upto, *DATA_EVENTS),
         ).fetchall()
-        return {(r[0], r[1]) for r in rows}
+        return {(r[0], r[1], r[2]) for r in rows}
 
     def read_bytes(self, submission: Submission) -> bytes:
         return store.get(self.store_dir, submission.sha256)

@@ -4,7 +4,9 @@ The per-LEA marts (dbt models configured with the `delete_changed_leas` pre-hook
 that depends on another LEA, so a new accepted submission for one LEA only needs that LEA's
 rows recomputed. The plan is written before dbt runs:
 
-- `raw.build_scope`: the LEAs to recompute (empty on a full build, where every LEA is built);
+- `raw.build_scope`: the keys (LEA, period) whose data changed (empty on a full build, where
+  everything is built): the per-LEA models recompute those LEAs, the statewide suppression
+  those school years;
 - `raw.build_log`: one row per build, `finished_at` set once dbt succeeded, with the district
   collections whose data changed (an incremental build runs only the models they feed: a new
   roster does not recompute child-find or spending figures).
@@ -40,6 +42,8 @@ class BuildPlan:
     mode: str  # "full" | "incremental"
     reason: str
     lea_ids: tuple[str, ...]
+    #: the periods of the changed data (incremental builds)
+    periods: tuple[str, ...] = ()
     #: the district collections whose data changed (incremental builds); None: not known (a
     #: full build, or one planned before collections were recorded), so all of them
     collections: tuple[str, ...] | None = None
@@ -68,7 +72,7 @@ def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dic
         "SELECT fingerprint, event_watermark FROM raw.build_log WHERE finished_at IS NOT NULL "
         "ORDER BY build_id DESC LIMIT 1"
     ).fetchone()
-    leas: tuple[str, ...] = ()
+    keys: list[tuple[str, str]] = []
     collections: tuple[str, ...] | None = None
     if last is None:
         mode, reason = "full", "no finished build yet"
@@ -76,25 +80,30 @@ def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dic
         mode, reason = "full", "the dbt project, the state profile or the as-of date changed"
     else:
         changes = registry.data_changes(last[1], upto)
-        state_level = sorted({c for c, lea in changes if lea is None})
+        state_level = sorted({c for c, lea, _ in changes if lea is None})
         if state_level:
             mode, reason = "full", f"state-level data changed: {', '.join(state_level)}"
         else:
-            leas = tuple(sorted({lea for _, lea in changes if lea is not None}))
-            collections = tuple(sorted({c for c, lea in changes if lea is not None}))
-            mode, reason = "incremental", f"{len(leas)} LEAs with new data in force"
+            keys = sorted({(lea, period) for _, lea, period in changes})
+            collections = tuple(sorted({c for c, _, _ in changes}))
+            mode, reason = (
+                "incremental",
+                f"{len({lea for lea, _ in keys})} LEAs with new data in force",
+            )
+    leas = tuple(sorted({lea for lea, _ in keys}))
+    periods = tuple(sorted({period for _, period in keys}))
     build_id = con.execute("SELECT COALESCE(MAX(build_id), 0) + 1 FROM raw.build_log").fetchone()[0]
     con.execute("BEGIN")
     con.execute("DELETE FROM raw.build_scope")
-    if leas:
-        con.executemany("INSERT INTO raw.build_scope VALUES (?)", [(lea,) for lea in leas])
+    if keys:
+        con.executemany("INSERT INTO raw.build_scope (lea_id, period) VALUES (?, ?)", keys)
     con.execute(
         "INSERT INTO raw.build_log VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
         (build_id, _now(), mode, reason, print_, upto, len(leas),
          None if collections is None else ",".join(collections)),
     )  # fmt: skip
     con.execute("COMMIT")
-    return BuildPlan(build_id, mode, reason, leas, collections)
+    return BuildPlan(build_id, mode, reason, leas, periods, collections)
 
 
 def current_plan(con: duckdb.DuckDBPyConnection) -> BuildPlan | None:
@@ -105,9 +114,11 @@ def current_plan(con: duckdb.DuckDBPyConnection) -> BuildPlan | None:
     ).fetchone()
     if row is None:
         return None
-    leas = tuple(r[0] for r in con.execute("SELECT lea_id FROM raw.build_scope").fetchall())
+    scope = con.execute("SELECT lea_id, period FROM raw.build_scope").fetchall()
+    leas = tuple(sorted({lea for lea, _ in scope}))
+    periods = tuple(sorted({period for _, period in scope if period is not None}))
     collections = None if row[3] is None else tuple(filter(None, row[3].split(",")))
-    return BuildPlan(row[0], row[1], row[2], leas, collections)
+    return BuildPlan(row[0], row[1], row[2], leas, periods, collections)
 
 
 def finish_build(con: duckdb.DuckDBPyConnection, build_id: int) -> None:

@@ -34,8 +34,17 @@ SUBMISSIONS_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-#: The LEAs an incremental build recomputes (sped/warehouse/build_scope.py); empty on a full one.
-BUILD_SCOPE_COLUMNS: tuple[tuple[str, str], ...] = (("lea_id", "VARCHAR"),)
+#: The keys (LEA, period) whose district data an incremental build recomputes
+#: (sped/warehouse/build_scope.py); empty on a full one. The per-LEA models recompute the LEAs,
+#: the statewide suppression the school years.
+BUILD_SCOPE_COLUMNS: tuple[tuple[str, str], ...] = (("lea_id", "VARCHAR"), ("period", "VARCHAR"))
+BUILD_SCOPE_DESCRIPTIONS = {
+    "lea_id": "An LEA whose data in force changed since the last build.",
+    "period": "The period (school or fiscal year) of that LEA's changed data; NULL in a scope "
+    "planned before periods were recorded (then every period counts as changed).",
+}
+#: Added after the first installations (see BUILD_SCOPE_DESCRIPTIONS).
+BUILD_SCOPE_ADDED = "ALTER TABLE raw.build_scope ADD COLUMN IF NOT EXISTS period VARCHAR"
 
 #: One row per dbt build: planned by the pipeline, finished when dbt succeeded.
 BUILD_LOG_DDL = """
@@ -90,6 +99,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.submissions (\n  {cols}\n)")
     cols = ",\n  ".join(f"{n} {t}" for n, t in BUILD_SCOPE_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.build_scope (\n  {cols}\n)")
+    con.execute(BUILD_SCOPE_ADDED)
     con.execute(BUILD_LOG_DDL)
     con.execute(BUILD_LOG_ADDED)
     ensure_national_table(con)  # the federal 618 reference file (loaded by its own step)

@@ -1,6 +1,14 @@
 """Which figures of the shared placement tables are hidden, and why: one suppression over the
 joint grid of shr_out_of_district and shr_lre_environments (sped/privacy/placement_tables.py),
-from which both tables are derived. Holds no student count: only what is hidden."""
+from which both tables are derived. Holds no student count: only what is hidden.
+
+Each school year is suppressed on its own (no line of the grid crosses years), so an
+incremental build (raw.build_scope lists the LEAs and periods whose data changed) recomputes
+only the changed school years and keeps this table's rows of the others, which are what a full
+build would decide for them: their figures have not changed since the last finished build. An
+empty scope (a full build) or one without periods (planned before they were recorded)
+recomputes every year. (A table, not a dbt incremental model: dbt-duckdb builds an incremental
+Python model's new rows in a temporary table that its next statement cannot see.)"""
 
 import pandas as pd
 
@@ -16,10 +24,26 @@ def records(relation) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
 
 
+def _built(session, this) -> bool:
+    """Whether a previous build made this table."""
+    found = session.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [this.schema, this.identifier],
+    ).fetchall()
+    return bool(found[0][0])
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     min_cell = int(dbt.config.get("min_cell_size"))
     ood = records(dbt.ref("fct_out_of_district"))
     lre = records(dbt.ref("fct_lre_environments"))
-    rows = hidden_figures(ood, lre, min_cell)
+    periods = {r["period"] for r in records(dbt.source("raw", "build_scope"))}
+    kept: list[dict] = []
+    if periods and None not in periods and _built(session, dbt.this):
+        previous = records(session.table(f"{dbt.this.schema}.{dbt.this.identifier}"))
+        kept = [r for r in previous if r["school_year"] not in periods]
+        ood = [r for r in ood if r["school_year"] in periods]
+        lre = [r for r in lre if r["school_year"] in periods]
+    rows = [{c: r[c] for c in COLUMNS} for r in kept] + hidden_figures(ood, lre, min_cell)
     return pd.DataFrame(rows, columns=COLUMNS).astype("string")
