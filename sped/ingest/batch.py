@@ -179,7 +179,7 @@ def read_pending(
             if sub.submission_id in in_helpers and not in_helpers.take(sub.submission_id):
                 break
             results[sub.submission_id] = own(sub)
-            if i % step == 0:
+            if i % step == 0 and i < len(pending):  # the last line is said once, below
                 progress(f"{collection.name}: read {i}/{len(pending)} files")
         if in_helpers:
             progress(f"{collection.name}: {len(in_helpers)} files read by a helper process")
