@@ -67,6 +67,7 @@ RUN_MODULES = (
 
 
 def import_run_modules() -> None:
+    """Import RUN_MODULES (those already imported cost nothing)."""
     for name in RUN_MODULES:
         importlib.import_module(name)
 
