@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 USE_GX_ON_DUCKDB = (
     "import great_expectations, duckdb_engine, duckdb\n"
     "duckdb.connect().sql('SELECT 42').fetchall()\n"
@@ -64,3 +66,28 @@ def test_sped_processes_never_build_the_iri_grammar():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     ).stdout
     assert out.strip() == "None"
+
+
+RUN_IN_PROCESS = (
+    "import sys\n"
+    "from sped.cli import main\n"
+    "main(['pipeline', '--landing', sys.argv[1], '--warehouse', sys.argv[2], "
+    "'--as-of', '2026-11-01'])\n"
+)
+
+
+@pytest.mark.slow
+def test_a_process_that_ran_the_pipeline_in_process_exits_quietly(tmp_path):
+    """A run freezes what it imported (sped/run_imports.py), and the collector never frees
+    frozen objects: the exit handler unfreezes them before it frees DuckDB's (without that, a
+    bench or notebook that ran the pipeline in-process ended with nanobind's leak report)."""
+    from sped.generate import generate
+
+    landing, warehouse = tmp_path / "landing", tmp_path / "w" / "warehouse.duckdb"
+    generate(landing, scale="small", years=1, seed=5)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_IN_PROCESS, str(landing), str(warehouse)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "nanobind" not in proc.stderr
