@@ -166,7 +166,7 @@ def test_a_warm_worker_keeps_its_objects_out_of_the_runs_collector():
     gc.unfreeze()  # an earlier test may have warmed this process up
     assert gc.get_freeze_count() == 0
     try:
-        assert run_worker.warm_up() is None
+        run_worker.warm_up()  # (it may refuse to fork here: the test process has threads)
         assert gc.get_freeze_count() > 100_000
     finally:
         gc.unfreeze()
