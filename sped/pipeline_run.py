@@ -19,6 +19,7 @@ import duckdb
 from sped import failpoints, settings
 from sped.dagster_home import open_instance
 from sped.profile import load_profile
+from sped.run_imports import imports_frozen
 from sped.run_lock import Holder, run_lock
 from sped.steps import open_registry, register_landing
 
@@ -46,7 +47,8 @@ def run_pipeline(
     def waiting(holder: Holder) -> None:
         out(f"waiting: a run is in progress ({holder.describe()}: {holder.what})")
 
-    with run_lock(inst.root, "sped pipeline", wait=wait, on_wait=waiting):
+    with run_lock(inst.root, "sped pipeline", wait=wait, on_wait=waiting), imports_frozen():
+        # imports_frozen: the run's modules imported and kept out of the collector (see there)
         failpoints.reached("locked")
         return _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out)
 
@@ -92,10 +94,6 @@ def _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out: 
 def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str, out: Out):
     """Run the `pipeline` job in this process, recorded in the installation's own Dagster
     instance (sped/dagster_home.py), so `dagster dev` on it shows the run and its results."""
-    from sped.run_imports import imported_and_frozen
-
-    imported_and_frozen()  # the run's modules, kept out of the collector (see there)
-
     from dagster._core.utils import make_new_run_id
 
     from dagster_project.definitions import defs

@@ -6,16 +6,19 @@ Python's collector walks every tracked object at each full collection, and a run
 objects to trigger a few: on the state scale they took about 1.2 s of a full refresh, in pauses
 of up to 0.35 s with every thread stopped. So a run imports its modules first and then freezes
 them (`gc.freeze()`): the collector leaves them alone and looks only at what the run makes
-(0.4 s in all, no pause over 0.05 s). Frozen objects are never freed, which for modules changes
-nothing.
+(0.4 s in all, no pause over 0.05 s). Frozen objects are never collected, so they are unfrozen
+when the run ends: a long-lived caller (a notebook, the test suite) can free them again. A
+process that was frozen before the run (a child of the warm worker) stays frozen.
 
 The portal's warm worker (sped/run_worker.py) imports the same list once for all its runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
+from collections.abc import Iterator
 
 #: What a pipeline run imports (`sys.modules` of a run, the costly ones named).
 RUN_MODULES = (
@@ -72,7 +75,15 @@ def import_run_modules() -> None:
         importlib.import_module(name)
 
 
-def imported_and_frozen() -> None:
-    """Import what a run needs, then freeze every object made so far (see the docstring)."""
+@contextlib.contextmanager
+def imports_frozen() -> Iterator[None]:
+    """Import what a run needs, then keep every object made so far out of the collector until
+    the block ends (see the module's docstring)."""
     import_run_modules()
+    frozen_before = gc.get_freeze_count() > 0
     gc.freeze()
+    try:
+        yield
+    finally:
+        if not frozen_before:
+            gc.unfreeze()

@@ -170,3 +170,23 @@ def test_a_warm_worker_keeps_its_objects_out_of_the_runs_collector():
         assert gc.get_freeze_count() > 100_000
     finally:
         gc.unfreeze()
+
+
+def test_a_run_keeps_its_imports_out_of_the_collector_only_while_it_runs():
+    """sped/run_imports.py: frozen for the run, unfrozen after (a notebook or the test suite
+    can free them again), except in a process that was frozen before (a worker's child)."""
+    import gc
+
+    from sped.run_imports import imports_frozen
+
+    gc.unfreeze()
+    with imports_frozen():
+        assert gc.get_freeze_count() > 100_000
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        with imports_frozen():
+            pass
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
