@@ -13,6 +13,7 @@ Python model's new rows in a temporary table that its next statement cannot see.
 import pandas as pd
 
 from sped.privacy.placement_tables import hidden_figures
+from sped.warehouse.schema import has_table
 
 COLUMNS = ["lea_id", "school_year", "figure", "age_group", "educational_environment", "suppressed"]
 
@@ -24,15 +25,6 @@ def records(relation) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in relation.fetchall()]
 
 
-def _built(session, this) -> bool:
-    """Whether a previous build made this table."""
-    found = session.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [this.schema, this.identifier],
-    ).fetchall()
-    return bool(found[0][0])
-
-
 def model(dbt, session):
     dbt.config(materialized="table")
     min_cell = int(dbt.config.get("min_cell_size"))
@@ -40,8 +32,9 @@ def model(dbt, session):
     lre = records(dbt.ref("fct_lre_environments"))
     periods = {r["period"] for r in records(dbt.source("raw", "build_scope"))}
     kept: list[dict] = []
-    if periods and None not in periods and _built(session, dbt.this):
-        previous = records(session.table(f"{dbt.this.schema}.{dbt.this.identifier}"))
+    this = f"{dbt.this.schema}.{dbt.this.identifier}"
+    if periods and None not in periods and has_table(session, this):
+        previous = records(session.table(this))
         kept = [r for r in previous if r["school_year"] not in periods]
         ood = [r for r in ood if r["school_year"] in periods]
         lre = [r for r in lre if r["school_year"] in periods]
