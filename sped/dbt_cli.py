@@ -22,12 +22,13 @@ than the stored parse and was left out.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,17 +81,8 @@ def prepare(dbt_vars: dict | None) -> bool:
     with tempfile.TemporaryDirectory(prefix="sped-dbt-parse-") as scratch:
         target = Path(scratch) / "target"
         restore_parse(target, vars_key(dbt_vars, name))
-        cwd, before = os.getcwd(), os.environ.get("SPED_WAREHOUSE")
-        os.environ["SPED_WAREHOUSE"] = name
-        try:
-            os.chdir(scratch)
+        with _as_dbt_sees_it(Path(scratch), name, after=os.environ.get("SPED_WAREHOUSE")):
             result = dbtRunner().invoke(dbt_args(["parse"], target=target, dbt_vars=dbt_vars))
-        finally:
-            os.chdir(cwd)
-            if before is None:
-                os.environ.pop("SPED_WAREHOUSE", None)
-            else:
-                os.environ["SPED_WAREHOUSE"] = before
         if result.success:
             keep_parse(target, vars_key(dbt_vars, name))
     return bool(result.success)
@@ -149,17 +141,31 @@ def run(
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     key = vars_key(dbt_vars, warehouse.name)
     restore_parse(target, key)
-    cwd = os.getcwd()
-    os.environ["SPED_WAREHOUSE"] = warehouse.name
-    try:
-        os.chdir(warehouse.parent)
-        result = dbtRunner(callbacks=callbacks or []).invoke(args)
-    finally:
-        release_database()
-        os.chdir(cwd)
-        os.environ["SPED_WAREHOUSE"] = str(warehouse)
+    with _as_dbt_sees_it(warehouse.parent, warehouse.name, after=str(warehouse)):
+        try:
+            result = dbtRunner(callbacks=callbacks or []).invoke(args)
+        finally:
+            release_database()
     keep_parse(target, key)
     return result
+
+
+@contextlib.contextmanager
+def _as_dbt_sees_it(folder: Path, name: str, *, after: str | None) -> Iterator[None]:
+    """dbt run from `folder` with SPED_WAREHOUSE set to the file's `name` (the profile is then
+    the same for every installation); afterwards the working directory is put back and
+    SPED_WAREHOUSE set to `after` (removed when None)."""
+    cwd = os.getcwd()
+    os.environ["SPED_WAREHOUSE"] = name
+    try:
+        os.chdir(folder)
+        yield
+    finally:
+        os.chdir(cwd)
+        if after is None:
+            os.environ.pop("SPED_WAREHOUSE", None)
+        else:
+            os.environ["SPED_WAREHOUSE"] = after
 
 
 def release_database() -> None:
