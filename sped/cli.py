@@ -78,6 +78,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         submitter=args.submitter or f"operator:{_os_user()}",
         out=_print,
         wait=args.wait,
+        changed_only=args.changed_only,
     )
 
 
@@ -480,6 +481,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--wait",
         action="store_true",
         help="if another run holds the installation, wait for it instead of exiting with 3",
+    )
+    pipe.add_argument(
+        "--changed-only",
+        action="store_true",
+        help="visit only the collections with pending files or changed inputs, and those "
+        "reading them (the portal's runs); by default every collection is visited and its "
+        "stored files re-checked",
     )
 
     aud = _command(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -35,9 +35,11 @@ def run_pipeline(
     submitter: str,
     out: Out,
     wait: bool = False,
+    changed_only: bool = False,
 ) -> int:
     """Register the landing folder (if any) and run the job, holding the run lock. Raises
-    RunInProgress if another run holds it and `wait` is false."""
+    RunInProgress if another run holds it and `wait` is false. `changed_only`: the job visits
+    only the collections that need it (sped/ingest/settled.py), as the portal's runs do."""
     inst = settings.installation(warehouse)
     profile_file = settings.profile_path(profile)
     state = load_profile(profile_file)  # a bad profile stops here, before any data is touched
@@ -50,10 +52,14 @@ def run_pipeline(
     with run_lock(inst.root, "sped pipeline", wait=wait, on_wait=waiting), imports_frozen():
         # imports_frozen: the run's modules imported and kept out of the collector (see there)
         failpoints.reached("locked")
-        return _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out)
+        return _locked_run(
+            inst, landing, profile_file, state, as_of_date, submitter, out, changed_only
+        )
 
 
-def _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out: Out) -> int:
+def _locked_run(
+    inst, landing, profile_file, state, as_of_date, submitter, out: Out, changed_only: bool
+) -> int:
     out(f"installation {inst.root}  profile {state.source}  as of {as_of_date}")
 
     timings: dict[str, float] = {}
@@ -82,7 +88,8 @@ def _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out: 
         for path, why in reg.refused:
             out(f"  refused: {path}: {why}")
 
-    ok, step_seconds = _run_job(inst, profile_file, as_of_date.isoformat(), out)
+    skipped = _settled_collections(inst, state, as_of_date, out) if changed_only else []
+    ok, step_seconds = _run_job(inst, profile_file, as_of_date.isoformat(), out, skipped)
     timings.update(step_seconds)
     _summary(inst, timings, out)
     if not ok:
@@ -91,9 +98,36 @@ def _locked_run(inst, landing, profile_file, state, as_of_date, submitter, out: 
     return 0
 
 
-def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str, out: Out):
+def _settled_collections(inst: settings.Installation, state, as_of_date, out: Out) -> list[str]:
+    """The collections this run may pass by: settled, nothing pending, inputs unchanged."""
+    from sped.contracts import COLLECTIONS
+    from sped.ingest.settled import to_visit
+    from sped.steps import connect
+
+    con = connect(inst)
+    registry = open_registry(inst)
+    try:
+        visit = to_visit(con, registry, state, as_of_date)
+    finally:
+        registry.close()
+        con.close()
+    skipped = [name for name in COLLECTIONS if name not in visit]
+    if skipped:
+        out(f"settled, nothing changed: {', '.join(skipped)} (not visited)")
+    return skipped
+
+
+def _run_job(
+    inst: settings.Installation,
+    profile_file: Path | None,
+    as_of: str,
+    out: Out,
+    skipped: Sequence[str] = (),
+):
     """Run the `pipeline` job in this process, recorded in the installation's own Dagster
-    instance (sped/dagster_home.py), so `dagster dev` on it shows the run and its results."""
+    instance (sped/dagster_home.py), so `dagster dev` on it shows the run and its results.
+    The raw assets of the `skipped` collections are left out of the run (their checks too)."""
+    from dagster import AssetKey
     from dagster._core.utils import make_new_run_id
 
     from dagster_project.definitions import defs
@@ -101,6 +135,10 @@ def _run_job(inst: settings.Installation, profile_file: Path | None, as_of: str,
 
     progress = Progress(lambda m: out(f"  {m}"))
     job = defs.resolve_job_def("pipeline")
+    if skipped:
+        leave = {AssetKey(["raw", name]) for name in skipped}
+        keep = frozenset(k for k in job.asset_layer.selected_asset_keys if k not in leave)
+        job = job.get_subset(asset_selection=keep)  # before the run's resources are bound
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
     out("running the pipeline job (validate, load, build, publish)")

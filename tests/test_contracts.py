@@ -165,3 +165,23 @@ def test_committed_templates_are_current_and_readable():
         assert header.split(",") == list(c.column_names)
         wb = openpyxl.load_workbook(io.BytesIO(files[f"{c.name}.xlsx"]))
         assert [cell.value for cell in wb.worksheets[0][1]] == list(c.column_names)
+
+
+def test_reads_names_every_collection_a_rule_reads():
+    """`reads` decides which collections a run must visit after one changed
+    (sped/ingest/settled.py): every table a rule's SQL or directory check reads is in it."""
+    import json
+    import re
+
+    from sped.contracts import COLLECTIONS, reads
+
+    for name, collection in COLLECTIONS.items():
+        read = set()
+        for rule in collection.rules:
+            text = json.dumps(rule.params, default=str)
+            read |= set(re.findall(r"raw\.(\w+)", text))
+            read |= {"placements"} if "{roster}" in text else set()
+            read |= {rule.params["directory"]} if "directory" in rule.params else set()
+        assert read - {name} <= set(reads(name)), name
+        assert all(list(COLLECTIONS).index(r) < list(COLLECTIONS).index(name) for r in reads(name))
+    assert "placements" in reads("monitoring_log") and "ppps_count" in reads("child_find")

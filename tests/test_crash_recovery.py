@@ -4,6 +4,9 @@ processes, against one uninterrupted run (the baseline), table for table (raw an
 - a `sped pipeline` killed with SIGKILL after the registry recorded every placements outcome but
   before the warehouse loaded a row; meanwhile a second run exits 3 and a third waits (--wait),
   then runs once the first is dead: it reloads the lost rows and equals the baseline;
+- a portal-style run (`--changed-only`) after one district's new roster, killed the same way,
+  then run again: equal to the same run uninterrupted, and that equal to a run visiting every
+  collection;
 - a backup of the baseline restored elsewhere verifies and equals it; with its warehouse deleted,
   the next `sped pipeline` rebuilds the full result; `sped rebuild` gives it again, and a stored
   file changed afterwards stops the pipeline with a clear message.
@@ -37,7 +40,7 @@ pytestmark = pytest.mark.slow
 #: Schemas compared table for table; run times (validated_at) are the only columns left out.
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "shared")
 RUN_TIME_COLUMNS = {"validated_at"}
-BOOKKEEPING = {("raw", "build_log"), ("raw", "build_scope")}
+BOOKKEEPING = {("raw", "build_log"), ("raw", "build_scope"), ("raw", "collections_settled")}
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +176,75 @@ def test_sigkill_before_the_load_then_a_waiting_rerun_equals_the_uninterrupted_r
     assert differences(baseline.warehouse, inst.warehouse) == []
     assert differences(baseline.published_warehouse, inst.published_warehouse) == []
     assert verify(inst) == []
+
+
+def _copy_with_a_new_roster(baseline: Installation, where: Path) -> Installation:
+    """A copy of the baseline installation with one district's changed roster pending."""
+    from bench.pipeline import _changed_roster
+    from sped.landing.layout import DeclaredKey
+
+    shutil.copytree(baseline.root, where)
+    inst = Installation(where / baseline.warehouse.name)
+    with open_registry(inst) as reg:
+        sub = max(
+            (s for s in reg.submissions(collection="placements") if s.status == "accepted"),
+            key=lambda s: (s.period, s.row_count),
+        )
+        original = where / "roster.csv"
+        original.write_bytes(reg.read_bytes(sub))
+        key = DeclaredKey("placements", sub.lea_id, sub.period)
+        receipt = reg.receive(
+            _changed_roster(original, 1), key, original_name="roster.csv",
+            submitter=sub.submitter, received_at="2026-10-30T12:00:00",
+        )  # fmt: skip
+    assert receipt.outcome == "new"
+    return inst
+
+
+def _settled(warehouse: Path) -> set[str]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            r[0] for r in con.execute("SELECT collection FROM raw.collections_settled").fetchall()
+        }
+    finally:
+        con.close()
+
+
+def test_a_changed_only_run_killed_then_rerun_equals_the_uninterrupted_run(baseline, tmp_path):
+    whole = _copy_with_a_new_roster(baseline, tmp_path / "whole")
+    code, out = _pipeline(whole.warehouse)
+    assert code == 0, out
+    assert "not visited" not in out
+    changed = _copy_with_a_new_roster(baseline, tmp_path / "changed")
+    code, out = _pipeline(changed.warehouse, "--changed-only")
+    assert code == 0, out
+    passed = out.split("settled, nothing changed: ")[1].split(" (not visited)")[0].split(", ")
+    assert "placements" not in passed and "monitoring_log" not in passed  # it reads the roster
+    assert {"leas", "allocations", "child_find", "expenditures"} <= set(passed)
+    assert differences(whole.warehouse, changed.warehouse) == []  # as if all were visited
+
+    killed = _copy_with_a_new_roster(baseline, tmp_path / "killed")
+    paused = tmp_path / "paused"
+    env = {**os.environ, "SPED_PAUSE_AT": "decided:placements", "SPED_PAUSE_FILE": str(paused)}
+    args = [SPED, "pipeline", "--warehouse", str(killed.warehouse), "--as-of", AS_OF]
+    first = subprocess.Popen(
+        [*args, "--changed-only"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(paused, first)
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(60) == -signal.SIGKILL
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert "placements" not in _settled(killed.warehouse)  # the step never finished
+    code, out = _pipeline(killed.warehouse, "--changed-only")
+    assert code == 0, out
+    assert "warehouse repaired from the stored files" in out
+    assert differences(changed.warehouse, killed.warehouse) == []
+    assert differences(changed.published_warehouse, killed.published_warehouse) == []
+    assert _settled(killed.warehouse) == _settled(whole.warehouse)
 
 
 def test_the_summary_reads_rows_from_the_warehouse(baseline, tmp_path):

@@ -188,3 +188,36 @@ def test_failpoints_are_inert_without_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SPED_PAUSE_FILE", str(tmp_path / "x"))
     failpoints.reached("recorded:allocations")
     assert not Path(tmp_path / "x").exists()
+
+
+def test_a_finished_step_settles_its_collection_until_its_inputs_change(inst, profile, loaded):
+    """What `sped pipeline --changed-only` passes by (sped/ingest/settled.py)."""
+    from sped.ingest.settled import to_visit
+
+    def visit(as_of: dt.date = AS_OF) -> list[str]:
+        con = connect(inst)
+        try:
+            with open_registry(inst) as reg:
+                return to_visit(con, reg, profile, as_of)
+        finally:
+            con.close()
+
+    for directory in ("facilities", "private_schools"):  # empty, but visited once
+        _run(inst, profile, directory)
+    first = visit()
+    assert "leas" not in first and "allocations" not in first
+    assert "placements" in first  # never visited: not settled
+    _send(inst, ALLOC, _alloc("2500001,2026,300.00,30.00"), "new.csv")
+    assert "allocations" in visit() and "leas" not in visit()  # a pending file
+    _run(inst, profile)
+    assert "allocations" not in visit()
+    con = connect(inst)  # the superseded file's rows left behind: its result no longer stands
+    con.execute("DELETE FROM raw.collections_settled WHERE collection = 'allocations'")
+    con.close()
+    assert "allocations" in visit()
+    _run(inst, profile)
+    _send(inst, LEAS, b"lea_id,name,county,lea_type\n2500001,B,X,REGULAR\n", "leas2.csv")
+    _run(inst, profile, "leas")
+    assert {"allocations", "facilities", "private_schools"} <= set(visit())  # they read the LEAs
+    assert "leas" not in visit()
+    assert "leas" in visit(AS_OF + dt.timedelta(days=1))  # rules are judged as of a day

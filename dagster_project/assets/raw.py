@@ -23,7 +23,7 @@ from dagster import (
 )
 
 from dagster_project.resources import Progress, SpedSettings
-from sped.contracts import COLLECTIONS, REFERENCE_COLLECTIONS, Collection
+from sped.contracts import COLLECTIONS, Collection, reads
 from sped.ingest.batch import BatchResult, process_collection
 from sped.steps import connect, mirror_submissions, open_registry
 from sped.validation import validate_batch, validate_cross
@@ -33,16 +33,8 @@ GROUP = "raw"
 
 
 def _upstream(collection: Collection) -> list[AssetKey]:
-    if collection.name == "leas":
-        return []
-    if collection.name in REFERENCE_COLLECTIONS:
-        return [AssetKey(["raw", "leas"])]
-    deps = [AssetKey(["raw", name]) for name in REFERENCE_COLLECTIONS]
-    if collection.name == "monitoring_log":
-        deps.append(AssetKey(["raw", "placements"]))
-    if collection.name == "child_find":  # its cross-checks read the PPPS count
-        deps.append(AssetKey(["raw", "ppps_count"]))
-    return deps
+    """The raw assets whose data this collection's step reads (sped.contracts.reads)."""
+    return [AssetKey(["raw", name]) for name in reads(collection.name)]
 
 
 def _checks(result: BatchResult) -> list[AssetCheckResult]:

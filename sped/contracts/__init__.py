@@ -35,6 +35,22 @@ COLLECTIONS: dict[str, Collection] = {
     )
 }
 REFERENCE_COLLECTIONS: tuple[str, ...] = ("leas", "facilities", "private_schools")
+#: Collections whose cross-checks read another district collection's data in force.
+CROSS_READS: dict[str, tuple[str, ...]] = {
+    "monitoring_log": ("placements",),
+    "child_find": ("ppps_count",),  # its cross-checks read the PPPS count
+}
+
+
+def reads(name: str) -> tuple[str, ...]:
+    """The collections whose data a collection's step reads besides its own: the LEA directory
+    for the other directories; every directory, and what its cross-checks read, for a district
+    collection. They load before it (`COLLECTIONS` is in that order)."""
+    if name == "leas":
+        return ()
+    if name in REFERENCE_COLLECTIONS:
+        return ("leas",)
+    return (*REFERENCE_COLLECTIONS, *CROSS_READS.get(name, ()))
 
 
 def get(name: str) -> Collection:
@@ -47,4 +63,13 @@ def get(name: str) -> Collection:
         ) from None
 
 
-__all__ = ["COLLECTIONS", "REFERENCE_COLLECTIONS", "Collection", "Column", "Rule", "get"]
+__all__ = [
+    "COLLECTIONS",
+    "CROSS_READS",
+    "REFERENCE_COLLECTIONS",
+    "Collection",
+    "Column",
+    "Rule",
+    "get",
+    "reads",
+]

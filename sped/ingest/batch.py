@@ -8,6 +8,8 @@ district's bad file never holds up another's. Accepted submissions replace their
 The registry records an outcome before the warehouse loads the rows, so each collection starts
 by reconciling the two (sped/ingest/reconcile.py): whatever a crash left unloaded is loaded
 from the stored files first. Stored files are checked against their SHA-256 before they are read.
+A step that has finished records its collection as settled for the inputs it had
+(sped/ingest/settled.py), so a run that visits only what changed may pass it by.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import polars as pl
 from sped import failpoints
 from sped.contracts import Collection
 from sped.findings import Finding
+from sped.ingest import settled
 from sped.ingest.limits import Limits
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
 from sped.ingest.read_helpers import read_in_helpers
@@ -314,6 +317,7 @@ def process_collection(
     submission of one collection. A damaged stored file (pending or in force) stops the
     collection before anything is decided or loaded (StoreIntegrityError)."""
     result = BatchResult(collection.name)
+    settled.unsettle(con, collection.name)  # until this step has finished
     pending = registry.pending(collection.name)
     known = _known_leas(con) if collection.lea_scoped else set()
 
@@ -341,6 +345,7 @@ def process_collection(
         registry.replace_cross_findings(
             collection.name, cross_rules, validate_cross(con, collection.name, profile, as_of)
         )
+    settled.settle(con, registry, collection.name, profile, as_of)
     return result
 
 

@@ -455,6 +455,26 @@ class Registry:
     def in_force(self, collection: str) -> dict[DeclaredKey, Submission]:
         return {s.key: s for s in self.submissions(collection=collection, status="accepted")}
 
+    def in_force_ids(self) -> dict[str, list[int]]:
+        """The ids of the submissions in force, by collection (one query for all of them)."""
+        ids: dict[str, list[int]] = {}
+        rows = self._con.execute(
+            "SELECT collection, submission_id FROM submissions WHERE status = 'accepted' "
+            "ORDER BY submission_id"
+        ).fetchall()
+        for collection, sid in rows:
+            ids.setdefault(collection, []).append(sid)
+        return ids
+
+    def pending_counts(self) -> dict[str, int]:
+        """How many submissions of each collection wait for a pipeline run."""
+        return dict(
+            self._con.execute(
+                "SELECT collection, count(*) FROM submissions WHERE status = 'received' "
+                "GROUP BY collection"
+            ).fetchall()
+        )
+
     def findings(self, submission_id: int) -> list[Finding]:
         rows = self._con.execute(
             "SELECT * FROM findings WHERE submission_id = ? ORDER BY severity = 'warning', rule_id",

@@ -64,6 +64,15 @@ CREATE TABLE IF NOT EXISTS raw.build_log (
 BUILD_LOG_ADDED = "ALTER TABLE raw.build_log ADD COLUMN IF NOT EXISTS changed_collections VARCHAR"
 
 
+#: Each collection settled since its inputs last changed (sped/ingest/settled.py).
+SETTLED_DDL = """
+CREATE TABLE IF NOT EXISTS raw.collections_settled (
+  collection VARCHAR PRIMARY KEY,
+  fingerprint VARCHAR NOT NULL,
+  settled_at TIMESTAMP NOT NULL
+)"""
+
+
 def has_table(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     """Whether `schema.table` exists in the connected warehouse (a snapshot published before a
     model existed, or before the first build, lacks it)."""
@@ -102,4 +111,5 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(BUILD_SCOPE_ADDED)
     con.execute(BUILD_LOG_DDL)
     con.execute(BUILD_LOG_ADDED)
+    con.execute(SETTLED_DDL)
     ensure_national_table(con)  # the federal 618 reference file (loaded by its own step)

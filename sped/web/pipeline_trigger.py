@@ -83,6 +83,7 @@ class PipelineRunner:
             "pipeline",
             "--warehouse",
             str(self.inst.warehouse),
+            "--changed-only",  # an upload's run: the nightly one visits everything
         ]
         if self.profile_path:
             cmd += ["--profile", str(self.profile_path)]
