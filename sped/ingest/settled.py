@@ -36,9 +36,10 @@ import duckdb
 from sped.contracts import COLLECTIONS, reads
 from sped.landing.registry import Registry, now
 from sped.profile import StateProfile
+from sped.warehouse.schema import SETTLED_TABLE
 
 #: Created with the other raw tables (sped/warehouse/schema.py SETTLED_DDL).
-TABLE = "raw.collections_settled"
+TABLE = SETTLED_TABLE
 
 
 @functools.cache

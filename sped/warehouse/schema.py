@@ -65,8 +65,9 @@ BUILD_LOG_ADDED = "ALTER TABLE raw.build_log ADD COLUMN IF NOT EXISTS changed_co
 
 
 #: Each collection settled since its inputs last changed (sped/ingest/settled.py).
-SETTLED_DDL = """
-CREATE TABLE IF NOT EXISTS raw.collections_settled (
+SETTLED_TABLE = "raw.collections_settled"
+SETTLED_DDL = f"""
+CREATE TABLE IF NOT EXISTS {SETTLED_TABLE} (
   collection VARCHAR PRIMARY KEY,
   fingerprint VARCHAR NOT NULL,
   settled_at TIMESTAMP NOT NULL
