@@ -211,7 +211,7 @@ def test_a_finished_step_settles_its_collection_until_its_inputs_change(inst, pr
     assert "allocations" in visit() and "leas" not in visit()  # a pending file
     _run(inst, profile)
     assert "allocations" not in visit()
-    con = connect(inst)  # the superseded file's rows left behind: its result no longer stands
+    con = connect(inst)  # as a step interrupted after its first act leaves it: unsettled
     con.execute("DELETE FROM raw.collections_settled WHERE collection = 'allocations'")
     con.close()
     assert "allocations" in visit()
