@@ -58,6 +58,27 @@ class Finding:
             set_(self, "column", clip(self.column, TEXT_CHARS))
         set_(self, "sample_values", tuple(clip(v) for v in self.sample_values))
 
+    def to_dict(self) -> dict:
+        """The finding without its submission, as stored in JSON (`from_dict` reads it back)."""
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "text": self.text,
+            "reference": self.reference,
+            "column": self.column,
+            "failed_count": self.failed_count,
+            "sample_rows": list(self.sample_rows),
+            "sample_values": list(self.sample_values),
+        }
+
+    @classmethod
+    def from_dict(cls, submission_id: int, data: dict) -> Finding:
+        return cls(
+            submission_id=submission_id,
+            **{**data, "sample_rows": tuple(data["sample_rows"]),
+               "sample_values": tuple(data["sample_values"])},
+        )  # fmt: skip
+
     @property
     def blocking(self) -> bool:
         return self.severity == "blocking"

@@ -185,3 +185,21 @@ def test_reads_names_every_collection_a_rule_reads():
         assert read - {name} <= set(reads(name)), name
         assert all(list(COLLECTIONS).index(r) < list(COLLECTIONS).index(name) for r in reads(name))
     assert "placements" in reads("monitoring_log") and "ppps_count" in reads("child_find")
+
+
+def test_file_stage_rules_read_only_the_file_and_the_directories():
+    """What lets a run reuse an upload's check (sped/ingest/file_checks.py): a file-stage rule
+    reads the file's own rows and the reference directories, nothing another district sends."""
+    import json
+    import re
+
+    from sped.contracts import COLLECTIONS, REFERENCE_COLLECTIONS
+
+    for collection in COLLECTIONS.values():
+        for rule in collection.rules:
+            if rule.stage != "file":
+                continue
+            text = json.dumps(rule.params, default=str)
+            read = set(re.findall(r"raw\.(\w+)", text))
+            read |= {rule.params["directory"]} if "directory" in rule.params else set()
+            assert "{roster}" not in text and read <= set(REFERENCE_COLLECTIONS), rule.id

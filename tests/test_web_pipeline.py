@@ -48,6 +48,7 @@ def _upload_is_loaded(web, app, runner) -> None:
     assert runner.wait(timeout=900), "the pipeline run did not finish"
     assert runner.last_exit == 0, runner.log_path.read_text()[-3000:]
     assert runner.last_warm, "the run did not go through the warm worker"
+    assert "checked at upload under the same inputs" in runner.log_path.read_text()
     with open_registry(web.inst) as reg:
         sub = reg.submission(shown["submission_id"])
         kept = sorted(f.rule_id for f in reg.findings(sub.submission_id))

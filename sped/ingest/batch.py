@@ -27,7 +27,7 @@ import polars as pl
 from sped import failpoints
 from sped.contracts import Collection
 from sped.findings import Finding
-from sped.ingest import settled
+from sped.ingest import file_checks, settled
 from sped.ingest.limits import Limits
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
 from sped.ingest.read_helpers import read_in_helpers
@@ -57,6 +57,7 @@ class BatchResult:
     rows_reloaded: int = 0
     unloaded: int = 0  # submissions no longer in force whose leftover rows were removed
     rows_removed: int = 0
+    prechecked: int = 0  # pending files whose upload check was reused (sped/ingest/file_checks.py)
     seconds: dict[str, float] = field(default_factory=dict)
     rules_failed: dict[str, int] = field(default_factory=dict)
 
@@ -372,8 +373,15 @@ def _validate_and_load(
 
     clock = time.perf_counter()
     if validate is not None and staged:
-        progress(f"{collection.name}: validating {staged:,} rows")
-        for f in validate(con, collection.name, profile, as_of):
+        checked = file_checks.reusable(con, registry, pending, profile, as_of)
+        if checked is None:
+            progress(f"{collection.name}: validating {staged:,} rows")
+            checked = validate(con, collection.name, profile, as_of)
+        else:  # the same bytes, directories, profile, date and code: the same findings
+            result.prechecked = len(pending)
+            progress(f"{collection.name}: {len(pending)} file(s) checked at upload under the "
+                     "same inputs; their rules are not checked again")  # fmt: skip
+        for f in checked:
             findings[f.submission_id].append(f)
     result.seconds["validate"] = time.perf_counter() - clock
 

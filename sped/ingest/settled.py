@@ -54,6 +54,16 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+def deciders(profile: StateProfile, as_of: dt.date) -> dict[str, str]:
+    """What decides findings besides the data: the profile (what it says, not where it was
+    read from), the as-of date and the code."""
+    return {
+        "profile": repr(dataclasses.replace(profile, source="")),
+        "as_of": as_of.isoformat(),
+        "code": code_digest(),
+    }
+
+
 def fingerprint(
     in_force: dict[str, list[int]], collection: str, profile: StateProfile, as_of: dt.date
 ) -> str:
@@ -62,9 +72,7 @@ def fingerprint(
     inputs = {
         "collection": collection,
         "in_force": {n: sorted(in_force.get(n, [])) for n in (collection, *reads(collection))},
-        "profile": repr(dataclasses.replace(profile, source="")),  # what it says, not where
-        "as_of": as_of.isoformat(),
-        "code": code_digest(),
+        **deciders(profile, as_of),
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 

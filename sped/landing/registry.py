@@ -69,6 +69,12 @@ CREATE TABLE IF NOT EXISTS findings (
     reference TEXT NOT NULL,
     PRIMARY KEY (submission_id, rule_id)
 );
+CREATE TABLE IF NOT EXISTS file_checks (
+    submission_id INTEGER PRIMARY KEY,
+    inputs TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    checked_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -495,6 +501,24 @@ class Registry:
             for r in rows
         ]
 
+    def file_checks(self, submission_ids: Iterable[int]) -> dict[int, tuple[str, list[Finding]]]:
+        """The file-stage findings kept for these submissions when they were checked at upload,
+        each with the digest of what decided them (sped/ingest/file_checks.py)."""
+        ids = sorted(set(submission_ids))
+        marks = ", ".join("?" for _ in ids)
+        rows = self._con.execute(
+            f"SELECT submission_id, inputs, findings FROM file_checks "
+            f"WHERE submission_id IN ({marks})",
+            ids,
+        ).fetchall()
+        return {
+            r["submission_id"]: (
+                r["inputs"],
+                [Finding.from_dict(r["submission_id"], d) for d in json.loads(r["findings"])],
+            )
+            for r in rows
+        }
+
     def receipts(self) -> list[sqlite3.Row]:
         return self._con.execute("SELECT * FROM receipts ORDER BY receipt_id").fetchall()
 
@@ -610,6 +634,17 @@ class Registry:
             )
             self._event(con, old["submission_id"], "superseded", f"by submission {submission_id}")
         return status
+
+    def record_file_check(
+        self, submission_id: int, inputs: str, findings: Iterable[Finding]
+    ) -> None:
+        """Keep a submission's file-stage findings from its check at upload, with the digest of
+        what decided them; the run that loads it reuses them while that digest still holds."""
+        with self.transaction() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO file_checks VALUES (?, ?, ?, ?)",
+                (submission_id, inputs, json.dumps([f.to_dict() for f in findings]), now()),
+            )
 
     def replace_cross_findings(
         self, collection: str, rule_ids: Iterable[str], findings: Iterable[Finding]

@@ -10,8 +10,11 @@ never holds the warehouse, which the pipeline writes.
 - Blocking rules failed: the outcome `rejected` and its findings are recorded in the registry
   now, exactly as the pipeline would record them; nothing is loaded.
 - Accepted (with or without warnings): the findings are kept as the upload's check, the
-  submission stays `received`, and a pipeline run is requested: it validates the same bytes
-  with the same code, records `accepted` and loads the rows into the data in force.
+  submission stays `received`, and a pipeline run is requested: it records `accepted` and loads
+  the rows into the data in force. The file-stage rules' findings are kept too, with a digest
+  of what decided them (sped/ingest/file_checks.py): the run reuses them while the bytes, the
+  directories, the profile, the as-of date and the code are unchanged, and checks the file
+  again otherwise.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
 from sped.contracts import COLLECTIONS, get
 from sped.findings import Finding
+from sped.ingest import file_checks
 from sped.ingest.batch import read_one, stage_batch
 from sped.landing.accounts import Account
 from sped.landing.layout import DeclaredKey, LayoutError, check_period
@@ -108,15 +112,26 @@ def verdict_of(findings: list[Finding]) -> str:
     return "accepted_with_warnings" if findings else "accepted"
 
 
-def check_submission(
-    inst: Installation, portal: Portal, sub: Submission, data: bytes
-) -> tuple[list[Finding], int]:
+@dataclass(frozen=True)
+class FileCheck:
+    """What an upload's check found, and what the run that loads the file may reuse."""
+
+    findings: list[Finding]  # reading, typing and file-stage rules: what the district sees
+    rows: int
+    as_of: dt.date
+    reference: str | None = None  # the directories the rules read (None: rules not finished)
+    rule_findings: list[Finding] = field(default_factory=list)  # the file-stage rules' alone
+
+
+def check_submission(inst: Installation, portal: Portal, sub: Submission, data: bytes) -> FileCheck:
     """The pipeline's reading, typing and file-stage rules on one submission, in a scratch
-    DuckDB inside the installation; (findings, rows read)."""
+    DuckDB inside the installation."""
     from sped.validation import validate_batch
     from sped.validation.gx_duckdb import shared_config
 
     coll = get(sub.collection)
+    as_of = portal.as_of_date()
+    reference, rule_findings = None, []
     with _validate_lock, scratch_dir(inst, "upload") as scratch:
         con = duckdb.connect(str(scratch / "check.duckdb"), config=shared_config())
         try:
@@ -125,14 +140,14 @@ def check_submission(
             frame, findings, rows = read_one(data, sub, coll, known, portal.profile.limits)
             if frame is not None and stage_batch(con, coll, [frame]):
                 try:
-                    findings += validate_batch(
-                        con, sub.collection, portal.profile, portal.as_of_date()
-                    )
+                    rule_findings = validate_batch(con, sub.collection, portal.profile, as_of)
+                    reference = file_checks.reference_digest(con)
                 except Exception as exc:  # the file cannot pass unchecked; say so plainly
                     findings.append(_unchecked(exc, sub.collection))
+                findings += rule_findings
         finally:
             con.close()
-    return findings, rows
+    return FileCheck(findings, rows, as_of, reference, rule_findings)
 
 
 @contextmanager
@@ -182,22 +197,9 @@ def _store_check(inst: Installation, sid: int, verdict: str, rows: int, findings
                 dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
                 verdict,
                 rows,
-                json.dumps([_finding_dict(f) for f in findings]),
+                json.dumps([f.to_dict() for f in findings]),
             ),
         )
-
-
-def _finding_dict(f: Finding) -> dict:
-    return {
-        "rule_id": f.rule_id,
-        "severity": f.severity,
-        "text": f.text,
-        "reference": f.reference,
-        "column": f.column,
-        "failed_count": f.failed_count,
-        "sample_rows": list(f.sample_rows),
-        "sample_values": list(f.sample_values),
-    }
 
 
 def stored_check(inst: Installation, sid: int) -> tuple[str, list[Finding]] | None:
@@ -207,7 +209,7 @@ def stored_check(inst: Installation, sid: int) -> tuple[str, list[Finding]] | No
         ).fetchone()
     if row is None:
         return None
-    return row[0], [Finding(submission_id=sid, **d) for d in json.loads(row[1])]
+    return row[0], [Finding.from_dict(sid, d) for d in json.loads(row[1])]
 
 
 def submission_findings(
@@ -254,13 +256,19 @@ def receive_upload(
             return UploadResult(
                 sub, verdict, findings, sub.row_count or 0, True, next_step(sub, portal)
             )
-    findings, rows = check_submission(portal.inst, portal, sub, data)
+    check = check_submission(portal.inst, portal, sub, data)
+    findings, rows = check.findings, check.rows
     verdict = verdict_of(findings)
     with portal.registry() as registry:
         if verdict == "rejected":
             registry.record_outcome(sub.submission_id, findings, rows)
         else:
             _store_check(portal.inst, sub.submission_id, verdict, rows, findings)
+            if check.reference is not None:  # the run that loads it need not decide them again
+                file_checks.record(
+                    registry, sub, check.reference, portal.profile, check.as_of,
+                    check.rule_findings,
+                )  # fmt: skip
         sub = registry.submission(sub.submission_id)
     if verdict != "rejected":
         portal.runner.request()
