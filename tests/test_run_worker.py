@@ -90,6 +90,35 @@ def test_the_workers_dbt_parse_writes_only_its_scratch_and_the_stored_parse(tmp_
     assert not (tmp_path / "somewhere").exists()
 
 
+def test_the_workers_dbt_rehearsal_builds_in_a_scratch_folder_and_leaves_no_thread(
+    tmp_path, monkeypatch
+):
+    """`rehearse_dbt` (run once before the worker forks) builds the whole project, then the
+    incremental build, on an empty warehouse of its own; afterwards the process is as it was:
+    no scratch folder, no thread, the same working directory and SPED_WAREHOUSE, and no dbt
+    output on stdout (the worker's protocol)."""
+    import os
+    import tempfile
+
+    from sped import dbt_cli
+
+    monkeypatch.setattr(dbt_cli, "PARSE_CACHE", tmp_path / "parses")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("SPED_WAREHOUSE", str(tmp_path / "somewhere" / "warehouse.duckdb"))
+    cwd, threads = os.getcwd(), set(threading.enumerate())
+    out = tmp_path / "stdout"
+    with open(out, "w") as stdout:
+        monkeypatch.setattr("sys.stdout", stdout)
+        assert run_worker.rehearse_dbt(None, "2026-11-01")
+    assert out.read_text() == ""
+    assert set(threading.enumerate()) == threads
+    assert os.getcwd() == cwd
+    assert os.environ["SPED_WAREHOUSE"] == str(tmp_path / "somewhere" / "warehouse.duckdb")
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert not (tmp_path / "somewhere").exists()
+
+
 def test_a_run_ended_by_the_application_stopping_starts_no_new_process(tmp_path, monkeypatch):
     """The application stops (close()) while the worker runs: the run is not started again
     as a fresh process behind the stopping server's back."""
