@@ -12,7 +12,8 @@ The fingerprint covers everything the step's outcome depends on:
   (`sped.contracts.reads`: the directories, the roster for the monitoring log, the PPPS count
   for child find), from the registry, the system of record;
 - the state profile and the as-of date (rules and due dates depend on them);
-- the code that decides findings (the contracts and the validation package).
+- the code that decides findings (the contracts, the validation package, and the ingest
+  package that reads and types the rows the rules see).
 
 A collection needs a visit when it has pending files, when it is not settled or its recorded
 fingerprint differs from today's, or when a collection it reads is visited in the same run.
@@ -44,13 +45,15 @@ TABLE = SETTLED_TABLE
 
 @functools.cache
 def code_digest() -> str:
-    """SHA-256 over the source of the packages that decide a submission's findings: the
-    contracts (rules, codes) and the validation package (how each kind of rule is checked)."""
+    """SHA-256 over the source of the code that decides a submission's findings: the
+    contracts (rules, codes), the validation package (how each kind of rule is checked), the
+    ingest package (how a file is read and typed: the values the rules see) and the findings'
+    own bounds (sped/findings.py)."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
-    for package in ("contracts", "validation"):
-        for path in sorted((root / package).rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    sources = [p for d in ("contracts", "validation", "ingest") for p in (root / d).rglob("*.py")]
+    for path in sorted([*sources, root / "findings.py"]):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
