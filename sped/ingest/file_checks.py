@@ -75,8 +75,10 @@ def reusable(
 ) -> list[Finding] | None:
     """The file-stage findings of the whole batch from the uploads' checks, or None when any
     pending file has no check made under today's inputs (the batch is then validated)."""
+    if not pending:
+        return None
     checks = registry.file_checks(s.submission_id for s in pending)
-    if not pending or len(checks) < len(pending):
+    if len(checks) < len(pending):
         return None
     reference = reference_digest(con)
     findings: list[Finding] = []
