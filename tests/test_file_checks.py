@@ -97,6 +97,10 @@ def test_a_run_reusing_the_upload_check_records_what_a_run_checking_again_record
     status, rows, warnings, findings = _recorded(reusing.inst, sid)
     assert status == "accepted" and rows == data.count(b"\n") - 1 and warnings
     assert any(f.sample_rows for f in findings)  # row numbers and values, not only rule ids
+    with open_registry(reusing.inst) as a, open_registry(checking.inst) as b:
+        said = [e["detail"] for e in a.events(sid) if e["event"] == "accepted"]
+        plain = [e["detail"] for e in b.events(sid) if e["event"] == "accepted"]
+    assert said == [plain[0] + " (rules as checked at upload, same inputs)"]  # for the auditors
 
 
 def test_the_check_is_reused_only_while_everything_that_decided_it_holds(

@@ -390,9 +390,10 @@ def _validate_and_load(
         for f in findings.get(sub.submission_id, []):
             result.rules_failed[f.rule_id] = result.rules_failed.get(f.rule_id, 0) + 1
     statuses = registry.record_outcomes(
-        (s.submission_id, findings.get(s.submission_id, []), rows.get(s.submission_id, 0))
-        for s in pending
-    )
+        ((s.submission_id, findings.get(s.submission_id, []), rows.get(s.submission_id, 0))
+         for s in pending),
+        checked_at_upload=[s.submission_id for s in pending] if result.prechecked else (),
+    )  # fmt: skip
     failpoints.reached(f"recorded:{collection.name}")  # outcomes committed, rows not loaded
     accepted: list[Submission] = []
     for sub, status in zip(pending, statuses, strict=True):

@@ -17,7 +17,8 @@ file) and the directories; tests/test_contracts.py holds every rule to that. The
 those inputs is kept beside the findings (the registry's `file_checks`). A batch is reused only
 whole: if any pending file of the collection has no check, or one made under other inputs, the
 run validates the whole batch as before. A check the upload could not finish (GX failed) is
-never kept.
+never kept. The audit trail's `accepted` (or `rejected`) event of a file decided this way says
+so: "(rules as checked at upload, same inputs)".
 """
 
 from __future__ import annotations

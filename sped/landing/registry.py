@@ -586,14 +586,30 @@ class Registry:
         key's previous one. Returns the new status."""
         return self.record_outcomes([(submission_id, findings, row_count)])[0]
 
-    def record_outcomes(self, outcomes: Iterable[tuple[int, Iterable[Finding], int]]) -> list[str]:
+    def record_outcomes(
+        self,
+        outcomes: Iterable[tuple[int, Iterable[Finding], int]],
+        *,
+        checked_at_upload: Iterable[int] = (),
+    ) -> list[str]:
         """`record_outcome` for each (submission_id, findings, row_count) in turn, all in one
-        transaction (a batch's outcomes are committed together, or none of them)."""
+        transaction (a batch's outcomes are committed together, or none of them). The trail
+        says which of them were decided with the rules' findings from the upload's check
+        (sped/ingest/file_checks.py)."""
+        prechecked = set(checked_at_upload)
         with self.transaction() as con:
-            return [self._record_outcome(con, sid, list(f), rows) for sid, f, rows in outcomes]
+            return [
+                self._record_outcome(con, sid, list(f), rows, sid in prechecked)
+                for sid, f, rows in outcomes
+            ]
 
     def _record_outcome(
-        self, con: sqlite3.Connection, submission_id: int, findings: list[Finding], row_count: int
+        self,
+        con: sqlite3.Connection,
+        submission_id: int,
+        findings: list[Finding],
+        row_count: int,
+        prechecked: bool = False,
     ) -> str:
         errors = sum(f.failed_count or 1 for f in findings if f.blocking)
         warnings = sum(f.failed_count or 1 for f in findings if not f.blocking)
@@ -605,7 +621,10 @@ class Registry:
             "row_count = ?, validated_at = ? WHERE submission_id = ?",
             (status, errors, warnings, row_count, now(), submission_id),
         )
-        self._event(con, submission_id, status, f"{errors} errors, {warnings} warnings")
+        detail = f"{errors} errors, {warnings} warnings"
+        if prechecked:
+            detail += " (rules as checked at upload, same inputs)"
+        self._event(con, submission_id, status, detail)
         if status != "accepted":
             return status
         sub = con.execute(
