@@ -93,8 +93,8 @@ def test_the_workers_dbt_parse_writes_only_its_scratch_and_the_stored_parse(tmp_
 def test_the_workers_dbt_rehearsal_builds_in_a_scratch_folder_and_leaves_no_thread(
     tmp_path, monkeypatch
 ):
-    """`rehearse_dbt` (run once before the worker forks) builds the whole project, then the
-    incremental build, on an empty warehouse of its own; afterwards the process is as it was:
+    """`rehearse_dbt` (run once before the worker forks) builds the whole project on an empty
+    warehouse of its own; afterwards the process is as it was:
     no scratch folder, no thread, the same working directory and SPED_WAREHOUSE, and no dbt
     output on stdout (the worker's protocol)."""
     import os
