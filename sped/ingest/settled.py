@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import json
 from pathlib import Path
@@ -43,8 +42,7 @@ from sped.warehouse.schema import SETTLED_TABLE
 TABLE = SETTLED_TABLE
 
 
-@functools.cache
-def code_digest() -> str:
+def _source_digest() -> str:
     """SHA-256 over the source of the code that decides a submission's findings: the
     contracts (rules, codes), the validation package (how each kind of rule is checked), the
     ingest package (how a file is read and typed: the values the rules see) and the findings'
@@ -55,6 +53,18 @@ def code_digest() -> str:
     for path in sorted([*sources, root / "findings.py"]):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+#: Taken when this module is imported (about 1 ms), not when first asked: a process runs the
+#: code it imported, and the portal's worker imports it before forking its runs, so files
+#: changed on disk after that (a deploy before the portal restarts) are not mistaken for the
+#: code the runs execute.
+_CODE_DIGEST = _source_digest()
+
+
+def code_digest() -> str:
+    """The digest of the code that decides findings, as this process imported it."""
+    return _CODE_DIGEST
 
 
 def deciders(profile: StateProfile, as_of: dt.date) -> dict[str, str]:
