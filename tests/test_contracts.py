@@ -167,21 +167,26 @@ def test_committed_templates_are_current_and_readable():
         assert [cell.value for cell in wb.worksheets[0][1]] == list(c.column_names)
 
 
-def test_reads_names_every_collection_a_rule_reads():
-    """`reads` decides which collections a run must visit after one changed
-    (sped/ingest/settled.py): every table a rule's SQL or directory check reads is in it."""
+def _tables_read(rule) -> set[str]:
+    """The collections a rule reads besides its own rows: `raw.<table>` in its SQL, the roster
+    (`{roster}`), its directory."""
     import json
     import re
 
+    text = json.dumps(rule.params, default=str)
+    read = set(re.findall(r"raw\.(\w+)", text))
+    read |= {"placements"} if "{roster}" in text else set()
+    read |= {rule.params["directory"]} if "directory" in rule.params else set()
+    return read
+
+
+def test_reads_names_every_collection_a_rule_reads():
+    """`reads` decides which collections a run must visit after one changed
+    (sped/ingest/settled.py): every table a rule's SQL or directory check reads is in it."""
     from sped.contracts import COLLECTIONS, reads
 
     for name, collection in COLLECTIONS.items():
-        read = set()
-        for rule in collection.rules:
-            text = json.dumps(rule.params, default=str)
-            read |= set(re.findall(r"raw\.(\w+)", text))
-            read |= {"placements"} if "{roster}" in text else set()
-            read |= {rule.params["directory"]} if "directory" in rule.params else set()
+        read = set().union(*(_tables_read(rule) for rule in collection.rules))
         assert read - {name} <= set(reads(name)), name
         assert all(list(COLLECTIONS).index(r) < list(COLLECTIONS).index(name) for r in reads(name))
     assert "placements" in reads("monitoring_log") and "ppps_count" in reads("child_find")
@@ -189,17 +194,11 @@ def test_reads_names_every_collection_a_rule_reads():
 
 def test_file_stage_rules_read_only_the_file_and_the_directories():
     """What lets a run reuse an upload's check (sped/ingest/file_checks.py): a file-stage rule
-    reads the file's own rows and the reference directories, nothing another district sends."""
-    import json
-    import re
-
+    reads the file's own rows and the reference directories, nothing another district sends
+    (the roster counts as read: `_tables_read` names it for `{roster}`)."""
     from sped.contracts import COLLECTIONS, REFERENCE_COLLECTIONS
 
     for collection in COLLECTIONS.values():
         for rule in collection.rules:
-            if rule.stage != "file":
-                continue
-            text = json.dumps(rule.params, default=str)
-            read = set(re.findall(r"raw\.(\w+)", text))
-            read |= {rule.params["directory"]} if "directory" in rule.params else set()
-            assert "{roster}" not in text and read <= set(REFERENCE_COLLECTIONS), rule.id
+            if rule.stage == "file":
+                assert _tables_read(rule) <= set(REFERENCE_COLLECTIONS), rule.id
