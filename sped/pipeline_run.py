@@ -88,8 +88,8 @@ def _locked_run(
         for path, why in reg.refused:
             out(f"  refused: {path}: {why}")
 
-    skipped = _settled_collections(inst, state, as_of_date, out) if changed_only else []
-    ok, step_seconds = _run_job(inst, profile_file, as_of_date.isoformat(), out, skipped)
+    skipped, foreseen = _run_scope(inst, state, as_of_date, out, changed_only)
+    ok, step_seconds = _run_job(inst, profile_file, as_of_date.isoformat(), out, skipped, foreseen)
     timings.update(step_seconds)
     _summary(inst, timings, out)
     if not ok:
@@ -98,23 +98,30 @@ def _locked_run(
     return 0
 
 
-def _settled_collections(inst: settings.Installation, state, as_of_date, out: Out) -> list[str]:
-    """The collections this run may pass by: settled, nothing pending, inputs unchanged."""
+def _run_scope(
+    inst: settings.Installation, state, as_of_date, out: Out, changed_only: bool
+) -> tuple[list[str], tuple[str, ...] | None]:
+    """The collections this run passes by (`changed_only`: settled, nothing pending, inputs
+    unchanged; sped/ingest/settled.py), and the district collections its dbt build is foreseen
+    to cover incrementally (None when it may be full; sped/warehouse/build_scope.py
+    `foreseen_collections`)."""
     from sped.contracts import COLLECTIONS
     from sped.ingest.settled import to_visit
     from sped.steps import connect
+    from sped.warehouse.build_scope import foreseen_collections
 
     con = connect(inst)
     registry = open_registry(inst)
     try:
-        visit = to_visit(con, registry, state, as_of_date)
+        visit = to_visit(con, registry, state, as_of_date) if changed_only else list(COLLECTIONS)
+        foreseen = foreseen_collections(con, registry, state.dbt_vars(as_of_date), visit)
     finally:
         registry.close()
         con.close()
     skipped = [name for name in COLLECTIONS if name not in visit]
     if skipped:
         out(f"settled, nothing changed: {', '.join(skipped)} (not visited)")
-    return skipped
+    return skipped, foreseen
 
 
 def _run_job(
@@ -123,20 +130,31 @@ def _run_job(
     as_of: str,
     out: Out,
     skipped: Sequence[str] = (),
+    foreseen: tuple[str, ...] | None = None,
 ):
     """Run the `pipeline` job in this process, recorded in the installation's own Dagster
     instance (sped/dagster_home.py), so `dagster dev` on it shows the run and its results.
-    The raw assets of the `skipped` collections are left out of the run (their checks too)."""
+    The raw assets of the `skipped` collections are left out of the run (their checks too).
+    With `foreseen` collections (the build foreseen to be incremental over these), so are the
+    dbt models that build leaves alone: the run plans only the models it rebuilds."""
     from dagster import AssetKey
     from dagster._core.utils import make_new_run_id
 
+    from dagster_project.assets.dbt import FORESEEN_TAG, incremental_assets, sped_dbt_models
     from dagster_project.definitions import defs
     from dagster_project.resources import Progress, SpedSettings
 
     progress = Progress(lambda m: out(f"  {m}"))
     job = defs.resolve_job_def("pipeline")
-    if skipped:
-        leave = {AssetKey(["raw", name]) for name in skipped}
+    leave = {AssetKey(["raw", name]) for name in skipped}
+    tags = {}
+    if foreseen is not None:
+        models, rebuilt = set(sped_dbt_models.keys), incremental_assets(foreseen)
+        leave |= models - rebuilt
+        tags[FORESEEN_TAG] = ",".join(foreseen)
+        fed = ", ".join(foreseen) or "submission statuses"
+        out(f"incremental build foreseen ({fed}): {len(rebuilt)} of {len(models)} dbt models")
+    if leave:
         keep = frozenset(k for k in job.asset_layer.selected_asset_keys if k not in leave)
         job = job.get_subset(asset_selection=keep)  # before the run's resources are bound
     seconds: dict[str, float] = {}
@@ -148,6 +166,7 @@ def _run_job(
         result = job.execute_in_process(
             run_id=run_id,
             instance=instance,
+            tags=tags,
             resources={
                 "sped": SpedSettings(
                     warehouse=str(inst.warehouse),

@@ -1,5 +1,6 @@
 """The build plan: incremental only when every change since the last finished build is district
-data, and the vars and the dbt project are unchanged; full otherwise, with the reason."""
+data, and the vars and the dbt project are unchanged; full otherwise, with the reason. What a
+run foresees of it before it starts covers what it then plans."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import pytest
 from sped.findings import Finding
 from sped.landing.layout import DeclaredKey
 from sped.steps import connect, open_registry
-from sped.warehouse.build_scope import current_plan, finish_build, plan_build
+from sped.warehouse.build_scope import (
+    current_plan,
+    finish_build,
+    foreseen_collections,
+    plan_build,
+)
 from tests.state_channel import OPERATOR
 
 VARS = {"as_of": "2026-11-01", "rounding": "round_at_end"}
@@ -143,3 +149,38 @@ def test_a_failed_build_loses_nothing(env):
     assert failed.lea_ids == ("2500002",)
     assert retry.lea_ids == ("2500002", "2500005")
     assert current_plan(con).build_id == retry.build_id
+
+
+def test_a_run_foresees_the_collections_its_incremental_build_covers(env):
+    registry, con = env
+
+    def foresee(visiting, dbt_vars=VARS):
+        return foreseen_collections(con, registry, dbt_vars, visiting)
+
+    def pending(key: DeclaredKey, data: bytes) -> None:
+        registry.receive(data, key, original_name="f.csv", submitter=OPERATOR)
+
+    assert foresee(["placements"]) is None  # no finished build: the first one is full
+    _plan_and_finish(con, registry)
+    assert foresee(["placements", "monitoring_log"]) == ()  # only the submission statuses
+    pending(DeclaredKey("placements", "2500002", "2025-26"), b"v1")
+    assert foresee(["placements", "monitoring_log"]) == ("placements",)
+    assert foresee(["monitoring_log"]) == ()  # the roster waits for another run
+    assert foresee(["placements"], {**VARS, "as_of": "2026-11-02"}) is None
+    pending(DeclaredKey("allocations", None, "2026"), b"state file")
+    assert foresee(["allocations", "placements"]) is None  # it may be accepted
+    assert foresee(["placements"]) == ("placements",)
+
+    _accept(registry, DeclaredKey("child_find", "2500003", "2025-26"), b"cf")  # since the build
+    _reject(registry, DeclaredKey("expenditures", "2500003", "2026"), b"bad")
+    foreseen = foresee(["placements"])
+    assert foreseen == ("child_find", "placements")
+    (roster,) = registry.pending("placements")
+    registry.record_outcome(roster.submission_id, [], row_count=1)  # the run's step accepts it
+    plan = plan_build(con, registry, VARS)
+    assert plan.mode == "incremental" and plan.collections == foreseen
+    finish_build(con, plan.build_id)
+
+    _accept(registry, DeclaredKey("leas", None, "current"), b"directory")
+    assert foresee(["placements"]) is None
+    assert plan_build(con, registry, VARS).full

@@ -1,7 +1,8 @@
 """How dbt is invoked in production (dagster_project/assets/dbt.py, sped/dbt_cli.py): in this
 process, reusing a parse made with the same vars in another installation, without dbt's unit
 tests, an incremental build selecting only what district data feeds; and dbt's data tests still
-reach Dagster as asset checks."""
+reach Dagster as asset checks. A run planned for an incremental build plans exactly the models
+and checks dbt then builds, and one whose plan turns out wider still records all it built."""
 
 from __future__ import annotations
 
@@ -10,10 +11,18 @@ import json
 import pytest
 from dagster import DagsterInstance, materialize
 
-from dagster_project.assets.dbt import PRODUCTION_EXCLUDES, incremental_selection, sped_dbt_models
+from dagster_project.assets.dbt import (
+    FORESEEN_TAG,
+    PRODUCTION_EXCLUDES,
+    incremental_assets,
+    incremental_models,
+    incremental_selection,
+    sped_dbt_models,
+)
 from dagster_project.dbt_project import ensure_manifest
 from dagster_project.resources import SpedSettings
 from sped import dbt_cli
+from sped.contracts import COLLECTIONS
 from sped.profile import load_profile
 from sped.settings import Installation
 from tests.warehouse_fixtures import AS_OF, small_state
@@ -87,6 +96,52 @@ def test_production_builds_leave_unit_tests_out_and_increments_select_district_m
     assert roster < built
     statuses = _selected(tmp_path, incremental_selection(())) & models
     assert "fct_submission_status" in statuses and "int_placements_by_lea" not in statuses
+
+
+def test_a_foreseen_incremental_run_plans_the_models_and_checks_dbt_builds(tmp_path):
+    """What a run planned for an incremental build selects (read from the manifest) is what
+    dbt's own selection builds: every model, and a check for every test, so that no model is
+    left unrecorded and no planned check waits for a result that never comes."""
+    manifest = json.loads(ensure_manifest().read_text())
+    nodes = manifest["nodes"].values()
+    models = {n["name"] for n in nodes if n["resource_type"] == "model"}
+    tests = {n["name"] for n in nodes if n["resource_type"] == "test"}
+    specs = list(sped_dbt_models.check_specs_by_output_name.values())
+    district = sorted(n for n, c in COLLECTIONS.items() if c.submitted_by == "district")
+    for collections in [None, (), *((name,) for name in district), ("child_find", "placements")]:
+        selected = _selected(tmp_path, incremental_selection(collections))
+        assert incremental_models(collections) == selected & models, collections
+        planned = incremental_assets(collections)
+        assert {key.path[-1] for key in planned} == selected & models, collections
+        checks = {spec.name for spec in specs if spec.asset_key in planned}
+        assert checks == selected & tests, collections
+
+
+def test_a_run_foreseen_too_narrowly_builds_and_records_what_its_plan_says(tmp_path):
+    """Planned for a roster's incremental build, but no build has finished yet: the plan is a
+    full build. dbt builds every model, and the models outside the run's selection are recorded
+    as materialisations of the run all the same."""
+    inst = Installation(tmp_path / "install" / "warehouse.duckdb").create()
+    small_state(inst.warehouse)
+    narrow = incremental_assets(("placements",))
+    assert narrow < set(sped_dbt_models.keys)
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [sped_dbt_models],
+            selection=list(narrow),
+            instance=instance,
+            resources={"sped": SpedSettings(warehouse=str(inst.warehouse), as_of=AS_OF)},
+            tags={FORESEEN_TAG: "placements"},
+        )
+    assert result.success
+    recorded = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert recorded == set(sped_dbt_models.keys)
+    manifest = json.loads(ensure_manifest().read_text())
+    data_tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    specs = sped_dbt_models.check_specs_by_output_name.values()
+    planned = [spec for spec in specs if spec.asset_key in narrow]
+    # the other tests ran too: observed, not planned checks
+    assert len(result.get_asset_check_evaluations()) == len(planned) < len(data_tests)
 
 
 def test_dbt_tests_become_asset_checks(tmp_path):

@@ -12,13 +12,18 @@ downstream of the district collections whose data changed and of the submissions
 and their tests: the staging views (their definitions did not change), the directory
 dimensions (state-level data did not change) and the models of the other collections stay as
 they are.
+
+A run planned for such a build (sped/pipeline_run.py, `FORESEEN_TAG`) selects only the models
+it rebuilds, with their tests: Dagster then plans, and records, no event for the models left
+alone, and expects no result from their tests. Any other run of the whole asset plans every
+model and reports the ones an incremental build left alone as current ("not rebuilt").
 """
 
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from dagster import AssetExecutionContext, Output
+from dagster import AssetExecutionContext, AssetKey, AssetMaterialization, Output
 from dagster_dbt import dbt_assets
 from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
@@ -36,16 +41,59 @@ RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "
 #: Never in a production build: dbt unit tests check the SQL, not the data (CI runs them).
 PRODUCTION_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 UNCHANGED = "not rebuilt: an incremental build changes only models fed by the data that changed"
+#: The tag of a run planned for an incremental build: the district collections it is foreseen
+#: to cover (comma-separated; sped/warehouse/build_scope.py `foreseen_collections`). The run
+#: selects only `incremental_assets` of them; its build is still the one the plan decides.
+FORESEEN_TAG = "sped/foreseen_incremental_build"
+
+
+def _fed_by(collections: tuple[str, ...] | None) -> list[str]:
+    """The raw sources whose models an incremental build rebuilds: the district collections
+    that changed (all of them when not known) and the submissions' statuses."""
+    district = sorted(c.name for c in COLLECTIONS.values() if c.submitted_by == "district")
+    changed = district if collections is None else sorted(set(collections) & set(district))
+    return [*changed, "submissions"]
 
 
 def incremental_selection(collections: tuple[str, ...] | None = None) -> list[str]:
     """What an incremental build runs: every model fed by the district collections that changed
     (all of them when not known) or by the submissions' statuses (the per-LEA models, the
     state-level marts and shared tables over them), never a view, and their tests."""
-    district = sorted(c.name for c in COLLECTIONS.values() if c.submitted_by == "district")
-    changed = district if collections is None else sorted(set(collections) & set(district))
-    sources = " ".join(f"source:raw.{name}+" for name in [*changed, "submissions"])
+    sources = " ".join(f"source:raw.{name}+" for name in _fed_by(collections))
     return ["--select", sources, "--exclude", "config.materialized:view"]
+
+
+def incremental_models(collections: tuple[str, ...] | None = None) -> frozenset[str]:
+    """The models `incremental_selection(collections)` makes dbt rebuild, read from the
+    manifest: every model downstream of the selected sources that is not a view (what dbt
+    itself selects: tests/test_dbt_invocation.py)."""
+    manifest = manifest_json(ensure_manifest(sped_dbt))
+    fed_by = set(_fed_by(collections))
+    todo = [
+        uid
+        for uid, node in manifest["sources"].items()
+        if node["source_name"] == "raw" and node["name"] in fed_by
+    ]
+    seen: set[str] = set()
+    while todo:
+        for child in manifest["child_map"].get(todo.pop(), []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    nodes = manifest["nodes"]
+    return frozenset(
+        nodes[uid]["name"]
+        for uid in seen
+        if uid in nodes
+        and nodes[uid]["resource_type"] == "model"
+        and nodes[uid]["config"]["materialized"] != "view"
+    )
+
+
+def incremental_assets(collections: tuple[str, ...] | None = None) -> frozenset[AssetKey]:
+    """The Dagster assets of `incremental_models(collections)`."""
+    models = incremental_models(collections)
+    return frozenset(key for key in sped_dbt_models.keys if key.path[-1] in models)
 
 
 def _plan(sped: SpedSettings, dbt_vars: dict) -> BuildPlan:
@@ -78,11 +126,13 @@ def build_args(context: AssetExecutionContext, plan: BuildPlan) -> tuple[list[st
     """`dbt build`'s selection for this run, what dagster-dbt needs to translate events, and
     whether the build is the plan's incremental one.
 
-    A run of the whole asset builds what the plan says; a run of some of the dbt assets (chosen
-    in the Dagster UI) builds what Dagster selected."""
+    A run of the whole asset, or one planned for an incremental build (`FORESEEN_TAG`), builds
+    what the plan says; a run of some of the dbt assets (chosen in the Dagster UI) builds what
+    Dagster selected."""
     manifest = ensure_manifest(sped_dbt)
     params = get_updated_cli_invocation_params_for_context(context, manifest_json(manifest), None)
-    subset = list(params.selection_args) not in ([], ["--select", "fqn:*"])
+    foreseen = FORESEEN_TAG in context.run.tags
+    subset = not foreseen and list(params.selection_args) not in ([], ["--select", "fqn:*"])
     if subset:
         selection = list(params.selection_args)
         if params.indirect_selection:
@@ -145,17 +195,22 @@ def run_dbt(context: AssetExecutionContext, sped: SpedSettings, plan: BuildPlan)
         )
     if hasattr(result.result, "write"):  # what each node did, for whoever looks into a build
         result.result.write(str(target / "run_results.json"))
+    selected = set(context.op_execution_context.selected_output_names)
     events = []
     for raw in raw_events:
         event = DbtCoreCliEventMessage(raw_event=raw, event_history_metadata={})
-        events += event.to_default_asset_events(context=context, target_path=target, **translate)
+        for out in event.to_default_asset_events(context=context, target_path=target, **translate):
+            if isinstance(out, Output) and out.output_name not in selected:
+                # rebuilt though the run was planned without it (its plan turned out wider
+                # than foreseen): recorded all the same, as a materialisation of this run
+                key = sped_dbt_models.keys_by_output_name[out.output_name]  # all, not the run's
+                out = AssetMaterialization(asset_key=key, metadata=out.metadata)
+            events.append(out)
     if result.success and incremental:
         # What an incremental build leaves alone is current (its inputs did not change): said
         # so first (it is upstream of what was rebuilt), so that the steps downstream run.
         produced = {e.output_name for e in events if isinstance(e, Output)}
-        models = set(context.assets_def.keys_by_output_name) & set(
-            context.op_execution_context.selected_output_names
-        )
+        models = set(context.assets_def.keys_by_output_name) & selected
         for name in _topological(models - produced, translate["manifest"]):
             yield Output(None, output_name=name, metadata={"rebuilt": False, "why": UNCHANGED})
     yield from events

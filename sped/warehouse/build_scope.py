@@ -20,6 +20,10 @@ as of it; the nightly run therefore rebuilds everything), or a change to state-l
 
 A failed build leaves its row unfinished; the next plan starts again from the last finished one,
 so nothing a failed build skipped is lost.
+
+Before a run starts, `foreseen_collections` says what its build will be, as far as it can be
+known then: full, or incremental over at most these district collections. The run is then
+planned (in Dagster) with only the dbt models that build rebuilds (dagster_project/assets/dbt.py).
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
 from sped.settings import DBT_PROJECT_DIR
 
@@ -64,14 +70,49 @@ def fingerprint(dbt_vars: dict, project_dir: Path = DBT_PROJECT_DIR) -> str:
     return digest.hexdigest()
 
 
+def _last_finished(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
+    """(fingerprint, event watermark) of the last finished build, if any."""
+    return con.execute(
+        "SELECT fingerprint, event_watermark FROM raw.build_log WHERE finished_at IS NOT NULL "
+        "ORDER BY build_id DESC LIMIT 1"
+    ).fetchone()
+
+
+def foreseen_collections(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    dbt_vars: dict,
+    visiting: Iterable[str],
+) -> tuple[str, ...] | None:
+    """Before a run that visits the collections `visiting`: the district collections whose data
+    its build will find changed, or None when that build may be full.
+
+    The plan itself is made during the run, after the raw steps (`plan_build`). Until then data
+    in force changes when a visited collection's step accepts one of its pending files. So the
+    plan will be incremental over the collections already changed since the last finished
+    build and the visited district collections with pending files, unless the vars or the
+    project changed, state-level data changed, or a visited state-level collection has pending
+    files (one may be accepted). A step may also repair the warehouse's copy of data in force
+    (after a crash): should that widen the plan, the run still builds, and records, what its
+    plan says (dagster_project/assets/dbt.py)."""
+    last = _last_finished(con)
+    if last is None or last[0] != fingerprint(dbt_vars):
+        return None
+    pending = registry.pending_counts()
+    loading = {name for name in visiting if pending.get(name)}
+    if any(COLLECTIONS[name].submitted_by != "district" for name in loading):
+        return None
+    changes = registry.data_changes(last[1], registry.last_event_id())
+    if any(lea is None for _, lea, _ in changes):
+        return None
+    return tuple(sorted({c for c, _, _ in changes} | loading))
+
+
 def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dict) -> BuildPlan:
     """Decide the next build's scope and write it to raw.build_scope and raw.build_log."""
     print_ = fingerprint(dbt_vars)
     upto = registry.last_event_id()
-    last = con.execute(
-        "SELECT fingerprint, event_watermark FROM raw.build_log WHERE finished_at IS NOT NULL "
-        "ORDER BY build_id DESC LIMIT 1"
-    ).fetchone()
+    last = _last_finished(con)
     keys: list[tuple[str, str]] = []
     collections: tuple[str, ...] | None = None
     if last is None:
