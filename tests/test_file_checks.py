@@ -118,7 +118,7 @@ def test_the_check_is_reused_only_while_everything_that_decided_it_holds(
                 return file_checks.reusable(con, reg, subs, prof, day)
 
             sid = pending[0].submission_id
-            kept = reg.file_checks([sid])[sid][1]
+            kept = reg.upload_rule_findings([sid])[sid][1]
             assert kept and reused() == kept  # the upload's warnings, as the run will record them
             assert reused(day=RUN_DAY + dt.timedelta(days=1)) is None
             assert reused(prof=dataclasses.replace(profile, dd_age_range=(3, 6))) is None

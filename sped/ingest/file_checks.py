@@ -14,7 +14,8 @@ upload's findings instead, when everything that decided them is unchanged:
 
 File-stage rules read nothing else: each reads one submission's rows (uniqueness is within the
 file) and the directories; tests/test_contracts.py holds every rule to that. The digest of
-those inputs is kept beside the findings (the registry's `file_checks`). A batch is reused only
+those inputs is kept beside the findings, with the rest of the upload's check
+(sped/landing/upload_checks.py). A batch is reused only
 whole: if any pending file of the collection has no check, or one made under other inputs, the
 run validates the whole batch as before. A check the upload could not finish (GX failed) is
 never kept. The audit trail's `accepted` (or `rejected`) event of a file decided this way says
@@ -53,20 +54,6 @@ def inputs(sha256: str, reference: str, profile: StateProfile, as_of: dt.date) -
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def record(
-    registry: Registry,
-    sub: Submission,
-    reference: str,
-    profile: StateProfile,
-    as_of: dt.date,
-    findings: list[Finding],
-) -> None:
-    """Keep the upload's file-stage findings of `sub`, made with `reference` in its DuckDB."""
-    registry.record_file_check(
-        sub.submission_id, inputs(sub.sha256, reference, profile, as_of), findings
-    )
-
-
 def reusable(
     con: duckdb.DuckDBPyConnection,
     registry: Registry,
@@ -78,7 +65,7 @@ def reusable(
     pending file has no check made under today's inputs (the batch is then validated)."""
     if not pending:
         return None
-    checks = registry.file_checks(s.submission_id for s in pending)
+    checks = registry.upload_rule_findings(s.submission_id for s in pending)
     if len(checks) < len(pending):
         return None
     reference = reference_digest(con)

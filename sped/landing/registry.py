@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sped.findings import Finding
-from sped.landing import accounts, store, trail
+from sped.landing import accounts, store, trail, upload_checks
 from sped.landing.accounts import AccountError
 from sped.landing.layout import DeclaredKey
 
@@ -68,12 +68,6 @@ CREATE TABLE IF NOT EXISTS findings (
     text TEXT NOT NULL,
     reference TEXT NOT NULL,
     PRIMARY KEY (submission_id, rule_id)
-);
-CREATE TABLE IF NOT EXISTS file_checks (
-    submission_id INTEGER PRIMARY KEY,
-    inputs TEXT NOT NULL,
-    findings TEXT NOT NULL,
-    checked_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY,
@@ -191,6 +185,7 @@ class Registry:
         self._con.executescript(SCHEMA)
         accounts.ensure_schema(self._con)
         trail.migrate(self._con)  # an older registry: hash columns added, events chained
+        upload_checks.migrate(self._con)
 
     def close(self) -> None:
         self._con.close()
@@ -501,23 +496,17 @@ class Registry:
             for r in rows
         ]
 
-    def file_checks(self, submission_ids: Iterable[int]) -> dict[int, tuple[str, list[Finding]]]:
+    def upload_check(self, submission_id: int) -> tuple[str, list[Finding]] | None:
+        """(verdict, findings) the portal's check of the upload showed, if it kept one
+        (sped/landing/upload_checks.py)."""
+        return upload_checks.shown(self._con, submission_id)
+
+    def upload_rule_findings(
+        self, submission_ids: Iterable[int]
+    ) -> dict[int, tuple[str, list[Finding]]]:
         """The file-stage findings kept for these submissions when they were checked at upload,
         each with the digest of what decided them (sped/ingest/file_checks.py)."""
-        ids = sorted(set(submission_ids))
-        marks = ", ".join("?" for _ in ids)
-        rows = self._con.execute(
-            f"SELECT submission_id, inputs, findings FROM file_checks "
-            f"WHERE submission_id IN ({marks})",
-            ids,
-        ).fetchall()
-        return {
-            r["submission_id"]: (
-                r["inputs"],
-                [Finding.from_dict(r["submission_id"], d) for d in json.loads(r["findings"])],
-            )
-            for r in rows
-        }
+        return upload_checks.rule_findings(self._con, submission_ids)
 
     def receipts(self) -> list[sqlite3.Row]:
         return self._con.execute("SELECT * FROM receipts ORDER BY receipt_id").fetchall()
@@ -654,16 +643,23 @@ class Registry:
             self._event(con, old["submission_id"], "superseded", f"by submission {submission_id}")
         return status
 
-    def record_file_check(
-        self, submission_id: int, inputs: str, findings: Iterable[Finding]
+    def record_upload_check(
+        self,
+        submission_id: int,
+        verdict: str,
+        row_count: int,
+        findings: Iterable[Finding],
+        rule_inputs: str | None = None,
+        rule_findings: Iterable[Finding] = (),
     ) -> None:
-        """Keep a submission's file-stage findings from its check at upload, with the digest of
-        what decided them; the run that loads it reuses them while that digest still holds."""
+        """Keep the portal's check of an upload: what the district was shown and, when the
+        file-stage rules finished, their findings with the digest of what decided them (the
+        run that loads the file reuses them while that digest still holds); one transaction."""
         with self.transaction() as con:
-            con.execute(
-                "INSERT OR REPLACE INTO file_checks VALUES (?, ?, ?, ?)",
-                (submission_id, inputs, json.dumps([f.to_dict() for f in findings]), now()),
-            )
+            upload_checks.record(
+                con, submission_id, now(), verdict, row_count, findings,
+                rule_inputs, rule_findings,
+            )  # fmt: skip
 
     def replace_cross_findings(
         self, collection: str, rule_ids: Iterable[str], findings: Iterable[Finding]

@@ -20,13 +20,10 @@ never holds the warehouse, which the pipeline writes.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import re
-import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 import duckdb
@@ -46,15 +43,6 @@ from sped.web.portal import Portal
 
 log = logging.getLogger("sped.web")
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
-CHECKS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS upload_checks (
-    submission_id INTEGER PRIMARY KEY,
-    checked_at TEXT NOT NULL,
-    verdict TEXT NOT NULL,
-    row_count INTEGER NOT NULL,
-    findings TEXT NOT NULL
-);
-"""
 # GX's cached objects are per process; one check at a time keeps them consistent
 _validate_lock = threading.Lock()
 
@@ -152,7 +140,6 @@ def check_submission(inst: Installation, portal: Portal, sub: Submission, data: 
     return FileCheck(findings, rows, as_of, reference, rule_findings)
 
 
-@contextmanager
 def warm_up(portal: Portal) -> None:
     """Start GX and build each district collection's suite once, on empty tables, so the first
     district's upload does not pay for it (run in a background thread at start-up)."""
@@ -179,51 +166,14 @@ def start_warm_up(portal: Portal) -> threading.Thread:
     return thread
 
 
-@contextmanager
-def _checks(inst: Installation) -> Iterator[sqlite3.Connection]:
-    """The registry database's `upload_checks` table (one short connection)."""
-    con = sqlite3.connect(inst.registry, timeout=30, isolation_level=None)
-    try:
-        con.executescript(CHECKS_SCHEMA)
-        yield con
-    finally:
-        con.close()
-
-
-def _store_check(inst: Installation, sid: int, verdict: str, rows: int, findings) -> None:
-    with _checks(inst) as con:
-        con.execute(
-            "INSERT OR REPLACE INTO upload_checks VALUES (?, ?, ?, ?, ?)",
-            (
-                sid,
-                dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
-                verdict,
-                rows,
-                json.dumps([f.to_dict() for f in findings]),
-            ),
-        )
-
-
-def stored_check(inst: Installation, sid: int) -> tuple[str, list[Finding]] | None:
-    with _checks(inst) as con:
-        row = con.execute(
-            "SELECT verdict, findings FROM upload_checks WHERE submission_id = ?", (sid,)
-        ).fetchone()
-    if row is None:
-        return None
-    return row[0], [Finding.from_dict(sid, d) for d in json.loads(row[1])]
-
-
-def submission_findings(
-    inst: Installation, registry: Registry, sub: Submission
-) -> tuple[str, list[Finding]]:
+def submission_findings(registry: Registry, sub: Submission) -> tuple[str, list[Finding]]:
     """(verdict, findings) of a submission: the registry's once the pipeline (or the upload
     check, for a rejection) decided; the upload's check while it waits to be loaded."""
     if sub.status in ("accepted", "rejected", "superseded"):
         findings = registry.findings(sub.submission_id)
         verdict = "rejected" if sub.status == "rejected" else verdict_of(findings)
         return verdict, findings
-    check = stored_check(inst, sub.submission_id)
+    check = registry.upload_check(sub.submission_id)
     if check is None:
         return "pending", []
     return check
@@ -254,7 +204,7 @@ def receive_upload(
             raise UploadRefused(403, receipt.detail)
         sub = registry.submission(receipt.submission_id)
         if receipt.outcome == "duplicate":
-            verdict, findings = submission_findings(portal.inst, registry, sub)
+            verdict, findings = submission_findings(registry, sub)
             return UploadResult(
                 sub, verdict, findings, sub.row_count or 0, True, next_step(sub, portal)
             )
@@ -264,13 +214,15 @@ def receive_upload(
     with portal.registry() as registry:
         if verdict == "rejected":
             registry.record_outcome(sub.submission_id, findings, rows)
-        else:
-            _store_check(portal.inst, sub.submission_id, verdict, rows, findings)
-            if check.reference is not None:  # the run that loads it need not decide them again
-                file_checks.record(
-                    registry, sub, check.reference, portal.profile, check.as_of,
-                    check.rule_findings,
-                )  # fmt: skip
+        else:  # with the rules' inputs, the run that loads it need not decide them again
+            inputs = None
+            if check.reference is not None:
+                inputs = file_checks.inputs(
+                    sub.sha256, check.reference, portal.profile, check.as_of
+                )
+            registry.record_upload_check(
+                sub.submission_id, verdict, rows, findings, inputs, check.rule_findings
+            )
         sub = registry.submission(sub.submission_id)
     if verdict != "rejected":
         portal.runner.request()

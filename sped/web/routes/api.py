@@ -202,7 +202,7 @@ def get_submission(
         except KeyError:
             raise HTTPException(404, f"There is no submission {submission_id}.") from None
         _check_lea(account, sub.lea_id)
-        verdict, findings = submission_findings(p.inst, registry, sub)
+        verdict, findings = submission_findings(registry, sub)
     return {
         **_out(sub),
         "verdict": verdict,

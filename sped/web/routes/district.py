@@ -101,7 +101,7 @@ def _lea_submission(request: Request, lea_id: str, submission_id: int):
             sub = None
         if sub is None or sub.lea_id != lea_id:
             raise HTTPException(404, "There is no such submission for this district.")
-        verdict, findings = submission_findings(portal(request).inst, registry, sub)
+        verdict, findings = submission_findings(registry, sub)
     return sub, verdict, findings
 
 
