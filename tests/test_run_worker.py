@@ -187,32 +187,37 @@ def test_a_worker_that_cannot_fork_leaves_runs_to_fresh_processes(tmp_path, monk
         runner.close()
 
 
-def test_a_warm_worker_keeps_its_objects_out_of_the_runs_collector():
+def test_a_warm_worker_keeps_its_objects_out_of_the_runs_collector(monkeypatch):
     """After warming up, the worker's objects are frozen: a forked run's full collection does
     not walk them (it was a pause of about 0.4 s in every run)."""
     import gc
 
+    from sped import run_imports
+
+    monkeypatch.setattr(run_imports, "_FROZEN_FOR_GOOD", False)  # put back after the test
     gc.unfreeze()  # an earlier test may have warmed this process up
     assert gc.get_freeze_count() == 0
     try:
         run_worker.warm_up()  # (it may refuse to fork here: the test process has threads)
-        assert gc.get_freeze_count() > 100_000
+        assert gc.get_freeze_count() > 100_000 and run_imports._FROZEN_FOR_GOOD
     finally:
         gc.unfreeze()
 
 
-def test_a_run_keeps_its_imports_out_of_the_collector_only_while_it_runs():
+def test_a_run_keeps_its_imports_out_of_the_collector_only_while_it_runs(monkeypatch):
     """sped/run_imports.py: frozen for the run, unfrozen after (a notebook or the test suite
-    can free them again), except in a process that was frozen before (a worker's child)."""
+    can free them again), except in a process frozen for good before (a worker's child)."""
     import gc
 
-    from sped.run_imports import imports_frozen
+    from sped import run_imports
+    from sped.run_imports import freeze_for_good, imports_frozen
 
+    monkeypatch.setattr(run_imports, "_FROZEN_FOR_GOOD", False)  # put back after the test
     gc.unfreeze()
     with imports_frozen():
         assert gc.get_freeze_count() > 100_000
     assert gc.get_freeze_count() == 0
-    gc.freeze()
+    freeze_for_good()
     try:
         with imports_frozen():
             pass
