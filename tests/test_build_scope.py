@@ -9,6 +9,7 @@ import pytest
 from sped.findings import Finding
 from sped.landing.layout import DeclaredKey
 from sped.steps import connect, open_registry
+from sped.warehouse import national_reference
 from sped.warehouse.build_scope import (
     current_plan,
     finish_build,
@@ -137,6 +138,20 @@ def test_a_new_as_of_date_or_profile_rebuilds_everything(env):
     _plan_and_finish(con, registry)
     plan = plan_build(con, registry, {**VARS, "as_of": "2026-11-02"})
     assert plan.full and "as-of date changed" in plan.reason
+
+
+def test_a_new_national_reference_file_rebuilds_everything(env, tmp_path, monkeypatch):
+    """dim_national_lre is built from the federal file the project ships: a release with a new
+    one rebuilds it (an incremental build would leave the old national figures in place)."""
+    registry, con = env
+    _plan_and_finish(con, registry)
+    assert foreseen_collections(con, registry, VARS, []) == ()
+    newer = tmp_path / "national.csv"
+    newer.write_bytes(national_reference.NATIONAL_FILE.read_bytes() + b"\n")
+    monkeypatch.setattr(national_reference, "NATIONAL_FILE", newer)
+    assert foreseen_collections(con, registry, VARS, []) is None
+    plan = plan_build(con, registry, VARS)
+    assert plan.full and "national reference file" in plan.reason
 
 
 def test_a_failed_build_loses_nothing(env):

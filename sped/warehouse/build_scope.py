@@ -12,7 +12,8 @@ rows recomputed. The plan is written before dbt runs:
   roster does not recompute child-find or spending figures).
 
 A build is **incremental** when the last finished build had the same fingerprint (dbt vars,
-including the as-of date and the state profile, and the dbt project's own files) and every
+including the as-of date and the state profile, the dbt project's own files and the national
+reference file the project ships, which `dim_national_lre` is built from) and every
 change since it, read from the registry's audit trail, is a district submission. Otherwise it
 is **full**: the first build, a changed model or profile, a new as-of date (statuses are judged
 as of it; the nightly run therefore rebuilds everything), or a change to state-level data
@@ -29,6 +30,7 @@ planned (in Dagster) with only the dbt models that build rebuilds (dagster_proje
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -40,6 +42,7 @@ import duckdb
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
 from sped.settings import DBT_PROJECT_DIR
+from sped.warehouse import national_reference
 
 
 @dataclass(frozen=True)
@@ -60,14 +63,25 @@ class BuildPlan:
 
 
 def fingerprint(dbt_vars: dict, project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """What, besides the data, decides every mart: the vars and the project's files."""
+    """What, besides the districts' and the state's submissions, decides every mart: the vars,
+    the project's files and the national reference file."""
     digest = hashlib.sha256(json.dumps(dbt_vars, sort_keys=True).encode())
     files = [p for d in ("models", "macros") for p in sorted((project_dir / d).rglob("*"))]
     for path in [*files, project_dir / "dbt_project.yml"]:
         if path.is_file():
             digest.update(str(path.relative_to(project_dir)).encode())
             digest.update(path.read_bytes())
+    national = national_reference.NATIONAL_FILE
+    stat = national.stat()
+    digest.update(_file_digest(str(national), stat.st_size, stat.st_mtime_ns).encode())
     return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    """A file's SHA-256, read once per size and modification time (the national file is
+    2.8 MB, and a run takes the fingerprint twice)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _last_finished(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
@@ -118,7 +132,11 @@ def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dic
     if last is None:
         mode, reason = "full", "no finished build yet"
     elif last[0] != print_:
-        mode, reason = "full", "the dbt project, the state profile or the as-of date changed"
+        mode, reason = (
+            "full",
+            "the dbt project, the national reference file, the state profile or the as-of date "
+            "changed",
+        )
     else:
         changes = registry.data_changes(last[1], upto)
         state_level = sorted({c for c, lea, _ in changes if lea is None})
