@@ -20,15 +20,25 @@ tables it has seen exist. It changes nothing else:
 - Commits use `synchronous=NORMAL`, which in WAL mode is durable against the process crashing
   at any point; only a power loss can drop the last events. Those are the run history, never
   the district data: the registry and the warehouse keep their own, full durability.
+- A new run's database is a copy of one Dagster's own `_initdb` made (its tables, WAL mode,
+  its migration revision), kept beside the history for this version of Dagster: making each
+  one anew took 0.05 s of every run. And a database that records a migration revision is not
+  checked again against Dagster's migration scripts, which `_initdb` reads in full each time
+  (0.015 s) only to leave such a database as it is: it never migrates.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import dagster
 import sqlalchemy as db
+from alembic.runtime.migration import MigrationContext
 from dagster import DagsterEventType
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
@@ -99,10 +109,62 @@ class SpedEventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             engine = self._engine(shard)
             if shard not in self._initialized_dbs:
-                self._initdb(engine)
+                if shard == INDEX_SHARD_NAME or not self._copy_new_run_database(shard):
+                    self._initdb(engine)
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def _initdb(self, engine: db.Engine, for_index_shard: bool = False) -> None:
+        """Dagster's, without its check against the migration scripts when the database already
+        records a revision (Dagster's then leaves it as it is)."""
+        with engine.connect() as conn:
+            if MigrationContext.configure(conn).get_current_revision() is not None:
+                return
+        super()._initdb(engine, for_index_shard)
+
+    @property
+    def new_run_database(self) -> Path:
+        """Where the database every new run starts from is kept (outside the runs' folder, whose
+        every `*.db` is a run), one per version of Dagster."""
+        return Path(self._base_dir).parent / f"new_run_database.{dagster.__version__}.sqlite"
+
+    def _copy_new_run_database(self, shard: str) -> bool:
+        """Create the run database of `shard` as a copy of `new_run_database` (made first if
+        missing); False when the run's database exists already, or the copy could not be made
+        (Dagster's `_initdb` then makes it)."""
+        path = Path(self.path_for_shard(shard))
+        if path.exists():
+            return False
+        try:
+            if not self.new_run_database.exists():
+                self._make_new_run_database(self.new_run_database)
+            data = self.new_run_database.read_bytes()
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        except OSError:
+            return False
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.link(tmp, path)  # never over a database another process has just made
+        except OSError:
+            return False
+        finally:
+            os.unlink(tmp)
+        return True
+
+    def _make_new_run_database(self, template: Path) -> None:
+        """A run database made by Dagster's own `_initdb`, put in place whole."""
+        template.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=template.parent, prefix=f".{template.name}.")
+        os.close(fd)
+        os.unlink(tmp)  # Dagster's _initdb makes the file itself
+        engine = db.create_engine(f"sqlite:///{tmp}")
+        try:
+            super()._initdb(engine)
+        finally:
+            engine.dispose()  # the last connection closed: the WAL is folded into the file
+        os.replace(tmp, template)
 
     def store_event(self, event) -> None:
         super().store_event(event)

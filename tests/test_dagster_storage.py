@@ -1,6 +1,8 @@
 """The installation's Dagster event log (sped/dagster_storage.py): Dagster's own SQLite files,
 readable by Dagster's own storage class, shared safely with another instance on the same home,
-and with the run's database file brought up to date at every step (what `dagster dev` watches)."""
+and with the run's database file brought up to date at every step (what `dagster dev` watches).
+A new run's database is the one Dagster's own storage makes, and a database that records its
+migration revision is not checked against Dagster's migration scripts again."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from dagster import (
     asset_check,
     define_asset_job,
 )
+from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from sped import settings
@@ -120,3 +123,52 @@ def test_a_wipe_leaves_no_connection_to_a_deleted_database(inst):
         stored = dagster_home(inst) / "storage" / "history" / "runs" / f"{run_id}.db"
         assert stored.exists()
         assert _event_types(stored) == ["ENGINE_EVENT"]
+
+
+def _layout(db_file) -> tuple:
+    """What `_initdb` decides of a database: its tables and indexes, its migration revision
+    and its journal mode."""
+    con = sqlite3.connect(db_file)
+    try:
+        return (
+            sorted(con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()),
+            con.execute("SELECT version_num FROM alembic_version").fetchall(),
+            con.execute("PRAGMA journal_mode").fetchall(),
+        )
+    finally:
+        con.close()
+
+
+def test_a_new_runs_database_is_the_one_dagsters_own_storage_makes(inst, tmp_path):
+    runs_dir = dagster_home(inst) / "storage" / "history" / "runs"
+    with open_instance(inst) as instance:
+        runs = [JOB.execute_in_process(instance=instance).run_id for _ in range(2)]
+        kept = instance.event_log_storage.new_run_database
+    assert kept.exists() and kept.parent == runs_dir.parent  # not a run: outside runs/
+    own = SqliteEventLogStorage(str(tmp_path / "own"))
+    try:
+        with own.run_connection("made_by_dagster"):
+            pass
+    finally:
+        own.dispose()
+    made = _layout(tmp_path / "own" / "made_by_dagster.db")
+    assert made[1] and made[2] == [("wal",)]
+    assert [_layout(runs_dir / f"{run_id}.db") for run_id in runs] == [made, made]
+
+
+def test_a_database_with_its_revision_is_not_checked_against_the_scripts_again(inst, monkeypatch):
+    """Dagster's `_initdb` reads every migration script to learn the latest revision, then
+    leaves a database that records any revision as it is: that reading is skipped."""
+    with open_instance(inst) as instance:
+        run_id = JOB.execute_in_process(instance=instance).run_id
+
+    def read_the_scripts(*args, **kwargs):
+        raise AssertionError("the migration scripts were read")
+
+    monkeypatch.setattr(sqlite_event_log, "check_alembic_revision", read_the_scripts)
+    storage = SpedEventLogStorage(str(dagster_home(inst) / "storage" / "history" / "runs"))
+    try:  # a new process's storage over the index and the run's databases
+        kinds = [e.dagster_event_type for e in storage.get_logs_for_run(run_id)]
+        assert kinds[-1] == DagsterEventType.RUN_SUCCESS
+    finally:
+        storage.dispose()
