@@ -29,6 +29,7 @@ tables it has seen exist. It changes nothing else:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -141,7 +142,7 @@ class SpedEventLogStorage(SqliteEventLogStorage):
                 self._make_new_run_database(self.new_run_database)
             data = self.new_run_database.read_bytes()
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        except OSError:
+        except (OSError, db.exc.SQLAlchemyError):  # only a shortcut
             return False
         try:
             with os.fdopen(fd, "wb") as out:
@@ -162,9 +163,14 @@ class SpedEventLogStorage(SqliteEventLogStorage):
         engine = db.create_engine(f"sqlite:///{tmp}")
         try:
             super()._initdb(engine)
-        finally:
             engine.dispose()  # the last connection closed: the WAL is folded into the file
-        os.replace(tmp, template)
+            os.replace(tmp, template)
+        except BaseException:
+            engine.dispose()
+            for leftover in (tmp, f"{tmp}-wal", f"{tmp}-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)
+            raise
 
     def store_event(self, event) -> None:
         super().store_event(event)

@@ -13,18 +13,20 @@ rows recomputed. The plan is written before dbt runs:
 
 A build is **incremental** when the last finished build had the same fingerprint (dbt vars,
 including the as-of date and the state profile, the dbt project's own files and the national
-reference file the project ships, which `dim_national_lre` is built from) and every
-change since it, read from the registry's audit trail, is a district submission. Otherwise it
-is **full**: the first build, a changed model or profile, a new as-of date (statuses are judged
-as of it; the nightly run therefore rebuilds everything), or a change to state-level data
-(allocations, the LEA, facility or private-school directories), which reaches every LEA.
+reference file the project ships, which `dim_national_lre` is built from) and every change
+since it, read from the registry's audit trail, is a district submission. Otherwise it is
+**full**: the first build, a changed model, profile or national file, a new as-of date
+(statuses are judged as of it; the nightly run therefore rebuilds everything), or a change to
+state-level data (allocations, the LEA, facility or private-school directories), which reaches
+every LEA.
 
 A failed build leaves its row unfinished; the next plan starts again from the last finished one,
 so nothing a failed build skipped is lost.
 
 Before a run starts, `foreseen_collections` says what its build will be, as far as it can be
-known then: full, or incremental over at most these district collections. The run is then
-planned (in Dagster) with only the dbt models that build rebuilds (dagster_project/assets/dbt.py).
+known then: full, or incremental over these district collections. The run is then planned (in
+Dagster) with only the dbt models that build rebuilds (dagster_project/assets/dbt.py); should
+its plan turn out wider, it still builds and records what the plan says.
 """
 
 from __future__ import annotations
