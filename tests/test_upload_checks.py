@@ -10,6 +10,7 @@ import json
 import sqlite3
 
 from sped.findings import Finding
+from sped.landing import upload_checks
 from sped.landing.registry import Registry
 
 WARNING = Finding(7, "R2", "warning", "a warning", "docs/rules/contracts.md", failed_count=1)
@@ -26,9 +27,11 @@ def _tables(path) -> set[str]:
 
 def test_one_row_keeps_what_the_district_saw_and_what_the_run_may_reuse(tmp_path):
     with Registry(tmp_path / "registry.sqlite", tmp_path / "store") as reg:
-        reg.record_upload_check(7, "accepted_with_warnings", 3, [READING, WARNING], "d1", [WARNING])
+        upload_checks.record(
+            reg, 7, "accepted_with_warnings", 3, [READING, WARNING], "d1", [WARNING]
+        )
         other = dataclasses.replace(WARNING, submission_id=8)
-        reg.record_upload_check(8, "accepted_with_warnings", 3, [other])  # rules unfinished
+        upload_checks.record(reg, 8, "accepted_with_warnings", 3, [other])  # rules unfinished
         assert reg.upload_check(7) == ("accepted_with_warnings", [READING, WARNING])
         assert reg.upload_check(8) == ("accepted_with_warnings", [other])
         assert reg.upload_check(9) is None

@@ -643,24 +643,6 @@ class Registry:
             self._event(con, old["submission_id"], "superseded", f"by submission {submission_id}")
         return status
 
-    def record_upload_check(
-        self,
-        submission_id: int,
-        verdict: str,
-        row_count: int,
-        findings: Iterable[Finding],
-        rule_inputs: str | None = None,
-        rule_findings: Iterable[Finding] = (),
-    ) -> None:
-        """Keep the portal's check of an upload: what the district was shown and, when the
-        file-stage rules finished, their findings with the digest of what decided them (the
-        run that loads the file reuses them while that digest still holds); one transaction."""
-        with self.transaction() as con:
-            upload_checks.record(
-                con, submission_id, now(), verdict, row_count, findings,
-                rule_inputs, rule_findings,
-            )  # fmt: skip
-
     def replace_cross_findings(
         self, collection: str, rule_ids: Iterable[str], findings: Iterable[Finding]
     ) -> int:
