@@ -13,7 +13,8 @@ For each scale (generated once, cached under data/bench/<scale>-<years>y/landing
 - (on the resubmission scale) one district resubmits its roster with one row changed, over
   the full refresh's time, two ways: as an upload to the running portal (`sped serve`, whose
   pipeline runs are forked from a warm worker, sped/run_worker.py), timed until the published
-  warehouse holds it (`resubmission_fraction`); and as a second cold `sped pipeline` command
+  warehouse holds it (`resubmission_fraction`), with the time of each step of its run; and as
+  a second cold `sped pipeline` command
   over a landing tree holding the new file (`resubmission_cli_fraction`);
 - (on the first scale) `sped validate` on a typical roster, 20 cold commands: p50 and p95.
 
@@ -119,6 +120,16 @@ def _env(code_dir: Path | None) -> dict:
     return env
 
 
+def step_split(out: str) -> dict[str, float]:
+    """The time of each step of the last run in a pipeline's output ("time per step (s): ...")."""
+    steps: dict[str, float] = {}
+    found = re.findall(r"time per step \(s\): (.*)", out)
+    for part in found[-1].split(", ") if found else ():
+        name, _, value = part.rpartition(" ")
+        steps[name] = float(value)
+    return steps
+
+
 def pipeline(landing: Path, warehouse: Path, code_dir: Path | None = None) -> dict:
     """One `sped pipeline` command: wall time, peak RSS, the per-step split it reports."""
     wall, peak, out = _command(
@@ -127,12 +138,7 @@ def pipeline(landing: Path, warehouse: Path, code_dir: Path | None = None) -> di
         env=_env(code_dir),
         cwd=code_dir or REPO,  # `python -m` puts the working directory first on sys.path
     )  # fmt: skip
-    steps: dict[str, float] = {}
-    match = re.search(r"time per step \(s\): (.*)", out)
-    if match:
-        for part in match.group(1).split(", "):
-            name, _, value = part.rpartition(" ")
-            steps[name] = float(value)
+    steps = step_split(out)
     rows = sum(
         int(m.replace(",", ""))
         for m in re.findall(r"^\S+\s+\d+\s+\d+\s+\d+\s+\d+\s+([\d,]+)$", out, re.M)
@@ -311,8 +317,10 @@ def portal_resubmission(warehouse: Path, roster: Path, lea: str, period: str) ->
                 time.sleep(0.05)
             runs.append({"seconds": round(time.perf_counter() - clock, 3),
                          "upload_answer_s": round(answered, 3)})  # fmt: skip
-    warm = "could not run it" not in (inst.root / "web_pipeline.log").read_text()
-    return {"first": runs[0], **runs[1], "warm_worker": warm}
+    log = (inst.root / "web_pipeline.log").read_text()
+    warm = "could not run it" not in log
+    # the second run's own split (it goes on after publishing: the data-quality reports)
+    return {"first": runs[0], **runs[1], "warm_worker": warm, "steps": step_split(log)}
 
 
 def _published(published: Path, submission_id: int) -> bool:
