@@ -86,12 +86,49 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _last_finished(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
-    """(fingerprint, event watermark) of the last finished build, if any."""
-    return con.execute(
+@dataclass(frozen=True)
+class _Decision:
+    """Whether the next build is full or incremental, and over what, as the registry and the
+    last finished build say now."""
+
+    mode: str
+    reason: str
+    fingerprint: str
+    upto: int  # the registry's last event the decision read
+    keys: tuple[tuple[str, str], ...] = ()  # (lea_id, period) whose data changed
+    collections: tuple[str, ...] | None = None  # None: full
+
+
+def _decide(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dict) -> _Decision:
+    """The rules of the module's docstring, over the changes since the last finished build."""
+    print_ = fingerprint(dbt_vars)
+    upto = registry.last_event_id()
+    last = con.execute(
         "SELECT fingerprint, event_watermark FROM raw.build_log WHERE finished_at IS NOT NULL "
         "ORDER BY build_id DESC LIMIT 1"
     ).fetchone()
+    if last is None:
+        return _Decision("full", "no finished build yet", print_, upto)
+    if last[0] != print_:
+        why = (
+            "the dbt project, the national reference file, the state profile or the as-of date "
+            "changed"
+        )
+        return _Decision("full", why, print_, upto)
+    changes = registry.data_changes(last[1], upto)
+    state_level = sorted({c for c, lea, _ in changes if lea is None})
+    if state_level:
+        why = f"state-level data changed: {', '.join(state_level)}"
+        return _Decision("full", why, print_, upto)
+    keys = tuple(sorted({(lea, period) for _, lea, period in changes}))
+    return _Decision(
+        "incremental",
+        f"{len({lea for lea, _ in keys})} LEAs with new data in force",
+        print_,
+        upto,
+        keys,
+        tuple(sorted({c for c, _, _ in changes})),
+    )
 
 
 def foreseen_collections(
@@ -103,68 +140,41 @@ def foreseen_collections(
     """Before a run that visits the collections `visiting`: the district collections whose data
     its build will find changed, or None when that build may be full.
 
-    The plan itself is made during the run, after the raw steps (`plan_build`). Until then data
-    in force changes when a visited collection's step accepts one of its pending files. So the
-    plan will be incremental over the collections already changed since the last finished
-    build and the visited district collections with pending files, unless the vars or the
-    project changed, state-level data changed, or a visited state-level collection has pending
-    files (one may be accepted). A step may also repair the warehouse's copy of data in force
-    (after a crash): should that widen the plan, the run still builds, and records, what its
-    plan says (dagster_project/assets/dbt.py)."""
-    last = _last_finished(con)
-    if last is None or last[0] != fingerprint(dbt_vars):
+    The plan itself is made during the run, after the raw steps (`plan_build`), by the same
+    rules (`_decide`). Until then data in force changes when a visited collection's step
+    accepts one of its pending files. So the plan will be incremental over the collections
+    already changed since the last finished build and the visited district collections with
+    pending files, unless it would be full now, or a visited state-level collection has
+    pending files (one may be accepted). A step may also repair the warehouse's copy of data in
+    force (after a crash): should that widen the plan, the run still builds, and records, what
+    its plan says (dagster_project/assets/dbt.py)."""
+    decision = _decide(con, registry, dbt_vars)
+    if decision.collections is None:
         return None
     pending = registry.pending_counts()
     loading = {name for name in visiting if pending.get(name)}
     if any(COLLECTIONS[name].submitted_by != "district" for name in loading):
         return None
-    changes = registry.data_changes(last[1], registry.last_event_id())
-    if any(lea is None for _, lea, _ in changes):
-        return None
-    return tuple(sorted({c for c, _, _ in changes} | loading))
+    return tuple(sorted(set(decision.collections) | loading))
 
 
 def plan_build(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dict) -> BuildPlan:
     """Decide the next build's scope and write it to raw.build_scope and raw.build_log."""
-    print_ = fingerprint(dbt_vars)
-    upto = registry.last_event_id()
-    last = _last_finished(con)
-    keys: list[tuple[str, str]] = []
-    collections: tuple[str, ...] | None = None
-    if last is None:
-        mode, reason = "full", "no finished build yet"
-    elif last[0] != print_:
-        mode, reason = (
-            "full",
-            "the dbt project, the national reference file, the state profile or the as-of date "
-            "changed",
-        )
-    else:
-        changes = registry.data_changes(last[1], upto)
-        state_level = sorted({c for c, lea, _ in changes if lea is None})
-        if state_level:
-            mode, reason = "full", f"state-level data changed: {', '.join(state_level)}"
-        else:
-            keys = sorted({(lea, period) for _, lea, period in changes})
-            collections = tuple(sorted({c for c, _, _ in changes}))
-            mode, reason = (
-                "incremental",
-                f"{len({lea for lea, _ in keys})} LEAs with new data in force",
-            )
-    leas = tuple(sorted({lea for lea, _ in keys}))
-    periods = tuple(sorted({period for _, period in keys}))
+    d = _decide(con, registry, dbt_vars)
+    leas = tuple(sorted({lea for lea, _ in d.keys}))
+    periods = tuple(sorted({period for _, period in d.keys}))
     build_id = con.execute("SELECT COALESCE(MAX(build_id), 0) + 1 FROM raw.build_log").fetchone()[0]
     con.execute("BEGIN")
     con.execute("DELETE FROM raw.build_scope")
-    if keys:
-        con.executemany("INSERT INTO raw.build_scope (lea_id, period) VALUES (?, ?)", keys)
+    if d.keys:
+        con.executemany("INSERT INTO raw.build_scope (lea_id, period) VALUES (?, ?)", d.keys)
     con.execute(
         "INSERT INTO raw.build_log VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-        (build_id, _now(), mode, reason, print_, upto, len(leas),
-         None if collections is None else ",".join(collections)),
+        (build_id, _now(), d.mode, d.reason, d.fingerprint, d.upto, len(leas),
+         None if d.collections is None else ",".join(d.collections)),
     )  # fmt: skip
     con.execute("COMMIT")
-    return BuildPlan(build_id, mode, reason, leas, periods, collections)
+    return BuildPlan(build_id, d.mode, d.reason, leas, periods, d.collections)
 
 
 def current_plan(con: duckdb.DuckDBPyConnection) -> BuildPlan | None:
