@@ -6,7 +6,9 @@ and checks dbt then builds, and one whose plan turns out wider still records all
 
 from __future__ import annotations
 
+import io
 import json
+import re
 
 import pytest
 from dagster import DagsterInstance, materialize
@@ -185,6 +187,18 @@ def test_dbt_tests_become_asset_checks(tmp_path):
     assert 0 < len(checks_again) < len(checks) and all(c.passed for c in checks_again)
 
 
+def _assert_dbt_console_lines(text: str, result) -> None:
+    """`echo` got what dbt's console shows at info level, and nothing of its debug events (its
+    SQL statements, its cache operations), without colour codes."""
+    lines = text.splitlines()
+    nodes = len(result.result.results)
+    assert sum(" START " in line for line in lines) == nodes, text[:2000]
+    assert sum(re.search(r" (OK created|PASS) ", line) is not None for line in lines) == nodes
+    assert re.search(rf"^\d\d:\d\d:\d\d  Done\. PASS={nodes} ", text, re.M), text[-500:]
+    assert "\x1b" not in text
+    assert not re.search(r"create (or replace )?table|Began running node|Acquiring new", text, re.I)
+
+
 def test_a_build_leaves_the_warehouse_free_for_the_next_step_and_other_processes(tmp_path):
     """The profile keeps one database open for the whole command (`keep_open`); dbt_cli closes
     it when the command ends. Left open, this process would hold the file with dbt's own
@@ -204,8 +218,10 @@ def test_a_build_leaves_the_warehouse_free_for_the_next_step_and_other_processes
         warehouse=inst.warehouse,
         target=target,
         dbt_vars=_vars(),
+        echo=(echoed := io.StringIO()),
     )
     assert result.success
+    _assert_dbt_console_lines(echoed.getvalue(), result)
     con = duckdb.connect(str(inst.warehouse), config=shared_config())
     assert con.execute("SELECT count(*) FROM marts.fct_proportionate_share").fetchone()[0]
     con.close()

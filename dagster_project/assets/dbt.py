@@ -20,6 +20,7 @@ model and reports the ones an incremental build left alone as current ("not rebu
 """
 
 import contextlib
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,16 +183,21 @@ def run_dbt(context: AssetExecutionContext, sped: SpedSettings, plan: BuildPlan)
     # dbt's own JSON artifacts: manifest.json is written twice per build and read by nobody
     # (about 0.2 s of an incremental build on the state scale); run_results.json is written
     # below, from the result
-    args = [*dbt_cli.dbt_args(command, target=target, dbt_vars=dbt_vars, quiet=False),
-            "--no-write-json"]  # fmt: skip
+    args = [*dbt_cli.dbt_args(command, target=target, dbt_vars=dbt_vars), "--no-write-json"]
     log = Path(sped.dbt_output_log) if sped.dbt_output_log else None
     with contextlib.ExitStack() as stack:
+        out = sys.stdout
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)
             out = stack.enter_context(open(log, "a", encoding="utf-8"))
-            stack.enter_context(contextlib.redirect_stdout(out))
+            stack.enter_context(contextlib.redirect_stdout(out))  # what a Python model prints
         result = dbt_cli.run(
-            args, warehouse=inst.warehouse, target=target, dbt_vars=dbt_vars, callbacks=[collect]
+            args,
+            warehouse=inst.warehouse,
+            target=target,
+            dbt_vars=dbt_vars,
+            callbacks=[collect],
+            echo=out,
         )
     if hasattr(result.result, "write"):  # what each node did, for whoever looks into a build
         result.result.write(str(target / "run_results.json"))
