@@ -175,13 +175,18 @@ ECHOED_LEVELS = frozenset({"info", "warn", "error"})
 def echo_lines(stream: TextIO) -> Callable[[Any], None]:
     """A dbt callback writing the events dbt's console shows at info level to `stream`, in its
     text format (time, two spaces, message), scrubbed of the environment's secrets as dbt
-    scrubs them (the secrets read once per command, not once per event)."""
+    scrubs them (the secrets read once per command, not once per event). dbt fires events from
+    its worker threads; a text stream is not safe to write from two threads at once (the lines
+    come out mixed, or as bytes of freed memory), so one write at a time, as logging's handlers
+    do."""
     import datetime as dt
+    import threading
 
     from dbt_common.events.logger import PRINT_EVENT_NAMES
     from dbt_common.exceptions.base import env_secrets, scrub_secrets
 
     secrets = env_secrets()
+    one_at_a_time = threading.Lock()
 
     def write(msg) -> None:
         printed = msg.info.name in PRINT_EVENT_NAMES  # what `dbt ls`, `show` print: as is
@@ -189,7 +194,8 @@ def echo_lines(stream: TextIO) -> Callable[[Any], None]:
             text = scrub_secrets(msg.info.msg, secrets)
             if not printed:
                 text = f"{dt.datetime.now(dt.UTC):%H:%M:%S}  {text}"
-            stream.write(f"{text}\n")
+            with one_at_a_time:
+                stream.write(f"{text}\n")
 
     return write
 
