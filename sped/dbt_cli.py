@@ -154,7 +154,10 @@ def run(
     afterwards (SPED_WAREHOUSE then names the warehouse by its full path)."""
     from dbt.cli.main import dbtRunner
 
+    from sped.warehouse import kept_open
+
     warehouse, target = Path(warehouse).resolve(), Path(target).resolve()
+    kept_open.release()  # dbt opens the file with its own configuration
     _quiet_defaults()
     key = vars_key(dbt_vars, warehouse.name)
     restore_parse(target, key)

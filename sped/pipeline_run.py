@@ -22,6 +22,7 @@ from sped.profile import load_profile
 from sped.run_imports import imports_frozen
 from sped.run_lock import Holder, run_lock
 from sped.steps import open_registry, register_landing
+from sped.warehouse import kept_open
 
 Out = Callable[[str], None]
 
@@ -88,8 +89,11 @@ def _locked_run(
         for path, why in reg.refused:
             out(f"  refused: {path}: {why}")
 
-    skipped, foreseen = _run_scope(inst, state, as_of_date, out, changed_only)
-    ok, step_seconds = _run_job(inst, profile_file, as_of_date.isoformat(), out, skipped, foreseen)
+    with kept_open.between_steps(inst.warehouse):
+        skipped, foreseen = _run_scope(inst, state, as_of_date, out, changed_only)
+        ok, step_seconds = _run_job(
+            inst, profile_file, as_of_date.isoformat(), out, skipped, foreseen
+        )
     timings.update(step_seconds)
     _summary(inst, timings, out)
     if not ok:

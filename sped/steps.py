@@ -22,6 +22,7 @@ from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Incoming, ReceivingBatch, Registry
 from sped.settings import Installation
+from sped.warehouse import kept_open
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
 
 Progress = Callable[[str], None]
@@ -53,12 +54,16 @@ def open_registry(inst: Installation) -> Registry:
 
 
 def connect(inst: Installation) -> duckdb.DuckDBPyConnection:
-    """The single writer connection to the warehouse, with raw tables in place."""
+    """The single writer connection to the warehouse, with raw tables in place (a run keeps the
+    database open between its steps: sped/warehouse/kept_open.py)."""
     from sped.validation.gx_duckdb import shared_config
 
     inst.create()
-    con = duckdb.connect(str(inst.warehouse), config=shared_config())
-    ensure_schemas(con)
+    config = shared_config()
+    ensured = kept_open.hold(inst.warehouse, config)
+    con = duckdb.connect(str(inst.warehouse), config=config)
+    if not ensured:
+        ensure_schemas(con)
     return con
 
 
@@ -225,6 +230,7 @@ def mirror_submissions(con: duckdb.DuckDBPyConnection, registry: Registry) -> in
 def publish(inst: Installation) -> Path:
     """Copy the warehouse to the published snapshot readers use, atomically."""
     inst.create()
+    kept_open.release()  # checkpointed and copied whole: nothing of this process holds it
     con = duckdb.connect(str(inst.warehouse))
     try:
         con.execute("CHECKPOINT")
