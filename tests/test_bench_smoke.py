@@ -41,6 +41,7 @@ def test_bench_runs_every_measurement_and_the_floor_agrees(tmp_path):
     assert small["resubmission_cli"]["steps"]["register"] >= 0
     assert small["resubmission"]["warm_worker"]  # the portal's run went through the worker
     assert small["resubmission"]["seconds"] > small["resubmission"]["upload_answer_s"] > 0
+    assert small["resubmission"]["runs_s"] == [small["resubmission"]["seconds"]]
     steps = small["resubmission"]["steps"]  # the portal's run, visiting what changed
     assert steps["sped_dbt_models"] > 0 and "raw__placements" in steps
     assert "raw__leas" not in steps  # settled, passed by
