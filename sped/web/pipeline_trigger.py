@@ -4,7 +4,7 @@ background, one at a time from this application.
 Runs go through a warm worker (sped/run_worker.py) started with the application: each run is
 a fresh process forked from one that has already imported Dagster, dbt and Great Expectations
 (and had dbt parse the project), so a district's upload reaches the published figures sooner:
-3.7 s at the state scale against 11.6 s for a fresh process (`make bench`). Whenever the worker
+2.8 s at the state scale against 7.9 s for a fresh process (`make bench`). Whenever the worker
 cannot run it, the run is a `sped pipeline` subprocess as before, and a new worker is started
 for the next run.
 
