@@ -474,3 +474,33 @@ def test_the_run_is_recorded_in_the_installations_own_dagster_instance(built):
         assert all(e.severity == AssetCheckSeverity.WARN for e in failed), failed[:3]
     assert "dbt build (staging, intermediate, marts, shared): started at" in printed
     assert re.search(r"dbt build \(.*\): finished after \d+\.\d s", printed), printed[-2000:]
+
+
+def test_a_run_keeps_the_warehouse_open_between_its_steps(built, tmp_path, monkeypatch):
+    """sped/warehouse/kept_open.py: a run's steps reach the database the run keeps open; only
+    the first connection, and the first after dbt and after publishing (which let it go), open
+    the file again. A run that kept nothing open (say, the steps naming the warehouse by
+    another path) would open it at every step."""
+    import shutil
+
+    from sped.warehouse import kept_open
+
+    inst, code, _ = built
+    assert code == 0
+    copy = Installation(tmp_path / "copy" / "warehouse.duckdb")
+    shutil.copytree(inst.root, copy.root)
+    opened: list[str] = []
+    reused: list[str] = []
+    hold = kept_open.hold
+
+    def spy(warehouse, config) -> bool:
+        kept = hold(warehouse, config)
+        (reused if kept else opened).append(str(warehouse))
+        return kept
+
+    monkeypatch.setattr(kept_open, "hold", spy)
+    args = ["pipeline", "--warehouse", str(copy.warehouse), "--as-of", AS_OF, "--changed-only"]
+    assert main(args) == 0
+    assert len(opened) <= 3 < len(opened) + len(reused), (opened, reused)
+    assert set(opened + reused) == {str(copy.warehouse)}
+    assert kept_open._kept.con is None and kept_open._kept.path is None  # let go at the end
