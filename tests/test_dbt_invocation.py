@@ -27,7 +27,7 @@ from sped import dbt_cli
 from sped.contracts import COLLECTIONS
 from sped.profile import load_profile
 from sped.settings import Installation
-from tests.warehouse_fixtures import AS_OF, small_state
+from tests.warehouse_fixtures import AS_OF, open_from_another_process, small_state
 
 pytestmark = pytest.mark.slow
 
@@ -203,9 +203,6 @@ def test_a_build_leaves_the_warehouse_free_for_the_next_step_and_other_processes
     """The profile keeps one database open for the whole command (`keep_open`); dbt_cli closes
     it when the command ends. Left open, this process would hold the file with dbt's own
     configuration: the pipeline's next connection and every other process would be refused."""
-    import subprocess
-    import sys
-
     import duckdb
 
     from sped.validation.gx_duckdb import shared_config
@@ -225,9 +222,5 @@ def test_a_build_leaves_the_warehouse_free_for_the_next_step_and_other_processes
     con = duckdb.connect(str(inst.warehouse), config=shared_config())
     assert con.execute("SELECT count(*) FROM marts.fct_proportionate_share").fetchone()[0]
     con.close()
-    other = subprocess.run(
-        [sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()",
-         str(inst.warehouse)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    other = open_from_another_process(inst.warehouse)
     assert other.returncode == 0, other.stderr

@@ -4,20 +4,16 @@ its own configuration, publishing, another process) gets it once it is let go.""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import duckdb
 
 from sped.settings import Installation
 from sped.steps import connect, publish
 from sped.warehouse import kept_open
+from tests.warehouse_fixtures import open_from_another_process
 
 
 def _another_process_can_write(path) -> bool:
-    probe = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
-    done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True)
-    return done.returncode == 0
+    return open_from_another_process(path).returncode == 0
 
 
 def test_steps_share_the_kept_database_until_it_is_let_go(tmp_path):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -338,3 +340,12 @@ def query(warehouse: Path, sql: str) -> list[dict]:
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     finally:
         con.close()
+
+
+def open_from_another_process(warehouse: Path) -> subprocess.CompletedProcess:
+    """Open the warehouse read-write from another process and close it: it succeeds only when
+    no process holds the file (DuckDB lets one process write it at a time)."""
+    probe = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
+    return subprocess.run(
+        [sys.executable, "-c", probe, str(warehouse)], capture_output=True, text=True
+    )
