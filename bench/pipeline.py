@@ -45,6 +45,8 @@ from pathlib import Path
 import duckdb
 import psutil
 
+from sped.pipeline_run import STEP_SUMMARY
+
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "data" / "bench"
 RESULTS = REPO / "bench" / "results" / "latest.json"
@@ -123,7 +125,7 @@ def _env(code_dir: Path | None) -> dict:
 def step_split(out: str) -> dict[str, float]:
     """The time of each step of the last run in a pipeline's output ("time per step (s): ...")."""
     steps: dict[str, float] = {}
-    found = re.findall(r"time per step \(s\): (.*)", out)
+    found = re.findall(re.escape(STEP_SUMMARY) + "(.*)", out)
     for part in found[-1].split(", ") if found else ():
         name, _, value = part.rpartition(" ")
         steps[name] = float(value)
@@ -344,7 +346,7 @@ def portal_resubmission(
 def _wait_for_runs_to_end(log: Path, runs: int, timeout: float = 600) -> None:
     """Until the portal's log holds the summaries of `runs` runs (each run ends with one)."""
     clock = time.perf_counter()
-    while runs and (log.read_text() if log.exists() else "").count("time per step (s)") < runs:
+    while runs and (log.read_text() if log.exists() else "").count(STEP_SUMMARY) < runs:
         if time.perf_counter() - clock > timeout:
             raise SystemExit(f"the portal's run did not end:\n{log.read_text()[-3000:]}")
         time.sleep(0.05)

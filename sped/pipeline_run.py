@@ -25,6 +25,8 @@ from sped.steps import open_registry, register_landing
 from sped.warehouse import kept_open
 
 Out = Callable[[str], None]
+#: How a run's summary line of the time per step begins (the bench reads it: bench/pipeline.py).
+STEP_SUMMARY = "time per step (s): "
 
 
 def run_pipeline(
@@ -285,6 +287,6 @@ def _summary(inst: settings.Installation, timings: dict[str, float], out: Out) -
             "stored files): " + "; ".join(behind)
         )
     out("")
-    out("time per step (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
+    out(STEP_SUMMARY + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
     out(f"warehouse {inst.warehouse}  published {inst.published_warehouse}")
     out(f"dbt's output: {inst.dbt_target / 'logs' / 'dbt_output.log'}")
