@@ -63,7 +63,7 @@ DAGSTER_PORT ?= 3000
 # every `sped pipeline` run) in $(DEMO_DIR)/warehouse/dagster. Listens on 127.0.0.1 only.
 dagster: env  ## the Dagster UI on the demo installation (http://127.0.0.1:$(DAGSTER_PORT))
 	@test -e $(DEMO_WAREHOUSE) || { echo "make dagster: no demo installation yet: run make demo first" >&2; exit 2; }
-	$(BIN)/python -c "import sys; from sped.settings import installation; from sped.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)
+	$(BIN)/python -c "import sys; from sped.config.settings import installation; from sped.frameworks.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)
 	env --default-signal=INT,TERM DAGSTER_HOME=$(DEMO_DAGSTER_HOME) SPED_WAREHOUSE=$(DEMO_WAREHOUSE) \
 	  $(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p $(DAGSTER_PORT)
 
@@ -108,7 +108,7 @@ SERVE_PORT ?= 8080
 # left Ctrl-C waiting forever. `env --default-signal` gives it both back.
 serve: env  ## the web application and the Dagster UI on the demo installation (127.0.0.1)
 	@test -f $(DEMO_WAREHOUSE) || { echo "no demo installation: run make demo first"; exit 2; }
-	$(BIN)/python -c "import sys; from sped.settings import installation; from sped.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)
+	$(BIN)/python -c "import sys; from sped.config.settings import installation; from sped.frameworks.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)
 	env --default-signal=INT,TERM DAGSTER_HOME=$(DEMO_DAGSTER_HOME) SPED_WAREHOUSE=$(DEMO_WAREHOUSE) \
 	  $(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p $(DAGSTER_PORT) \
 	    > $(DEMO_DIR)/dagster_dev.log 2>&1 & dagster_pid=$$!; \

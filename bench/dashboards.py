@@ -21,11 +21,11 @@ from pathlib import Path
 import polars as pl
 
 from bench.incremental_marts import _prepare
+from sped.config.settings import Installation
 from sped.dashboards import figures, pages
 from sped.dashboards.scope import Filters, Scope
 from sped.landing.accounts import current_os_user
-from sped.pipeline_run import run_pipeline
-from sped.settings import Installation
+from sped.launch.pipeline_run import run_pipeline
 
 
 def _time(fn, repeat: int) -> tuple[float, float]:

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import duckdb
 
-from sped.dbt_cli import invoke
+from sped.config.profile import load_profile
+from sped.frameworks.dbt_cli import invoke
 from sped.generate import generate
 from sped.landing.accounts import current_os_user
-from sped.pipeline_run import run_pipeline
-from sped.profile import load_profile
+from sped.launch.pipeline_run import run_pipeline
 
 AS_OF = "2026-11-01"
 

@@ -12,7 +12,7 @@ For each scale (generated once, cached under data/bench/<scale>-<years>y/landing
   time is kept in the report (`runs`);
 - (on the resubmission scale) one district resubmits its roster with one row changed, over
   the full refresh's time, two ways: as uploads to the running portal (`sped serve`, whose
-  pipeline runs are forked from a warm worker, sped/run_worker.py), each timed until the
+  pipeline runs are forked from a warm worker, sped/launch/run_worker.py), each timed until the
   published warehouse holds it, the median of five (`resubmission_fraction`), with the time of
   each step of a run; and as a second cold `sped pipeline` command
   over a landing tree holding the new file (`resubmission_cli_fraction`);
@@ -45,7 +45,7 @@ from pathlib import Path
 import duckdb
 import psutil
 
-from sped.pipeline_run import STEP_SUMMARY
+from sped.launch.pipeline_run import STEP_SUMMARY
 
 REPO = Path(__file__).resolve().parents[1]
 CACHE = REPO / "data" / "bench"
@@ -296,8 +296,8 @@ def portal_resubmission(
     single one of about 2.5 s varied by 0.3 s from the next on these machines."""
     import httpx
 
-    from sped.settings import Installation
-    from sped.steps import open_registry
+    from sped.config.settings import Installation
+    from sped.run.steps import open_registry
     from sped.web.local_server import serving
 
     inst = Installation(warehouse.resolve())

@@ -24,11 +24,11 @@ from pathlib import Path
 import httpx
 import psutil
 
+from sped.config.settings import Installation
 from sped.generate import generate
 from sped.landing.accounts import current_os_user
-from sped.pipeline_run import run_pipeline
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.launch.pipeline_run import run_pipeline
+from sped.run.steps import open_registry
 from sped.web.local_server import serving
 
 AS_OF = "2026-11-01"

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import duckdb
 
+from sped.config.profile import load_profile
 from sped.contracts import get
 from sped.generate import generate
 from sped.ingest.batch import read_one, stage_batch
 from sped.landing.layout import declared_key, walk
 from sped.landing.registry import Submission
 from sped.landing.store import sha256_bytes
-from sped.profile import load_profile
 from sped.validation import validate_batch
 from sped.validation.gx_duckdb import shared_config
 from sped.warehouse.schema import ensure_schemas

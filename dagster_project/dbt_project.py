@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from sped.settings import DBT_PROJECT_DIR
+from sped.config.settings import DBT_PROJECT_DIR
 
 sped_dbt = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 

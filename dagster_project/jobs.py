@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dagster import AssetSelection, ScheduleDefinition, define_asset_job
 
-from sped import settings
-from sped.profile import load_profile
+from sped.config import settings
+from sped.config.profile import load_profile
 
 pipeline = define_asset_job(
     "pipeline",

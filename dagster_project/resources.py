@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from dagster import ConfigurableResource, InitResourceContext
 
-from sped import settings
-from sped.profile import StateProfile, load_profile
+from sped.config import settings
+from sped.config.profile import StateProfile, load_profile
 
 log = logging.getLogger("sped")
 
@@ -16,7 +16,7 @@ log = logging.getLogger("sped")
 class SpedSettings(ConfigurableResource):
     """Which installation a run works on, with which state profile, judged as of which date.
 
-    Empty strings mean the defaults of `sped.settings` (environment, then built-in).
+    Empty strings mean the defaults of `sped.config.settings` (environment, then built-in).
     """
 
     warehouse: str = ""
@@ -29,10 +29,10 @@ class SpedSettings(ConfigurableResource):
     @contextlib.contextmanager
     def yield_for_execution(self, context: InitResourceContext):
         """Every run that uses the installation holds its run lock for the whole run
-        (sped/run_lock.py), whoever started it: the CLI (which already holds it), `dagster
+        (sped/run/run_lock.py), whoever started it: the CLI (which already holds it), `dagster
         dev`, the schedule or the sensor. A run that finds another in progress fails at once,
         saying who holds the installation, before touching anything."""
-        from sped.run_lock import run_lock
+        from sped.run.run_lock import run_lock
 
         run_id = getattr(getattr(context, "run", None), "run_id", None) or "?"
         with (

@@ -3,11 +3,11 @@
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
 from dagster_project.jobs import pipeline
-from sped import settings
+from sped.config import settings
+from sped.config.profile import load_profile
 from sped.landing.accounts import current_os_user
-from sped.profile import load_profile
-from sped.run_lock import current_holder
-from sped.steps import open_registry, register_landing
+from sped.run.run_lock import current_holder
+from sped.run.steps import open_registry, register_landing
 
 
 @sensor(job=pipeline, minimum_interval_seconds=60, default_status=DefaultSensorStatus.RUNNING)

@@ -20,7 +20,7 @@ import duckdb
 import plotly.express as px
 import plotly.io as pio
 
-from sped.settings import installation
+from sped.config.settings import installation
 
 pio.renderers.default = "plotly_mimetype"  # no CDN: figures render from the notebook itself
 inst = installation(os.environ.get("SPED_WAREHOUSE"))

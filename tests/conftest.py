@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sped.profile import StateProfile, load_profile
-from sped.settings import Installation
+from sped.config.profile import StateProfile, load_profile
+from sped.config.settings import Installation
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,9 +13,9 @@ import os
 import shutil
 from pathlib import Path
 
+from sped.config.settings import Installation
 from sped.generate import generate
-from sped.pipeline_run import run_pipeline
-from sped.settings import Installation
+from sped.launch.pipeline_run import run_pipeline
 from tests.state_channel import OPERATOR
 
 AS_OF = "2026-11-01"

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from sped.contracts import get
-from sped.dbt_cli import invoke
+from sped.frameworks.dbt_cli import invoke
 from sped.warehouse.schema import ensure_schemas
 
 COUNT_DAY = dt.date(2025, 10, 1)

@@ -16,7 +16,7 @@ from sped.landing import accounts as accounts_module
 from sped.landing import store
 from sped.landing.accounts import AccountError
 from sped.landing.layout import DeclaredKey
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from tests.state_channel import INBOX, OPERATOR
 
 OWN = DeclaredKey("placements", "2500001", "2025-26")
@@ -189,7 +189,7 @@ def test_accounts_and_submit_commands(inst, tmp_path, capsys, monkeypatch):
 
 def test_a_forged_state_channel_label_is_refused(inst, tmp_path, capsys):
     """issue 11, failure 5: `--submitter operator:mallory` was the state, on trust."""
-    from sped.steps import register_landing
+    from sped.run.steps import register_landing
 
     landing = tmp_path / "landing" / "allocations" / "2026"
     landing.mkdir(parents=True)
@@ -291,7 +291,7 @@ def test_tokens_are_stored_hashed_and_end_with_revocation_or_disabling(reg):
 
 def test_installation_files_are_private(inst):
     from sped.landing.store import put
-    from sped.steps import connect
+    from sped.run.steps import connect
 
     with open_registry(inst) as reg:
         reg.receive(b"student rows\n", OWN, original_name="r.csv", submitter="analyst")

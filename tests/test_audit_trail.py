@@ -9,13 +9,13 @@ import sqlite3
 
 import pytest
 
-from sped.audit import verify
 from sped.cli import main
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.landing import store
 from sped.landing.layout import DeclaredKey
 from sped.landing.registry import Registry
-from sped.steps import open_registry
+from sped.operations.audit import verify
+from sped.run.steps import open_registry
 from tests.state_channel import OPERATOR
 
 KEY = DeclaredKey("placements", "2500010", "2025-26")

@@ -14,7 +14,7 @@ from sped.contracts import get
 from sped.ingest.batch import read_one, read_pending
 from sped.ingest.typing import type_batch, type_table
 from sped.landing.layout import DeclaredKey
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from tests.state_channel import OPERATOR
 
 HEADER = (

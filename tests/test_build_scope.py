@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.landing.layout import DeclaredKey
-from sped.steps import connect, open_registry
+from sped.run.steps import connect, open_registry
 from sped.warehouse import national_reference
 from sped.warehouse.build_scope import (
     current_plan,

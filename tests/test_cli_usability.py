@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from sped import cli, settings
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped import cli
+from sped.config import settings
+from sped.config.settings import Installation
+from sped.run.steps import open_registry
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -97,7 +98,7 @@ def test_an_unexpected_failure_is_one_line_with_exit_code_1(monkeypatch, capsys)
     def broken(args):
         raise RuntimeError("disk on fire\nsecond line")
 
-    monkeypatch.setattr(cli, "cmd_submissions", broken)
+    monkeypatch.setattr(cli.files, "cmd_submissions", broken)
     monkeypatch.delenv("SPED_DEBUG", raising=False)
     assert cli.main(["submissions"]) == 1
     err = capsys.readouterr().err.strip().splitlines()

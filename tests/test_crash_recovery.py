@@ -26,12 +26,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sped.audit import verify
 from sped.cli import main
+from sped.config.settings import Installation
 from sped.generate import generate
 from sped.landing import store
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.operations.audit import verify
+from sped.run.steps import open_registry
 
 AS_OF = "2026-11-01"
 SPED = str(Path(sys.executable).parent / "sped")
@@ -54,12 +54,12 @@ def _pipeline(warehouse: Path, *extra: str) -> tuple[int, str]:
     import sped.cli as cli
 
     lines: list[str] = []
-    original = cli._print
-    cli._print = lines.append
+    original = cli.common.say
+    cli.common.say = lines.append
     try:
         code = main(["pipeline", "--warehouse", str(warehouse), "--as-of", AS_OF, *extra])
     finally:
-        cli._print = original
+        cli.common.say = original
     return code, "\n".join(lines)
 
 
@@ -260,7 +260,7 @@ def test_the_summary_reads_rows_from_the_warehouse(baseline, tmp_path):
     con = duckdb.connect(str(inst.warehouse))
     con.execute("DELETE FROM raw.placements")
     con.close()
-    from sped.pipeline_run import _summary
+    from sped.launch.pipeline_run import _summary
 
     lines: list[str] = []
     _summary(inst, {}, lines.append)

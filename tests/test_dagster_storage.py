@@ -1,8 +1,8 @@
-"""The installation's Dagster event log (sped/dagster_storage.py): Dagster's own SQLite files,
-readable by Dagster's own storage class, shared safely with another instance on the same home,
-and with the run's database file brought up to date at every step (what `dagster dev` watches).
-A new run's database is the one Dagster's own storage makes, and a database that records its
-migration revision is not checked against Dagster's migration scripts again."""
+"""The installation's Dagster event log (sped/frameworks/dagster_storage.py): Dagster's own
+SQLite files, readable by Dagster's own storage class, shared safely with another instance on the
+same home, and with the run's database file brought up to date at every step (what `dagster dev`
+watches). A new run's database is the one Dagster's own storage makes, and a database that records
+its migration revision is not checked against Dagster's migration scripts again."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from dagster import (
 from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
-from sped import settings
-from sped.dagster_home import dagster_home, open_instance
-from sped.dagster_storage import SpedEventLogStorage
+from sped.config import settings
+from sped.frameworks.dagster_home import dagster_home, open_instance
+from sped.frameworks.dagster_storage import SpedEventLogStorage
 
 
 @asset

@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 
 from sped.dashboards import charts, exports, figures, headlines, lineage
 from sped.dashboards.scope import Filters, Scope, ScopeError
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from sped.warehouse.national_reference import METADATA_LINES, NATIONAL_FILE
 from tests.dashboard_state import small_state
 

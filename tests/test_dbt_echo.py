@@ -1,14 +1,14 @@
-"""dbt's console lines as the build's log receives them (sped/dbt_cli.py `echo_lines`): dbt's
-own console logger is left out, and this callback writes what it would have shown at info
-level. dbt fires events from its worker threads, so the callback is called from several at
-once."""
+"""dbt's console lines as the build's log receives them (sped/frameworks/dbt_cli.py
+`echo_lines`): dbt's own console logger is left out, and this callback writes what it would have
+shown at info level. dbt fires events from its worker threads, so the callback is called from
+several at once."""
 
 from __future__ import annotations
 
 import threading
 from types import SimpleNamespace
 
-from sped.dbt_cli import echo_lines
+from sped.frameworks.dbt_cli import echo_lines
 
 
 def _event(name: str, level: str, msg: str) -> SimpleNamespace:

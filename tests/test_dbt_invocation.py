@@ -1,8 +1,9 @@
-"""How dbt is invoked in production (dagster_project/assets/dbt.py, sped/dbt_cli.py): in this
-process, reusing a parse made with the same vars in another installation, without dbt's unit
-tests, an incremental build selecting only what district data feeds; and dbt's data tests still
-reach Dagster as asset checks. A run planned for an incremental build plans exactly the models
-and checks dbt then builds, and one whose plan turns out wider still records all it built."""
+"""How dbt is invoked in production (dagster_project/assets/dbt.py,
+sped/frameworks/dbt_cli.py): in this process, reusing a parse made with the same vars in another
+installation, without dbt's unit tests, an incremental build selecting only what district data
+feeds; and dbt's data tests still reach Dagster as asset checks. A run planned for an incremental
+build plans exactly the models and checks dbt then builds, and one whose plan turns out wider still
+records all it built."""
 
 from __future__ import annotations
 
@@ -23,10 +24,10 @@ from dagster_project.assets.dbt import (
 )
 from dagster_project.dbt_project import ensure_manifest
 from dagster_project.resources import SpedSettings
-from sped import dbt_cli
+from sped.config.profile import load_profile
+from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS
-from sped.profile import load_profile
-from sped.settings import Installation
+from sped.frameworks import dbt_cli
 from tests.warehouse_fixtures import AS_OF, open_from_another_process, small_state
 
 pytestmark = pytest.mark.slow

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sped.config.profile import StateProfile
+from sped.config.settings import DBT_PROJECT_DIR
 from sped.contracts import COLLECTIONS
 from sped.contracts.dbt import (
     SOURCES,
@@ -18,9 +20,7 @@ from sped.contracts.dbt import (
     render_sources_yaml,
     render_staging_yaml,
 )
-from sped.dbt_cli import invoke
-from sped.profile import StateProfile
-from sped.settings import DBT_PROJECT_DIR
+from sped.frameworks.dbt_cli import invoke
 from sped.warehouse.schema import BUILD_SCOPE_COLUMNS, LINEAGE_COLUMNS, SUBMISSIONS_COLUMNS
 
 PROJECT = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
@@ -100,7 +100,8 @@ def test_project_vars_mirror_the_state_profile(profile: StateProfile):
 def test_profiles_yml_reads_the_warehouse_from_the_environment():
     profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
     out = profiles["sped_placements"]["outputs"][profiles["sped_placements"]["target"]]
-    # one database for the whole command; sped.dbt_cli closes it after (test_dbt_invocation.py)
+    # one database for the whole command; sped.frameworks.dbt_cli closes it after
+    # (test_dbt_invocation.py)
     assert out["type"] == "duckdb" and out["keep_open"] is True
     assert out["threads"] == 2  # the Python suppression model beside the SQL models and tests
     assert "env_var('SPED_WAREHOUSE'" in out["path"]

@@ -39,8 +39,8 @@ def test_sensor_registers_inbox_files_and_requests_one_run(tmp_path, monkeypatch
     from dagster import RunRequest, SkipReason, build_sensor_context
 
     from dagster_project.sensors import new_submissions
-    from sped.settings import installation
-    from sped.steps import open_registry
+    from sped.config.settings import installation
+    from sped.run.steps import open_registry
 
     warehouse = tmp_path / "install" / "warehouse.duckdb"
     inbox = tmp_path / "inbox"
@@ -71,7 +71,7 @@ def test_dbt_models_are_grouped_by_layer():
 
 
 def test_the_nightly_schedule_runs_in_the_profiles_time_zone():
-    from sped.profile import load_profile
+    from sped.config.profile import load_profile
 
     schedule = defs.resolve_schedule_def("nightly_pipeline")
     assert schedule.cron_schedule == "0 2 * * *"
@@ -81,7 +81,7 @@ def test_the_nightly_schedule_runs_in_the_profiles_time_zone():
 def test_dbt_sends_no_usage_statistics():
     import yaml
 
-    from sped.settings import DBT_PROJECT_DIR
+    from sped.config.settings import DBT_PROJECT_DIR
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
     assert project["flags"]["send_anonymous_usage_stats"] is False

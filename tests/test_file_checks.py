@@ -14,7 +14,7 @@ from sped.contracts import get
 from sped.ingest import file_checks, settled
 from sped.ingest.batch import process_collection
 from sped.landing.layout import DeclaredKey
-from sped.steps import connect, open_registry
+from sped.run.steps import connect, open_registry
 from sped.validation import validate_batch, validate_cross
 from sped.web.app import create_app
 from sped.web.uploads import receive_upload

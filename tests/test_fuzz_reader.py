@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sped.findings import TEXT_CHARS, VALUE_CHARS
+from sped.contracts.findings import TEXT_CHARS, VALUE_CHARS
 from sped.ingest.batch import stage_batch
 from sped.ingest.read import read_table
 from sped.ingest.typing import type_table
-from sped.steps import connect
+from sped.run.steps import connect
 from sped.validation import validate_batch
 from tests.hostile_files import EXP, SHEET, exp_csv, exp_xlsx, rewrite
 
@@ -115,7 +115,7 @@ def test_the_reader_answers_any_bytes_with_findings(file):
 
 @pytest.fixture(scope="module")
 def batch_con(tmp_path_factory):
-    from sped.settings import Installation
+    from sped.config.settings import Installation
 
     inst = Installation(tmp_path_factory.mktemp("fuzz") / "warehouse.duckdb").create()
     con = connect(inst)

@@ -17,11 +17,11 @@ import openpyxl
 import polars as pl
 import pytest
 
+from sped.config.profile import load_profile
 from sped.contracts import COLLECTIONS, codes
 from sped.generate import calibration, generate, school_years, writers
 from sped.generate.defects import DEFECTS, WARNING_ONLY
 from sped.landing.layout import declared_key, walk
-from sped.profile import load_profile
 
 REALDATA = Path(__file__).resolve().parents[1] / "sped" / "reference" / "public"
 SEED = 11

@@ -9,16 +9,16 @@ import time
 
 import pytest
 
+from sped.config.profile import ProfileError, load_profile, parse_profile
 from sped.contracts import get
-from sped.findings import VALUE_CHARS, Finding
+from sped.contracts.findings import VALUE_CHARS, Finding
 from sped.ingest import batch
 from sped.ingest.batch import process_collection, read_one
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.ingest.read import read_table
 from sped.landing.layout import DeclaredKey
 from sped.landing.registry import Submission
-from sped.profile import ProfileError, load_profile, parse_profile
-from sped.steps import connect, open_registry
+from sped.run.steps import connect, open_registry
 from sped.validation import validate_batch
 from tests.hostile_files import (
     EXP,
@@ -271,7 +271,7 @@ def test_the_million_row_allowance_is_the_default():
 def _raw_profile() -> dict:
     import yaml
 
-    from sped.profile import DEFAULT_PROFILE
+    from sped.config.profile import DEFAULT_PROFILE
 
     return yaml.safe_load(DEFAULT_PROFILE.read_text())
 
@@ -315,7 +315,7 @@ def test_a_quote_in_the_installation_path_reaches_sql_as_a_parameter(tmp_path):
     named `it's here` ended in `unterminated string literal`."""
     import duckdb
 
-    from sped.validate_file import _reference_from
+    from sped.validation.validate_file import _reference_from
     from sped.warehouse.schema import ensure_schemas
 
     published = tmp_path / "it's here" / "published.duckdb"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from sped.config.settings import Installation
 from sped.ingest.batch import read_one
-from sped.scratch import clean_stale, scratch_dir, scratch_root
-from sped.settings import Installation
+from sped.process.scratch import clean_stale, scratch_dir, scratch_root
 from tests.hostile_files import EXP, exp_xlsx
 from tests.test_hostile_files import _sub
 
@@ -71,7 +71,7 @@ def _frames(tb):
 
 
 def _validate(file: Path, inst: Installation, tmpdir: Path) -> subprocess.Popen:
-    """`sped validate` that stops at its failpoint "validate:checking" (sped/failpoints.py):
+    """`sped validate` that stops at its failpoint "validate:checking" (sped/process/failpoints.py):
     its scratch made, the file not yet read; the test then signals it there, whatever the load
     on the machine (a fixed sleep let a fast run finish first)."""
     env = {**os.environ, "TMPDIR": str(tmpdir), "SPED_PAUSE_AT": "validate:checking"}

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from sped.cli import main
+from sped.config.settings import Installation
 from sped.generate import generate
 from sped.reports.submissions import submissions_table
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from tests.hostile_files import exp_xlsx, one_wide_row, truncated_sheet, zip_bomb
 from tests.state_channel import OPERATOR
 
@@ -60,13 +60,13 @@ def hostile(tmp_path_factory):
     lines: list[str] = []
     import sped.cli as cli
 
-    original = cli._print
-    cli._print = lines.append
+    original = cli.common.say
+    cli.common.say = lines.append
     try:
         args = ["pipeline", "--landing", str(landing), "--warehouse", str(inst.warehouse)]
         code = main([*args, "--as-of", AS_OF])
     finally:
-        cli._print = original
+        cli.common.say = original
     return inst, landing, code, lines, added
 
 

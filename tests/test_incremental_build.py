@@ -20,11 +20,11 @@ import duckdb
 import pytest
 
 from sped.cli import main
-from sped.dbt_cli import invoke
+from sped.config.profile import load_profile
+from sped.config.settings import Installation
+from sped.frameworks.dbt_cli import invoke
 from sped.generate import generate
-from sped.profile import load_profile
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from tests.state_channel import OPERATOR
 
 AS_OF = "2026-11-01"

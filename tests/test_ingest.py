@@ -15,7 +15,7 @@ from sped.ingest.batch import process_collection
 from sped.ingest.read import read_table
 from sped.ingest.typing import type_table
 from sped.landing.layout import DeclaredKey
-from sped.steps import connect, open_registry
+from sped.run.steps import connect, open_registry
 from tests.state_channel import OPERATOR
 
 LEAS = get("leas")

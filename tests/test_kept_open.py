@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import duckdb
 
-from sped.settings import Installation
-from sped.steps import connect, publish
+from sped.config.settings import Installation
+from sped.run.steps import connect, publish
 from sped.warehouse import kept_open
 from tests.warehouse_fixtures import open_from_another_process
 

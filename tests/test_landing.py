@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.landing import store
 from sped.landing.layout import DeclaredKey, LayoutError, declared_key, walk
 from sped.landing.registry import Registry
-from sped.steps import open_registry, register_landing
+from sped.run.steps import open_registry, register_landing
 from tests.state_channel import OPERATOR
 
 
@@ -176,8 +176,8 @@ def test_a_file_over_the_size_limit_is_refused_at_registration_without_being_rea
 ):
     """A huge file in the landing folder is never read into memory (the profile's
     limits.max_file_mb), and says why; files within the limit are registered as usual."""
-    from sped import steps
     from sped.ingest.limits import Limits
+    from sped.run import steps
 
     landing = tmp_path / "landing"
     folder = landing / "placements" / "2500001" / "2025-26"

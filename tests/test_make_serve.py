@@ -59,7 +59,8 @@ def test_ctrl_c_ends_make_serve_and_everything_it_started(tmp_path_factory):
             time.sleep(1)
         started = psutil.Process(make.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in started)
-        assert "sped serve" in names and "dagster dev" in names and "sped.run_worker" in names
+        assert "sped serve" in names and "dagster dev" in names
+        assert "sped.launch.run_worker" in names
         os.killpg(make.pid, signal.SIGINT)  # Ctrl-C
         make.wait(timeout=90)
         _gone, alive = psutil.wait_procs(started, timeout=30)

@@ -14,7 +14,7 @@ import shutil
 import pytest
 import yaml
 
-from sped.profile import DEFAULT_PROFILE, parse_profile
+from sped.config.profile import DEFAULT_PROFILE, parse_profile
 from tests.warehouse_fixtures import StateBuilder, build, query
 
 pytestmark = pytest.mark.slow

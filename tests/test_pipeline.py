@@ -16,10 +16,10 @@ import duckdb
 import pytest
 
 from sped.cli import main
+from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS
 from sped.generate import generate
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 
 AS_OF = "2026-11-01"
 pytestmark = pytest.mark.slow
@@ -39,8 +39,8 @@ def built(small_state, tmp_path_factory) -> tuple[Installation, int, str]:
     lines: list[str] = []
     import sped.cli as cli
 
-    original = cli._print
-    cli._print = lambda m: lines.append(m)
+    original = cli.common.say
+    cli.common.say = lambda m: lines.append(m)
     try:
         code = main(
             [
@@ -54,7 +54,7 @@ def built(small_state, tmp_path_factory) -> tuple[Installation, int, str]:
             ]
         )
     finally:
-        cli._print = original
+        cli.common.say = original
     return inst, code, "\n".join(lines)
 
 
@@ -446,7 +446,7 @@ def test_the_run_is_recorded_in_the_installations_own_dagster_instance(built):
     results survive the process."""
     from dagster import AssetCheckSeverity, DagsterEventType, DagsterRunStatus
 
-    from sped.dagster_home import dagster_home, open_instance
+    from sped.frameworks.dagster_home import dagster_home, open_instance
 
     inst, code, printed = built
     assert code == 0

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from sped.profile import DEFAULT_PROFILE, ProfileError, load_profile, parse_profile
+from sped.config.profile import DEFAULT_PROFILE, ProfileError, load_profile, parse_profile
 
 
 def _base() -> dict:

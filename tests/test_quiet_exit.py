@@ -36,14 +36,14 @@ def test_without_the_exit_handler_duckdb_reports_leaks():
 EXIT_NOW = (
     "import atexit, sys\n"
     "from pathlib import Path\n"
-    "from sped.process_exit import exit_now\n"
+    "from sped.process.process_exit import exit_now\n"
     "atexit.register(lambda: Path(sys.argv[1]).write_text('handlers ran'))\n"
     "print('said before the end', flush=False)\n" + USE_GX_ON_DUCKDB + "exit_now(7)\n"
 )
 
 
 def test_the_command_ends_at_once_after_its_exit_handlers(tmp_path):
-    """sped/process_exit.py: the exit code is kept, exit handlers run (scratch cleanup is
+    """sped/process/process_exit.py: the exit code is kept, exit handlers run (scratch cleanup is
     one), buffered output is flushed, and nothing is printed on stderr."""
     marker = tmp_path / "marker"
     proc = subprocess.run(
@@ -56,7 +56,8 @@ def test_the_command_ends_at_once_after_its_exit_handlers(tmp_path):
 
 
 def test_sped_processes_never_build_the_iri_grammar():
-    """sped/lean_imports.py: jsonschema (through dbt and GX) loads without rfc3987_syntax."""
+    """sped/process/lean_imports.py: jsonschema (through dbt and GX) loads without
+    rfc3987_syntax."""
     code = (
         "import sys, dagster_project.definitions\n"
         "assert 'jsonschema' in sys.modules\n"
@@ -78,7 +79,7 @@ RUN_IN_PROCESS = (
 
 @pytest.mark.slow
 def test_a_process_that_ran_the_pipeline_in_process_exits_quietly(tmp_path):
-    """A run freezes what it imported (sped/run_imports.py), and the collector never frees
+    """A run freezes what it imported (sped/launch/run_imports.py), and the collector never frees
     frozen objects: the exit handler unfreezes them before it frees DuckDB's (without that, a
     bench or notebook that ran the pipeline in-process ended with nanobind's leak report)."""
     from sped.generate import generate

@@ -14,7 +14,7 @@ from sped.ingest import batch, read_helpers
 from sped.ingest.batch import read_pending
 from sped.ingest.limits import DEFAULT_LIMITS
 from sped.landing.layout import DeclaredKey
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from tests.hostile_files import EXP, corrupt_stream, exp_csv, exp_xlsx, truncated_sheet, zip_bomb
 from tests.state_channel import OPERATOR
 

@@ -19,7 +19,7 @@ from sped.contracts import get
 from sped.ingest.batch import process_collection
 from sped.landing import store
 from sped.landing.layout import DeclaredKey
-from sped.steps import connect, open_registry
+from sped.run.steps import connect, open_registry
 from tests.state_channel import OPERATOR
 
 AS_OF = dt.date(2026, 11, 1)
@@ -137,9 +137,9 @@ SCRIPT = """
 import datetime as dt, sys
 from sped.contracts import get
 from sped.ingest.batch import process_collection
-from sped.profile import load_profile
-from sped.settings import Installation
-from sped.steps import connect, open_registry
+from sped.config.profile import load_profile
+from sped.config.settings import Installation
+from sped.run.steps import connect, open_registry
 inst = Installation(__import__("pathlib").Path(sys.argv[1]))
 with open_registry(inst) as reg:
     con = connect(inst)
@@ -180,7 +180,7 @@ def test_sigkill_after_the_outcome_is_recorded_loses_nothing(inst, profile, load
 
 
 def test_failpoints_are_inert_without_the_environment(monkeypatch, tmp_path):
-    from sped import failpoints
+    from sped.process import failpoints
 
     monkeypatch.delenv("SPED_PAUSE_AT", raising=False)
     failpoints.reached("recorded:allocations")  # returns at once

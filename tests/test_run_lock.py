@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from sped.cli import EXIT_RUN_IN_PROGRESS, main
-from sped.run_lock import RunInProgress, current_holder, run_lock
+from sped.run.run_lock import RunInProgress, current_holder, run_lock
 
 HOLD = """
 import sys
 from pathlib import Path
-from sped.run_lock import run_lock
+from sped.run.run_lock import run_lock
 with run_lock(Path(sys.argv[1]), "a test holder"):
     print("held", flush=True)
     sys.stdin.read()

@@ -1,4 +1,4 @@
-"""The warm worker the portal runs pipelines through (sped/run_worker.py): each run a forked
+"""The warm worker the portal runs pipelines through (sped/launch/run_worker.py): each run a forked
 child with the command's own exit code and output, a refusal when forking would be unsafe, and
 the portal's runner falling back to a fresh process whenever the worker cannot run."""
 
@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from sped import run_worker
-from sped.run_worker import WarmWorker
+from sped.launch import run_worker
+from sped.launch.run_worker import WarmWorker
 from sped.web.pipeline_trigger import PipelineRunner
 
 pytestmark = pytest.mark.slow
@@ -24,15 +24,17 @@ def worker(tmp_path_factory):
 
 
 def test_a_run_is_a_child_with_the_commands_exit_code_and_output(worker, tmp_path):
+    """The child runs the pipeline's own function (not the command line) with `sped pipeline`'s
+    exit codes and messages."""
     log = tmp_path / "run.log"
-    assert worker.run(["--help"], log) == 0
-    assert "sped COMMAND --help" in log.read_text()
-    assert worker.run(["pipeline", "--no-such-option"], log) == 2  # argparse's usage error
-    assert "unrecognized arguments: --no-such-option" in log.read_text()
-    missing = tmp_path / "nowhere"
-    code = worker.run(["pipeline", "--landing", str(missing), "--warehouse",
-                       str(tmp_path / "inst" / "warehouse.duckdb")], log)  # fmt: skip
-    assert code == 2 and f"landing directory {missing} does not exist" in log.read_text()
+    warehouse = str(tmp_path / "inst" / "warehouse.duckdb")
+    assert worker.run({"warehouse": warehouse, "no_such_option": 1}, log) == 2
+    assert "unknown run option(s): no_such_option" in log.read_text()
+    missing = tmp_path / "nowhere.yaml"
+    code = worker.run({"warehouse": warehouse, "profile": str(missing)}, log)
+    assert code == 2 and "sped: state profile:" in log.read_text()
+    assert worker.run({"warehouse": warehouse, "as_of": "not a date"}, log) == 2
+    assert not (tmp_path / "inst").exists()  # every option is checked before anything is made
     assert worker.usable  # the worker itself goes on after each of them
 
 
@@ -50,7 +52,7 @@ def test_the_worker_refuses_to_fork_once_an_import_started_a_thread():
 
 def test_a_dead_worker_means_a_fresh_process_and_a_new_worker(tmp_path):
     inst_dir = tmp_path / "inst"
-    from sped import settings
+    from sped.config import settings
 
     inst = settings.installation(str(inst_dir / "warehouse.duckdb"))
     runner = PipelineRunner(inst, None, as_of="2026-11-01")
@@ -75,7 +77,7 @@ def test_the_workers_dbt_parse_writes_only_its_scratch_and_the_stored_parse(tmp_
     working directory and SPED_WAREHOUSE; it writes the stored parse for the runs' vars."""
     import os
 
-    from sped import dbt_cli
+    from sped.frameworks import dbt_cli
 
     monkeypatch.setattr(dbt_cli, "PARSE_CACHE", tmp_path / "parses")
     monkeypatch.setenv("SPED_WAREHOUSE", str(tmp_path / "somewhere" / "warehouse.duckdb"))
@@ -100,7 +102,7 @@ def test_the_workers_dbt_rehearsal_builds_in_a_scratch_folder_and_leaves_no_thre
     import os
     import tempfile
 
-    from sped import dbt_cli
+    from sped.frameworks import dbt_cli
 
     monkeypatch.setattr(dbt_cli, "PARSE_CACHE", tmp_path / "parses")
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
@@ -122,7 +124,7 @@ def test_the_workers_dbt_rehearsal_builds_in_a_scratch_folder_and_leaves_no_thre
 def test_a_run_ended_by_the_application_stopping_starts_no_new_process(tmp_path, monkeypatch):
     """The application stops (close()) while the worker runs: the run is not started again
     as a fresh process behind the stopping server's back."""
-    from sped import settings
+    from sped.config import settings
 
     inst = settings.installation(str(tmp_path / "inst" / "warehouse.duckdb"))
     runner = PipelineRunner(inst, None, as_of="2026-11-01")
@@ -146,7 +148,7 @@ def test_a_run_ended_by_the_application_stopping_starts_no_new_process(tmp_path,
 def test_the_applications_shutdown_ends_its_worker(tmp_path):
     from fastapi.testclient import TestClient
 
-    from sped import settings
+    from sped.config import settings
     from sped.web.app import create_app
 
     inst = settings.installation(str(tmp_path / "inst" / "warehouse.duckdb"))
@@ -163,7 +165,7 @@ def test_a_worker_that_cannot_fork_leaves_runs_to_fresh_processes(tmp_path, monk
     say the same): the run and the next ones are fresh `sped pipeline` processes."""
     import subprocess
 
-    from sped import settings
+    from sped.config import settings
 
     inst = settings.installation(str(tmp_path / "inst" / "warehouse.duckdb"))
     runner = PipelineRunner(inst, None, as_of="2026-11-01")
@@ -192,7 +194,7 @@ def test_a_warm_worker_keeps_its_objects_out_of_the_runs_collector(monkeypatch):
     not walk them (it was a pause of about 0.4 s in every run)."""
     import gc
 
-    from sped import run_imports
+    from sped.launch import run_imports
 
     monkeypatch.setattr(run_imports, "_FROZEN_FOR_GOOD", False)  # put back after the test
     gc.unfreeze()  # an earlier test may have warmed this process up
@@ -205,12 +207,12 @@ def test_a_warm_worker_keeps_its_objects_out_of_the_runs_collector(monkeypatch):
 
 
 def test_a_run_keeps_its_imports_out_of_the_collector_only_while_it_runs(monkeypatch):
-    """sped/run_imports.py: frozen for the run, unfrozen after (a notebook or the test suite
+    """sped/launch/run_imports.py: frozen for the run, unfrozen after (a notebook or the test suite
     can free them again), except in a process frozen for good before (a worker's child)."""
     import gc
 
-    from sped import run_imports
-    from sped.run_imports import freeze_for_good, imports_frozen
+    from sped.launch import run_imports
+    from sped.launch.run_imports import freeze_for_good, imports_frozen
 
     monkeypatch.setattr(run_imports, "_FROZEN_FOR_GOOD", False)  # put back after the test
     gc.unfreeze()

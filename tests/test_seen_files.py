@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from sped.landing import seen_files
-from sped.steps import open_registry, register_landing
+from sped.run.steps import open_registry, register_landing
 from tests.state_channel import OPERATOR
 
 ROSTER = "placements/2500001/2025-26/roster.csv"

@@ -9,7 +9,7 @@ import dataclasses
 import json
 import sqlite3
 
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.landing import upload_checks
 from sped.landing.registry import Registry
 

@@ -14,7 +14,7 @@ import great_expectations as gx
 import pytest
 
 from sped.contracts import COLLECTIONS, get
-from sped.steps import connect
+from sped.run.steps import connect
 from sped.validation import validate_batch, validate_cross
 from sped.validation.gx_duckdb import enable_persisted_connection, persisted_connection_enabled
 from sped.validation.gx_runtime import cache_sizes, run_suite
@@ -161,7 +161,7 @@ def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
     roster places the student, without the monitoring log being sent again."""
     from sped.ingest.batch import process_collection
     from sped.landing.layout import DeclaredKey
-    from sped.steps import open_registry
+    from sped.run.steps import open_registry
 
     def roster(*rows):
         head = ",".join(get("placements").column_names)

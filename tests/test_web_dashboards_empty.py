@@ -3,8 +3,8 @@ API and the auditors' figure pages say so with 404 and a message, never a server
 
 from __future__ import annotations
 
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.config.settings import Installation
+from sped.run.steps import open_registry
 from tests.web_dashboard_state import app_for, signed_in
 
 

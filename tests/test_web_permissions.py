@@ -213,7 +213,7 @@ def test_api_sends(app, web, clients):
 
 def test_sign_in_failures_lock_the_account_and_are_audited(app, web):
     from sped.landing.accounts import MAX_FAILURES
-    from sped.steps import open_registry
+    from sped.run.steps import open_registry
 
     client = TestClient(app)
     for attempt in range(1, MAX_FAILURES + 1):

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from sped.web.app import create_app
 from sped.web.demo_accounts import make_demo_accounts
 from tests.web_fixtures import AS_OF, good_and_bad_roster, shared_base, web_installation

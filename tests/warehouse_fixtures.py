@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from sped.dbt_cli import invoke
+from sped.frameworks.dbt_cli import invoke
 from tests.raw_rows import YEAR, insert, kid, new_warehouse, pupil
 
 PRIOR_YEAR = "2024-25"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from fastapi.testclient import TestClient
 
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.config.settings import Installation
+from sped.run.steps import open_registry
 from sped.web.app import create_app
 
 PASSWORD = "correct horse battery staple"

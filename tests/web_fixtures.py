@@ -14,9 +14,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from sped.config.settings import Installation
 from sped.landing.accounts import current_os_user, owner_account_name
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from tests.state_channel import OPERATOR
 
 AS_OF = "2026-11-01"
@@ -31,7 +31,7 @@ PASSWORD = {
 def _build(base: Path) -> Path:
     """The shared pipeline-built installation (built by the first worker to ask)."""
     from sped.generate import generate
-    from sped.pipeline_run import run_pipeline
+    from sped.launch.pipeline_run import run_pipeline
 
     if os.environ.get("SPED_WEB_TEST_BUILD"):  # a build kept from an earlier run (local use)
         return Path(os.environ["SPED_WEB_TEST_BUILD"])

@@ -3,7 +3,7 @@
 The build is full or incremental as raw/build_scope planned it (sped/warehouse/build_scope.py);
 the plan is marked finished only when dbt succeeded.
 
-dbt runs in this process (`sped.dbt_cli`: `dbtRunner`, no `dbt` subprocess and no
+dbt runs in this process (`sped.frameworks.dbt_cli`: `dbtRunner`, no `dbt` subprocess and no
 `dbt --version` call, the stored parse reused across runs); its result events are turned into
 Dagster events by dagster-dbt's own translation, so models are materialisations and tests asset
 checks exactly as with `DbtCliResource`. A production build leaves dbt's unit tests out (they
@@ -13,7 +13,7 @@ and their tests: the staging views (their definitions did not change), the direc
 dimensions (state-level data did not change) and the models of the other collections stay as
 they are.
 
-A run planned for such a build (sped/pipeline_run.py, `FORESEEN_TAG`) selects only the models
+A run planned for such a build (sped/launch/pipeline_run.py, `FORESEEN_TAG`) selects only the models
 it rebuilds, with their tests: Dagster then plans, and records, no event for the models left
 alone, and expects no result from their tests. Any other run of the whole asset plans every
 model and reports the ones an incremental build left alone as current ("not rebuilt").
@@ -32,9 +32,9 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_project.assets.dbt_groups import LayerGroups
 from dagster_project.dbt_project import ensure_manifest, sped_dbt
 from dagster_project.resources import SpedSettings
-from sped import dbt_cli
 from sped.contracts import COLLECTIONS
-from sped.steps import connect, open_registry
+from sped.frameworks import dbt_cli
+from sped.run.steps import connect, open_registry
 from sped.warehouse.build_scope import BuildPlan, current_plan, finish_build, plan_build
 
 #: dbt's events that carry a node's result (what dagster-dbt turns into Dagster events).

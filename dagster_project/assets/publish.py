@@ -4,7 +4,7 @@ from dagster import AssetKey, MaterializeResult, asset
 
 from dagster_project.assets.dbt import sped_dbt_models
 from dagster_project.resources import SpedSettings
-from sped.steps import publish
+from sped.run.steps import publish
 
 
 @asset(

@@ -25,7 +25,7 @@ from dagster import (
 from dagster_project.resources import Progress, SpedSettings
 from sped.contracts import COLLECTIONS, Collection, reads
 from sped.ingest.batch import BatchResult, process_collection
-from sped.steps import connect, mirror_submissions, open_registry
+from sped.run.steps import connect, mirror_submissions, open_registry
 from sped.validation import validate_batch, validate_cross
 from sped.warehouse.build_scope import plan_build
 

@@ -8,7 +8,7 @@ distribution with the nation's. An unchanged file is not reloaded.
 from dagster import AssetKey, MaterializeResult, asset
 
 from dagster_project.resources import SpedSettings
-from sped.steps import connect
+from sped.run.steps import connect
 from sped.warehouse import national_reference
 
 

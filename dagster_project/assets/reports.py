@@ -4,7 +4,7 @@ from dagster import AssetKey, MaterializeResult, asset
 
 from dagster_project.resources import SpedSettings
 from sped.reports.quality import spending_without_allocation, write_quality_reports
-from sped.steps import connect
+from sped.run.steps import connect
 
 
 @asset(

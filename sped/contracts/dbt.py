@@ -9,8 +9,8 @@ import sys
 
 import yaml
 
+from sped.config.settings import DBT_PROJECT_DIR
 from sped.contracts import COLLECTIONS
-from sped.settings import DBT_PROJECT_DIR
 from sped.warehouse.schema import (
     BUILD_SCOPE_COLUMNS,
     BUILD_SCOPE_DESCRIPTIONS,

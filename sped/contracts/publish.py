@@ -13,8 +13,8 @@ import re
 import sys
 import zipfile
 
+from sped.config.settings import REPO_ROOT
 from sped.contracts import COLLECTIONS, Collection
-from sped.settings import REPO_ROOT
 
 DICTIONARY = REPO_ROOT / "docs" / "data_dictionary.md"
 TEMPLATES = REPO_ROOT / "docs" / "templates"

@@ -3,7 +3,8 @@
 Rules of kind `sql` carry a predicate that is TRUE for a row that breaks the rule. Predicates
 run over a typed batch whose rows also carry the submission's declared key: `_lea_id`,
 `_period` (text: `2025-26`, `2026` or `current`), `_submission_id` and `_source_row`.
-Placeholders in braces are filled from the state profile (`sped.profile.StateProfile.sql_params`).
+Placeholders in braces are filled from the state profile
+(`sped.config.profile.StateProfile.sql_params`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from sped.settings import DBT_PROJECT_DIR
+from sped.config.settings import DBT_PROJECT_DIR
 
 MODELS = DBT_PROJECT_DIR / "models"
 _DOC_REF = re.compile(r"""\{\{\s*doc\(\s*["']([^"']+)["']\s*\)\s*\}\}""")

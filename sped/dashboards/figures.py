@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from sped.config.settings import Installation
 from sped.dashboards.scope import Filters, Scope, ScopeError
-from sped.settings import Installation
 from sped.warehouse.schema import has_table
 
 

@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from sped.config.profile import StateProfile, load_profile
 from sped.generate import calibration, finance, leas, monitoring, private, students
 from sped.generate.output import GenerationSummary, Output
 from sped.generate.placements import placements
 from sped.generate.scales import DEFECT_RATE, get_scale
-from sped.profile import StateProfile, load_profile
 
 __all__ = ["GenerationSummary", "generate", "school_years"]
 

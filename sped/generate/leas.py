@@ -16,8 +16,8 @@ from collections import Counter
 import numpy as np
 import polars as pl
 
+from sped.config.profile import StateProfile
 from sped.generate.scales import Scale
-from sped.profile import StateProfile
 
 #: Neighbouring states: out-of-state facilities and PPPS children resident elsewhere.
 NEIGHBOURS = {"MA": ["NH", "RI", "CT", "NY", "VT"], "CT": ["NY", "MA", "RI"]}

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from sped.config.profile import StateProfile
 from sped.contracts import get
 from sped.generate import defects, writers
 from sped.generate.scales import (
@@ -31,7 +32,6 @@ from sped.generate.scales import (
     US_DATES_RATE,
     XLSX_RATE,
 )
-from sped.profile import StateProfile
 
 XLSX_MAX_ROWS = 1_500  # larger extracts stay CSV (openpyxl writes cell by cell)
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from sped import failpoints
+from sped.config.profile import StateProfile
 from sped.contracts import Collection
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.ingest import file_checks, settled
 from sped.ingest.limits import Limits
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
@@ -34,7 +34,7 @@ from sped.ingest.read_helpers import read_in_helpers
 from sped.ingest.reconcile import check_stored, reconcile_collection
 from sped.ingest.typing import type_batch, type_table
 from sped.landing.registry import Registry, Submission
-from sped.profile import StateProfile
+from sped.process import failpoints
 from sped.warehouse.schema import create_table_sql
 
 log = logging.getLogger("sped.ingest")

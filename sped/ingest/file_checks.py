@@ -30,11 +30,11 @@ import json
 
 import duckdb
 
+from sped.config.profile import StateProfile
 from sped.contracts import REFERENCE_COLLECTIONS
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.ingest.settled import deciders
 from sped.landing.registry import Registry, Submission
-from sped.profile import StateProfile
 
 
 def reference_digest(con: duckdb.DuckDBPyConnection) -> str:

@@ -1,14 +1,13 @@
 """Bounds on what one submitted file may cost to read: size, rows, columns, line length, an
 XLSX workbook's expanded size and compression ratio, and time.
 
-The state profile's `limits:` section sets them (`sped.profile`); the defaults below apply when
-it is absent. A file beyond a bound is rejected with a `LimitExceeded` the reader turns into a
-blocking finding in plain words, never read further. XLSX bounds are checked from the zip
+The state profile's `limits:` section sets them (`sped.config.profile`); the defaults below
+apply when it is absent. A file beyond a bound is rejected with a `LimitExceeded` the reader turns
+into a blocking finding in plain words, never read further. XLSX bounds are checked from the zip
 directory before any XML is parsed (Python's zipfile never inflates a member past the size its
-directory declares), and the worksheet XML is read through `GuardedStream`, which stops at the
-first over-long row or when the file's time is up, so a hostile workbook is refused in a
-fraction of a second and in bounded memory.
-"""
+directory declares), and the worksheet XML is read through `GuardedStream`, which stops at the first
+over-long row or when the file's time is up, so a hostile workbook is refused in a fraction of a
+second and in bounded memory."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from xml.etree.ElementTree import ParseError
 import polars as pl
 
 from sped.contracts import Collection
-from sped.findings import Finding, clip
+from sped.contracts.findings import Finding, clip
 from sped.ingest.limits import (
     DEFAULT_LIMITS,
     Deadline,

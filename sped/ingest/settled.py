@@ -33,9 +33,9 @@ from pathlib import Path
 
 import duckdb
 
+from sped.config.profile import StateProfile
 from sped.contracts import COLLECTIONS, reads
 from sped.landing.registry import Registry, now
-from sped.profile import StateProfile
 from sped.warehouse.schema import SETTLED_TABLE
 
 #: Created with the other raw tables (sped/warehouse/schema.py SETTLED_DDL).
@@ -45,12 +45,12 @@ TABLE = SETTLED_TABLE
 def _source_digest() -> str:
     """SHA-256 over the source of the code that decides a submission's findings: the
     contracts (rules, codes), the validation package (how each kind of rule is checked), the
-    ingest package (how a file is read and typed: the values the rules see) and the findings'
-    own bounds (sped/findings.py)."""
+    ingest package (how a file is read and typed: the values the rules see); the findings' own
+    bounds (sped/contracts/findings.py) are part of the contracts."""
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     sources = [p for d in ("contracts", "validation", "ingest") for p in (root / d).rglob("*.py")]
-    for path in sorted([*sources, root / "findings.py"]):
+    for path in sorted(sources):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from sped.contracts import Collection, Column
-from sped.findings import SAMPLE_SIZE, Finding
+from sped.contracts.findings import SAMPLE_SIZE, Finding
 
 CONVENTIONS = "docs/rules/contracts.md, conventions for every collection"
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sped.contracts import COLLECTIONS, REFERENCE_COLLECTIONS
-from sped.findings import clip
+from sped.contracts.findings import clip
 
 SUFFIXES = (".csv", ".xlsx")
 SCHOOL_YEAR = re.compile(r"(\d{4})-(\d{2})")

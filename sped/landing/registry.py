@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.landing import accounts, store, trail, upload_checks
 from sped.landing.accounts import AccountError
 from sped.landing.layout import DeclaredKey

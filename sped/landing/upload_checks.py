@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 
 if TYPE_CHECKING:  # the registry opens this table (`migrate`) and reads it
     from sped.landing.registry import Registry

@@ -16,13 +16,13 @@ import io
 from collections import defaultdict
 from pathlib import Path
 
+from sped.config.profile import StateProfile
+from sped.config.settings import Installation
 from sped.contracts import get
 from sped.ingest.read import read_table
-from sped.profile import StateProfile
-from sped.scratch import scratch_dir
-from sped.settings import Installation
-from sped.steps import open_registry
-from sped.validate_file import check_file
+from sped.process.scratch import scratch_dir
+from sped.run.steps import open_registry
+from sped.validation.validate_file import check_file
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import duckdb
 import great_expectations as gx
 
+from sped.config.profile import StateProfile
+from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS, Collection
-from sped.profile import StateProfile
-from sped.settings import Installation
 from sped.validation.gx_duckdb import enable_persisted_connection, release
 from sped.validation.suites import build_suite
 

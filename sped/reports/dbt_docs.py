@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sped.dbt_cli import invoke
-from sped.settings import Installation
+from sped.config.settings import Installation
+from sped.frameworks.dbt_cli import invoke
 
 
 def export_docs(inst: Installation, dbt_vars: dict | None = None) -> Path:

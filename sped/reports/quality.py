@@ -17,10 +17,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 from sped.warehouse.schema import has_table
 
 _ENV = Environment(

@@ -1,15 +1,14 @@
 """Every submission with its outcome and failed rules, as rows (JSON) or a readable table.
 
-The table shows every text printable and bounded (`sped.findings.clip`): a newline or an escape
-sequence in a file name, LEA id or submitter is shown escaped, so no submission can forge a
-line of the listing or drive the terminal.
-"""
+The table shows every text printable and bounded (`sped.contracts.findings.clip`): a newline
+or an escape sequence in a file name, LEA id or submitter is shown escaped, so no submission can
+forge a line of the listing or drive the terminal."""
 
 from __future__ import annotations
 
-from sped.findings import clip
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.config.settings import Installation
+from sped.contracts.findings import clip
+from sped.run.steps import open_registry
 
 
 def submission_rows(inst: Installation) -> list[dict]:

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 
 from sped.contracts import Collection, Rule
-from sped.findings import SAMPLE_SIZE, Finding
+from sped.contracts.findings import SAMPLE_SIZE, Finding
 from sped.validation.rule_sql import failures_query
 
 MASKED_COLUMNS = frozenset({"student_id"})

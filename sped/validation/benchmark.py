@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import great_expectations as gx
 
+from sped.config.profile import load_profile
 from sped.contracts import get
-from sped.profile import load_profile
 from sped.validation import validate_batch
 from sped.validation.gx_duckdb import shared_config
 from sped.validation.rule_sql import predicate, rule_params

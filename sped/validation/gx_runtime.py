@@ -22,8 +22,8 @@ from typing import Any
 
 import great_expectations as gx
 
+from sped.config.profile import StateProfile
 from sped.contracts import Collection
-from sped.profile import StateProfile
 from sped.validation.gx_duckdb import enable_persisted_connection, release
 from sped.validation.suites import build_suite
 

@@ -16,9 +16,9 @@ import logging
 
 import duckdb
 
+from sped.config.profile import StateProfile
 from sped.contracts import get
-from sped.findings import SAMPLE_SIZE, Finding
-from sped.profile import StateProfile
+from sped.contracts.findings import SAMPLE_SIZE, Finding
 from sped.validation.attribution import attribute
 from sped.validation.gx_duckdb import require_shared_config
 from sped.validation.gx_runtime import run_suite

@@ -14,9 +14,9 @@ import datetime as dt
 
 import duckdb
 
+from sped.config.profile import StateProfile
 from sped.contracts import get
-from sped.findings import SAMPLE_SIZE, Finding
-from sped.profile import StateProfile
+from sped.contracts.findings import SAMPLE_SIZE, Finding
 from sped.validation.attribution import attribute
 from sped.validation.rule_sql import rule_params
 

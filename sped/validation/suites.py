@@ -33,9 +33,9 @@ from typing import Any
 
 import great_expectations as gx
 
+from sped.config.profile import StateProfile, load_profile
+from sped.config.settings import REPO_ROOT
 from sped.contracts import COLLECTIONS, Collection, Rule
-from sped.profile import StateProfile, load_profile
-from sped.settings import REPO_ROOT
 from sped.validation.rule_sql import rule_params, unexpected_rows_query
 
 SUITES_DIR = REPO_ROOT / "expectations" / "suites"

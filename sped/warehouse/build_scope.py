@@ -41,9 +41,9 @@ from pathlib import Path
 
 import duckdb
 
+from sped.config.settings import DBT_PROJECT_DIR
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
-from sped.settings import DBT_PROJECT_DIR
 from sped.warehouse import national_reference
 
 

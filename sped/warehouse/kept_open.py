@@ -1,10 +1,10 @@
 """The warehouse database a pipeline run keeps open between its steps.
 
-Every step opens the warehouse for itself (`sped.steps.connect`) and closes it when done. Opening
-a DuckDB file costs about 9 ms, closing it (the last connection checkpoints) about 1 ms more, and
-making sure the raw schemas exist another 3.5 ms: some 13 ms, six times before a run's dbt build.
-While a run keeps one connection open (`between_steps`), DuckDB hands the others the database it
-already has open (its instance cache, which the same path and configuration reach: 0.1 ms), and
+Every step opens the warehouse for itself (`sped.run.steps.connect`) and closes it when done.
+Opening a DuckDB file costs about 9 ms, closing it (the last connection checkpoints) about 1 ms
+more, and making sure the raw schemas exist another 3.5 ms: some 13 ms, six times before a run's dbt
+build. While a run keeps one connection open (`between_steps`), DuckDB hands the others the database
+it already has open (its instance cache, which the same path and configuration reach: 0.1 ms), and
 the schemas, once made sure of, are not looked up again.
 
 What must have the file to itself lets it go first (`release`): dbt, which opens it with its own

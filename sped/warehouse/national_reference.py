@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from sped.settings import REPO_ROOT
+from sped.config.settings import REPO_ROOT
 
 NATIONAL_FILE = (
     REPO_ROOT / "sped" / "reference" / "public" / "bchildcountandedenvironments2017-18.csv"

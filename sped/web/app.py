@@ -21,8 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartParser
 from starlette.middleware.sessions import SessionMiddleware
 
-from sped.profile import load_profile
-from sped.settings import Installation
+from sped.config.profile import load_profile
+from sped.config.settings import Installation
 from sped.web import auth
 from sped.web.limits import BodyLimit, SecurityHeaders
 from sped.web.portal import DEFAULT_MAX_UPLOAD, HERE, Portal

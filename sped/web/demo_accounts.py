@@ -13,8 +13,8 @@ import secrets
 import shlex
 from pathlib import Path
 
-from sped import settings
-from sped.steps import open_registry
+from sped.config import settings
+from sped.run.steps import open_registry
 
 
 def _district_lea(registry) -> str:

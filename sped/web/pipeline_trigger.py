@@ -1,7 +1,7 @@
 """The pipeline run an upload starts, so no state operator has to: `sped pipeline` in the
 background, one at a time from this application.
 
-Runs go through a warm worker (sped/run_worker.py) started with the application: each run is
+Runs go through a warm worker (sped/launch/run_worker.py) started with the application: each run is
 a fresh process forked from one that has already imported Dagster, dbt and Great Expectations
 (and had dbt parse the project), so a district's upload reaches the published figures sooner:
 2.8 s at the state scale against 7.9 s for a fresh process (`make bench`). Whenever the worker
@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sped.run_worker import WarmWorker
-from sped.settings import Installation
+from sped.config.settings import Installation
+from sped.launch.run_worker import WarmWorker
 
 RETRY_SECONDS = 15
 MAX_RETRIES = 40
@@ -75,20 +75,26 @@ class PipelineRunner:
     def log_path(self) -> Path:
         return self.inst.root / "web_pipeline.log"
 
+    def run_options(self) -> dict:
+        """What this application's runs ask for (sped/launch/pipeline_run.py `REQUEST_OPTIONS`):
+        the installation, its profile and as-of date, and only the collections that changed
+        (an upload's run: the nightly one visits everything)."""
+        return {
+            "warehouse": str(self.inst.warehouse),
+            "profile": str(self.profile_path) if self.profile_path else None,
+            "as_of": self.as_of or None,
+            "changed_only": True,
+        }
+
     def command(self) -> list[str]:
-        cmd = [
-            sys.executable,
-            "-m",
-            "sped.cli",
-            "pipeline",
-            "--warehouse",
-            str(self.inst.warehouse),
-            "--changed-only",  # an upload's run: the nightly one visits everything
-        ]
-        if self.profile_path:
-            cmd += ["--profile", str(self.profile_path)]
-        if self.as_of:
-            cmd += ["--as-of", self.as_of]
+        """The same run as a fresh `sped pipeline` process (when the worker cannot run it)."""
+        options = self.run_options()
+        cmd = [sys.executable, "-m", "sped.cli", "pipeline", "--warehouse", options["warehouse"]]
+        cmd.append("--changed-only")
+        if options["profile"]:
+            cmd += ["--profile", options["profile"]]
+        if options["as_of"]:
+            cmd += ["--as-of", str(options["as_of"])]
         return cmd
 
     def request(self) -> bool:
@@ -151,11 +157,11 @@ class PipelineRunner:
 
     def _run_once(self) -> tuple[int, bool]:
         """(exit code, whether another run held the installation)."""
-        argv = self.command()[3:]  # after `python -m sped.cli`
+        argv = self.command()[3:]  # after `python -m sped.cli`: the log names the run so
         with self.log_path.open("ab") as log:
             log.write(f"--- {_now()} {' '.join(argv)}\n".encode())
         worker = self._worker
-        code = worker.run(argv, self.log_path) if worker is not None else None
+        code = worker.run(self.run_options(), self.log_path) if worker is not None else None
         self.last_warm = code is not None
         if code is None and worker is not None and not self.warm:  # close(): the app is stopping
             with self.log_path.open("ab") as log:

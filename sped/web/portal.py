@@ -14,11 +14,11 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
-from sped import settings
+from sped.config import settings
+from sped.config.profile import StateProfile
+from sped.config.settings import Installation
 from sped.landing.registry import Registry
-from sped.profile import StateProfile
-from sped.settings import Installation
-from sped.steps import open_registry
+from sped.run.steps import open_registry
 
 HERE = Path(__file__).resolve().parent
 #: the largest file a district may upload (bytes); a larger request is refused with 413

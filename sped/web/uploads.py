@@ -28,17 +28,17 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS, get
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.ingest import file_checks
 from sped.ingest.batch import read_one, stage_batch
 from sped.landing import upload_checks
 from sped.landing.accounts import Account
 from sped.landing.layout import DeclaredKey, LayoutError, check_period
 from sped.landing.registry import Registry, Submission
-from sped.scratch import scratch_dir
-from sped.settings import Installation
-from sped.validate_file import _reference_from, _unchecked
+from sped.process.scratch import scratch_dir
+from sped.validation.validate_file import _reference_from, _unchecked
 from sped.warehouse.schema import ensure_schemas
 from sped.web.portal import Portal
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from sped.findings import Finding
+from sped.contracts.findings import Finding
 from sped.landing.accounts import Account
 from sped.landing.registry import Submission
 from sped.web.auth import ApiAccount, portal

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
+from sped.config.settings import REPO_ROOT
 from sped.contracts import COLLECTIONS
-from sped.settings import REPO_ROOT
 from sped.web.auth import PageAccount
 from sped.web.pages import render
 

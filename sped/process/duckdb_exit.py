@@ -10,7 +10,7 @@ depends on the order of interpreter finalisation, and once great_expectations an
 other exit handler (this one is registered when `sped` is imported, and exit handlers run last
 registered first), the duckdb modules are taken out of `sys.modules` and their dictionaries
 cleared, which frees those objects while the extension can still account for them. Objects a
-run froze (sped/run_imports.py) are unfrozen first: the collector never frees frozen ones.
+run froze (sped/launch/run_imports.py) are unfrozen first: the collector never frees frozen ones.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def release_duckdb_modules() -> int:
         module = sys.modules.pop(name, None)
         if module is not None and isinstance(getattr(module, "__dict__", None), dict):
             module.__dict__.clear()
-    gc.unfreeze()  # a run froze what it imported (sped/run_imports.py): collectable again
+    gc.unfreeze()  # a run froze what it imported (sped/launch/run_imports.py): collectable again
     gc.collect()
     return len(names)
 

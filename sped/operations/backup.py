@@ -23,9 +23,9 @@ from pathlib import Path
 
 import duckdb
 
+from sped.config.settings import Installation
 from sped.landing import store
-from sped.run_lock import Holder, run_lock
-from sped.settings import Installation
+from sped.run.run_lock import Holder, run_lock
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -58,7 +58,7 @@ def _waiting(out: Out) -> Callable[[Holder], None]:
 
 def backup(inst: Installation, target: Path, *, wait: bool = False, out: Out = print) -> dict:
     """Copy the installation to `target` (new or empty); returns the manifest."""
-    from sped.steps import open_registry
+    from sped.run.steps import open_registry
 
     if not inst.registry.exists():
         raise ValueError(f"no installation at {inst.root}: {inst.registry} does not exist")
@@ -149,8 +149,8 @@ def _is_empty(inst: Installation) -> bool:
 
 def restore(source: Path, inst: Installation, *, out: Out = print) -> dict:
     """Restore the backup in `source` into the (empty) installation `inst`."""
-    from sped.audit import verify
-    from sped.steps import publish
+    from sped.operations.audit import verify
+    from sped.run.steps import publish
 
     source = source.resolve()
     manifest = check_backup(source)

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from sped.run_lock import run_lock
-from sped.settings import Installation
+from sped.config.settings import Installation
+from sped.run.run_lock import run_lock
 
 Out = Callable[[str], None]
 
@@ -34,12 +34,12 @@ def rebuild(
     out: Out = print,
 ) -> dict[str, int]:
     """Rebuild the installation's warehouse; returns rows per raw table loaded."""
+    from sped.config.profile import load_profile
     from sped.contracts import COLLECTIONS
-    from sped.dbt_cli import invoke
+    from sped.frameworks.dbt_cli import invoke
     from sped.ingest.batch import read_pending
     from sped.ingest.reconcile import reconcile_collection
-    from sped.profile import load_profile
-    from sped.steps import mirror_submissions, open_registry, publish
+    from sped.run.steps import mirror_submissions, open_registry, publish
     from sped.validation.gx_duckdb import shared_config
     from sped.warehouse import national_reference
     from sped.warehouse.build_scope import finish_build, plan_build

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sped.settings import Installation
+from sped.config.settings import Installation
 
 
 def dagster_home(inst: Installation) -> Path:
@@ -27,17 +27,19 @@ def dagster_home(inst: Installation) -> Path:
 def instance_yaml(home: Path, *, telemetry: bool = False) -> str:
     """The instance's dagster.yaml: SQLite run, event and schedule storage under `home`, in the
     folders Dagster's own `storage: sqlite:` uses, with the event log kept by
-    sped/dagster_storage.py (Dagster's SQLite event log, one engine per database file)."""
+    sped/frameworks/dagster_storage.py (Dagster's SQLite event log, one engine per database
+    file)."""
     storage = home / "storage"
     return (
-        "# Written by sped (sped/dagster_home.py): this installation's Dagster instance.\n"
+        "# Written by sped (sped/frameworks/dagster_home.py): this installation's Dagster "
+        "instance.\n"
         "run_storage:\n"
         "  module: dagster._core.storage.runs\n"
         "  class: SqliteRunStorage\n"
         "  config:\n"
         f"    base_dir: {(storage / 'history').as_posix()}\n"
         "event_log_storage:\n"
-        "  module: sped.dagster_storage\n"
+        "  module: sped.frameworks.dagster_storage\n"
         "  class: SpedEventLogStorage\n"
         "  config:\n"
         f"    base_dir: {(storage / 'history' / 'runs').as_posix()}\n"

@@ -11,7 +11,7 @@ when the run ends: a long-lived caller (a notebook, the test suite) can free the
 process frozen for good before the run (`freeze_for_good`: a child of the warm worker) stays
 frozen.
 
-The portal's warm worker (sped/run_worker.py) imports the same list once for all its runs.
+The portal's warm worker (sped/launch/run_worker.py) imports the same list once for all its runs.
 """
 
 from __future__ import annotations
@@ -23,15 +23,14 @@ from collections.abc import Iterator
 
 #: What a pipeline run imports (`sys.modules` of a run, the costly ones named).
 RUN_MODULES = (
-    "sped.lean_imports",
+    "sped.process.lean_imports",
     "numpy",
     "polars",
     "duckdb",
     "orjson",
     "openpyxl.reader.excel",
     "great_expectations",
-    "sped.cli",
-    "sped.pipeline_run",
+    "sped.launch.pipeline_run",
     "sped.ingest.batch",
     "sped.ingest.read_helpers",
     "sped.validation.runner",
@@ -43,7 +42,7 @@ RUN_MODULES = (
     "dagster_project.definitions",
     # what a run imports on its way (`sys.modules` after a run): the installation's Dagster
     # instance and storage, dbt's build task, the suppression
-    "sped.dagster_storage",
+    "sped.frameworks.dagster_storage",
     "sped.privacy.placement_tables",
     "dagster._core.instance.factory",
     "dagster._core.instance.runs.run_domain",

@@ -4,7 +4,7 @@ The file goes through the same reading, typing and rule checks as a submission, 
 profile's limits. Reference data (LEA, facility and private-school directories) comes from the
 installation's published snapshot when there is one; without it the directory checks are
 skipped and the output says so. The file's rows are checked in a scratch DuckDB file inside the
-installation (`sped.scratch`), removed however the check ends. Whatever goes wrong with the
+installation (`sped.process.scratch`), removed however the check ends. Whatever goes wrong with the
 file, the answer is a finding, never a traceback.
 """
 
@@ -16,21 +16,21 @@ from pathlib import Path
 
 import duckdb
 
-from sped import failpoints
+from sped.config.profile import StateProfile
+from sped.config.settings import Installation
 from sped.contracts import REFERENCE_COLLECTIONS, get
-from sped.findings import SAMPLE_SIZE, Finding
+from sped.contracts.findings import SAMPLE_SIZE, Finding
 from sped.ingest.batch import read_one, stage_batch
 from sped.ingest.limits import LimitExceeded, check_size
 from sped.ingest.read import limit_finding
 from sped.landing.layout import check_period
 from sped.landing.registry import Submission
 from sped.landing.store import sha256_bytes
-from sped.profile import StateProfile
-from sped.scratch import scratch_dir
-from sped.settings import Installation
+from sped.process import failpoints
+from sped.process.scratch import scratch_dir
 from sped.warehouse.schema import ensure_schemas
 
-log = logging.getLogger("sped.validate_file")
+log = logging.getLogger("sped.validation.validate_file")
 
 
 def _reference_from(con: duckdb.DuckDBPyConnection, published: Path) -> set[str] | None:

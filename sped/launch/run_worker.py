@@ -3,15 +3,16 @@ portal starts, and every run a fresh child process forked from it.
 
 A `sped pipeline` command spends about 5 s importing Dagster (with the job's definitions), dbt,
 Great Expectations, polars and DuckDB before it reads a file: half of what a district's
-resubmission costs. The portal starts this worker (`python -m sped.run_worker`) beside itself;
-the worker imports all of that (sped/run_imports.py), has dbt parse the project for the vars of
-the portal's runs (the state profile and the as-of date; sped/dbt_cli.py `prepare`), and then
-waits. For each run it forks a child that runs `sped.cli.main(argv)` exactly as the command
-would, its output appended to the run's log. The parse fills dbt's own caches and stores the
-parse the runs start from, which takes about 2 s off each run on the state scale; when the vars
-change (a new day, with no fixed as-of date), the worker parses again before the next run.
-Once, at start, it also builds the project on an empty scratch warehouse (`rehearse_dbt`), so
-that what a process does only on its first build is not done again in every run.
+resubmission costs. The portal starts this worker (`python -m sped.launch.run_worker`) beside
+itself; the worker imports all of that (sped/launch/run_imports.py), has dbt parse the project for
+the vars of the portal's runs (the state profile and the as-of date; sped/frameworks/dbt_cli.py
+`prepare`), and then waits. For each run it forks a child that runs the pipeline
+(`pipeline_run.run_request`) exactly as `sped pipeline` would, its output appended to the run's log.
+The parse fills dbt's own caches and stores the parse the runs start from, which takes about 2 s off
+each run on the state scale; when the vars change (a new day, with no fixed as-of date), the worker
+parses again before the next run. Once, at start, it also builds the project on an empty scratch
+warehouse (`rehearse_dbt`), so that what a process does only on its first build is not done again in
+every run.
 
 - **Each run is its own process**, as with the command: killing or crashing one is a crash of
   that run only (the pipeline's crash safety applies unchanged), and nothing of one run
@@ -30,7 +31,7 @@ that what a process does only on its first build is not done again in every run.
   instead of being copied when the collector touches them.
 - **Protocol**, one JSON object per line. On stdout, once the imports are done:
   `{"ready": true}` or `{"ready": false, "why": "..."}`. Then, for each
-  `{"argv": [...], "log": "<path>"}` read on stdin, one `{"exit": <code>}` when the run has
+  `{"run": {<options>}, "log": "<path>"}` read on stdin, one `{"exit": <code>}` when the run has
   ended. The worker exits when its stdin closes (the portal stopped), after the run in hand.
 """
 
@@ -48,7 +49,7 @@ import threading
 import time
 from pathlib import Path
 
-from sped.run_imports import freeze_for_good, import_run_modules
+from sped.launch.run_imports import freeze_for_good, import_run_modules
 
 
 def warm_up(profile: str | None = None, as_of: str | None = None) -> str | None:
@@ -90,14 +91,14 @@ def run_vars(profile: str | None, as_of: str | None) -> dict:
     return sped.state_profile().dbt_vars(sped.as_of_date())
 
 
-#: The vars dbt last parsed the project for in this worker (sped/dbt_cli.py `prepare`).
+#: The vars dbt last parsed the project for in this worker (sped/frameworks/dbt_cli.py `prepare`).
 _PREPARED: list[str] = []
 
 
 def prepare_dbt(profile: str | None, as_of: str | None) -> None:
     """Have dbt parse the project for the next run's vars, unless it already did (a failure
     only means the run parses for itself)."""
-    from sped import dbt_cli
+    from sped.frameworks import dbt_cli
 
     try:
         dbt_vars = run_vars(profile, as_of)
@@ -121,7 +122,7 @@ def rehearse_dbt(profile: str | None, as_of: str | None) -> bool:
     import duckdb
 
     from dagster_project.assets.dbt import PRODUCTION_EXCLUDES
-    from sped import dbt_cli
+    from sped.frameworks import dbt_cli
     from sped.warehouse.schema import ensure_schemas
 
     before = os.environ.get("SPED_WAREHOUSE")  # dbt_cli.run leaves it naming its warehouse
@@ -152,9 +153,9 @@ def rehearse_dbt(profile: str | None, as_of: str | None) -> bool:
             os.environ["SPED_WAREHOUSE"] = before
 
 
-def _child(argv: list[str], log: str) -> int:
-    """In the forked child: the run's output to its log, then `sped <argv>`."""
-    from sped.cli import main
+def _child(request: dict, log: str) -> int:
+    """In the forked child: the run's output to its log, then the run."""
+    from sped.launch.pipeline_run import run_request
 
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     null = os.open(os.devnull, os.O_RDONLY)
@@ -165,23 +166,21 @@ def _child(argv: list[str], log: str) -> int:
     os.close(null)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # the worker ignores it
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    return main(argv)
+    return run_request(request, out=lambda line: print(line, flush=True))
 
 
-def run_child(argv: list[str], log: str) -> int:
+def run_child(request: dict, log: str) -> int:
     """Fork a child for one run and wait for it; its exit code (negative: killed by a signal)."""
     freeze_for_good()  # what the worker made since warming up, too (see the module's docstring)
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 1
         try:
-            code = _child(argv, log)
-        except SystemExit as exc:  # argparse's --help and usage errors
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+            code = _child(request, log)
         except BaseException as exc:  # the child must end here, whatever happened
             print(f"sped: the run ended with an error: {type(exc).__name__}", file=sys.stderr)
         finally:
-            from sped.process_exit import exit_now
+            from sped.process.process_exit import exit_now
 
             exit_now(code)
     _, status = os.waitpid(pid, 0)
@@ -207,7 +206,7 @@ def serve(stdin=None, stdout=None, profile: str | None = None, as_of: str | None
         prepare_dbt(profile, as_of)  # again only if the vars changed (a new day)
         if _unsafe_to_fork():  # the portal reads the end of file: a fresh process instead
             return 1
-        code = run_child([str(a) for a in request["argv"]], str(request["log"]))
+        code = run_child(request["run"], str(request["log"]))
         stdout.write(json.dumps({"exit": code}) + "\n")
         stdout.flush()
     return 0
@@ -238,7 +237,7 @@ class WarmWorker:
         self, log_path: Path, *, profile: Path | None = None, as_of: str | None = None
     ) -> None:
         self._log = open(log_path, "ab")  # noqa: SIM115 - the worker's stderr while it lives
-        command = [sys.executable, "-m", "sped.run_worker"]
+        command = [sys.executable, "-m", "sped.launch.run_worker"]
         if profile:
             command += ["--profile", str(profile)]
         if as_of:
@@ -275,13 +274,14 @@ class WarmWorker:
             return None
         return said if isinstance(said, dict) else None
 
-    def run(self, argv: list[str], log: Path) -> int | None:
-        """`sped <argv>` in a child of the worker, its output appended to `log`; its exit code,
-        or None if the worker could not run it."""
+    def run(self, request: dict, log: Path) -> int | None:
+        """The run `request` names (sped/launch/pipeline_run.py `REQUEST_OPTIONS`) in a child of the
+        worker, its output appended to `log`; its exit code, or None if the worker could not
+        run it."""
         if not self._wait_ready():
             return None
         try:
-            self._proc.stdin.write(json.dumps({"argv": argv, "log": str(log)}) + "\n")
+            self._proc.stdin.write(json.dumps({"run": request, "log": str(log)}) + "\n")
             self._proc.stdin.flush()
         except OSError:
             self._ready, self.why = False, "the worker has ended"

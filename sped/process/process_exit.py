@@ -5,7 +5,7 @@ After a command that imported Dagster, dbt and Great Expectations, the interpret
 definitions` alone takes 1.6 s longer to exit normally than with this). Nothing in that
 teardown matters to a finished command: its results are committed (DuckDB and SQLite commit
 durably; connections are closed by the code that opened them). So the command's own exit
-handlers run - scratch folders removed (sped/scratch.py), logging flushed, worker pools
+handlers run - scratch folders removed (sped/process/scratch.py), logging flushed, worker pools
 stopped - the standard streams are flushed, and the process ends with its exit code.
 
 Only the command-line entry point uses this; `sped.cli.main` itself returns normally, so tests
@@ -20,7 +20,7 @@ import os
 import sys
 from typing import NoReturn
 
-from sped.duckdb_exit import release_duckdb_modules
+from sped.process.duckdb_exit import release_duckdb_modules
 
 
 def exit_now(code: int) -> NoReturn:

@@ -10,7 +10,7 @@ parse (`partial_parse.msgpack`) is kept per set of vars in the project's target 
 copied into each installation's target before dbt runs, and back after. dbt still checks every
 file's checksum, so a stale copy only costs a full parse, never a wrong one.
 
-A long-lived process that forks runs (sped/run_worker.py) calls `prepare` once for the vars
+A long-lived process that forks runs (sped/launch/run_worker.py) calls `prepare` once for the vars
 its runs will use: dbt parses the project in a scratch folder, which fills dbt's own caches
 (generated (de)serialisers, JSON schemas, lazily imported modules) in the process, and stores
 the parse for those vars. Each forked run starts with both: on the state scale its dbt step
@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from sped.settings import DBT_PROJECT_DIR
+from sped.config.settings import DBT_PROJECT_DIR
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 #: Where the stored parses are kept, one per set of vars (git-ignored with dbt/target/).

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from sped.settings import Installation
+from sped.config.settings import Installation
 
 FOLDER = "tmp"
 

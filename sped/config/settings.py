@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "demo" / "warehouse" / "warehouse.duckdb"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 

@@ -18,10 +18,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from sped.config.settings import Installation
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Incoming, ReceivingBatch, Registry
-from sped.settings import Installation
 from sped.warehouse import kept_open
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
 

@@ -20,7 +20,7 @@ from sped.contracts import COLLECTIONS
 from sped.contracts.codes import USPS_STATES
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
 
-DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "config" / "state_profile.yaml"
+DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "config" / "state_profile.yaml"
 ROUNDING_RULES = ("round_at_end", "per_child_first")
 #: The collections that get a due date: those a district sends once per school year.
 DUE_DATE_COLLECTIONS: tuple[str, ...] = tuple(

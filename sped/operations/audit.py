@@ -25,8 +25,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from sped.config.settings import Installation
 from sped.landing import store, trail
-from sped.settings import Installation
 
 
 @dataclass(frozen=True)

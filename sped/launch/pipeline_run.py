@@ -1,7 +1,7 @@
 """`sped pipeline`: register a landing folder, then run the Dagster job in-process and report.
 
 The run is the same `pipeline` job Dagster schedules; only the progress sink differs (it
-prints). The whole run holds the installation's run lock (sped/run_lock.py): a second run says
+prints). The whole run holds the installation's run lock (sped/run/run_lock.py): a second run says
 who is running and stops (exit 3), or waits for it (`--wait`). The summary counts submissions
 from the registry and rows from the warehouse itself, so it never claims rows that are not
 there.
@@ -16,17 +16,45 @@ from pathlib import Path
 
 import duckdb
 
-from sped import failpoints, settings
-from sped.dagster_home import open_instance
-from sped.profile import load_profile
-from sped.run_imports import imports_frozen
-from sped.run_lock import Holder, run_lock
-from sped.steps import open_registry, register_landing
+from sped.config import settings
+from sped.config.profile import load_profile
+from sped.frameworks.dagster_home import open_instance
+from sped.launch.run_imports import imports_frozen
+from sped.process import failpoints
+from sped.run.run_lock import Holder, run_lock
+from sped.run.steps import open_registry, register_landing
 from sped.warehouse import kept_open
 
 Out = Callable[[str], None]
 #: How a run's summary line of the time per step begins (the bench reads it: bench/pipeline.py).
 STEP_SUMMARY = "time per step (s): "
+
+
+#: What a run request (the portal's, through the warm worker) may say, and its defaults.
+REQUEST_OPTIONS = {"warehouse": None, "profile": None, "as_of": None, "changed_only": False}
+
+
+def run_request(request: dict, out: Out) -> int:
+    """One run as the portal asks its warm worker for it (sped/launch/run_worker.py): `run_pipeline`
+    with the request's options and no landing folder, with the exit codes and one-line messages
+    of `sped pipeline` (2 for an unknown option or a bad profile, 3 when another run holds the
+    installation)."""
+    from sped.landing.accounts import current_os_user
+    from sped.launch.exit_codes import guarded
+
+    unknown = sorted(set(request) - set(REQUEST_OPTIONS))
+
+    def call() -> int:
+        if unknown:
+            raise ValueError(f"unknown run option(s): {', '.join(unknown)}")
+        options = {**REQUEST_OPTIONS, **request}
+        load_profile(settings.profile_path(options["profile"]))
+        settings.as_of_date(options["as_of"])
+        return run_pipeline(
+            landing=None, submitter=f"operator:{current_os_user()}", out=out, **options
+        )
+
+    return guarded("pipeline", call)
 
 
 def run_pipeline(
@@ -113,7 +141,7 @@ def _run_scope(
     `foreseen_collections`)."""
     from sped.contracts import COLLECTIONS
     from sped.ingest.settled import to_visit
-    from sped.steps import connect
+    from sped.run.steps import connect
     from sped.warehouse.build_scope import foreseen_collections
 
     con = connect(inst)
@@ -139,7 +167,8 @@ def _run_job(
     foreseen: tuple[str, ...] | None = None,
 ):
     """Run the `pipeline` job in this process, recorded in the installation's own Dagster
-    instance (sped/dagster_home.py), so `dagster dev` on it shows the run and its results.
+    instance (sped/frameworks/dagster_home.py), so `dagster dev` on it shows the run and its
+    results.
     The raw assets of the `skipped` collections are left out of the run (their checks too).
     With `foreseen` collections (the build foreseen to be incremental over these), so are the
     dbt models that build leaves alone: the run plans only the models it rebuilds."""

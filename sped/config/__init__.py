@@ -1,0 +1,1 @@
+"""Configuration: where an installation lives (settings) and the state profile (profile)."""
