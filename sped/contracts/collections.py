@@ -13,6 +13,7 @@ from sped.contracts import codes as C
 from sped.contracts.model import Collection, Column, Rule
 from sped.contracts.sql import (
     COUNT_WINDOW_END,
+    COUNT_WINDOW_EXPECTED,
     COUNT_WINDOW_START,
     GRANT_PERIOD_END_WITH_CARRYOVER,
     GRANT_PERIOD_START,
@@ -148,11 +149,12 @@ def _count_date_rules(name: str) -> tuple[Rule, ...]:
         _sql(
             f"{name}.count_date.window",
             "blocking",
-            "count_date must fall in the state's count window for the school year "
-            "(October 1 to December 1 inclusive, or the state's fixed count day).",
-            "34 CFR 300.133(c); " + CONTRACT + f", {name}: count_date",
+            "count_date must be the state's count day for the school year, or a day in its "
+            "count window when it names none (October 1 to December 1 inclusive).",
+            "34 CFR 300.133(c), 300.641(a); " + CONTRACT + f", {name}: count_date",
             f"count_date < {COUNT_WINDOW_START} OR count_date > {COUNT_WINDOW_END}",
             ["count_date"],
+            expected=COUNT_WINDOW_EXPECTED,
         ),
         Rule(
             id=f"{name}.count_date.single_value",
