@@ -172,3 +172,35 @@ def test_switched_off_the_state_refuses_next_grant_payments(con, profile):
     found = _findings(con, off, rows)
     assert list(found) == [1] and [rule for rule, _ in found[1]] == ["state_allows"]
     assert "carryover_from_next_grant" in found[1][0][1]
+
+
+def test_a_warehouse_from_before_the_column_keeps_its_rows(tmp_path):
+    """raw.expenditures made before applies_to_fiscal_year existed is remade in the contract's
+    column order with every row and its lineage, so a file loads into it by position again."""
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute("CREATE SCHEMA raw")
+    con.execute(
+        "CREATE TABLE raw.expenditures (lea_id VARCHAR, fiscal_year BIGINT, expenditure_id "
+        "VARCHAR, fund_source VARCHAR, category VARCHAR, amount DECIMAL(18,2), obligation_date "
+        "DATE, _submission_id BIGINT, _source_row BIGINT, _lea_id VARCHAR, _period VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO raw.expenditures VALUES ('2500001', 2025, 'E1', 'IDEA_611', "
+        "'DIRECT_SERVICES', 12.50, DATE '2025-08-01', 7, 2, '2500001', '2025')"
+    )
+    ensure_schemas(con)
+    ensure_schemas(con)  # nothing more to do the second time
+    c = get("expenditures")
+    con.execute(create_table_sql("landing", c))
+    row = _expenditure(2, applies=2024, day="2025-10-15")
+    con.execute(
+        f"INSERT INTO landing.expenditures VALUES ({', '.join('?' * (len(c.column_names) + 4))})",
+        [row[n] for n in c.column_names] + [8, 2, "2500001", "2025"],
+    )
+    con.execute("INSERT INTO raw.expenditures SELECT * FROM landing.expenditures")
+    got = con.execute(
+        "SELECT expenditure_id, amount, applies_to_fiscal_year, _submission_id, _source_row "
+        "FROM raw.expenditures ORDER BY 1"
+    ).fetchall()
+    assert got == [("E1", D("12.50"), None, 7, 2), ("E2", D("100.00"), 2024, 8, 2)]
+    con.close()
