@@ -14,7 +14,8 @@ Rows count for the LEA their file was sent for (the landing path), as the regist
   fct_proportionate_share with the shipped `round_at_end` rule, home-schooled children counted);
 - `spending`: per LEA and fiscal year, IDEA 611/619 equitable-services spending in cents in the
   initial period and in the carryover period (34 CFR 300.133(a)(3); int_equitable_spending:
-  obligated by the as-of date, child-find evaluations not counted);
+  obligated by the as-of date, child-find evaluations not counted, the next year's grant
+  paying a carryover obligation counted in the year it pays);
 - `coverage`: per LEA and school year, out-of-district students and those fully covered (a
   monitoring plan and a countable monitoring activity in the school year;
   fct_monitoring_coverage);
@@ -205,25 +206,35 @@ JOIN ppps_counts AS p USING (lea_id, fiscal_year)
 JOIN public_counts AS u USING (lea_id, fiscal_year);
 
 CREATE TABLE spent AS
-SELECT declared_lea AS lea_id, CAST(trim(fiscal_year) AS INTEGER) AS fy,
+SELECT declared_lea AS lea_id, CAST(trim(fiscal_year) AS INTEGER) AS charged_fy,
+       coalesce(TRY_CAST(trim(applies_to_fiscal_year) AS INTEGER),
+                CAST(trim(fiscal_year) AS INTEGER)) AS fy,
        upper(trim(fund_source)) AS fund, upper(trim(category)) <> 'CHILD_FIND_EVALUATION' AS counts,
        CAST(round(CAST(trim(amount) AS DECIMAL(18, 2)) * 100) AS HUGEINT) AS cents,
        {DATE.format(c="obligation_date")} AS od
-FROM expenditures_text;
+FROM expenditures_text
+WHERE upper(trim(fund_source)) IN ('IDEA_611', 'IDEA_619')
+  AND {DATE.format(c="obligation_date")} <= DATE '{AS_OF}';
 
+-- a row counts toward the year whose share it pays (fy; next year's grant paying a carryover
+-- obligation counts in that year's carryover period only); a year with IDEA funds charged to
+-- its grant has a row too
 CREATE TABLE spending AS
-SELECT lea_id, fy AS fiscal_year,
+SELECT k.lea_id, k.fy AS fiscal_year,
+       coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_611' AND counts AND s.fy = charged_fy
+           AND od BETWEEN make_date(s.fy, 7, 1) AND make_date(s.fy + 1, 9, 30)), 0)
+           AS s611_initial,
        coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_611' AND counts
-           AND od BETWEEN make_date(fy, 7, 1) AND make_date(fy + 1, 9, 30)), 0) AS s611_initial,
-       coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_611' AND counts
-           AND od > make_date(fy + 1, 9, 30) AND od <= make_date(fy + 2, 9, 30)), 0)
+           AND od > make_date(s.fy + 1, 9, 30) AND od <= make_date(s.fy + 2, 9, 30)), 0)
            AS s611_carryover,
+       coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_619' AND counts AND s.fy = charged_fy
+           AND od BETWEEN make_date(s.fy, 7, 1) AND make_date(s.fy + 1, 9, 30)), 0)
+           AS s619_initial,
        coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_619' AND counts
-           AND od BETWEEN make_date(fy, 7, 1) AND make_date(fy + 1, 9, 30)), 0) AS s619_initial,
-       coalesce(sum(cents) FILTER (WHERE fund = 'IDEA_619' AND counts
-           AND od > make_date(fy + 1, 9, 30) AND od <= make_date(fy + 2, 9, 30)), 0)
+           AND od > make_date(s.fy + 1, 9, 30) AND od <= make_date(s.fy + 2, 9, 30)), 0)
            AS s619_carryover
-FROM spent WHERE fund IN ('IDEA_611', 'IDEA_619') AND od <= DATE '{AS_OF}'
+FROM (SELECT lea_id, fy FROM spent UNION SELECT lea_id, charged_fy FROM spent) AS k
+LEFT JOIN spent AS s USING (lea_id, fy)
 GROUP BY ALL;
 
 CREATE TABLE activity AS
@@ -265,6 +276,10 @@ def compute(landing: Path, out: Path) -> dict[str, int]:
         with tempfile.TemporaryDirectory(prefix="floor-") as scratch:
             for name in COLLECTIONS:
                 _load(con, f"{name}_text", newest_files(landing, name), Path(scratch))
+        # an optional column no file of a landing tree written before it has
+        con.execute(
+            "ALTER TABLE expenditures_text ADD COLUMN IF NOT EXISTS applies_to_fiscal_year VARCHAR"
+        )
         con.execute(FIGURES)
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
     finally:

@@ -32,6 +32,17 @@ def test_florida_doe_per_child_first():
     assert required_share(D("100000"), 100, 20, "round_at_end") == D("16666.67")
 
 
+def test_appendix_b_example_rounds_at_end():
+    """34 CFR 300 Appendix B keeps the per-child amount unrounded (476.5625); rounding it first,
+    as per_child_first does, gives five cents less (docs/rules/proportionate_share.md)."""
+    assert required_share(D("152500"), 300, 20, "round_at_end") == D("9531.25")
+    assert required_share(D("152500"), 300, 20, "per_child_first") == D("9531.20")
+
+
+def test_fresno_county_selpa_per_child_first_differs():
+    assert required_share(D("15000000"), 8000, 50, "per_child_first") == D("93167.50")
+
+
 def test_no_ppps_children_no_obligation():
     assert required_share(D("5000"), 10, 0, "round_at_end") == D("0.00")
 

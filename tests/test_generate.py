@@ -333,6 +333,15 @@ def test_spending_periods_shortfalls_and_carryover(state, manifest):
         pl.col("obligation_date") > pl.format("{}-09-30", pl.col("fiscal_year").cast(pl.Int64) + 1)
     )
     assert carry.height > 0  # FY 2025 money obligated in its carryover year
+    # the next year's grant paying a carryover obligation (the shipped profile allows it):
+    # IDEA 611 rows of FY 2026 applying to FY 2025, obligated in FY 2025's carryover year
+    paid = spend.filter(pl.col("applies_to_fiscal_year").is_not_null())
+    assert paid.height > 0
+    assert set(paid["fund_source"]) == {"IDEA_611"} and set(paid["fiscal_year"]) == {"2026"}
+    assert set(paid["applies_to_fiscal_year"]) == {"2025"}
+    for day in paid["obligation_date"]:  # ISO, or M/D/YYYY as some files are written
+        when = dt.datetime.strptime(day, "%Y-%m-%d" if "-" in day else "%m/%d/%Y").date()
+        assert dt.date(2026, 10, 1) <= when <= AS_OF, day  # to 2027-09-30, by the as-of date
     alloc = _read(state / "allocations" / "2026" / "allocations_2026.csv")
     assert alloc["idea_611_subgrant"].str.contains(r"^\d+\.\d\d$").all()
 

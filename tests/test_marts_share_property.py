@@ -4,7 +4,9 @@ LEAs and years have a row, and on the finding for IDEA spending with no allocati
 
 Each example is a state of up to a dozen LEAs with random children (ages 2-23, nonprofit or
 not, preschools, home-schooled), rosters, subgrants, missing files and spending across every
-period; one dbt build per example."""
+period, including rows of the next year's grant paying the year's carryover obligation
+(`applies_to_fiscal_year`, obligated around that year's carryover period, its edges included);
+one dbt build per example."""
 
 from __future__ import annotations
 
@@ -56,6 +58,17 @@ spending = st.lists(
     ),
     max_size=12,
 )
+#: Rows of the next year's grant applying to the year: days from the first day of the year's
+#: carryover period (0 to 364 inside it; a few days either side, which neither counts).
+next_grant = st.lists(
+    st.tuples(
+        st.sampled_from(FUNDS),
+        st.sampled_from(CATEGORIES),
+        st.integers(1, 500_000),
+        st.integers(-3, 367),
+    ),
+    max_size=4,
+)
 lea_case = st.fixed_dictionaries(
     {
         "fy": st.sampled_from([2024, 2025, 2026]),
@@ -65,6 +78,7 @@ lea_case = st.fixed_dictionaries(
         "roster": st.booleans(),
         "allocation": st.one_of(st.none(), st.tuples(st.integers(0, 10**9), st.integers(0, 10**7))),
         "spending": spending,
+        "next_grant": next_grant,
         "schools": st.integers(0, 2),
     }
 )
@@ -80,6 +94,7 @@ EDGE = {
         ("IDEA_619", "CHILD_FIND_EVALUATION", 1_250, 40),
         ("STATE", "DIRECT_SERVICES", 9_900, 40),
     ],
+    "next_grant": [],
     "schools": 1,
 }
 state = st.fixed_dictionaries(
@@ -205,11 +220,52 @@ def _build(tmp, case_no, s):
                 }
             )
         insert(con, "expenditures", rows, lea_id=lea_id, period=str(lea["fy"]))
-        unallocated = spending_without_allocation(
-            allocation=alloc, spending=spent, fiscal_year=lea["fy"], as_of=s["as_of"]
-        )
-        if unallocated is not None:
-            findings[(lea_id, year)] = unallocated
+        nxt, rows = lea["fy"] + 1, []
+        for n, (fund, cat, cents, days) in enumerate(lea.get("next_grant", [])):
+            when = dt.date(nxt, 10, 1) + dt.timedelta(days=days)
+            spent.append(Spending(nxt, fund, cat, Decimal(cents) / 100, when, lea["fy"]))
+            rows.append(
+                {
+                    "lea_id": lea_id,
+                    "fiscal_year": nxt,
+                    "expenditure_id": f"N{n}",
+                    "fund_source": fund,
+                    "category": cat,
+                    "amount": Decimal(cents) / 100,
+                    "obligation_date": when,
+                    "applies_to_fiscal_year": lea["fy"],
+                }
+            )
+        if rows:
+            insert(con, "expenditures", rows, lea_id=lea_id, period=str(nxt), submission_id=2)
+        for fy, label in ((lea["fy"], year), (nxt, f"{nxt - 1}-{nxt % 100:02d}")):
+            unallocated = spending_without_allocation(
+                allocation=alloc if fy == lea["fy"] else None,
+                spending=spent,
+                fiscal_year=fy,
+                as_of=s["as_of"],
+            )
+            if unallocated is not None:
+                findings[(lea_id, label)] = unallocated
+        if has_share_row(  # the next year: only the next grant's rows, nothing else on file
+            count_submitted=False,
+            allocation=None,
+            spending=spent,
+            fiscal_year=nxt,
+            as_of=s["as_of"],
+        ):
+            expected[(lea_id, nxt)] = lea_share(
+                lea_id=lea_id,
+                fiscal_year=nxt,
+                children=None,
+                roster=None,
+                allocation=None,
+                spending=spent,
+                rounding=s["rounding"],
+                count_home_schooled=s["home"],
+                as_of=s["as_of"],
+                private_schools_located=lea["schools"],
+            )
         if not has_share_row(
             count_submitted=kids is not None,
             allocation=alloc,
@@ -235,7 +291,7 @@ def _build(tmp, case_no, s):
 
 
 @settings(
-    max_examples=3,  # plus the explicit example of the edges
+    max_examples=3,  # plus the explicit examples of the edges
     deadline=None,
     derandomize=True,
     # each example is a whole dbt build: report the failing state as drawn, unshrunk
@@ -263,6 +319,37 @@ def _build(tmp, case_no, s):
         "rounding": "round_at_end",
         "home": False,
         "as_of": dt.date(2026, 11, 1),
+    }
+)
+@example(
+    {
+        "leas": [
+            # the next grant paying the carryover: the period's first and last days and the
+            # days either side, child find and state funds among them
+            {
+                **EDGE,
+                "children": [(10, True, True, False, 0, 1)],
+                "allocation": (10**6, 10**4),
+                "next_grant": [
+                    ("IDEA_611", "DIRECT_SERVICES", 5_000, -1),
+                    ("IDEA_611", "DIRECT_SERVICES", 7_000, 0),
+                    ("IDEA_611", "DIRECT_SERVICES", 11_000, 364),
+                    ("IDEA_619", "RELATED_SERVICES", 13_000, 365),
+                ],
+            },
+            {
+                **EDGE,
+                "fy": 2024,
+                "next_grant": [
+                    ("IDEA_619", "CHILD_FIND_EVALUATION", 2_000, 10),
+                    ("STATE", "DIRECT_SERVICES", 3_000, 10),
+                    ("IDEA_619", "TRANSPORTATION", 17_000, 200),
+                ],
+            },
+        ],
+        "rounding": "round_at_end",
+        "home": True,
+        "as_of": dt.date(2028, 9, 30),  # FY 2026's carryover year ends: everything is known
     }
 )
 def test_dbt_and_python_agree_to_the_cent(tmp_path, s):
@@ -305,6 +392,8 @@ def test_dbt_and_python_agree_to_the_cent(tmp_path, s):
             "spent_611_carryover",
             "spent_619_initial",
             "spent_619_carryover",
+            "spent_611_next_grant",
+            "spent_619_next_grant",
             "shortfall_611",
             "shortfall_619",
             "status_611",

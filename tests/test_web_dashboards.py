@@ -133,6 +133,36 @@ def test_a_chart_download_is_the_mart(world):
         assert float(got[r["lea_id"]]["coverage_rate"]) == pytest.approx(r["coverage_rate"])
 
 
+def test_carryover_paid_from_the_next_grant_is_shown(world):
+    """The generator's LEAs whose next year's grant paid part of a carryover obligation
+    (docs/rules/proportionate_share.md): listed on the proportionate-share page and its download,
+    and a line of their district worksheet."""
+    inst, _, _, clients = world
+    paid = mart(
+        inst,
+        "SELECT lea_id, fiscal_year, spent_611_next_grant FROM marts.fct_proportionate_share "
+        "WHERE spent_611_next_grant > 0 ORDER BY lea_id, fiscal_year",
+    )
+    assert paid.height > 0
+    page = clients["state"].get("/dashboards/proportionate-share")
+    assert page.status_code == 200 and "Paid from the next grant" in page.text
+    table = page.text.split('id="paid-from-next-grant"')[1].split("</section>")[0]
+    for r in paid.iter_rows(named=True):
+        assert f"FY {r['fiscal_year']}" in table and f"{r['spent_611_next_grant']:,.2f}" in table
+    download = clients["state"].get(
+        "/dashboards/proportionate-share/download/paid-from-next-grant.csv"
+    )
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    assert [(r["lea_id"], int(r["fiscal_year"])) for r in rows] == list(
+        zip(paid["lea_id"], paid["fiscal_year"], strict=True)
+    )
+    lea, fy, amount = paid.row(0)
+    worksheet = clients["state"].get(f"/district/{lea}/figures").text
+    card = worksheet.split(f'id="share-{fy}"')[1].split("</section>")[0]
+    assert "of which paid from the next grant" in card and f"{amount:,.2f}" in card
+    assert f"FY {fy + 1} funds" in card
+
+
 def test_filters_change_what_a_page_shows(world):
     _, _, _, clients = world
     everyone = clients["state"].get("/dashboards/out-of-district/download/ood-ranking.csv")

@@ -18,6 +18,8 @@ import yaml
 
 from sped.contracts import COLLECTIONS
 from sped.contracts.codes import USPS_STATES
+from sped.contracts.count_day import CountDay, CountDayError, parse_count_day
+from sped.contracts.sql import FALL_YEAR
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
 
 DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "config" / "state_profile.yaml"
@@ -70,19 +72,50 @@ class StateProfile:
     timezone: str = "America/New_York"
     limits: Limits = DEFAULT_LIMITS
     source: str = "<memory>"
+    #: A count day that moves from year to year ("last Friday of October"); a fixed one is
+    #: `count_fixed_day`. At most one of the two is set.
+    count_weekday_rule: CountDay | None = None
+    #: Whether next year's IDEA grant may pay a carryover obligation (Massachusetts, June 2017:
+    #: docs/rules/proportionate_share.md); off, an expenditure applying to an earlier year is
+    #: refused.
+    carryover_from_next_grant: bool = False
+
+    @property
+    def count_day(self) -> CountDay | None:
+        """The state's count-day rule, fixed or moving; None when any day in the window will do."""
+        if self.count_fixed_day:
+            return CountDay(month=self.count_fixed_day[0], day=self.count_fixed_day[1])
+        return self.count_weekday_rule
 
     @property
     def count_start(self) -> tuple[int, int]:
-        """First allowed (month, day) of the count: the fixed day when the state fixes one."""
-        return self.count_fixed_day or self.count_window_start
+        """First allowed (month, day) of the count in any year: the count day's earliest when
+        the state names one."""
+        rule = self.count_day
+        return rule.bounds()[0] if rule else self.count_window_start
 
     @property
     def count_end(self) -> tuple[int, int]:
-        return self.count_fixed_day or self.count_window_end
+        """Last allowed (month, day) of the count in any year."""
+        rule = self.count_day
+        return rule.bounds()[1] if rule else self.count_window_end
 
     def count_window(self, fall_year: int) -> tuple[dt.date, dt.date]:
-        """The allowed count dates of the school year starting in `fall_year`."""
+        """The allowed count dates of the school year starting in `fall_year` (one day when the
+        state names its count day)."""
+        rule = self.count_day
+        if rule:
+            return rule.on(fall_year), rule.on(fall_year)
         return dt.date(fall_year, *self.count_start), dt.date(fall_year, *self.count_end)
+
+    def count_window_sql(self) -> tuple[str, str]:
+        """`count_window` as SQL over the declared school year of a row (`_period`)."""
+        rule = self.count_day
+        if rule:
+            return rule.sql(FALL_YEAR), rule.sql(FALL_YEAR)
+        return tuple(
+            f"make_date({FALL_YEAR}, {m}, {d})" for m, d in (self.count_start, self.count_end)
+        )
 
     def due_date(self, collection: str, fall_year: int) -> dt.date | None:
         """When `collection` is due for the school year starting in `fall_year`; None when the
@@ -99,6 +132,9 @@ class StateProfile:
             "count_start_day": self.count_start[1],
             "count_end_month": self.count_end[0],
             "count_end_day": self.count_end[1],
+            "count_first_date": self.count_window_sql()[0],
+            "count_last_date": self.count_window_sql()[1],
+            "carryover_from_next_grant": str(self.carryover_from_next_grant).lower(),
             "home_state": self.state_code,
             "dd_min_age": self.dd_age_range[0],
             "dd_max_age": self.dd_age_range[1],
@@ -187,6 +223,35 @@ def _due_dates(data: dict, count_end: tuple[int, int]) -> tuple[DueDate, ...]:
     return tuple(dues)
 
 
+def _optional_flag(data: dict, key: str) -> bool:
+    """A true/false setting that may be left out (false)."""
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ProfileError(f"{key} must be true or false, got {value!r}")
+    return value
+
+
+def _count_day(
+    count: dict, window: tuple[tuple[int, int], tuple[int, int]]
+) -> tuple[tuple[int, int] | None, CountDay | None]:
+    """`count.day` (a month-day or a weekday rule) or its older spelling `count.fixed_day` (a
+    month-day): (fixed month-day, weekday rule), at most one set; (None, None) when any day of
+    the window will do."""
+    if count.get("day") is not None and count.get("fixed_day") is not None:
+        raise ProfileError("set count.day or count.fixed_day (its older spelling), not both")
+    setting = "count.day" if count.get("day") is not None else "count.fixed_day"
+    value = count.get(setting.removeprefix("count."))
+    if value is None:
+        return None, None
+    if setting == "count.fixed_day":
+        _month_day(value, setting)  # the older spelling takes a month-day only
+    try:
+        rule = parse_count_day(value, setting, window)
+    except CountDayError as exc:
+        raise ProfileError(str(exc)) from None
+    return ((rule.month, rule.day), None) if rule.fixed else (None, rule)
+
+
 def _limits(data: dict) -> Limits:
     """The `limits` section: what one submitted file may cost to read. Absent settings keep
     their safe defaults; every value must be a positive number."""
@@ -236,10 +301,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
             "the count window must lie between October 1 and December 1 (34 CFR 300.133(c)), "
             f"got {count.get('window_start')} to {count.get('window_end')}"
         )
-    fixed = count.get("fixed_day")
-    fixed_day = None if fixed is None else _month_day(fixed, "count.fixed_day")
-    if fixed_day and not start <= fixed_day <= end:
-        raise ProfileError(f"count.fixed_day {fixed} is outside the count window")
+    fixed_day, weekday_rule = _count_day(count, (start, end))
 
     dd = _require(data, "dd_age_range", list)
     if len(dd) != 2 or not all(isinstance(x, int) for x in dd) or not 3 <= dd[0] <= dd[1] <= 9:
@@ -251,7 +313,8 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
     min_cell = _require(data, "min_cell_size", int)
     if timeline <= 0 or min_cell < 1:
         raise ProfileError("evaluation_timeline_days and min_cell_size must be positive")
-    due_dates = _due_dates(data, fixed_day or end)
+    rule = weekday_rule or (CountDay(*fixed_day) if fixed_day else None)
+    due_dates = _due_dates(data, rule.bounds()[1] if rule else end)
     timezone = _require(data, "timezone", str)
     try:
         ZoneInfo(timezone)
@@ -277,6 +340,8 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         timezone=timezone,
         limits=_limits(data),
         source=source,
+        count_weekday_rule=weekday_rule,
+        carryover_from_next_grant=_optional_flag(data, "carryover_from_next_grant"),
     )
 
 

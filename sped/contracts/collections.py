@@ -13,6 +13,7 @@ from sped.contracts import codes as C
 from sped.contracts.model import Collection, Column, Rule
 from sped.contracts.sql import (
     COUNT_WINDOW_END,
+    COUNT_WINDOW_EXPECTED,
     COUNT_WINDOW_START,
     GRANT_PERIOD_END_WITH_CARRYOVER,
     GRANT_PERIOD_START,
@@ -116,6 +117,77 @@ def _sql(rule_id, severity, text, reference, sql, columns, **extra) -> Rule:
     )
 
 
+#: A row that pays the previous fiscal year's share from this year's grant.
+PAYS_PREVIOUS_YEAR = "applies_to_fiscal_year = fiscal_year - 1"
+#: The carryover period of that previous year: October 1 of this fiscal year to September 30 of
+#: the next (34 CFR 300.133(a)(3); FY Y funds carry over from October 1 of Y+1).
+CARRYOVER_OF_PREVIOUS_START = "make_date(CAST(fiscal_year AS INTEGER), 10, 1)"
+CARRYOVER_OF_PREVIOUS_END = "make_date(CAST(fiscal_year AS INTEGER) + 1, 9, 30)"
+NEXT_GRANT = "docs/rules/proportionate_share.md, carryover paid from the next grant"
+
+
+def _next_grant_rules() -> tuple[Rule, ...]:
+    """`applies_to_fiscal_year`: blank, its own year, or (where the state allows it) the year
+    before for an IDEA row obligated in that year's carryover period. Anything else is refused,
+    each case with its own reason."""
+    applies = "applies_to_fiscal_year"
+    allowed = "{carryover_from_next_grant}"
+    return (
+        _sql(
+            f"expenditures.{applies}.not_later",
+            "blocking",
+            f"{applies} cannot be after fiscal_year: a grant may pay an earlier year's "
+            "obligation, never a later year's.",
+            f"34 CFR 300.133(a)(3); {NEXT_GRANT}",
+            f"{applies} > fiscal_year",
+            [applies, "fiscal_year"],
+        ),
+        _sql(
+            f"expenditures.{applies}.one_year_back",
+            "blocking",
+            f"{applies} may be at most one year before fiscal_year: an obligation two or more "
+            "years back is past its one carryover year and no later grant can meet it.",
+            f"34 CFR 300.133(a)(3); {NEXT_GRANT}",
+            f"{applies} < fiscal_year - 1",
+            [applies, "fiscal_year"],
+        ),
+        _sql(
+            f"expenditures.{applies}.state_allows",
+            "blocking",
+            f"The state does not let next year's grant pay a carryover obligation (profile "
+            f"setting carryover_from_next_grant): leave {applies} blank or equal to fiscal_year.",
+            f"{NEXT_GRANT}; state profile carryover_from_next_grant",
+            f"{PAYS_PREVIOUS_YEAR} AND NOT {allowed}",
+            [applies, "fiscal_year"],
+        ),
+        _sql(
+            f"expenditures.{applies}.idea_only",
+            "blocking",
+            f"Only an IDEA_611 or IDEA_619 row can pay the previous year's share ({applies} one "
+            "year before fiscal_year): state and local funds never count toward it.",
+            f"34 CFR 300.133(d); {NEXT_GRANT}",
+            f"{PAYS_PREVIOUS_YEAR} AND {allowed} AND fund_source NOT IN "
+            + _in(C.FEDERAL_FUND_SOURCES),
+            [applies, "fund_source"],
+        ),
+        _sql(
+            f"expenditures.{applies}.carryover_period",
+            "blocking",
+            f"A row paying the previous year's share ({applies} one year before fiscal_year) "
+            "must be obligated inside that year's carryover period.",
+            f"34 CFR 300.133(a)(3); {NEXT_GRANT}",
+            f"{PAYS_PREVIOUS_YEAR} AND {allowed} AND (obligation_date < "
+            f"{CARRYOVER_OF_PREVIOUS_START} OR obligation_date > {CARRYOVER_OF_PREVIOUS_END})",
+            [applies, "obligation_date"],
+            expected=(
+                "'The carryover period of FY ' || CAST(applies_to_fiscal_year AS VARCHAR) || "
+                f"' runs from ' || strftime({CARRYOVER_OF_PREVIOUS_START}, '%Y-%m-%d') || ' to ' "
+                f"|| strftime({CARRYOVER_OF_PREVIOUS_END}, '%Y-%m-%d') || '.'"
+            ),
+        ),
+    )
+
+
 LEA_ID = Column(
     "lea_id", "text", "State LEA identifier of the district the row belongs to.", example="2500001"
 )
@@ -148,11 +220,12 @@ def _count_date_rules(name: str) -> tuple[Rule, ...]:
         _sql(
             f"{name}.count_date.window",
             "blocking",
-            "count_date must fall in the state's count window for the school year "
-            "(October 1 to December 1 inclusive, or the state's fixed count day).",
-            "34 CFR 300.133(c); " + CONTRACT + f", {name}: count_date",
+            "count_date must be the state's count day for the school year, or a day in its "
+            "count window when it names none (October 1 to December 1 inclusive).",
+            "34 CFR 300.133(c), 300.641(a); " + CONTRACT + f", {name}: count_date",
             f"count_date < {COUNT_WINDOW_START} OR count_date > {COUNT_WINDOW_END}",
             ["count_date"],
+            expected=COUNT_WINDOW_EXPECTED,
         ),
         Rule(
             id=f"{name}.count_date.single_value",
@@ -817,6 +890,15 @@ EXPENDITURES = _collection(
             example="1250.00",
         ),
         Column("obligation_date", "date", "Date the funds were obligated.", example="2026-10-15"),
+        Column(
+            "applies_to_fiscal_year",
+            "integer",
+            "The fiscal year whose proportionate share this obligation pays; blank: its own "
+            "fiscal_year. The year before fiscal_year: next year's grant pays a carryover "
+            "obligation, where the state allows it.",
+            required="no",
+            example="",
+        ),
     ),
     rules=(
         Rule(
@@ -845,6 +927,7 @@ EXPENDITURES = _collection(
             f"obligation_date > {GRANT_PERIOD_END_WITH_CARRYOVER}",
             ["obligation_date"],
         ),
+        *_next_grant_rules(),
         _sql(
             "expenditures.obligation_date.future",
             "warning",

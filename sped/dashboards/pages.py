@@ -135,6 +135,12 @@ def proportionate_share(con, scope: Scope, filters: Filters, *, months: int = 12
     rows = figures.proportionate_share(con, scope, group)
     every_year = figures.proportionate_share(con, scope, _group(filters))
     label = f"FY {filters.fiscal_year}" if filters.fiscal_year else "every fiscal year"
+    paid = ["spent_611_next_grant", "spent_619_next_grant"]  # absent from snapshots before them
+    next_grant = (
+        rows.filter((pl.col(paid[0]) + pl.col(paid[1])) > 0)
+        if set(paid) <= set(rows.columns)
+        else rows.clear().with_columns(pl.lit(0.0).alias(c) for c in paid)
+    ).join(leas.select("lea_id", "lea_name"), on="lea_id", how="left")
     return Page(
         "proportionate-share",
         "Proportionate share",
@@ -148,7 +154,10 @@ def proportionate_share(con, scope: Scope, filters: Filters, *, months: int = 12
             charts.share_carryover_ending(rows, leas, months),
             charts.share_state_totals(every_year),
         ],
-        tables={"proportionate-share": rows},
+        tables={
+            "proportionate-share": rows,
+            "paid-from-next-grant": next_grant.select("lea_id", "lea_name", "fiscal_year", *paid),
+        },
         extra={"months": months},
     )
 

@@ -7,6 +7,10 @@ Everything is `Decimal`; nothing here reads the warehouse.
     required_611 = subgrant_611 * ppps_3_21 / (public_3_21 + ppps_3_21)     300.133(a)(1)
     required_619 = subgrant_619 * ppps_3_5  / (public_3_5  + ppps_3_5)      300.133(a)(2)
 
+Where the state allows it, the next year's grant may pay a year's carryover obligation
+(`Spending.applies_to_fiscal_year`): such a row counts toward that year's carryover year, never
+toward its own year's share (docs/rules/proportionate_share.md).
+
 With a submitted count of no child the share is exactly zero whatever the roster or subgrant,
 even when they are missing; IDEA spending reported for a year with no allocation and no count
 still gets its row, and spending with no allocation on file is a finding.
@@ -57,13 +61,24 @@ class PrivateChild:
 
 @dataclass(frozen=True)
 class Spending:
-    """A row of equitable-services expenditures."""
+    """A row of equitable-services expenditures. `applies_to_fiscal_year`: the year whose share
+    it pays when not its own (next year's grant paying a carryover obligation)."""
 
     fiscal_year: int
     fund_source: str
     category: str
     amount: Decimal
     obligation_date: dt.date
+    applies_to_fiscal_year: int | None = None
+
+    @property
+    def share_year(self) -> int:
+        """The fiscal year whose share the row pays."""
+        return self.applies_to_fiscal_year or self.fiscal_year
+
+    @property
+    def from_next_grant(self) -> bool:
+        return self.share_year < self.fiscal_year
 
 
 def counted_ppps(
@@ -104,28 +119,42 @@ def periods(fiscal_year: int) -> tuple[dt.date, dt.date, dt.date]:
     )
 
 
-def spent(
+def spent_with_next_grant(
     rows: Iterable[Spending], fiscal_year: int, fund: str, as_of: dt.date
-) -> tuple[Decimal, Decimal]:
-    """(initial-period, carryover-year) federal spending that counts toward the share.
+) -> tuple[Decimal, Decimal, Decimal]:
+    """(initial-period, carryover-year, of which paid from the next grant) federal spending
+    that counts toward the fiscal year's share.
 
-    Only IDEA funds of the grant year count; child find and evaluations never do (300.131(d));
-    transportation does (300.139(b)); obligations after the as-of date are not yet known.
+    Only IDEA funds count; child find and evaluations never do (300.131(d)); transportation
+    does (300.139(b)); obligations after the as-of date are not yet known. A row counts toward
+    the share it pays: its own grant year's, or, when the next year's grant pays this year's
+    carryover obligation (`applies_to_fiscal_year`), this year's carryover year only, and never
+    its own year's share.
     """
     start, end_initial, end_carry = periods(fiscal_year)
-    initial = carry = Decimal("0.00")
+    initial = carry = next_grant = Decimal("0.00")
     for r in rows:
         if (
-            r.fiscal_year != fiscal_year
+            r.share_year != fiscal_year
             or r.fund_source != fund
             or r.category == "CHILD_FIND_EVALUATION"
             or r.obligation_date > as_of
         ):
             continue
-        if start <= r.obligation_date <= end_initial:
+        if start <= r.obligation_date <= end_initial and not r.from_next_grant:
             initial += r.amount
         elif end_initial < r.obligation_date <= end_carry:
             carry += r.amount
+            if r.from_next_grant:
+                next_grant += r.amount
+    return initial, carry, next_grant
+
+
+def spent(
+    rows: Iterable[Spending], fiscal_year: int, fund: str, as_of: dt.date
+) -> tuple[Decimal, Decimal]:
+    """(initial-period, carryover-year) federal spending that counts toward the share."""
+    initial, carry, _ = spent_with_next_grant(rows, fiscal_year, fund, as_of)
     return initial, carry
 
 
@@ -167,6 +196,8 @@ class ShareFigures:
     status_611: str | None
     status_619: str | None
     missing_reason: str | None
+    spent_611_next_grant: Decimal = Decimal("0.00")
+    spent_619_next_grant: Decimal = Decimal("0.00")
 
 
 def lea_share(
@@ -210,8 +241,8 @@ def lea_share(
         req619 = required_share(allocation[1], u35, p35, rounding)
     if submitted and p321 == 0:  # no child aged 3-21, so none aged 3-5 either
         req611 = req619 = Decimal("0.00")
-    i611, c611 = spent(spending, fiscal_year, "IDEA_611", as_of)
-    i619, c619 = spent(spending, fiscal_year, "IDEA_619", as_of)
+    i611, c611, n611 = spent_with_next_grant(spending, fiscal_year, "IDEA_611", as_of)
+    i619, c619, n619 = spent_with_next_grant(spending, fiscal_year, "IDEA_619", as_of)
 
     def short(req: Decimal | None, i: Decimal, c: Decimal) -> Decimal | None:
         return None if req is None else max(req - i - c, Decimal("0.00"))
@@ -234,15 +265,17 @@ def lea_share(
         status_611=status(req611, i611, c611, fiscal_year, as_of),
         status_619=status(req619, i619, c619, fiscal_year, as_of),
         missing_reason="; ".join(reasons) or None,
+        spent_611_next_grant=n611,
+        spent_619_next_grant=n619,
     )
 
 
 def idea_reported(
     rows: Iterable[Spending], fiscal_year: int, as_of: dt.date
 ) -> tuple[Decimal, Decimal] | None:
-    """(IDEA 611, IDEA 619) obligations reported for the fiscal year up to the as-of date,
-    counting toward the share or not (child find, dates outside both periods); None when the
-    LEA reported no IDEA obligation for the year."""
+    """(IDEA 611, IDEA 619) obligations charged to the fiscal year's grant up to the as-of
+    date, counting toward the share or not (child find, dates outside both periods, payments of
+    the year before's share); None when the LEA charged no IDEA obligation to the year."""
     found = False
     totals = {"IDEA_611": Decimal("0.00"), "IDEA_619": Decimal("0.00")}
     for r in rows:
@@ -260,12 +293,20 @@ def has_share_row(
     fiscal_year: int,
     as_of: dt.date,
 ) -> bool:
-    """Whether the LEA and fiscal year have a row of figures: an allocation, a PPPS count or
-    IDEA spending reported. Spending for a year with neither is shown, never dropped."""
+    """Whether the LEA and fiscal year have a row of figures: an allocation, a PPPS count, IDEA
+    spending charged to the year's grant, or IDEA spending of the next year's grant paying the
+    year's share. Spending for a year with neither is shown, never dropped."""
+    spending = list(spending)
     return (
         count_submitted
         or allocation is not None
         or idea_reported(spending, fiscal_year, as_of) is not None
+        or any(
+            r.share_year == fiscal_year
+            and r.fund_source in ("IDEA_611", "IDEA_619")
+            and r.obligation_date <= as_of
+            for r in spending
+        )
     )
 
 

@@ -40,6 +40,7 @@ PURPOSES = {  # one stream per purpose: adding draws to one never shifts another
     "spend": 10,
     "count_day": 12,
     "rates": 13,
+    "next_grant": 14,
 }
 
 
@@ -133,6 +134,7 @@ def generate(
 
     rosters: dict[str, pl.DataFrame] = {}
     step = max(1, len(lea_ids) // 10)
+    needs: dict[str, tuple[float, float]] = {}  # each LEA's (611, 619) share, the year before
     for y, sy in enumerate(years_list):
         fall = int(sy[:4])
         counts: dict[str, tuple[int, int]] = {}
@@ -200,13 +202,20 @@ def generate(
         alloc = finance.allocations(lea_ids, counts, fy, _rng(seed, "alloc", y))
         output.state_file(f"allocations/{fy}/allocations_{fy}.csv", "allocations", str(fy), alloc)
         amounts = dict(zip(lea_ids, alloc.select("a611", "a619").iter_rows(), strict=True))
+        previous_needs, needs = needs, {}
         for i, lea_id in enumerate(lea_ids):
             if lea_id not in ppps:
                 continue
             (p321, p35), (u321, u35) = ppps[lea_id], counts[lea_id]
             a611, a619 = amounts[lea_id]
             need = (a611 * p321 / max(u321 + p321, 1), a619 * p35 / max(u35 + p35, 1))
+            needs[lea_id] = need
             spend = finance.expenditures(lea_id, fy, need, as_of, _rng(seed, "spend", i, y))
+            if profile.carryover_from_next_grant and lea_id in previous_needs:
+                paid = finance.next_grant_rows(
+                    lea_id, fy, previous_needs[lea_id][0], as_of, _rng(seed, "next_grant", i, y)
+                )
+                spend = pl.concat([spend, paid])
             if spend.height:
                 output.district_file("expenditures", lea_id, str(fy), spend)
         say(f"expenditures {fy}: {len(ppps)} LEAs with private-school children")

@@ -6,6 +6,10 @@ share (34 CFR 300.133) charged to IDEA 611/619 in the four counting categories, 
 period (July 1 FY to Sept 30 FY+1) and some in the carryover year (to Sept 30 FY+2); most LEAs meet
 the share in the initial period, some only with carryover, some fall short. STATE/LOCAL funds and
 child-find evaluations appear too and never count. Nothing is dated after the as-of date.
+
+Where the state lets the next year's grant pay a carryover obligation (docs/rules/
+proportionate_share.md), some LEAs' FY+1 files also hold IDEA 611 rows applying to FY
+(`applies_to_fiscal_year`), obligated in FY's carryover year (`next_grant_rows`).
 """
 
 from __future__ import annotations
@@ -118,6 +122,59 @@ def expenditures(
                 pl.lit(fiscal_year),
                 (pl.int_range(pl.len()) + 1).cast(pl.String).str.zfill(4),
             ).alias("expenditure_id"),
+            pl.lit(None, pl.String).alias("applies_to_fiscal_year"),
         )
     )
     return to_text(frame, "expenditures")
+
+
+#: Share of LEAs whose next year's grant pays part of a year's carryover obligation.
+NEXT_GRANT_P = 0.15
+
+
+def next_grant_rows(
+    lea_id: str,
+    fiscal_year: int,
+    previous_need_611: float,
+    as_of: dt.date,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
+    """Rows of the FY `fiscal_year` file paying part of FY `fiscal_year - 1`'s 611 share from
+    this year's grant, obligated in that year's carryover year (October 1 of `fiscal_year` to
+    September 30 of the next) and by the as-of date; none for most LEAs."""
+    first, last = dt.date(fiscal_year, 10, 1), min(dt.date(fiscal_year + 1, 9, 30), as_of)
+    if previous_need_611 <= 0 or rng.random() >= NEXT_GRANT_P or last < first:
+        return to_text(_empty_spending(), "expenditures")
+    k = int(rng.integers(1, 3))
+    days = np.datetime64(first) + rng.integers(0, (last - first).days + 1, k)
+    amount = rng.dirichlet(np.ones(k)) * previous_need_611 * rng.uniform(0.1, 0.3)
+    keep = (days <= np.datetime64(as_of)) & (np.round(amount, 2) > 0)
+    frame = pl.DataFrame(
+        {
+            "lea_id": lea_id,
+            "fiscal_year": str(fiscal_year),
+            "expenditure_id": [f"N{fiscal_year}-{n + 1:04d}" for n in range(int(keep.sum()))],
+            "fund_source": "IDEA_611",
+            "category": CATEGORIES[rng.integers(0, 2, k)][keep],
+            "amount": amount[keep],
+            "obligation_date": days[keep].astype("datetime64[D]"),
+            "applies_to_fiscal_year": str(fiscal_year - 1),
+        },
+        schema_overrides={"obligation_date": pl.Date, "category": pl.String},
+    )
+    return to_text(frame.sort("obligation_date", "amount"), "expenditures")
+
+
+def _empty_spending() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "lea_id": pl.String,
+            "fiscal_year": pl.String,
+            "expenditure_id": pl.String,
+            "fund_source": pl.String,
+            "category": pl.String,
+            "amount": pl.Float64,
+            "obligation_date": pl.Date,
+            "applies_to_fiscal_year": pl.String,
+        }
+    )

@@ -2,8 +2,10 @@
 
 GX decides pass or fail over the whole batch; for each failed rule one grouped query, built from
 the same predicate the suite uses (`rule_sql`), counts the failing rows per submission and lists
-the first ones (`_source_row` ascending) with their values. Values of `student_id` columns are
-replaced by `***`: no student identifier leaves the warehouse in a finding.
+the first ones (`_source_row` ascending) with their values, and, for a rule that says what was
+expected (the count day of the file's school year), that sentence after the rule's text. Values
+of `student_id` columns are replaced by `***`: no student identifier leaves the warehouse in a
+finding.
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ def attribute(
     masked = column in MASKED_COLUMNS
     findings = []
     query = failures_query(rule, collection, table, params, sample)
-    for sid, failed, rows, values in con.execute(query).fetchall():
+    for sid, failed, rows, values, expected in con.execute(query).fetchall():
         findings.append(
             Finding(
                 submission_id=sid,
                 rule_id=rule.id,
                 severity=rule.severity,
-                text=rule.text,
+                text=f"{rule.text} {expected}" if expected else rule.text,
                 reference=rule.reference,
                 column=column,
                 failed_count=failed,

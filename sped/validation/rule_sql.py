@@ -99,20 +99,25 @@ def unexpected_rows_query(rule: Rule, collection: Collection, params: dict[str, 
 def failures_query(
     rule: Rule, collection: Collection, table: str, params: dict[str, Any], sample: int
 ) -> str:
-    """Per submission: how many rows break the rule, the first rows and their values."""
+    """Per submission: how many rows break the rule, the first rows and their values, and the
+    rule's `expected` sentence for the submission's rows (NULL when the rule has none)."""
     value_col = rule.columns[0] if rule.columns else None
     value = f'CAST(b."{value_col}" AS VARCHAR)' if value_col else "NULL"
     limit = f"[1:{sample}]" if sample else ""
+    expected = rule.params.get("expected")
+    expected = f"({expected.format(**params)})" if expected else "CAST(NULL AS VARCHAR)"
     return f"""
         WITH flagged AS (
             SELECT b._submission_id, b._source_row, {value} AS v,
-                   coalesce({predicate(rule, collection, params)}, false) AS bad
+                   coalesce({predicate(rule, collection, params)}, false) AS bad,
+                   {expected} AS expected
             FROM {table} AS b
         )
         SELECT _submission_id,
                count(*) AS failed,
                list(_source_row ORDER BY _source_row){limit} AS rows,
-               list(coalesce(v, '') ORDER BY _source_row){limit} AS vals
+               list(coalesce(v, '') ORDER BY _source_row){limit} AS vals,
+               min(expected) AS expected
         FROM flagged
         WHERE bad
         GROUP BY _submission_id

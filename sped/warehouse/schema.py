@@ -98,6 +98,33 @@ def create_table_sql(schema: str, collection: Collection, *, replace: bool = Fal
     return f"{head} {schema}.{collection.name} (\n  {cols}\n)"
 
 
+def _add_new_contract_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """A raw table made before its contract gained an optional column (expenditures'
+    applies_to_fiscal_year) is remade in the contract's column order, the new column NULL and
+    every row and its lineage kept, in one transaction: rows enter raw tables by position."""
+    have = dict(
+        con.execute(
+            "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'raw' GROUP BY 1"
+        ).fetchall()
+    )
+    for collection in COLLECTIONS.values():
+        name, wanted = collection.name, table_columns(collection)
+        old = have.get(name, [])
+        if old == [n for n, _ in wanted] or not set(old) < {n for n, _ in wanted}:
+            continue
+        cols = ", ".join(f'"{n}"' if n in old else f'CAST(NULL AS {t}) AS "{n}"' for n, t in wanted)
+        con.execute("BEGIN")
+        try:
+            con.execute(f"CREATE TABLE raw.{name}__remade AS SELECT {cols} FROM raw.{name}")
+            con.execute(f"DROP TABLE raw.{name}")
+            con.execute(f"ALTER TABLE raw.{name}__remade RENAME TO {name}")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
 def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, every raw table, raw.submissions and the build bookkeeping
     tables if they are missing."""
@@ -105,6 +132,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for collection in COLLECTIONS.values():
         con.execute(create_table_sql("raw", collection))
+    _add_new_contract_columns(con)
     cols = ",\n  ".join(f"{n} {t}" for n, t in SUBMISSIONS_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.submissions (\n  {cols}\n)")
     cols = ",\n  ".join(f"{n} {t}" for n, t in BUILD_SCOPE_COLUMNS)

@@ -27,7 +27,10 @@ spending_without_allocation as (
     from {{ ref('int_equitable_spending') }} as e
     left join {{ ref('stg_allocations') }} as a
         on e.lea_id = a.lea_id and e.fiscal_year = a.fiscal_year
-    where {{ only_changed_leas('e.lea_id') }} and a.lea_id is null
+    where
+        {{ only_changed_leas('e.lea_id') }} and a.lea_id is null
+        -- funds charged to the year's grant (not only next year's paying its share)
+        and e.reported_611 is not null
 ),
 
 flags as (

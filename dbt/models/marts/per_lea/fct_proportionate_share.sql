@@ -7,6 +7,8 @@
 -- zero whatever the roster or subgrant: 0.00 and NO_OBLIGATION, even when those are missing
 -- (missing_reason still names them). With no count and no private school located in the LEA
 -- the count is zero too, from the directory, but the share still needs its other inputs.
+-- Spending in the carryover year includes what next year's grant paid toward this year's
+-- share, where the state allows it (spent_*_next_grant; docs/rules/proportionate_share.md).
 -- Incremental per LEA: no figure here depends on another LEA (sped/warehouse/build_scope.py).
 with keys as (
     select
@@ -67,6 +69,8 @@ joined as (
         coalesce(s.spent_611_carryover, 0) as spent_611_carryover,
         coalesce(s.spent_619_initial, 0) as spent_619_initial,
         coalesce(s.spent_619_carryover, 0) as spent_619_carryover,
+        coalesce(s.spent_611_next_grant, 0) as spent_611_next_grant,
+        coalesce(s.spent_619_next_grant, 0) as spent_619_next_grant,
         nullif(concat_ws(
             '; ',
             case
@@ -122,6 +126,8 @@ select
     spent_611_carryover,
     spent_619_initial,
     spent_619_carryover,
+    spent_611_next_grant,
+    spent_619_next_grant,
     -- greatest() skips NULLs in DuckDB: an unknown requirement must stay an unknown shortfall
     case
         when required_611 is not null
