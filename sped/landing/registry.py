@@ -3,8 +3,9 @@
 Nothing here is ever deleted. A receipt is written for every file received, including exact
 re-sends (recognised by checksum) and files whose place in the landing layout says nothing.
 A submission's status moves `received` -> `accepted` | `rejected`, and `accepted` ->
-`superseded` when a later submission for the same key is accepted. The submission in force for
-a key is its latest accepted one. Every change of status is also written to `events`, the
+`superseded` when a submission for the same key received later is accepted. The submission in
+force for a key is its accepted one received last: by its received time (when the file reached
+the state), then by submission id (`received_order`), never by the order files were read in. Every change of status is also written to `events`, the
 audit trail, each event chained to the one before by its hash (sped/landing/trail.py); a
 registry written before the chain existed is given one when first opened.
 """
@@ -102,6 +103,12 @@ SUBMISSION_FIELDS = (
     "validated_at",
     "superseded_by",
 )
+
+
+def received_order(received_at: str, submission_id: int) -> tuple[dt.datetime, int]:
+    """Which of a key's accepted submissions is in force: the one received last (its received
+    time, UTC), then the higher id."""
+    return dt.datetime.fromisoformat(received_at), submission_id
 
 
 def now() -> str:
@@ -617,22 +624,25 @@ class Registry:
         if status != "accepted":
             return status
         sub = con.execute(
-            "SELECT collection, lea_id, period FROM submissions WHERE submission_id = ?",
+            "SELECT collection, lea_id, period, received_at FROM submissions "
+            "WHERE submission_id = ?",
             (submission_id,),
         ).fetchone()
         others = con.execute(
-            "SELECT submission_id FROM submissions WHERE collection = ? AND lea_id IS ? "
-            "AND period = ? AND status = 'accepted' AND submission_id <> ?",
+            "SELECT submission_id, received_at FROM submissions WHERE collection = ? AND "
+            "lea_id IS ? AND period = ? AND status = 'accepted' AND submission_id <> ?",
             (sub["collection"], sub["lea_id"], sub["period"], submission_id),
         ).fetchall()
-        newer = [o["submission_id"] for o in others if o["submission_id"] > submission_id]
-        if newer:  # a later file for the key is already in force: this one yields to it
+        mine = received_order(sub["received_at"], submission_id)
+        newer = [o for o in others if received_order(o["received_at"], o["submission_id"]) > mine]
+        if newer:  # a file for the key received later is already in force: this one yields
+            last = max(newer, key=lambda o: received_order(o["received_at"], o["submission_id"]))
             con.execute(
                 "UPDATE submissions SET status = 'superseded', superseded_by = ? "
                 "WHERE submission_id = ?",
-                (min(newer), submission_id),
+                (last["submission_id"], submission_id),
             )
-            self._event(con, submission_id, "superseded", f"by submission {min(newer)}")
+            self._event(con, submission_id, "superseded", f"by submission {last['submission_id']}")
             return "superseded"
         for old in others:
             con.execute(
