@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sped import settings
 from sped.contracts import COLLECTIONS
+from sped.landing import registry_guard
 from sped.profile import ProfileError, load_profile
 from sped.run_lock import RunInProgress
 
@@ -79,6 +80,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         out=_print,
         wait=args.wait,
         changed_only=args.changed_only,
+        allow_empty=args.allow_empty,
     )
 
 
@@ -100,6 +102,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from sped.audit import verify
 
     inst = settings.installation(args.warehouse)
+    registry_guard.check(inst)
     problems = verify(inst, [Path(b) for b in args.backup or ()])
     if not problems:
         print(f"audit trail and stored files of {inst.root} are intact")
@@ -294,6 +297,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sped.web.app import create_app
 
     inst = settings.installation(args.warehouse)
+    registry_guard.check(inst)
     if not inst.registry.exists():
         raise ValueError(f"no installation at {inst.root}: run `sped pipeline` first")
     app = create_app(
@@ -489,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reading them (the portal's runs); by default every collection is visited and its "
         "stored files re-checked",
     )
+    pipe.add_argument("--allow-empty", action="store_true", help="let this run remove every row of a collection whose registry has nothing in force (refused by default)")  # fmt: skip
 
     aud = _command(
         sub,

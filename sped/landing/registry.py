@@ -19,9 +19,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from sped.findings import Finding
-from sped.landing import accounts, store, trail, upload_checks
+from sped.landing import accounts, registry_guard, store, trail, upload_checks
 from sped.landing.accounts import AccountError
 from sped.landing.layout import DeclaredKey
 
@@ -181,11 +182,23 @@ class ReceivingBatch:
 class Registry:
     """The registry database of one installation."""
 
-    def __init__(self, path: Path, store_dir: Path):
+    def __init__(self, path: Path, store_dir: Path, *, create: bool = False):
+        """Open the registry at `path`; only with `create` (a new installation: see
+        sped/landing/registry_guard.py) is a missing one made, never otherwise."""
         self.path = path
         self.store_dir = store_dir
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(path, timeout=30, isolation_level=None)
+        mode = "rwc" if create else "rw"
+        try:
+            self._con = sqlite3.connect(
+                f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=30,
+                isolation_level=None,
+            )  # fmt: skip
+        except sqlite3.OperationalError as exc:
+            raise registry_guard.RegistryLost(
+                f"the registry {path} cannot be opened ({exc}); it is never made again beside "
+                "an installation's data: restore the installation from a backup"
+            ) from None
         self._con.row_factory = sqlite3.Row
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA foreign_keys=ON")
@@ -193,6 +206,8 @@ class Registry:
         accounts.ensure_schema(self._con)
         trail.migrate(self._con)  # an older registry: hash columns added, events chained
         upload_checks.migrate(self._con)
+        with self.transaction() as con:
+            registry_guard.ensure_identity(con, registry_guard.new_identity(), now())
 
     def close(self) -> None:
         self._con.close()
