@@ -493,7 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
         "reading them (the portal's runs); by default every collection is visited and its "
         "stored files re-checked",
     )
-    pipe.add_argument("--allow-empty", action="store_true", help="let this run remove every row of a collection whose registry has nothing in force (refused by default)")  # fmt: skip
+    pipe.add_argument("--allow-empty", action="store_true", help="let this run remove every "
+                      "row of a collection the registry has nothing in force of")  # fmt: skip
 
     aud = _command(
         sub,

@@ -63,7 +63,14 @@ def run_pipeline(
 
 
 def _locked_run(
-    inst, landing, profile_file, state, as_of_date, submitter, out: Out, changed_only: bool,
+    inst,
+    landing,
+    profile_file,
+    state,
+    as_of_date,
+    submitter,
+    out: Out,
+    changed_only: bool,
     allow_empty: bool = False,
 ) -> int:
     out(f"installation {inst.root}  profile {state.source}  as of {as_of_date}")

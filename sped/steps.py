@@ -156,20 +156,21 @@ def register_landing(
         """In a helper thread: read, hash and store one file (not yet flushed to disk); the
         system calls and the hashing let the threads overlap."""
         path, rel, _stat = candidate
+        owner: list[int] = []
         try:
-            data = read_regular(path)
+            data = read_regular(path, owner=owner)
         except OSError as exc:  # swapped for a link or a device since the walk
-            return exc, None, None, 0
+            return exc, None, None, 0, None
         digest = sha256_bytes(data)
         if (str(rel), digest) in seen:
-            return None, digest, None, len(data)
+            return None, digest, None, len(data), owner[0]
         _, stored = store.put(registry.store_dir, data, durable=False, digest=digest)
-        return None, digest, stored, len(data)
+        return None, digest, stored, len(data), owner[0]
 
     step = max(1, len(candidates) // 10)
     with ThreadPoolExecutor(max_workers=REGISTRATION_THREADS) as pool:
         fetched = pool.map(fetch, candidates)
-        for i, ((path, rel, stat), (error, digest, stored, size)) in enumerate(
+        for i, ((path, rel, stat), (error, digest, stored, size, uid)) in enumerate(
             zip(candidates, fetched, strict=True), 1
         ):
             if error is not None:
@@ -185,7 +186,7 @@ def register_landing(
                 key, unroutable = None, str(exc)
             batch.add(
                 Incoming(key, digest, size, path.name, submitter, str(rel), arrived(stat),
-                         unroutable),
+                         unroutable, file_uid=uid),
                 stored,
             )  # fmt: skip
             if len(batch.incoming) >= BATCH_FILES or batch.size_bytes >= BATCH_BYTES:

@@ -5,9 +5,10 @@ re-sends (recognised by checksum) and files whose place in the landing layout sa
 A submission's status moves `received` -> `accepted` | `rejected`, and `accepted` ->
 `superseded` when a submission for the same key received later is accepted. The submission in
 force for a key is its accepted one received last: by its received time (when the file reached
-the state), then by submission id (`received_order`), never by the order files were read in. Every change of status is also written to `events`, the
-audit trail, each event chained to the one before by its hash (sped/landing/trail.py); a
-registry written before the chain existed is given one when first opened.
+the state), then by submission id (`received_order`), never by the order files were read in.
+Every change of status is also written to `events`, the audit trail, each event chained to the
+one before by its hash (sped/landing/trail.py); a registry written before the chain existed is
+given one when first opened.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ CREATE TABLE IF NOT EXISTS receipts (
     size_bytes INTEGER NOT NULL,
     submission_id INTEGER,
     outcome TEXT NOT NULL,
-    detail TEXT
+    detail TEXT,
+    file_uid INTEGER
 );
 CREATE TABLE IF NOT EXISTS findings (
     submission_id INTEGER NOT NULL,
@@ -162,6 +164,9 @@ class Incoming:
     landing_path: str | None
     received_at: str | None = None
     unroutable: str | None = None  # why its place says nothing about what it is
+    #: the OS uid owning the file, for a file taken from a landing folder (None: sent as bytes
+    #: by an authenticated sender: the portal, the API, `sped submit`)
+    file_uid: int | None = None
 
 
 @dataclass
@@ -204,6 +209,7 @@ class Registry:
         self._con.execute("PRAGMA foreign_keys=ON")
         self._con.executescript(SCHEMA)
         accounts.ensure_schema(self._con)
+        accounts.ensure_receipt_owner(self._con)
         trail.migrate(self._con)  # an older registry: hash columns added, events chained
         upload_checks.migrate(self._con)
         with self.transaction() as con:
@@ -272,21 +278,23 @@ class Registry:
         if item.unroutable is not None:
             con.execute(
                 "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
-                "sha256, size_bytes, submission_id, outcome, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'unroutable', ?)",
+                "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'unroutable', ?, ?)",
                 (now(), item.submitter, item.original_name, item.landing_path, item.sha256,
-                 item.size_bytes, item.unroutable),
+                 item.size_bytes, item.unroutable, item.file_uid),
             )  # fmt: skip
             return Receipt("unroutable", None, item.sha256, item.unroutable)
         key = item.key
-        refusal = self._submit_refusal(con, item.submitter, key)
+        refusal = self._submit_refusal(con, item.submitter, key) or accounts.landing_refusal(
+            con, key, item.file_uid
+        )
         if refusal:
             con.execute(
                 "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
-                "sha256, size_bytes, submission_id, outcome, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'refused', ?)",
+                "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'refused', ?, ?)",
                 (at, item.submitter, item.original_name, item.landing_path, item.sha256,
-                 item.size_bytes, refusal),
+                 item.size_bytes, refusal, item.file_uid),
             )  # fmt: skip
             self._event(con, None, "refused", f"{key.collection} {key.period}: {refusal}")
             return Receipt("refused", None, item.sha256, refusal)
@@ -308,13 +316,16 @@ class Registry:
                  item.sha256, item.size_bytes, at, item.submitter),
             )  # fmt: skip
             outcome, sid, detail = "new", cur.lastrowid, ""
-            self._event(con, sid, "received", f"{item.size_bytes} bytes from {item.submitter}")
+            owned = "" if item.file_uid is None else f" (a landing file of uid {item.file_uid})"
+            self._event(
+                con, sid, "received", f"{item.size_bytes} bytes from {item.submitter}{owned}"
+            )
         con.execute(
             "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
-            "sha256, size_bytes, submission_id, outcome, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (at, item.submitter, item.original_name, item.landing_path, item.sha256,
-             item.size_bytes, sid, outcome, detail),
+             item.size_bytes, sid, outcome, detail, item.file_uid),
         )  # fmt: skip
         return Receipt(outcome, sid, item.sha256, detail)
 

@@ -73,9 +73,7 @@ def _holds_data(inst: Installation) -> list[str]:
 
 def may_create(inst: Installation) -> bool:
     """Whether a registry may be created here now: a new installation (see the docstring)."""
-    return not (
-        inst.registry.exists() or restoring(inst).exists() or _holds_data(inst)
-    )
+    return not (inst.registry.exists() or restoring(inst).exists() or _holds_data(inst))
 
 
 def check(inst: Installation) -> None:
