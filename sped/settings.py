@@ -57,16 +57,16 @@ class Installation:
         return self.root / "dbt_target"
 
     def create(self) -> Installation:
-        """Make the installation's folders, readable by its owner only (they hold student
-        records): folders 0700, files 0600. The process umask is narrowed to 077 first, so every
-        file written afterwards (registry, store, warehouse, snapshot, reports) is private."""
+        """Make the installation's missing folders, readable by its owner only (they hold
+        student records): 0700. The process umask is narrowed to 077 first, so every file
+        written afterwards (registry, store, warehouse, snapshot, reports) is private (0600).
+        A folder that already exists, and any file already in it, is left as it is: the
+        warehouse may be named inside someone's own folder (`--warehouse ~/w.duckdb`), whose
+        modes are theirs."""
         private_umask()
         for d in (self.root, self.store, self.published_dir, self.reports_dir):
-            d.mkdir(parents=True, exist_ok=True, mode=0o700)
-            d.chmod(0o700)
-        for f in self.root.iterdir():
-            if f.is_file() and not f.is_symlink():
-                f.chmod(0o600)
+            if not d.is_dir():
+                d.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
 
 

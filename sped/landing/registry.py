@@ -465,6 +465,8 @@ class Registry:
     # --- reading ---------------------------------------------------------------------------
 
     def submission(self, submission_id: int) -> Submission:
+        if not -(2**63) <= submission_id < 2**63:  # no SQLite integer: no such submission
+            raise KeyError(f"no submission {submission_id}")
         row = self._con.execute(
             "SELECT * FROM submissions WHERE submission_id = ?", (submission_id,)
         ).fetchone()
