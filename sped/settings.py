@@ -8,6 +8,10 @@ Environment variables (all optional):
 - `SPED_PROFILE`    the state profile YAML (default config/state_profile.yaml)
 - `SPED_AS_OF`      the date figures are judged as of (default: today)
 - `SPED_LANDING`    an inbox directory the Dagster sensor registers new files from
+- `SPED_CODE_CACHE` where what is derived from the code is kept: dbt's manifest, its stored
+                    parses and the lock around parsing (default: the user's cache folder,
+                    `$XDG_CACHE_HOME` or `~/.cache`, under sped-placements/<checkout>); a run
+                    writes nothing into the code checkout, which may be read-only
 """
 
 from __future__ import annotations
@@ -20,6 +24,23 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "demo" / "warehouse" / "warehouse.duckdb"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+
+
+def _code_cache() -> Path:
+    """See `SPED_CODE_CACHE` above: one folder per checkout, so two checkouts never share
+    a manifest."""
+    import hashlib
+
+    if os.environ.get("SPED_CODE_CACHE"):
+        return Path(os.environ["SPED_CODE_CACHE"]).resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    checkout = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:12]
+    return Path(base) / "sped-placements" / checkout
+
+
+CODE_CACHE = _code_cache()
+#: dbt's target folder for the project itself (its manifest for Dagster, the stored parses).
+DBT_CODE_TARGET = CODE_CACHE / "dbt_target"
 
 
 @dataclass(frozen=True)

@@ -37,3 +37,31 @@ def test_a_submission_id_beyond_any_registry_integer_is_no_submission(inst):
         for sid in (10**19, 99999999999999999999, -(10**19)):
             with pytest.raises(KeyError, match="no submission"):
                 reg.submission(sid)
+
+
+CODE = ("dbt", "sped", "dagster_project", "config")
+
+
+def _code_files(repo) -> dict[str, int]:
+    """Every file of the code checkout's code folders with its modification time (Python's
+    bytecode caches left out: Python skips them silently where it may not write)."""
+    return {
+        str(p.relative_to(repo)): p.stat().st_mtime_ns
+        for folder in CODE
+        for p in (repo / folder).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def test_a_run_writes_nothing_into_the_code_checkout(tmp_path, capsys):
+    from sped.cli import main
+    from sped.settings import REPO_ROOT
+
+    landing = tmp_path / "landing" / "reference"
+    landing.mkdir(parents=True)
+    (landing / "leas.csv").write_text("lea_id,name,county,lea_type\n2500001,A,X,REGULAR\n")
+    before = _code_files(REPO_ROOT)
+    warehouse = tmp_path / "inst" / "warehouse.duckdb"
+    argv = ["pipeline", "--warehouse", str(warehouse), "--landing", str(landing.parent)]
+    assert main([*argv, "--as-of", "2026-11-01"]) == 0, capsys.readouterr()
+    assert _code_files(REPO_ROOT) == before
