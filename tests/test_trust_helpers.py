@@ -4,6 +4,7 @@ and multiprocessing's resource tracker (sped/ingest/read_helpers.py `_end_with`)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -76,7 +77,5 @@ def test_killing_only_the_caller_ends_its_helpers_and_fork_server(tmp_path):
         if caller.poll() is None:
             caller.kill()
         for proc in others:
-            try:
+            with contextlib.suppress(psutil.Error):
                 proc.kill()
-            except psutil.Error:
-                pass
