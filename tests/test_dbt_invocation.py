@@ -27,6 +27,7 @@ from sped import dbt_cli
 from sped.contracts import COLLECTIONS
 from sped.profile import load_profile
 from sped.settings import Installation
+from sped.steps import open_registry
 from tests.warehouse_fixtures import AS_OF, open_from_another_process, small_state
 
 pytestmark = pytest.mark.slow
@@ -124,6 +125,7 @@ def test_a_run_foreseen_too_narrowly_builds_and_records_what_its_plan_says(tmp_p
     full build. dbt builds every model, and the models outside the run's selection are recorded
     as materialisations of the run all the same."""
     inst = Installation(tmp_path / "install" / "warehouse.duckdb").create()
+    open_registry(inst).close()  # an installation's registry comes before its warehouse
     small_state(inst.warehouse)
     narrow = incremental_assets(("placements",))
     assert narrow < set(sped_dbt_models.keys)
@@ -148,6 +150,7 @@ def test_a_run_foreseen_too_narrowly_builds_and_records_what_its_plan_says(tmp_p
 
 def test_dbt_tests_become_asset_checks(tmp_path):
     inst = Installation(tmp_path / "install" / "warehouse.duckdb").create()
+    open_registry(inst).close()  # an installation's registry comes before its warehouse
     small_state(inst.warehouse)
     with DagsterInstance.ephemeral() as instance:
         result = materialize(
