@@ -2,7 +2,9 @@
 
 dagster-dbt reads the manifest when the dbt assets are defined, so `ensure_manifest` runs
 `dbt parse` (which takes no database lock) when the manifest is missing or older than the
-project's files. A file lock keeps parallel test workers from parsing at once.
+project's files. A file lock keeps parallel test workers from parsing at once. The manifest,
+its logs and the lock live outside the code checkout (sped/config/settings.py `SPED_CODE_CACHE`): a
+run writes nothing there, so the code may be read-only to the user who runs it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from sped.config.settings import DBT_PROJECT_DIR
+from sped.config.settings import DBT_CODE_TARGET, DBT_PROJECT_DIR
 
-sped_dbt = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+sped_dbt = DbtProject(
+    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=DBT_CODE_TARGET
+)
 
 
 def _newest_source(project_dir: Path) -> float:
@@ -26,8 +30,9 @@ def _newest_source(project_dir: Path) -> float:
 
 def ensure_manifest(project: DbtProject = sped_dbt) -> Path:
     manifest = Path(project.manifest_path)
-    lock_path = Path(project.project_dir) / ".parse.lock"
-    with open(lock_path, "w") as lock:
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = manifest.parent / ".parse.lock"
+    with open(lock_path, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         fresh = manifest.exists() and manifest.stat().st_mtime >= _newest_source(
             Path(project.project_dir)
@@ -45,6 +50,8 @@ def ensure_manifest(project: DbtProject = sped_dbt) -> Path:
                     str(project.profiles_dir),
                     "--target-path",
                     str(Path(project.project_dir) / project.target_path),
+                    "--log-path",
+                    str(Path(project.project_dir) / project.target_path / "logs"),
                     "--quiet",
                 ]
             )

@@ -25,6 +25,9 @@ class SpedSettings(ConfigurableResource):
     #: When set, dbt's own output goes to this file instead of stdout (the CLI sets it, so its
     #: summary stays readable; under `dagster dev` it stays in the compute logs).
     dbt_output_log: str = ""
+    #: A run may remove every row of a collection (`sped pipeline --allow-empty`); by default
+    #: such a repair stops the collection (sped/ingest/reconcile.py EmptyingRefused).
+    allow_empty: bool = False
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: InitResourceContext):

@@ -64,7 +64,7 @@ def test_an_installation_from_before_collections_and_periods_gets_the_columns(in
 
     from sped.warehouse.schema import BUILD_LOG_DDL
 
-    inst.create()
+    open_registry(inst).close()  # the installation's registry, then its older warehouse
     con = duckdb.connect(str(inst.warehouse))
     con.execute("CREATE SCHEMA raw")
     con.execute(BUILD_LOG_DDL.replace(",\n  changed_collections VARCHAR", ""))

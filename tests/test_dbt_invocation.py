@@ -1,9 +1,9 @@
-"""How dbt is invoked in production (dagster_project/assets/dbt.py,
-sped/frameworks/dbt_cli.py): in this process, reusing a parse made with the same vars in another
-installation, without dbt's unit tests, an incremental build selecting only what district data
-feeds; and dbt's data tests still reach Dagster as asset checks. A run planned for an incremental
-build plans exactly the models and checks dbt then builds, and one whose plan turns out wider still
-records all it built."""
+"""How dbt is invoked in production (dagster_project/assets/dbt.py, sped/frameworks/dbt_cli.py): in
+this
+process, reusing a parse made with the same vars in another installation, without dbt's unit
+tests, an incremental build selecting only what district data feeds; and dbt's data tests still
+reach Dagster as asset checks. A run planned for an incremental build plans exactly the models
+and checks dbt then builds, and one whose plan turns out wider still records all it built."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from sped.config.profile import load_profile
 from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS
 from sped.frameworks import dbt_cli
+from sped.run.steps import open_registry
 from tests.warehouse_fixtures import AS_OF, open_from_another_process, small_state
 
 pytestmark = pytest.mark.slow
@@ -125,6 +126,7 @@ def test_a_run_foreseen_too_narrowly_builds_and_records_what_its_plan_says(tmp_p
     full build. dbt builds every model, and the models outside the run's selection are recorded
     as materialisations of the run all the same."""
     inst = Installation(tmp_path / "install" / "warehouse.duckdb").create()
+    open_registry(inst).close()  # an installation's registry comes before its warehouse
     small_state(inst.warehouse)
     narrow = incremental_assets(("placements",))
     assert narrow < set(sped_dbt_models.keys)
@@ -149,6 +151,7 @@ def test_a_run_foreseen_too_narrowly_builds_and_records_what_its_plan_says(tmp_p
 
 def test_dbt_tests_become_asset_checks(tmp_path):
     inst = Installation(tmp_path / "install" / "warehouse.duckdb").create()
+    open_registry(inst).close()  # an installation's registry comes before its warehouse
     small_state(inst.warehouse)
     with DagsterInstance.ephemeral() as instance:
         result = materialize(

@@ -186,7 +186,7 @@ def test_a_file_over_the_size_limit_is_refused_at_registration_without_being_rea
     (folder / "ok.csv").write_bytes(b"a" * 1_000)
     read = []
     real = steps.read_regular
-    monkeypatch.setattr(steps, "read_regular", lambda p: read.append(p.name) or real(p))
+    monkeypatch.setattr(steps, "read_regular", lambda p, **kw: read.append(p.name) or real(p, **kw))
     with _registry(inst) as reg:
         summary = register_landing(landing, reg, submitter=OPERATOR, limits=Limits(max_file_mb=2))
         assert dict(summary.new) == {"placements": 1}

@@ -26,7 +26,7 @@ def _tables(path) -> set[str]:
 
 
 def test_one_row_keeps_what_the_district_saw_and_what_the_run_may_reuse(tmp_path):
-    with Registry(tmp_path / "registry.sqlite", tmp_path / "store") as reg:
+    with Registry(tmp_path / "registry.sqlite", tmp_path / "store", create=True) as reg:
         upload_checks.record(
             reg, 7, "accepted_with_warnings", 3, [READING, WARNING], "d1", [WARNING]
         )
@@ -42,7 +42,7 @@ def test_one_row_keeps_what_the_district_saw_and_what_the_run_may_reuse(tmp_path
 
 def test_an_older_registry_keeps_its_checks_in_the_one_table(tmp_path):
     path = tmp_path / "registry.sqlite"
-    Registry(path, tmp_path / "store").close()
+    Registry(path, tmp_path / "store", create=True).close()
     con = sqlite3.connect(path)  # the layout of a registry from before: two tables
     con.executescript(
         """

@@ -37,6 +37,7 @@ PAGES = {
     "/district/{own}/submissions/{own_sid}": (SIGNIN, 200, 200, 200, SIGNIN),
     "/district/{other}/submissions/{other_sid}": (SIGNIN, 200, 403, 200, SIGNIN),
     "/district/{own}/submissions/{other_sid}": (SIGNIN, 404, 404, 404, SIGNIN),
+    "/district/{own}/submissions/99999999999999999999": (SIGNIN, 404, 404, 404, SIGNIN),
     "/district/{own}/submissions/{own_sid}/annotated.csv": (SIGNIN, 200, 200, 403, SIGNIN),
     "/district/{other}/submissions/{other_sid}/annotated.csv": (SIGNIN, 200, 403, 403, SIGNIN),
     "/templates": (SIGNIN, 200, 200, 200, SIGNIN),

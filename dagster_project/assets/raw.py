@@ -98,6 +98,7 @@ def raw_asset(collection: Collection) -> AssetsDefinition:
                 validate=validate_batch,
                 validate_cross=validate_cross,
                 progress=progress.to(context.log.info),
+                allow_empty=sped.allow_empty,
             )
             in_force = con.execute(f"SELECT count(*) FROM raw.{collection.name}").fetchone()[0]
         finally:

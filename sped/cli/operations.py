@@ -7,12 +7,14 @@ from pathlib import Path
 
 from sped.cli import common
 from sped.config import settings
+from sped.landing import registry_guard
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from sped.operations.audit import verify
 
     inst = settings.installation(args.warehouse)
+    registry_guard.check(inst)
     problems = verify(inst, [Path(b) for b in args.backup or ()])
     if not problems:
         print(f"audit trail and stored files of {inst.root} are intact")

@@ -48,6 +48,7 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         out=common.say,
         wait=args.wait,
         changed_only=args.changed_only,
+        allow_empty=args.allow_empty,
     )
 
 
@@ -115,6 +116,11 @@ def add_commands(sub) -> None:
         help="visit only the collections with pending files or changed inputs, and those "
         "reading them (the portal's runs); by default every collection is visited and its "
         "stored files re-checked",
+    )
+    pipe.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="let this run remove every row of a collection the registry has nothing in force of",
     )
 
     reb = common.command(

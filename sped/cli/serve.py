@@ -6,6 +6,7 @@ import argparse
 
 from sped.cli import common
 from sped.config import settings
+from sped.landing import registry_guard
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -15,6 +16,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sped.web.app import create_app
 
     inst = settings.installation(args.warehouse)
+    registry_guard.check(inst)
     if not inst.registry.exists():
         raise ValueError(f"no installation at {inst.root}: run `sped pipeline` first")
     app = create_app(

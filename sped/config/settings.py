@@ -8,6 +8,10 @@ Environment variables (all optional):
 - `SPED_PROFILE`    the state profile YAML (default config/state_profile.yaml)
 - `SPED_AS_OF`      the date figures are judged as of (default: today)
 - `SPED_LANDING`    an inbox directory the Dagster sensor registers new files from
+- `SPED_CODE_CACHE` where what is derived from the code is kept: dbt's manifest, its stored
+                    parses and the lock around parsing (default: the user's cache folder,
+                    `$XDG_CACHE_HOME` or `~/.cache`, under sped-placements/<checkout>); a run
+                    writes nothing into the code checkout, which may be read-only
 """
 
 from __future__ import annotations
@@ -20,6 +24,23 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "demo" / "warehouse" / "warehouse.duckdb"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+
+
+def _code_cache() -> Path:
+    """See `SPED_CODE_CACHE` above: one folder per checkout, so two checkouts never share
+    a manifest."""
+    import hashlib
+
+    if os.environ.get("SPED_CODE_CACHE"):
+        return Path(os.environ["SPED_CODE_CACHE"]).resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    checkout = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:12]
+    return Path(base) / "sped-placements" / checkout
+
+
+CODE_CACHE = _code_cache()
+#: dbt's target folder for the project itself (its manifest for Dagster, the stored parses).
+DBT_CODE_TARGET = CODE_CACHE / "dbt_target"
 
 
 @dataclass(frozen=True)
@@ -57,16 +78,16 @@ class Installation:
         return self.root / "dbt_target"
 
     def create(self) -> Installation:
-        """Make the installation's folders, readable by its owner only (they hold student
-        records): folders 0700, files 0600. The process umask is narrowed to 077 first, so every
-        file written afterwards (registry, store, warehouse, snapshot, reports) is private."""
+        """Make the installation's missing folders, readable by its owner only (they hold
+        student records): 0700. The process umask is narrowed to 077 first, so every file
+        written afterwards (registry, store, warehouse, snapshot, reports) is private (0600).
+        A folder that already exists, and any file already in it, is left as it is: the
+        warehouse may be named inside someone's own folder (`--warehouse ~/w.duckdb`), whose
+        modes are theirs."""
         private_umask()
         for d in (self.root, self.store, self.published_dir, self.reports_dir):
-            d.mkdir(parents=True, exist_ok=True, mode=0o700)
-            d.chmod(0o700)
-        for f in self.root.iterdir():
-            if f.is_file() and not f.is_symlink():
-                f.chmod(0o600)
+            if not d.is_dir():
+                d.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self
 
 

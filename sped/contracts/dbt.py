@@ -75,7 +75,8 @@ SUBMISSION_DESCRIPTIONS = {
     "warning_count": "Warnings found when validating.",
     "row_count": "Data rows in the file.",
     "validated_at": "When validation finished (UTC).",
-    "in_force": "The accepted submission whose rows are in raw for its key (latest accepted).",
+    "in_force": "The accepted submission whose rows are in raw for its key (the one received "
+    "last, by received time, then submission id).",
 }
 
 LINEAGE_DESCRIPTIONS = {

@@ -32,11 +32,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from sped.config.settings import DBT_PROJECT_DIR
+from sped.config.settings import DBT_CODE_TARGET, DBT_PROJECT_DIR
 
 PARTIAL_PARSE = "partial_parse.msgpack"
-#: Where the stored parses are kept, one per set of vars (git-ignored with dbt/target/).
-PARSE_CACHE = DBT_PROJECT_DIR / "target" / "partial_parse"
+#: Where the stored parses are kept, one per set of vars: outside the code checkout, which a
+#: run never writes (sped/config/settings.py SPED_CODE_CACHE).
+PARSE_CACHE = DBT_CODE_TARGET / "partial_parse"
 
 
 def vars_key(dbt_vars: dict | None, warehouse_name: str = "warehouse.duckdb") -> str:

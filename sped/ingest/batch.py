@@ -313,10 +313,12 @@ def process_collection(
     validate: Validator | None = None,
     validate_cross: Validator | None = None,
     progress: Progress = lambda _msg: None,
+    allow_empty: bool = False,
 ) -> BatchResult:
     """Reconcile the warehouse with the registry, then validate and load every pending
     submission of one collection. A damaged stored file (pending or in force) stops the
-    collection before anything is decided or loaded (StoreIntegrityError)."""
+    collection before anything is decided or loaded (StoreIntegrityError); so does a repair
+    that would remove every row of the collection, unless `allow_empty`."""
     result = BatchResult(collection.name)
     settled.unsettle(con, collection.name)  # until this step has finished
     pending = registry.pending(collection.name)
@@ -329,7 +331,9 @@ def process_collection(
         check_stored(
             registry, collection.name, [*pending, *registry.in_force(collection.name).values()]
         )
-        repair = reconcile_collection(con, registry, collection, read, progress)
+        repair = reconcile_collection(
+            con, registry, collection, read, progress, allow_empty=allow_empty
+        )
     except (OSError, RuntimeError) as exc:  # said where the operator reads, then the step fails
         progress(f"STOPPED: {exc}")
         raise

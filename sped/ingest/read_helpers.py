@@ -20,6 +20,11 @@ helper starts on it), so each file gets exactly the table and findings it would 
 in-process; a helper that fails in any way (even one killed outright) only sends its files back
 to the caller, which reads them in-process as before.
 
+A helper ends as soon as the process it reads for has ended (`_end_with`): killed outright,
+that process cannot shut its pool down, and a helper waiting for work would wait forever,
+holding the fork server (which lives while any of its children holds its pipe) and
+multiprocessing's resource tracker with it.
+
 Helpers come from a fork server (a clean process, never a fork of this one with its threads),
 and only when the batch is worth at least MIN_HELPER_WORK of reading and the machine has a
 core to spare: starting a helper costs about half a second, which a small batch never repays
@@ -30,6 +35,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -48,6 +55,8 @@ WORKBOOK_COST = 70
 MIN_HELPER_WORK = 24 * 2**20
 #: At most this many helpers (and never more than the cores beyond the caller's own).
 MAX_HELPERS = 4
+#: How often a helper looks whether the process it reads for is still there (seconds).
+WATCH_SECONDS = 0.25
 
 
 def helpers_available() -> int:
@@ -80,9 +89,33 @@ def read_stored(
 _CLAIMS = None
 
 
-def _share_claims(flags, lock) -> None:
+def _share_claims(flags, lock, caller: tuple[int, float] | None = None) -> None:
+    """A helper's start: the batch's claims, and a watch on the caller (pid, start time)."""
     global _CLAIMS
     _CLAIMS = (flags, lock)
+    if caller is not None:
+        threading.Thread(target=_end_with, args=caller, daemon=True, name="sped-watch").start()
+
+
+def _identity(pid: int) -> tuple[int, float] | None:
+    """(pid, start time) of a live process (None: gone, or a zombie waiting to be reaped)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return pid, proc.create_time()
+    except psutil.Error:
+        return None
+
+
+def _end_with(pid: int, started: float) -> None:
+    """In a helper: end this process once the caller (`pid`, started at `started`, so a reused
+    pid is not mistaken for it) has ended."""
+    while _identity(pid) == (pid, started):
+        time.sleep(WATCH_SECONDS)
+    os._exit(0)
 
 
 def _claim(flags, lock, index: int) -> bool:
@@ -150,7 +183,7 @@ def read_in_helpers(
             max_workers=min(helpers, len(chosen)),
             mp_context=context,
             initializer=_share_claims,
-            initargs=(flags, lock),
+            initargs=(flags, lock, _identity(os.getpid())),
         )
     except (OSError, ValueError, RuntimeError):  # no fork server here: read in-process
         yield HelperReads()

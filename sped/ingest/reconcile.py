@@ -10,6 +10,10 @@ registry's submissions in force:
   registry recorded, is read and typed again from its stored file and its rows replaced;
 - rows of a submission no longer in force (or never known) are removed.
 
+A repair never removes every row of a collection on its own: when the registry has nothing of
+it in force while the warehouse holds rows (a registry damaged or replaced, not a decision),
+the collection stops with a message and needs `--allow-empty` (`EmptyingRefused`).
+
 The recorded outcomes never change; each repair is written to the audit trail (`reloaded`,
 `unloaded`) before the warehouse commits it, so the incremental build recomputes the LEAs
 concerned. The stored bytes are checked against their SHA-256 before anything is read.
@@ -28,6 +32,10 @@ from sped.landing import store
 from sped.landing.registry import Registry, Submission
 
 Progress = Callable[[str], None]
+
+
+class EmptyingRefused(RuntimeError):
+    """A repair would remove every row of a collection and was not allowed to."""
 
 
 @dataclass
@@ -98,15 +106,26 @@ def reconcile_collection(
     progress: Progress = lambda _m: None,
     *,
     record: bool = True,
+    allow_empty: bool = False,
 ) -> Repair:
     """Repair raw.<collection> to hold exactly the registry's submissions in force. `read`
     reads and types stored files into frames with lineage (the batch's own reader). `record`
-    False leaves the trail alone (a rebuild into a new file writes one event of its own)."""
+    False leaves the trail alone (a rebuild into a new file writes one event of its own).
+    Removing every row the collection holds needs `allow_empty` (else EmptyingRefused)."""
     name = collection.name
     repair = Repair()
     reload, stale, held = out_of_step(con, registry, name)
     if not reload and not stale:
         return repair
+    keeps = any(sid not in stale for sid in held) or any(s.row_count for s in reload)
+    if stale and not keeps and not allow_empty:
+        raise EmptyingRefused(
+            f"{name}: this run would remove every row of the collection from the warehouse "
+            f"({sum(stale.values()):,} rows of {len(stale)} submissions) because the registry "
+            "has none of them in force; nothing was removed. If that is meant, run again with "
+            "--allow-empty; if not, check the registry (`sped audit verify`) or restore the "
+            "installation from a backup"
+        )
     check_stored(registry, name, reload)
     frames = read(reload) if reload else []
     got = {}

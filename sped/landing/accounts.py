@@ -23,7 +23,11 @@ Proof of identity:
   active state account is bound to it. On an installation with no binding yet, the first use
   binds the user who owns the registry file (the installation owner), and the audit trail says
   so. Any other submitter must be an active account, or the file is refused: its bytes and a
-  receipt with the reason are kept, and nothing is loaded.
+  receipt with the reason are kept, and nothing is loaded;
+- state data (allocations, directories) from a landing folder is the state's only when the
+  file itself is owned by the installation's owner or by an OS user bound to an active state
+  account (`landing_refusal`): whoever else can write into the folder does not act as the
+  state. Every receipt of a landing file records the uid that owned it.
 """
 
 from __future__ import annotations
@@ -411,6 +415,42 @@ def channel_refusal(con: sqlite3.Connection, submitter: str, me: str) -> tuple[s
         f"operating-system user {me!r} is not bound to an active state account of this "
         "installation (an admin binds one: sped accounts add NAME --role state --os-user USER)",
         False,
+    )
+
+
+def ensure_receipt_owner(con: sqlite3.Connection) -> None:
+    """Receipts record the uid owning a landing file (added in place on older registries)."""
+    if "file_uid" not in {r[1] for r in con.execute("PRAGMA table_info(receipts)")}:
+        con.execute("ALTER TABLE receipts ADD COLUMN file_uid INTEGER")
+
+
+def _os_user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def landing_refusal(
+    con: sqlite3.Connection, key: DeclaredKey | None, uid: int | None
+) -> str | None:
+    """Why a file taken from a landing folder (owned by `uid`) may not be a state collection's
+    file, or None. State data (allocations, directories) is taken only from the state channel:
+    a landing file counts as the state's only when the installation's owner (who owns the
+    registry) or an operating-system user bound to an active state account owns it; whoever
+    else can write into the landing folder does not act as the state."""
+    if uid is None or key is None or COLLECTIONS[key.collection].submitted_by != "state":
+        return None
+    if uid == registry_owner(con):
+        return None
+    name = _os_user_name(uid)
+    if bound_state_account(con, name) is not None:
+        return None
+    return (
+        f"{key.collection} is state data, taken from the landing folder only when the "
+        f"installation's owner or an operating-system user bound to a state account owns the "
+        f"file; this file belongs to {name}. Send it through the portal or API with a state "
+        "account, or have the installation's owner put it in place as a new file"
     )
 
 

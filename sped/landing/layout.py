@@ -145,13 +145,18 @@ def walk(landing: Path, refused: list[tuple[str, str]] | None = None) -> list[Pa
     return sorted(files)
 
 
-def read_regular(path: Path) -> bytes:
+def read_regular(path: Path, owner: list[int] | None = None) -> bytes:
     """The bytes of `path`, read only if it is a regular file when opened: a symbolic link or a
-    device swapped in after `walk` raises OSError instead of being followed or read."""
+    device swapped in after `walk` raises OSError instead of being followed or read. `owner`
+    receives the uid that owns the file read (from the open file itself, so it is the owner of
+    these bytes, whatever the path names later)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
             raise OSError(f"{clip(str(path), 300)} is not a regular file")
+        if owner is not None:
+            owner.append(opened.st_uid)
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read()
     finally:

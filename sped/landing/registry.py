@@ -3,10 +3,12 @@
 Nothing here is ever deleted. A receipt is written for every file received, including exact
 re-sends (recognised by checksum) and files whose place in the landing layout says nothing.
 A submission's status moves `received` -> `accepted` | `rejected`, and `accepted` ->
-`superseded` when a later submission for the same key is accepted. The submission in force for
-a key is its latest accepted one. Every change of status is also written to `events`, the
-audit trail, each event chained to the one before by its hash (sped/landing/trail.py); a
-registry written before the chain existed is given one when first opened.
+`superseded` when a submission for the same key received later is accepted. The submission in
+force for a key is its accepted one received last: by its received time (when the file reached
+the state), then by submission id (`received_order`), never by the order files were read in.
+Every change of status is also written to `events`, the audit trail, each event chained to the
+one before by its hash (sped/landing/trail.py); a registry written before the chain existed is
+given one when first opened.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from sped.contracts.findings import Finding
-from sped.landing import accounts, store, trail, upload_checks
+from sped.landing import accounts, registry_guard, store, trail, upload_checks
 from sped.landing.accounts import AccountError
 from sped.landing.layout import DeclaredKey
 
@@ -55,7 +58,8 @@ CREATE TABLE IF NOT EXISTS receipts (
     size_bytes INTEGER NOT NULL,
     submission_id INTEGER,
     outcome TEXT NOT NULL,
-    detail TEXT
+    detail TEXT,
+    file_uid INTEGER
 );
 CREATE TABLE IF NOT EXISTS findings (
     submission_id INTEGER NOT NULL,
@@ -102,6 +106,12 @@ SUBMISSION_FIELDS = (
     "validated_at",
     "superseded_by",
 )
+
+
+def received_order(received_at: str, submission_id: int) -> tuple[dt.datetime, int]:
+    """Which of a key's accepted submissions is in force: the one received last (its received
+    time, UTC), then the higher id."""
+    return dt.datetime.fromisoformat(received_at), submission_id
 
 
 def now() -> str:
@@ -154,6 +164,9 @@ class Incoming:
     landing_path: str | None
     received_at: str | None = None
     unroutable: str | None = None  # why its place says nothing about what it is
+    #: the OS uid owning the file, for a file taken from a landing folder (None: sent as bytes
+    #: by an authenticated sender: the portal, the API, `sped submit`)
+    file_uid: int | None = None
 
 
 @dataclass
@@ -174,18 +187,33 @@ class ReceivingBatch:
 class Registry:
     """The registry database of one installation."""
 
-    def __init__(self, path: Path, store_dir: Path):
+    def __init__(self, path: Path, store_dir: Path, *, create: bool = False):
+        """Open the registry at `path`; only with `create` (a new installation: see
+        sped/landing/registry_guard.py) is a missing one made, never otherwise."""
         self.path = path
         self.store_dir = store_dir
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = sqlite3.connect(path, timeout=30, isolation_level=None)
+        mode = "rwc" if create else "rw"
+        try:
+            self._con = sqlite3.connect(
+                f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=30,
+                isolation_level=None,
+            )  # fmt: skip
+        except sqlite3.OperationalError as exc:
+            raise registry_guard.RegistryLost(
+                f"the registry {path} cannot be opened ({exc}); it is never made again beside "
+                "an installation's data: restore the installation from a backup"
+            ) from None
         self._con.row_factory = sqlite3.Row
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA foreign_keys=ON")
         self._con.executescript(SCHEMA)
         accounts.ensure_schema(self._con)
+        accounts.ensure_receipt_owner(self._con)
         trail.migrate(self._con)  # an older registry: hash columns added, events chained
         upload_checks.migrate(self._con)
+        with self.transaction() as con:
+            registry_guard.ensure_identity(con, registry_guard.new_identity(), now())
 
     def close(self) -> None:
         self._con.close()
@@ -250,21 +278,23 @@ class Registry:
         if item.unroutable is not None:
             con.execute(
                 "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
-                "sha256, size_bytes, submission_id, outcome, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'unroutable', ?)",
+                "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'unroutable', ?, ?)",
                 (now(), item.submitter, item.original_name, item.landing_path, item.sha256,
-                 item.size_bytes, item.unroutable),
+                 item.size_bytes, item.unroutable, item.file_uid),
             )  # fmt: skip
             return Receipt("unroutable", None, item.sha256, item.unroutable)
         key = item.key
-        refusal = self._submit_refusal(con, item.submitter, key)
+        refusal = self._submit_refusal(con, item.submitter, key) or accounts.landing_refusal(
+            con, key, item.file_uid
+        )
         if refusal:
             con.execute(
                 "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
-                "sha256, size_bytes, submission_id, outcome, detail) "
-                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'refused', ?)",
+                "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
+                "VALUES (?, ?, ?, ?, ?, ?, NULL, 'refused', ?, ?)",
                 (at, item.submitter, item.original_name, item.landing_path, item.sha256,
-                 item.size_bytes, refusal),
+                 item.size_bytes, refusal, item.file_uid),
             )  # fmt: skip
             self._event(con, None, "refused", f"{key.collection} {key.period}: {refusal}")
             return Receipt("refused", None, item.sha256, refusal)
@@ -286,13 +316,16 @@ class Registry:
                  item.sha256, item.size_bytes, at, item.submitter),
             )  # fmt: skip
             outcome, sid, detail = "new", cur.lastrowid, ""
-            self._event(con, sid, "received", f"{item.size_bytes} bytes from {item.submitter}")
+            owned = "" if item.file_uid is None else f" (a landing file of uid {item.file_uid})"
+            self._event(
+                con, sid, "received", f"{item.size_bytes} bytes from {item.submitter}{owned}"
+            )
         con.execute(
             "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
-            "sha256, size_bytes, submission_id, outcome, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (at, item.submitter, item.original_name, item.landing_path, item.sha256,
-             item.size_bytes, sid, outcome, detail),
+             item.size_bytes, sid, outcome, detail, item.file_uid),
         )  # fmt: skip
         return Receipt(outcome, sid, item.sha256, detail)
 
@@ -432,6 +465,8 @@ class Registry:
     # --- reading ---------------------------------------------------------------------------
 
     def submission(self, submission_id: int) -> Submission:
+        if not -(2**63) <= submission_id < 2**63:  # no SQLite integer: no such submission
+            raise KeyError(f"no submission {submission_id}")
         row = self._con.execute(
             "SELECT * FROM submissions WHERE submission_id = ?", (submission_id,)
         ).fetchone()
@@ -617,22 +652,25 @@ class Registry:
         if status != "accepted":
             return status
         sub = con.execute(
-            "SELECT collection, lea_id, period FROM submissions WHERE submission_id = ?",
+            "SELECT collection, lea_id, period, received_at FROM submissions "
+            "WHERE submission_id = ?",
             (submission_id,),
         ).fetchone()
         others = con.execute(
-            "SELECT submission_id FROM submissions WHERE collection = ? AND lea_id IS ? "
-            "AND period = ? AND status = 'accepted' AND submission_id <> ?",
+            "SELECT submission_id, received_at FROM submissions WHERE collection = ? AND "
+            "lea_id IS ? AND period = ? AND status = 'accepted' AND submission_id <> ?",
             (sub["collection"], sub["lea_id"], sub["period"], submission_id),
         ).fetchall()
-        newer = [o["submission_id"] for o in others if o["submission_id"] > submission_id]
-        if newer:  # a later file for the key is already in force: this one yields to it
+        mine = received_order(sub["received_at"], submission_id)
+        newer = [o for o in others if received_order(o["received_at"], o["submission_id"]) > mine]
+        if newer:  # a file for the key received later is already in force: this one yields
+            last = max(newer, key=lambda o: received_order(o["received_at"], o["submission_id"]))
             con.execute(
                 "UPDATE submissions SET status = 'superseded', superseded_by = ? "
                 "WHERE submission_id = ?",
-                (min(newer), submission_id),
+                (last["submission_id"], submission_id),
             )
-            self._event(con, submission_id, "superseded", f"by submission {min(newer)}")
+            self._event(con, submission_id, "superseded", f"by submission {last['submission_id']}")
             return "superseded"
         for old in others:
             con.execute(

@@ -67,6 +67,7 @@ def run_pipeline(
     out: Out,
     wait: bool = False,
     changed_only: bool = False,
+    allow_empty: bool = False,
 ) -> int:
     """Register the landing folder (if any) and run the job, holding the run lock. Raises
     RunInProgress if another run holds it and `wait` is false. `changed_only`: the job visits
@@ -84,12 +85,21 @@ def run_pipeline(
         # imports_frozen: the run's modules imported and kept out of the collector (see there)
         failpoints.reached("locked")
         return _locked_run(
-            inst, landing, profile_file, state, as_of_date, submitter, out, changed_only
-        )
+            inst, landing, profile_file, state, as_of_date, submitter, out, changed_only,
+            allow_empty,
+        )  # fmt: skip
 
 
 def _locked_run(
-    inst, landing, profile_file, state, as_of_date, submitter, out: Out, changed_only: bool
+    inst,
+    landing,
+    profile_file,
+    state,
+    as_of_date,
+    submitter,
+    out: Out,
+    changed_only: bool,
+    allow_empty: bool = False,
 ) -> int:
     out(f"installation {inst.root}  profile {state.source}  as of {as_of_date}")
 
@@ -122,7 +132,7 @@ def _locked_run(
     with kept_open.between_steps(inst.warehouse):
         skipped, foreseen = _run_scope(inst, state, as_of_date, out, changed_only)
         ok, step_seconds = _run_job(
-            inst, profile_file, as_of_date.isoformat(), out, skipped, foreseen
+            inst, profile_file, as_of_date.isoformat(), out, skipped, foreseen, allow_empty
         )
     timings.update(step_seconds)
     _summary(inst, timings, out)
@@ -165,6 +175,7 @@ def _run_job(
     out: Out,
     skipped: Sequence[str] = (),
     foreseen: tuple[str, ...] | None = None,
+    allow_empty: bool = False,
 ):
     """Run the `pipeline` job in this process, recorded in the installation's own Dagster
     instance (sped/frameworks/dagster_home.py), so `dagster dev` on it shows the run and its
@@ -185,7 +196,11 @@ def _run_job(
     tags = {}
     if foreseen is not None:
         models, rebuilt = set(sped_dbt_models.keys), incremental_assets(foreseen)
-        leave |= models - rebuilt
+        # The view over raw/submissions stays planned (never rebuilt): through it the build
+        # waits for raw/submissions, which waits for every raw step. Without it nothing links
+        # the models planned to the raw steps, and dbt could build, and the marts be
+        # published, before a collection's step changed its raw rows.
+        leave |= models - rebuilt - {k for k in models if k.path[-1] == "stg_submissions"}
         tags[FORESEEN_TAG] = ",".join(foreseen)
         fed = ", ".join(foreseen) or "submission statuses"
         out(f"incremental build foreseen ({fed}): {len(rebuilt)} of {len(models)} dbt models")
@@ -208,6 +223,7 @@ def _run_job(
                     profile=str(profile_file or ""),
                     as_of=as_of,
                     dbt_output_log=str(inst.dbt_target / "logs" / "dbt_output.log"),
+                    allow_empty=allow_empty,
                 ),
                 "progress": progress,
             },

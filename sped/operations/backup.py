@@ -6,9 +6,12 @@ CHECKPOINT, then writes `manifest.json` last: every file's path, size and SHA-25
 of the audit trail's hash chain. A directory without a manifest is not a backup.
 
 A restore checks every file against the manifest first, refuses to write into an installation
-that holds anything, copies the files into place (the registry last: until it is there, the
-target holds no installation), checks the restored trail's head against the manifest and
-publishes the restored warehouse.
+that holds anything, marks the target as being restored (`.restoring`: every run, `sped serve`
+and `sped audit verify` refuse it meanwhile, sped/landing/registry_guard.py), copies the files
+into place (stored files read-only and private, 0400; the registry last), checks the restored
+trail's head against the manifest, removes the mark and publishes the restored warehouse. A
+restore killed part-way leaves the mark: the same restore run again clears what the unfinished
+one copied and starts over.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from pathlib import Path
 import duckdb
 
 from sped.config.settings import Installation
-from sped.landing import store
+from sped.landing import registry_guard, store
+from sped.process import failpoints
 from sped.run.run_lock import Holder, run_lock
 
 MANIFEST = "manifest.json"
@@ -147,6 +151,17 @@ def _is_empty(inst: Installation) -> bool:
     )
 
 
+def _clear_unfinished(inst: Installation) -> None:
+    """Remove what an unfinished restore copied (the target was empty when it began)."""
+    for path in (inst.registry, inst.warehouse, inst.published_warehouse):
+        for suffix in ("", "-wal", "-shm", ".wal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    for leftover in inst.root.glob(".restore-*"):
+        leftover.unlink()
+    shutil.rmtree(inst.store, ignore_errors=True)
+    inst.store.mkdir(mode=0o700)
+
+
 def restore(source: Path, inst: Installation, *, out: Out = print) -> dict:
     """Restore the backup in `source` into the (empty) installation `inst`."""
     from sped.operations.audit import verify
@@ -154,15 +169,20 @@ def restore(source: Path, inst: Installation, *, out: Out = print) -> dict:
 
     source = source.resolve()
     manifest = check_backup(source)
-    if not _is_empty(inst):
+    marker = registry_guard.restoring(inst)
+    if not _is_empty(inst) and not marker.exists():
         raise ValueError(
             f"{inst.root} already holds an installation (a registry, warehouse or stored "
             "files): restore into an empty place"
         )
     inst.create()
     with run_lock(inst.root, f"sped restore from {source}"):
-        if not _is_empty(inst):
+        if marker.exists():  # a restore killed part-way: what it copied goes, then again
+            _clear_unfinished(inst)
+            out(f"an unfinished restore into {inst.root} was cleared; starting over")
+        elif not _is_empty(inst):
             raise ValueError(f"{inst.root} was written meanwhile: restore into an empty place")
+        marker.write_text(f"restore from {source} under way\n", encoding="utf-8")
         entries = sorted(manifest["files"], key=lambda e: e["path"] == "registry.sqlite")
         for entry in entries:
             rel = Path(entry["path"])
@@ -178,14 +198,16 @@ def restore(source: Path, inst: Installation, *, out: Out = print) -> dict:
             if store.sha256_file(tmp) != entry["sha256"]:
                 tmp.unlink()
                 raise ValueError(f"copying {entry['path']} changed it: restore stopped")
-            os.replace(tmp, dest)
             if dest.parent.parent == inst.store:
-                dest.chmod(0o444)
+                tmp.chmod(0o400)  # as the store keeps every file (sped/landing/store.py)
+            os.replace(tmp, dest)
+            failpoints.reached("restore:copying")
         if _chain_head(inst.registry) != manifest["audit_chain_head"]:
             raise ValueError("the restored audit trail does not end where the manifest says")
         problems = verify(inst)
         if problems:
             raise ValueError(f"the restored installation fails `sped audit verify`: {problems[0]}")
+        marker.unlink()
         if inst.warehouse.exists():
             publish(inst)
     out(

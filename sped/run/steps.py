@@ -20,8 +20,10 @@ import polars as pl
 
 from sped.config.settings import Installation
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
+from sped.landing import registry_guard
 from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Incoming, ReceivingBatch, Registry
+from sped.process import failpoints
 from sped.warehouse import kept_open
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
 
@@ -49,8 +51,22 @@ class RegistrationSummary:
 
 
 def open_registry(inst: Installation) -> Registry:
+    """The installation's registry; made only for a new installation, and refused (one line:
+    restore from a backup) where the installation has lost it (sped/landing/registry_guard.py)."""
     inst.create()
-    return Registry(inst.registry, inst.store)
+    registry_guard.check(inst)
+    return Registry(inst.registry, inst.store, create=registry_guard.may_create(inst))
+
+
+def registry_identity(inst: Installation) -> str:
+    """The identity of the installation's registry (a new installation's registry is made
+    first, so no warehouse ever exists before its registry)."""
+    found = registry_guard.registry_identity(inst)
+    if found is None:  # a new installation, or a registry from before identities: given one
+        open_registry(inst).close()
+        found = registry_guard.registry_identity(inst)
+    assert found is not None
+    return found
 
 
 def connect(inst: Installation) -> duckdb.DuckDBPyConnection:
@@ -59,11 +75,18 @@ def connect(inst: Installation) -> duckdb.DuckDBPyConnection:
     from sped.validation.gx_duckdb import shared_config
 
     inst.create()
+    identity = registry_identity(inst)
     config = shared_config()
     ensured = kept_open.hold(inst.warehouse, config)
     con = duckdb.connect(str(inst.warehouse), config=config)
     if not ensured:
         ensure_schemas(con)
+        try:
+            registry_guard.check_warehouse(con, inst, identity)
+        except BaseException:
+            con.close()
+            kept_open.release()
+            raise
     return con
 
 
@@ -133,20 +156,21 @@ def register_landing(
         """In a helper thread: read, hash and store one file (not yet flushed to disk); the
         system calls and the hashing let the threads overlap."""
         path, rel, _stat = candidate
+        owner: list[int] = []
         try:
-            data = read_regular(path)
+            data = read_regular(path, owner=owner)
         except OSError as exc:  # swapped for a link or a device since the walk
-            return exc, None, None, 0
+            return exc, None, None, 0, None
         digest = sha256_bytes(data)
         if (str(rel), digest) in seen:
-            return None, digest, None, len(data)
+            return None, digest, None, len(data), owner[0]
         _, stored = store.put(registry.store_dir, data, durable=False, digest=digest)
-        return None, digest, stored, len(data)
+        return None, digest, stored, len(data), owner[0]
 
     step = max(1, len(candidates) // 10)
     with ThreadPoolExecutor(max_workers=REGISTRATION_THREADS) as pool:
         fetched = pool.map(fetch, candidates)
-        for i, ((path, rel, stat), (error, digest, stored, size)) in enumerate(
+        for i, ((path, rel, stat), (error, digest, stored, size, uid)) in enumerate(
             zip(candidates, fetched, strict=True), 1
         ):
             if error is not None:
@@ -162,7 +186,7 @@ def register_landing(
                 key, unroutable = None, str(exc)
             batch.add(
                 Incoming(key, digest, size, path.name, submitter, str(rel), arrived(stat),
-                         unroutable),
+                         unroutable, file_uid=uid),
                 stored,
             )  # fmt: skip
             if len(batch.incoming) >= BATCH_FILES or batch.size_bytes >= BATCH_BYTES:
@@ -227,12 +251,46 @@ def mirror_submissions(con: duckdb.DuckDBPyConnection, registry: Registry) -> in
     return len(subs)
 
 
+class NotPublished(RuntimeError):
+    """The warehouse's raw data no longer matches the registry: its marts are not published."""
+
+
+def raw_supported(con: duckdb.DuckDBPyConnection, inst: Installation) -> None:
+    """Raise NotPublished unless every raw table holds exactly the rows of the submissions the
+    registry has in force (per submission, the count it recorded), in a warehouse made with
+    this registry: marts built from anything else are never published. The registry must be
+    there (sped/landing/registry_guard.py)."""
+    from sped.contracts import COLLECTIONS
+    from sped.ingest.reconcile import out_of_step
+
+    registry = open_registry(inst)
+    try:
+        registry_guard.check_warehouse(con, inst, registry_identity(inst))
+        behind = []
+        for name in COLLECTIONS:
+            reload, stale, _held = out_of_step(con, registry, name)
+            if reload or stale:
+                behind.append(f"{name} ({len(reload)} in force not held, {len(stale)} held "
+                              "not in force)")  # fmt: skip
+    finally:
+        registry.close()
+    if behind:
+        raise NotPublished(
+            "the warehouse's raw data no longer matches the registry, so its marts were not "
+            f"published (the last published snapshot stays): {'; '.join(behind)}. The next "
+            "run repairs the warehouse from the stored files"
+        )
+
+
 def publish(inst: Installation) -> Path:
-    """Copy the warehouse to the published snapshot readers use, atomically."""
+    """Copy the warehouse to the published snapshot readers use, atomically, once its raw data
+    is checked to be what the registry has in force (`raw_supported`)."""
     inst.create()
     kept_open.release()  # checkpointed and copied whole: nothing of this process holds it
+    failpoints.reached("publishing")
     con = duckdb.connect(str(inst.warehouse))
     try:
+        raw_supported(con, inst)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -1,0 +1,81 @@
+"""Killing only the process that reads a batch (SIGKILL: it cannot shut anything down) leaves
+nothing of it running: its read helpers notice it died and end, and with them the fork server
+and multiprocessing's resource tracker (sped/ingest/read_helpers.py `_end_with`)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
+
+from sped.config.settings import REPO_ROOT
+
+#: A caller that offers one file to a helper (its recorded size makes it worth one), waits for
+#: the result, says so, and then sleeps with its helper idle.
+CALLER = """
+import dataclasses, sys, time
+from pathlib import Path
+
+from sped.contracts import get
+from sped.ingest.read_helpers import read_in_helpers
+from sped.landing.layout import DeclaredKey
+from sped.config.settings import Installation
+from sped.run.steps import open_registry
+from tests.state_channel import OPERATOR
+
+if __name__ == "__main__":
+    inst = Installation(Path(sys.argv[1]) / "warehouse.duckdb").create()
+    data = b"lea_id,fiscal_year,idea_611_subgrant,idea_619_subgrant\\n2500001,2026,1.00,1.00\\n"
+    with open_registry(inst) as reg:
+        key = DeclaredKey("allocations", None, "2026")
+        sid = reg.receive(data, key, original_name="a.csv", submitter=OPERATOR).submission_id
+        sub = dataclasses.replace(reg.submission(sid), size_bytes=10**9)
+        with read_in_helpers(reg, get("allocations"), [sub], None) as offered:
+            assert offered.futures[sid].result().table is not None
+            print("helpers ready", flush=True)
+            time.sleep(600)
+"""
+
+
+def _running(procs: list[psutil.Process]) -> list[int]:
+    alive = []
+    for proc in procs:
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                alive.append(proc.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def test_killing_only_the_caller_ends_its_helpers_and_fork_server(tmp_path):
+    script = tmp_path / "caller.py"
+    script.write_text(CALLER)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    caller = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "inst")],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    others: list[psutil.Process] = []
+    try:
+        assert caller.stdout.readline().strip() == "helpers ready"
+        others = psutil.Process(caller.pid).children(recursive=True)
+        names = " ".join(" ".join(p.cmdline()) for p in others)
+        assert "forkserver" in names and len(others) >= 3  # tracker, fork server, a helper
+        caller.send_signal(signal.SIGKILL)
+        assert caller.wait(30) == -signal.SIGKILL
+        deadline = time.monotonic() + 15
+        while _running(others) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _running(others) == []
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+        for proc in others:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
