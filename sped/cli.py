@@ -19,6 +19,7 @@ from sped import settings
 from sped.contracts import COLLECTIONS
 from sped.profile import ProfileError, load_profile
 from sped.run_lock import RunInProgress
+from sped.web.serve_options import add_trust_options
 
 #: Exit code when another run holds the installation's run lock.
 EXIT_RUN_IN_PROGRESS = 3
@@ -145,7 +146,7 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     from sped.landing.accounts import AccountError
     from sped.steps import open_registry
 
-    if args.action != "list" and not args.name:
+    if args.action != "list" and not args.name and not (args.action == "end-sessions" and args.all):
         raise ValueError(f"sped accounts {args.action} needs the account name")
     registry = open_registry(_installation(args, must_exist=args.action != "add"))
     try:
@@ -176,6 +177,9 @@ def cmd_accounts(args: argparse.Namespace) -> int:
                 raise ValueError("give the new password on standard input: --password-stdin")
             registry.set_password(args.name, _stdin_secret("password"), actor=who)
             print(f"password of {args.name} changed")
+        elif args.action == "end-sessions":  # sped/landing/sessions.py
+            n = registry.end_sessions(args.name, actor=who, why="ended by an admin")
+            print(f"ended {n} live web session(s) of {args.name or 'every account'}")
         elif args.revoke:
             print(f"revoked {registry.revoke_tokens(args.name, actor=who)} token(s) of {args.name}")
         else:
@@ -301,6 +305,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.profile_path(args.profile),
         as_of=args.as_of,
         start_pipeline=not args.no_pipeline_runs,
+        secure_cookies=args.https_only,
+        forwarded_allow_ips=args.forwarded_allow_ips,
     )
     print(f"sped web application: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
     uvicorn.run(
@@ -555,11 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
         "accounts, their LEAs, passwords and API tokens",
         "list: every account; add NAME: create one (district accounts need --lea); disable "
         "NAME: stop an account from sending or signing in; password NAME: set its password; "
-        "token NAME: issue (or with --revoke, revoke) an API token.",
+        "token NAME: issue (or with --revoke, revoke) an API token; end-sessions NAME (or "
+        "--all): sign the account (every account) out of the web application at once.",
         cmd_accounts,
     )
     acc.add_argument(
-        "action", choices=["list", "add", "disable", "password", "token"], help="what to do"
+        "action",
+        choices=["list", "add", "disable", "password", "token", "end-sessions"],
+        help="what to do",
     )
     acc.add_argument("name", nargs="?", help="account name (all but list)")
     acc.add_argument(
@@ -576,6 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="add/password: read it from stdin"
     )
     acc.add_argument("--revoke", action="store_true", help="token: revoke the account's tokens")
+    acc.add_argument("--all", action="store_true", help="end-sessions: of every account")
     acc.add_argument("--warehouse", help=WAREHOUSE_HELP)
     acc.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -618,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not start a pipeline run after an accepted upload (an operator or the "
         "schedule loads it)",
     )
+    add_trust_options(srv)
 
     subs = _command(
         sub,

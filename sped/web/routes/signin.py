@@ -80,9 +80,9 @@ def signin(
 @router.post("/signout")
 def signout(request: Request, csrf: str = Form("", max_length=200)) -> Response:
     check_csrf(request, csrf)
-    name = request.session.get("account")
+    token = request.session.get("sid")
     request.session.clear()
-    if name:
+    if token:  # ended on the server: a copy of the cookie no longer signs anyone in
         with portal(request).registry() as registry:
-            registry.signed_out(name, source=f"web {_client(request)}")
+            registry.end_session(token, source=f"web {_client(request)}")
     return RedirectResponse("/signin", status_code=303)
