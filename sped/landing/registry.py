@@ -385,6 +385,23 @@ class Registry:
         with self.transaction() as con:
             self._event(con, None, "signed_out", f"{account} via {source}")
 
+    def signed_in_from(self, account: str, *, source: str) -> bool:
+        """Whether `account` has signed in from `source` before (per the audit trail)."""
+        row = self._con.execute(
+            "SELECT 1 FROM events WHERE event = 'signed_in' AND detail = ? LIMIT 1",
+            (f"{account} via {source}",),
+        ).fetchone()
+        return row is not None
+
+    #: refusals of the web application that are audit events (sped/web/routes/signin.py, auth.py)
+    WEB_REFUSALS = ("signin_paused", "form_origin_refused")
+
+    def record_web_refusal(self, event: str, detail: str) -> None:
+        if event not in self.WEB_REFUSALS:
+            raise ValueError(f"not a web refusal event: {event}")
+        with self.transaction() as con:
+            self._event(con, None, event, detail)
+
     # --- web sessions (sped/landing/sessions.py) -------------------------------------------
 
     def start_session(self, account: str, *, source: str, hours: float) -> str:

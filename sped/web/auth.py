@@ -50,7 +50,37 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def own_origin(request: Request) -> str:
+    """This site's origin as the browser names it (scheme from a trusted proxy if any)."""
+    return f"{request.url.scheme}://{request.url.netloc}".lower()
+
+
+def check_origin(request: Request) -> None:
+    """A form sent by a browser names the page's origin (`Origin`); one from another origin
+    (or "null": a sandboxed or file page) is refused, and recorded as `form_origin_refused` when
+    it would have acted for a signed-in account. A request without `Origin` (not a browser's
+    form) relies on the CSRF token alone."""
+    origin = request.headers.get("origin")
+    if origin is None or origin.strip().lower() == own_origin(request):
+        return
+    token = request.session.get("sid") if "session" in request.scope else None
+    if token:
+        from sped.findings import clip
+
+        with portal(request).registry() as registry:
+            account = registry.session_account(token)
+            if account is not None:
+                registry.record_web_refusal(
+                    "form_origin_refused",
+                    f"{account.account} via web {client_address(request)}: "
+                    f"{request.url.path} from {clip(origin, 100)}",
+                )
+    raise HTTPException(403, "The form did not come from this site. Open it here and send again.")
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
+    """The form came from this site: its `Origin` (check_origin) and the session's token."""
+    check_origin(request)
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(expected, submitted):
         raise HTTPException(403, "The form has expired or did not come from this site. Reload it.")
