@@ -15,7 +15,7 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     from sped.landing.accounts import AccountError
     from sped.run.steps import open_registry
 
-    if args.action != "list" and not args.name:
+    if args.action != "list" and not args.name and not (args.action == "end-sessions" and args.all):
         raise ValueError(f"sped accounts {args.action} needs the account name")
     registry = open_registry(common.installation_for(args, must_exist=args.action != "add"))
     try:
@@ -46,6 +46,9 @@ def cmd_accounts(args: argparse.Namespace) -> int:
                 raise ValueError("give the new password on standard input: --password-stdin")
             registry.set_password(args.name, common.stdin_secret("password"), actor=who)
             print(f"password of {args.name} changed")
+        elif args.action == "end-sessions":  # sped/landing/sessions.py
+            n = registry.end_sessions(args.name, actor=who, why="ended by an admin")
+            print(f"ended {n} live web session(s) of {args.name or 'every account'}")
         elif args.revoke:
             print(f"revoked {registry.revoke_tokens(args.name, actor=who)} token(s) of {args.name}")
         else:
@@ -96,11 +99,14 @@ def add_commands(sub) -> None:
         "accounts, their LEAs, passwords and API tokens",
         "list: every account; add NAME: create one (district accounts need --lea); disable "
         "NAME: stop an account from sending or signing in; password NAME: set its password; "
-        "token NAME: issue (or with --revoke, revoke) an API token.",
+        "token NAME: issue (or with --revoke, revoke) an API token; end-sessions NAME (or "
+        "--all): sign the account (every account) out of the web application at once.",
         cmd_accounts,
     )
     acc.add_argument(
-        "action", choices=["list", "add", "disable", "password", "token"], help="what to do"
+        "action",
+        choices=["list", "add", "disable", "password", "token", "end-sessions"],
+        help="what to do",
     )
     acc.add_argument("name", nargs="?", help="account name (all but list)")
     acc.add_argument(
@@ -117,5 +123,6 @@ def add_commands(sub) -> None:
         "--password-stdin", action="store_true", help="add/password: read it from stdin"
     )
     acc.add_argument("--revoke", action="store_true", help="token: revoke the account's tokens")
+    acc.add_argument("--all", action="store_true", help="end-sessions: of every account")
     acc.add_argument("--warehouse", help=common.WAREHOUSE_HELP)
     acc.add_argument("--json", action="store_true", help="print JSON instead of a table")

@@ -7,6 +7,7 @@ import argparse
 from sped.cli import common
 from sped.config import settings
 from sped.landing import registry_guard
+from sped.web.serve_options import add_trust_options
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -24,6 +25,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.profile_path(args.profile),
         as_of=args.as_of,
         start_pipeline=not args.no_pipeline_runs,
+        secure_cookies=args.https_only,
+        forwarded_allow_ips=args.forwarded_allow_ips,
     )
     print(f"sped web application: http://{args.host}:{args.port}/  (Ctrl-C stops it)", flush=True)
     uvicorn.run(
@@ -59,3 +62,4 @@ def add_commands(sub) -> None:
         help="do not start a pipeline run after an accepted upload (an operator or the "
         "schedule loads it)",
     )
+    add_trust_options(srv)

@@ -75,7 +75,7 @@ INPUTS: dict[str, tuple[Input, ...]] = {
 }
 
 
-def _count_school_year(fiscal_year: int) -> str:
+def count_school_year(fiscal_year: int) -> str:
     """The school year whose fall count sets a fiscal year's obligation (FY 2026: 2025-26)."""
     first = fiscal_year - 1
     return f"{first}-{(first + 1) % 100:02d}"
@@ -138,4 +138,4 @@ def _used(model: str, cond: str) -> str:
 
 
 def _school_year_of(fiscal_year: str) -> str:
-    return _count_school_year(int(fiscal_year))
+    return count_school_year(int(fiscal_year))

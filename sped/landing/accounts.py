@@ -46,6 +46,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from sped.contracts import COLLECTIONS
+from sped.landing import name_failures
 from sped.landing.layout import DeclaredKey
 
 ROLES = ("state", "district", "auditor")
@@ -107,6 +108,7 @@ class AccountError(ValueError):
 def ensure_schema(con: sqlite3.Connection) -> None:
     """Create the account tables, and add the newer columns to an older registry."""
     con.executescript(SCHEMA)
+    name_failures.ensure_schema(con)
     have = {r[1] for r in con.execute("PRAGMA table_info(accounts)")}
     for column, decl in ADDED_COLUMNS.items():
         if column not in have:
@@ -259,7 +261,9 @@ def check_password(
 ) -> tuple[Account | None, str]:
     """(the account, "") when the password is right and the account may sign in, else (None,
     why). Failures are counted; MAX_FAILURES in a row lock the account for LOCK_MINUTES. The
-    hash is checked even for an unknown name, so timing does not tell which names exist."""
+    hash is checked even for an unknown name, so timing does not tell which names exist, and an
+    unknown name's failures are counted and locked the same way (sped/landing/name_failures.py),
+    a disabled account's too, so the answers do not tell either."""
     row = con.execute(
         "SELECT password_hash, failed_signins, locked_until, disabled_at FROM accounts "
         "WHERE account = ?",
@@ -270,13 +274,13 @@ def check_password(
         right = _hasher.verify(stored, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         right = False
-    if row is None or not row[0]:
-        return None, "unknown account or no password"
+    if row is None or not row[0]:  # counted and locked like an account: no probing names
+        return None, name_failures.failed(
+            con, account, max_failures=MAX_FAILURES, lock_minutes=LOCK_MINUTES
+        )
     now = _now()
     if row[2] and row[2] > now:
         return None, "locked"
-    if row[3] is not None:
-        return None, "disabled"
     if not right:
         failures = row[1] + 1
         locked = failures >= MAX_FAILURES
@@ -292,6 +296,8 @@ def check_password(
             (0 if locked else failures, until, account),
         )
         return None, "locked after repeated failures" if locked else "wrong password"
+    if row[3] is not None:  # after the count: a disabled account locks as any other name
+        return None, "disabled"
     con.execute(
         "UPDATE accounts SET failed_signins = 0, locked_until = NULL WHERE account = ?",
         (account,),

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sped.contracts.findings import Finding
-from sped.landing import accounts, registry_guard, store, trail, upload_checks
+from sped.landing import accounts, registry_guard, sessions, store, trail, upload_checks
 from sped.landing.accounts import AccountError
 from sped.landing.layout import DeclaredKey
 
@@ -210,6 +210,7 @@ class Registry:
         self._con.executescript(SCHEMA)
         accounts.ensure_schema(self._con)
         accounts.ensure_receipt_owner(self._con)
+        sessions.ensure_schema(self._con)
         trail.migrate(self._con)  # an older registry: hash columns added, events chained
         upload_checks.migrate(self._con)
         with self.transaction() as con:
@@ -373,11 +374,13 @@ class Registry:
         with self.transaction() as con:
             accounts.disable_account(con, account)
             self._event(con, None, "account_disabled", f"{account}{accounts.by_actor(actor)}")
+            self._end_sessions(con, account, "account disabled", actor)
 
     def set_password(self, account: str, password: str, *, actor: str = "") -> None:
         with self.transaction() as con:
             accounts.set_password(con, account, password)
             self._event(con, None, "password_changed", f"{account}{accounts.by_actor(actor)}")
+            self._end_sessions(con, account, "password changed", actor)
 
     def create_token(self, account: str, *, actor: str = "") -> str:
         """A new API token (returned once; only its hash is stored)."""
@@ -414,6 +417,63 @@ class Registry:
     def signed_out(self, account: str, *, source: str) -> None:
         with self.transaction() as con:
             self._event(con, None, "signed_out", f"{account} via {source}")
+
+    def signed_in_from(self, account: str, *, source: str) -> bool:
+        """Whether `account` has signed in from `source` before (per the audit trail)."""
+        row = self._con.execute(
+            "SELECT 1 FROM events WHERE event = 'signed_in' AND detail = ? LIMIT 1",
+            (f"{account} via {source}",),
+        ).fetchone()
+        return row is not None
+
+    #: refusals of the web application that are audit events (sped/web/routes/signin.py, auth.py)
+    WEB_REFUSALS = ("signin_paused", "form_origin_refused")
+
+    def record_web_refusal(self, event: str, detail: str) -> None:
+        if event not in self.WEB_REFUSALS:
+            raise ValueError(f"not a web refusal event: {event}")
+        with self.transaction() as con:
+            self._event(con, None, event, detail)
+
+    # --- web sessions (sped/landing/sessions.py) -------------------------------------------
+
+    def start_session(self, account: str, *, source: str, hours: float) -> str:
+        """A new server-side session of a signed-in account; its token (for the cookie)."""
+        with self.transaction() as con:
+            return sessions.start(con, account, source=source, hours=hours)
+
+    def session_account(self, token: str | None) -> accounts.Account | None:
+        """The active account of a live session, or None (ended, expired, unknown, disabled)."""
+        name = sessions.live_account(self._con, token)
+        found = accounts.get_account(self._con, name) if name else None
+        return found if found is not None and not found.disabled else None
+
+    def end_session(self, token: str | None, *, source: str) -> str | None:
+        """Sign out: end this session (recorded as `signed_out`); its account, if it was live."""
+        with self.transaction() as con:
+            name = sessions.end(con, token, "signed out")
+            if name is not None:
+                self._event(con, None, "signed_out", f"{name} via {source}")
+        return name
+
+    def end_sessions(self, account: str | None, *, actor: str = "", why: str = "ended") -> int:
+        """End every live session of `account` (None: of every account), recorded as
+        `sessions_ended`; how many were live."""
+        with self.transaction() as con:
+            if account is not None:
+                accounts._require(con, account)
+            return self._end_sessions(con, account, why, actor, always=True)
+
+    def _end_sessions(
+        self, con, account: str | None, why: str, actor: str, *, always: bool = False
+    ) -> int:
+        n = sessions.end_all(con, account, why)
+        if n or always:
+            who = account or "every account"
+            self._event(
+                con, None, "sessions_ended", f"{who}: {n} ({why}){accounts.by_actor(actor)}"
+            )
+        return n
 
     def token_account(self, token: str) -> accounts.Account | None:
         return accounts.account_for_token(self._con, token)

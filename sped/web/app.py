@@ -1,7 +1,9 @@
 """The application factory: `create_app(installation, profile)` for `sped serve` and the tests.
 
-Middleware, outermost first: a request-body limit (413 past the upload limit, before anything
-is parsed), security headers, and signed-cookie sessions. Errors are answered in the caller's
+Middleware, outermost first: the client's address and scheme from trusted proxies only
+(sped/web/proxies.py), a request-body limit (413 past the upload limit, before anything is
+parsed), security headers, `Secure` cookies over HTTPS, and the signed cookie holding the
+server-side session's token. Errors are answered in the caller's
 terms: JSON `{"detail": ...}` under /api, a plain page elsewhere; never a stack trace.
 """
 
@@ -26,6 +28,7 @@ from sped.config.settings import Installation
 from sped.web import auth
 from sped.web.limits import BodyLimit, SecurityHeaders
 from sped.web.portal import DEFAULT_MAX_UPLOAD, HERE, Portal
+from sped.web.proxies import SecureCookies, TrustedProxies, trusted_networks
 
 log = logging.getLogger("sped.web")
 SECRET_FILE = "web_session.key"
@@ -50,12 +53,16 @@ def create_app(
     start_pipeline: bool = True,
     secure_cookies: bool = False,
     warm_up: bool = True,
+    forwarded_allow_ips: str | None = None,
 ) -> FastAPI:
     """The web application of one installation. `start_pipeline` False leaves loading to the
-    operator (tests); `secure_cookies` True when served behind HTTPS; `warm_up` starts the
-    validation suites in the background at once, so the first upload is as fast as the next."""
+    operator (tests); `secure_cookies` True when served only over HTTPS (`--https-only`; the
+    cookie is also Secure on any request that came over HTTPS); `forwarded_allow_ips` the
+    proxies whose X-Forwarded-For/-Proto are believed; `warm_up` starts the validation suites
+    in the background at once, so the first upload is as fast as the next."""
     from sped.web.pipeline_trigger import PipelineRunner
     from sped.web.routes import (
+        accounts_api,
         api,
         auditors,
         dashboards,
@@ -103,10 +110,13 @@ def create_app(
         same_site="strict",
         https_only=secure_cookies,
     )
+    app.add_middleware(SecureCookies, always=secure_cookies)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=max_upload_bytes + 64 * 1024)
+    app.add_middleware(TrustedProxies, networks=trusted_networks(forwarded_allow_ips))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (home, signin, district, templates, api, dashboards, dashboards_api, auditors):
+    routers = (home, signin, district, templates, api, dashboards, dashboards_api, auditors)
+    for module in (*routers, accounts_api):
         app.include_router(module.router)
     _install_error_handlers(app)
     if warm_up:

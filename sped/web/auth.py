@@ -1,10 +1,13 @@
 """Who is asking, and may they: sessions, CSRF tokens and the role and LEA checks.
 
-Sessions are signed cookies (Starlette's SessionMiddleware, itsdangerous): HttpOnly,
-SameSite=Strict, holding the account name, when it signed in and the session's CSRF token. Every
-request reloads the account from the registry, so a disabled account is out at its next click.
-Every form carries the CSRF token and every POST handler checks it (`check_csrf`). The API takes
-`Authorization: Bearer <token>` instead (tokens from `sped accounts token`), never a cookie.
+Sessions live on the server (the registry's `sessions` table, sped/landing/sessions.py); the
+cookie (Starlette's SessionMiddleware, signed with itsdangerous: HttpOnly, SameSite=Strict, Secure
+over HTTPS) holds only the session's random token and its CSRF token. Every request looks the
+session and its account up in the registry, so a session that was ended (sign-out, a password
+change, a disabled account, an admin's "end all sessions") is out at its next click, even from a
+copied cookie. Every form carries the CSRF token and every POST handler checks it and the
+request's `Origin` (`check_csrf`). The API takes `Authorization: Bearer <token>` instead (tokens
+from `sped accounts token`), never a cookie.
 
 Pages answer an anonymous visitor with a redirect to the sign-in page; the API with 401. A
 signed-in account asking for what its role or LEAs do not cover gets 403, never the data.
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import time
 from collections.abc import Callable
 from typing import Annotated
 
@@ -48,32 +50,68 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def own_origin(request: Request) -> str:
+    """This site's origin as the browser names it (scheme from a trusted proxy if any)."""
+    return f"{request.url.scheme}://{request.url.netloc}".lower()
+
+
+def check_origin(request: Request) -> None:
+    """A form sent by a browser names the page's origin (`Origin`); one from another origin
+    (or "null": a sandboxed or file page) is refused, and recorded as `form_origin_refused` when
+    it would have acted for a signed-in account. A request without `Origin` (not a browser's
+    form) relies on the CSRF token alone."""
+    origin = request.headers.get("origin")
+    if origin is None or origin.strip().lower() == own_origin(request):
+        return
+    token = request.session.get("sid") if "session" in request.scope else None
+    if token:
+        from sped.contracts.findings import clip
+
+        with portal(request).registry() as registry:
+            account = registry.session_account(token)
+            if account is not None:
+                registry.record_web_refusal(
+                    "form_origin_refused",
+                    f"{account.account} via web {client_address(request)}: "
+                    f"{request.url.path} from {clip(origin, 100)}",
+                )
+    raise HTTPException(403, "The form did not come from this site. Open it here and send again.")
+
+
 def check_csrf(request: Request, submitted: str | None) -> None:
+    """The form came from this site: its `Origin` (check_origin) and the session's token."""
+    check_origin(request)
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(expected, submitted):
         raise HTTPException(403, "The form has expired or did not come from this site. Reload it.")
 
 
+def client_address(request: Request) -> str:
+    """The client's address: the peer, or the address a trusted proxy forwarded
+    (sped/web/proxies.py)."""
+    return request.client.host if request.client else "unknown"
+
+
 def sign_in_session(request: Request, account: Account) -> None:
+    """Start a server-side session for `account`; the cookie gets its token and a new CSRF
+    token (anything the cookie held before is dropped)."""
+    with portal(request).registry() as registry:
+        token = registry.start_session(
+            account.account, source=f"web {client_address(request)}", hours=SESSION_HOURS
+        )
     request.session.clear()
-    request.session.update(
-        {"account": account.account, "since": int(time.time()), "csrf": secrets.token_urlsafe(32)}
-    )
+    request.session.update({"sid": token, "csrf": secrets.token_urlsafe(32)})
 
 
 def session_account(request: Request) -> Account | None:
-    """The signed-in, still active account of this session, or None."""
-    name = request.session.get("account")
-    if not name:
-        return None
-    if time.time() - request.session.get("since", 0) > SESSION_HOURS * 3600:
-        request.session.clear()
+    """The signed-in, still active account of this request's live session, or None."""
+    token = request.session.get("sid")
+    if not token:
         return None
     with portal(request).registry() as registry:
-        account = registry.account(name)
-    if account is None or account.disabled:
+        account = registry.session_account(token)
+    if account is None:
         request.session.clear()
-        return None
     return account
 
 

@@ -6,7 +6,7 @@ writing the warehouse is never in the way and never waits for the application).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -173,3 +173,28 @@ def suppress_small_counts(
                     out[k] = "suppressed"
         shown.append(out)
     return shown
+
+
+def shared_totals(portal: Portal) -> Callable[[str, str | None, str], bool]:
+    """shown(total, lea_id, school_year): whether the shared tables show an LEA-year's number of
+    students ("students": `shr_out_of_district.students`) or of students aged 3-5
+    ("students_3_5": `shr_lre_environments.age_group_students`). What counts that equal them
+    may be shown to auditors against (sped/privacy/auditor_view.py)."""
+    shown: set[tuple[str, str, str]] = set()
+    with published(portal) as con:
+        if con is not None and has_table(con, "shared.shr_out_of_district"):
+            shown.update(
+                con.execute(
+                    "SELECT 'students', lea_id, school_year FROM shared.shr_out_of_district "
+                    "WHERE students IS NOT NULL"
+                ).fetchall()
+            )
+        if con is not None and has_table(con, "shared.shr_lre_environments"):
+            shown.update(
+                con.execute(
+                    "SELECT DISTINCT 'students_3_5', lea_id, school_year "
+                    "FROM shared.shr_lre_environments "
+                    "WHERE age_group = '3-5' AND age_group_students IS NOT NULL"
+                ).fetchall()
+            )
+    return lambda total, lea_id, school_year: (total, lea_id, school_year) in shown

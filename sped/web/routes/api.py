@@ -19,20 +19,27 @@ from starlette.concurrency import run_in_threadpool
 from sped.contracts.findings import Finding
 from sped.landing.accounts import Account
 from sped.landing.registry import Submission
+from sped.privacy import auditor_view
 from sped.web.auth import ApiAccount, portal
+from sped.web.district_data import shared_totals
 from sped.web.uploads import UploadRefused, receive_upload, submission_findings
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
 LEA_ID = re.compile(r"^[A-Za-z0-9_-]{1,20}$")
 
 
+#: a count auditors may see only above the profile's min_cell_size ("<10" below it) or not at
+#: all ("suppressed"): sped/privacy/auditor_view.py
+SuppressedCount = int | str
+
+
 class Message(BaseModel):
     rule: str
     severity: str
     column: str | None
-    rows: list[int]
-    failed_count: int
-    values: list[str]
+    rows: list[int]  # file rows; none for auditors
+    failed_count: SuppressedCount
+    values: list[str]  # values found; none for auditors
     text: str
     reference: str
     message: str
@@ -48,9 +55,9 @@ class SubmissionOut(BaseModel):
     received_at: str
     submitter: str
     status: str
-    row_count: int | None
-    error_count: int | None
-    warning_count: int | None
+    row_count: SuppressedCount | None
+    error_count: SuppressedCount | None
+    warning_count: SuppressedCount | None
 
 
 class SubmissionResult(SubmissionOut):
@@ -173,6 +180,10 @@ def list_submissions(
         _check_lea(account, lea_id)
     with portal(request).registry() as registry:
         subs = registry.submissions(collection=collection) if collection else registry.submissions()
+    if account.role == "auditor":  # aggregates only: sped/privacy/auditor_view.py
+        p = portal(request)
+        shown, cell = shared_totals(p), p.profile.min_cell_size
+        subs = [auditor_view.submission(s, cell, shown) for s in subs]
     return [
         _out(s)
         for s in subs
@@ -203,6 +214,10 @@ def get_submission(
             raise HTTPException(404, f"There is no submission {submission_id}.") from None
         _check_lea(account, sub.lea_id)
         verdict, findings = submission_findings(registry, sub)
+    if account.role == "auditor":  # aggregates only: sped/privacy/auditor_view.py
+        shown, cell = shared_totals(p), p.profile.min_cell_size
+        sub = auditor_view.submission(sub, cell, shown)
+        findings = auditor_view.findings(findings, sub.collection, cell)
     return {
         **_out(sub),
         "verdict": verdict,

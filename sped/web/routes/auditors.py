@@ -17,8 +17,10 @@ from fastapi.responses import FileResponse, Response
 
 from sped.dashboards import audit_trail, exports, figures, lineage
 from sped.dashboards.scope import FilterError, Filters, Scope
+from sped.privacy import auditor_view
 from sped.warehouse.schema import has_table
 from sped.web.auth import StateOrAuditor, portal
+from sped.web.district_data import shared_totals
 from sped.web.pages import render
 from sped.web.routes.dashboards import LEA_PATTERN, snapshot
 
@@ -179,11 +181,29 @@ def lineage_page(
             context["rows"] = list(
                 lineage.lineage(con, figure, lea_id, period).iter_rows(named=True)
             )
+            if account.role == "auditor":  # rows used are students: sped/privacy/auditor_view
+                context["rows"] = _lineage_for_auditor(
+                    request, context["rows"], figure, lea_id, period
+                )
             scope = Scope.state() if account.role == "state" else Scope.auditor()
             if has_table(con, figures.SOURCES[figure].shared) or scope.role == "state":
                 row = figures.figure(con, figure, scope, filters)
                 context["figure_rows"] = list(row.iter_rows(named=True))
     return render(request, "auditors/lineage.html", context, account=account)
+
+
+def _lineage_for_auditor(
+    request: Request, rows: list[dict], figure: str, lea_id: str, period: str
+) -> list[dict]:
+    """The lineage with each student-level input's row count under the suppression of the
+    count it implies (for the share, the roster is that of the count's school year)."""
+    p = portal(request)
+    roster_year = (
+        lineage.count_school_year(int(period)) if figure == "proportionate_share" else period
+    )
+    return auditor_view.lineage_rows(
+        rows, lea_id, roster_year, p.profile.min_cell_size, shared_totals(p)
+    )
 
 
 @router.get("/aggregates/{name}")

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sped.landing.accounts import Account
+from sped.privacy import auditor_view
 from sped.web import district_data as data
 from sped.web.auth import LeaAccount, check_csrf, portal
 from sped.web.pages import render
@@ -34,12 +35,25 @@ def _student_level(account: Account) -> None:
         raise HTTPException(403, "Student-level rows are for the state team and the district.")
 
 
-def _overview_context(request: Request, lea_id: str) -> dict:
+def _for_auditor(request: Request, account: Account, subs: list, found: list | None = None):
+    """(submissions, findings) as an auditor sees them: aggregates only
+    (sped/privacy/auditor_view.py); unchanged for the state team and the district."""
+    if account.role != "auditor":
+        return subs, found
+    p = portal(request)
+    shown, cell = data.shared_totals(p), p.profile.min_cell_size
+    subs = [auditor_view.submission(s, cell, shown) for s in subs]
+    if found is not None:
+        found = auditor_view.findings(found, subs[0].collection, cell)
+    return subs, found
+
+
+def _overview_context(request: Request, lea_id: str, account: Account) -> dict:
     p = portal(request)
     return {
         "lea_id": lea_id,
         "lea_name": data.lea_name(p, lea_id),
-        "history": data.history(p, lea_id),
+        "history": _for_auditor(request, account, data.history(p, lea_id))[0],
         "status_rows": data.submission_status(p, lea_id),
         "rebuilt": data.last_rebuilt(p, lea_id),
         "runner": p.runner.status() if p.runner else None,
@@ -50,7 +64,8 @@ def _overview_context(request: Request, lea_id: str) -> dict:
 
 @router.get("")
 def overview(request: Request, lea_id: str, account: LeaAccount) -> Response:
-    return render(request, "district.html", _overview_context(request, lea_id), account=account)
+    context = _overview_context(request, lea_id, account)
+    return render(request, "district.html", context, account=account)
 
 
 @router.post("/upload")
@@ -75,7 +90,7 @@ async def upload(
             receive_upload, p, account, content, file.filename or "", collection, lea_id, period
         )
     except UploadRefused as exc:
-        context = _overview_context(request, lea_id) | {"upload_error": str(exc)}
+        context = _overview_context(request, lea_id, account) | {"upload_error": str(exc)}
         return render(request, "district.html", context, account=account, status_code=exc.status)
     return render(
         request,
@@ -108,6 +123,7 @@ def _lea_submission(request: Request, lea_id: str, submission_id: int):
 @router.get("/submissions/{submission_id}")
 def submission(request: Request, lea_id: str, submission_id: int, account: LeaAccount) -> Response:
     sub, verdict, findings = _lea_submission(request, lea_id, submission_id)
+    (sub,), findings = _for_auditor(request, account, [sub], findings)
     return render(
         request,
         "submission.html",
@@ -148,7 +164,12 @@ def figures(request: Request, lea_id: str, account: LeaAccount) -> Response:
     shares, child_find = data.proportionate_share(p, lea_id), data.child_find(p, lea_id)
     if account.role == "auditor":  # beyond the state team and the district: no small cells
         child_find = data.suppress_small_counts(child_find, p.profile.min_cell_size)
-        shares = data.suppress_small_counts(shares, p.profile.min_cell_size, SHARE_COUNTS)
+        shares = auditor_view.share_rows(  # nor dollar figures that give them back
+            shares,
+            data.suppress_small_counts(shares, p.profile.min_cell_size, SHARE_COUNTS),
+            p.profile.min_cell_size,
+            data.shared_totals(p),
+        )
     return render(
         request,
         "figures.html",
