@@ -4,16 +4,25 @@ PPPS files refused when counted on another day, with the expected date in the me
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 
 import duckdb
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sped.config.profile import DEFAULT_PROFILE, ProfileError, parse_profile
 from sped.contracts import get
-from sped.contracts.count_day import CountDay, CountDayError, parse_count_day
+from sped.contracts.count_day import (
+    ORDINALS,
+    WEEKDAYS,
+    CountDay,
+    CountDayError,
+    parse_count_day,
+)
 from sped.validation import validate_batch
 from sped.validation.gx_duckdb import shared_config
 from sped.validation.sql_gate import validate_batch_sql
@@ -92,6 +101,34 @@ def test_sql_gives_the_python_date_every_year():
             f"SELECT list({rule.sql('y')} ORDER BY y) FROM range(2000, 2061) t(y)"
         ).fetchone()[0]
         assert got == [rule.on(y) for y in years], text
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    nth=st.sampled_from(sorted(ORDINALS)),
+    weekday=st.sampled_from(WEEKDAYS),
+    month=st.sampled_from(["October", "November"]),
+    fall=st.integers(1990, 2100),
+)
+def test_property_a_weekday_rule_names_that_weekday_in_the_window(nth, weekday, month, fall):
+    """Against the calendar, independently of `CountDay.on`: the date is the named weekday, the
+    nth of its month (or the last: a week later is another month), inside October 1 to
+    December 1, and the SQL gives the same date."""
+    rule = parse_count_day(f"{nth} {weekday} of {month}", "count.day")
+    day = rule.on(fall)
+    assert calendar.day_name[day.weekday()].lower() == weekday
+    assert day.strftime("%B") == month and day.year == fall
+    same_before = sum(1 for d in range(1, day.day + 1) if dt.date(fall, day.month, d).weekday()
+                      == day.weekday())  # fmt: skip
+    if nth == "last":
+        assert (day + dt.timedelta(days=7)).month != day.month
+    else:
+        assert same_before == ORDINALS[nth]
+    assert dt.date(fall, 10, 1) <= day <= dt.date(fall, 12, 1)
+    assert _SQL.execute(f"SELECT {rule.sql(str(fall))}").fetchall()[0][0] == day
+
+
+_SQL = duckdb.connect()
 
 
 def test_profile_count_day_rule():

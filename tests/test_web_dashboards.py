@@ -14,7 +14,7 @@ import plotly
 import polars as pl
 import pytest
 
-from sped.dashboards import exports, figures
+from sped.dashboards import exports, figures, lineage
 from tests.dashboard_state import AS_OF, small_state
 from tests.web_dashboard_state import add_people, app_for, signed_in
 
@@ -161,6 +161,19 @@ def test_carryover_paid_from_the_next_grant_is_shown(world):
     card = worksheet.split(f'id="share-{fy}"')[1].split("</section>")[0]
     assert "of which paid from the next grant" in card and f"{amount:,.2f}" in card
     assert f"FY {fy + 1} funds" in card
+    # the figure's lineage names the next year's file that paid it
+    payer = mart(
+        inst,
+        "SELECT DISTINCT submission_id FROM staging.stg_expenditures "
+        "WHERE lea_id = ? AND applies_to_fiscal_year = ?",
+        [lea, fy],
+    )["submission_id"]
+    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
+    try:
+        used = lineage.lineage(con, "proportionate_share", lea, str(fy))
+    finally:
+        con.close()
+    assert set(payer) <= set(used.filter(pl.col("collection") == "expenditures")["submission_id"])
 
 
 def test_filters_change_what_a_page_shows(world):

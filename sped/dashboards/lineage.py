@@ -26,8 +26,9 @@ class Input:
 
     collection: str
     model: str
-    #: school_year / fiscal_year; facilities_used (the directory rows of the facilities on the
-    #: LEA's roster that year); None: the LEA's rows of any period
+    #: school_year / fiscal_year; fiscal_year_paid (spending charged to the fiscal year, or
+    #: paying its share from the next grant); facilities_used (the directory rows of the
+    #: facilities on the LEA's roster that year); None: the LEA's rows of any period
     period_column: str | None
     period_kind: str  # "school_year" or "fiscal_year": which period the figure row names
     why: str
@@ -69,7 +70,13 @@ INPUTS: dict[str, tuple[Input, ...]] = {
             "count_school_year",
             "the public child count (the roster of the count's school year)",
         ),
-        Input("expenditures", "stg_expenditures", "fiscal_year", "fiscal_year", "spending"),
+        Input(
+            "expenditures",
+            "stg_expenditures",
+            "fiscal_year_paid",
+            "fiscal_year",
+            "spending: charged to the year's grant, or the next year's grant paying its carryover",
+        ),
         Input("private_schools", "stg_private_schools", None, "", "private schools located"),
     ),
 }
@@ -111,6 +118,14 @@ def lineage(con: duckdb.DuckDBPyConnection, figure: str, lea_id: str, period: st
         if i.period_column == "fiscal_year":
             cond += " AND fiscal_year = ?"
             params.append(int(period))
+        elif i.period_column == "fiscal_year_paid" and _has_column(
+            con, i.model, "applies_to_fiscal_year"
+        ):
+            cond += " AND ? IN (fiscal_year, applies_to_fiscal_year)"
+            params.append(int(period))
+        elif i.period_column == "fiscal_year_paid":  # a snapshot built before the column
+            cond += " AND fiscal_year = ?"
+            params.append(int(period))
         elif i.period_column == "school_year":
             cond += " AND school_year = ?"
             params.append(
@@ -128,6 +143,17 @@ def lineage(con: duckdb.DuckDBPyConnection, figure: str, lea_id: str, period: st
         """,
         params=params,
     ).pl()
+
+
+def _has_column(con: duckdb.DuckDBPyConnection, model: str, column: str) -> bool:
+    """Whether the snapshot's staging model has the column (snapshots built before it don't)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'staging' "
+            "AND table_name = ? AND column_name = ?",
+            [model, column],
+        ).fetchall()[0][0]
+    )
 
 
 def _used(model: str, cond: str) -> str:

@@ -111,7 +111,7 @@ def _add_new_contract_columns(con: duckdb.DuckDBPyConnection) -> None:
     for collection in COLLECTIONS.values():
         name, wanted = collection.name, table_columns(collection)
         old = have.get(name, [])
-        if old == [n for n, _ in wanted] or not set(old) < {n for n, _ in wanted}:
+        if not old or old == [n for n, _ in wanted] or not set(old) < {n for n, _ in wanted}:
             continue
         cols = ", ".join(f'"{n}"' if n in old else f'CAST(NULL AS {t}) AS "{n}"' for n, t in wanted)
         con.execute("BEGIN")
