@@ -1,8 +1,8 @@
 """The installation's Dagster event log (sped/frameworks/dagster_storage.py): Dagster's own
 SQLite files, readable by Dagster's own storage class, shared safely with another instance on the
 same home, and with the run's database file brought up to date at every step (what `dagster dev`
-watches). A new run's database is the one Dagster's own storage makes, and a database that records
-its migration revision is not checked against Dagster's migration scripts again."""
+watches). A new run's database is the one Dagster's own storage makes. The Dagster internals the
+storage relies on are checked to be there, on the version they were checked against."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from dagster import (
     asset_check,
     define_asset_job,
 )
-from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from sped.config import settings
@@ -143,8 +142,6 @@ def test_a_new_runs_database_is_the_one_dagsters_own_storage_makes(inst, tmp_pat
     runs_dir = dagster_home(inst) / "storage" / "history" / "runs"
     with open_instance(inst) as instance:
         runs = [JOB.execute_in_process(instance=instance).run_id for _ in range(2)]
-        kept = instance.event_log_storage.new_run_database
-    assert kept.exists() and kept.parent == runs_dir.parent  # not a run: outside runs/
     own = SqliteEventLogStorage(str(tmp_path / "own"))
     try:
         with own.run_connection("made_by_dagster"):
@@ -156,19 +153,42 @@ def test_a_new_runs_database_is_the_one_dagsters_own_storage_makes(inst, tmp_pat
     assert [_layout(runs_dir / f"{run_id}.db") for run_id in runs] == [made, made]
 
 
-def test_a_database_with_its_revision_is_not_checked_against_the_scripts_again(inst, monkeypatch):
-    """Dagster's `_initdb` reads every migration script to learn the latest revision, then
-    leaves a database that records any revision as it is: that reading is skipped."""
-    with open_instance(inst) as instance:
-        run_id = JOB.execute_in_process(instance=instance).run_id
+def test_the_dagster_internals_the_storage_relies_on_are_there():
+    """Fails loudly when Dagster changes: another version than the one the storage's use of
+    Dagster's internals was checked against, or an internal it uses gone or reshaped. Then read
+    sped/frameworks/dagster_storage.py against the new version before changing the pin."""
+    import inspect
 
-    def read_the_scripts(*args, **kwargs):
-        raise AssertionError("the migration scripts were read")
+    import dagster
 
-    monkeypatch.setattr(sqlite_event_log, "check_alembic_revision", read_the_scripts)
-    storage = SpedEventLogStorage(str(dagster_home(inst) / "storage" / "history" / "runs"))
-    try:  # a new process's storage over the index and the run's databases
-        kinds = [e.dagster_event_type for e in storage.get_logs_for_run(run_id)]
-        assert kinds[-1] == DagsterEventType.RUN_SUCCESS
+    from sped.frameworks import dagster_storage
+
+    assert dagster.__version__ == dagster_storage.CHECKED_DAGSTER, (
+        f"Dagster {dagster.__version__}: check sped/frameworks/dagster_storage.py's use of its "
+        f"internals (checked against {dagster_storage.CHECKED_DAGSTER}), then update the pin"
+    )
+    gone = [
+        n
+        for n in dagster_storage.INTERNALS_USED
+        if not callable(getattr(SqliteEventLogStorage, n, None))
+    ]
+    assert gone == []
+    assert list(inspect.signature(SqliteEventLogStorage._connect).parameters) == ["self", "shard"]
+    assert list(inspect.signature(SqliteEventLogStorage._initdb).parameters)[:2] == [
+        "self",
+        "engine",
+    ]
+    assert inspect.isgeneratorfunction(inspect.unwrap(SqliteEventLogStorage._connect))
+
+
+def test_a_storage_has_the_private_state_the_kept_engines_use(tmp_path):
+    from sped.frameworks.dagster_storage import STATE_USED
+
+    storage = SqliteEventLogStorage(str(tmp_path / "runs"))
+    try:
+        assert set(STATE_USED) <= set(vars(storage))
+        assert isinstance(storage._initialized_dbs, set)
+        with storage._db_lock:  # a lock, as the kept engines take it
+            pass
     finally:
         storage.dispose()

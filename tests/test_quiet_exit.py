@@ -92,3 +92,19 @@ def test_a_process_that_ran_the_pipeline_in_process_exits_quietly(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "nanobind" not in proc.stderr
+
+
+def test_the_interpreter_internal_the_quick_exit_uses_is_there():
+    """sped/process/process_exit.py calls CPython's `atexit._run_exitfuncs` (1.5-2 s off every
+    command's end); without it the command would silently take the slow way out again."""
+    import atexit
+
+    assert callable(getattr(atexit, "_run_exitfuncs", None))
+
+
+def test_the_optional_import_kept_out_is_still_installed():
+    """The control of sped/process/lean_imports.py: when JupyterLab no longer brings
+    rfc3987_syntax into the environment, marking it absent buys nothing and can go."""
+    import importlib.metadata
+
+    assert importlib.metadata.version("rfc3987-syntax")

@@ -226,3 +226,35 @@ def test_a_run_keeps_its_imports_out_of_the_collector_only_while_it_runs(monkeyp
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+REHEARSED_THEN_RUN = """
+import sys
+from pathlib import Path
+from sped.launch import run_worker
+from sped.launch.pipeline_run import run_pipeline
+from sped.launch.run_imports import import_run_modules
+import_run_modules()
+run_worker.resolve_definitions()
+assert run_worker.rehearse_dagster()
+before = {m for m in sys.modules if m.split('.')[0] == 'dagster'}
+code = run_pipeline(landing=None, warehouse=sys.argv[1], profile=None, as_of='2026-11-01',
+                    submitter='operator:test', out=lambda m: None)
+assert code == 0, code
+print(sorted(m for m in sys.modules if m.split('.')[0] == 'dagster' and m not in before))
+"""
+
+
+def test_the_workers_dagster_rehearsal_imports_what_a_run_imports(tmp_path):
+    """The worker names no private Dagster module: it runs a one-asset job through Dagster's
+    public API (`rehearse_dagster`), and a pipeline run after it imports no Dagster module the
+    rehearsal did not (a forked run would otherwise import them itself, unfrozen)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", REHEARSED_THEN_RUN, str(tmp_path / "w" / "warehouse.duckdb")],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -20,26 +20,26 @@ tables it has seen exist. It changes nothing else:
 - Commits use `synchronous=NORMAL`, which in WAL mode is durable against the process crashing
   at any point; only a power loss can drop the last events. Those are the run history, never
   the district data: the registry and the warehouse keep their own, full durability.
-- A new run's database is a copy of one Dagster's own `_initdb` made (its tables, WAL mode,
-  its migration revision), kept beside the history for this version of Dagster: making each
-  one anew took 0.05 s of every run. And a database that records a migration revision is not
-  checked again against Dagster's migration scripts, which `_initdb` reads in full each time
-  (0.015 s) only to leave such a database as it is: it never migrates.
+
+This module is the one place that relies on Dagster's internals (ground rule: public APIs
+only, unless the gain is large, measured and guarded): it subclasses `SqliteEventLogStorage`
+(`dagster._core`) and replaces its private `_connect`, reading its private `_db_lock`,
+`_initialized_dbs` and `_initdb`. That buys 3-4 s of every run (the 4-5 s above against under
+a second; README, Performance). `tests/test_dagster_storage.py` fails when the installed Dagster
+is not the version this was checked against (`CHECKED_DAGSTER`), or when any internal it uses
+is gone, and checks the files it writes against Dagster's own storage class. Two further
+shortcuts that sessions before measured are not kept, for they bought less than 0.2 s: a new
+run's database copied from a template instead of made by Dagster's `_initdb` (0.05 s a run),
+and skipping `_initdb`'s check against the migration scripts (0.015 s a run).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-import dagster
 import sqlalchemy as db
-from alembic.runtime.migration import MigrationContext
 from dagster import DagsterEventType
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
@@ -59,6 +59,12 @@ CHECKPOINT_AFTER = frozenset(
         DagsterEventType.RUN_FAILURE,
     }
 )
+#: The Dagster version whose internals this module was checked against (pyproject.toml pins it).
+CHECKED_DAGSTER = "1.13.27"
+#: The private methods of `SqliteEventLogStorage` this module replaces or calls, and the private
+#: state of a storage it reads.
+INTERNALS_USED = ("_connect", "_initdb")
+STATE_USED = ("_db_lock", "_initialized_dbs")
 #: Run databases whose engines (and open connections) are kept; the index's is always kept.
 KEPT_RUN_ENGINES = 4
 
@@ -110,67 +116,10 @@ class SpedEventLogStorage(SqliteEventLogStorage):
         with self._db_lock:
             engine = self._engine(shard)
             if shard not in self._initialized_dbs:
-                if shard == INDEX_SHARD_NAME or not self._copy_new_run_database(shard):
-                    self._initdb(engine)
+                self._initdb(engine)
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
-
-    def _initdb(self, engine: db.Engine, for_index_shard: bool = False) -> None:
-        """Dagster's, without its check against the migration scripts when the database already
-        records a revision (Dagster's then leaves it as it is)."""
-        with engine.connect() as conn:
-            if MigrationContext.configure(conn).get_current_revision() is not None:
-                return
-        super()._initdb(engine, for_index_shard)
-
-    @property
-    def new_run_database(self) -> Path:
-        """Where the database every new run starts from is kept (outside the runs' folder, whose
-        every `*.db` is a run), one per version of Dagster."""
-        return Path(self._base_dir).parent / f"new_run_database.{dagster.__version__}.sqlite"
-
-    def _copy_new_run_database(self, shard: str) -> bool:
-        """Create the run database of `shard` as a copy of `new_run_database` (made first if
-        missing); False when the run's database exists already, or the copy could not be made
-        (Dagster's `_initdb` then makes it)."""
-        path = Path(self.path_for_shard(shard))
-        if path.exists():
-            return False
-        try:
-            if not self.new_run_database.exists():
-                self._make_new_run_database(self.new_run_database)
-            data = self.new_run_database.read_bytes()
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        except (OSError, db.exc.SQLAlchemyError):  # only a shortcut
-            return False
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.link(tmp, path)  # never over a database another process has just made
-        except OSError:
-            return False
-        finally:
-            os.unlink(tmp)
-        return True
-
-    def _make_new_run_database(self, template: Path) -> None:
-        """A run database made by Dagster's own `_initdb`, put in place whole."""
-        template.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=template.parent, prefix=f".{template.name}.")
-        os.close(fd)
-        os.unlink(tmp)  # Dagster's _initdb makes the file itself
-        engine = db.create_engine(f"sqlite:///{tmp}")
-        try:
-            super()._initdb(engine)
-            engine.dispose()  # the last connection closed: the WAL is folded into the file
-            os.replace(tmp, template)
-        except BaseException:
-            engine.dispose()
-            for leftover in (tmp, f"{tmp}-wal", f"{tmp}-shm"):
-                with contextlib.suppress(OSError):
-                    os.unlink(leftover)
-            raise
 
     def store_event(self, event) -> None:
         super().store_event(event)

@@ -38,28 +38,13 @@ RUN_MODULES = (
     "dbt.cli.main",
     "dbt.adapters.duckdb",
     "dbt_common.events.functions",
-    "dagster._core.utils",
     "dagster_project.definitions",
     # what a run imports on its way (`sys.modules` after a run): the installation's Dagster
-    # instance and storage, dbt's build task, the suppression
+    # storage, dbt's build task, the suppression. Dagster's own modules a run imports on its way
+    # are private (`dagster._core`): they are not named here; the warm worker imports them by
+    # running a job through the public API (sped/launch/run_worker.py `rehearse_dagster`)
     "sped.frameworks.dagster_storage",
     "sped.privacy.placement_tables",
-    "dagster._core.instance.factory",
-    "dagster._core.instance.runs.run_domain",
-    "dagster._core.storage.legacy_storage",
-    "dagster._core.storage.root",
-    "dagster._core.storage.migration.utils",
-    "dagster._core.system_config.composite_descent",
-    "dagster._core.definitions.external_asset",
-    "dagster._core.secrets.env_file",
-    "dagster._core.execution.execute_in_process",
-    "dagster._core.execution.plan.active",
-    "dagster._core.executor.in_process",
-    "dagster._core.definitions.repository_definition.repository_data_builder",
-    "dagster._core.storage.runs.sqlite",
-    "dagster._core.storage.schedules.sqlite",
-    "dagster._core.storage.local_compute_log_manager",
-    "dagster._core.workspace.context",
     "dbt.task.build",
     "dbt.adapters.duckdb.environments.local",
     "dbt_common.clients.agate_helper",
