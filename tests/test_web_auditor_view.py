@@ -195,3 +195,19 @@ def test_dollar_figures_that_give_a_count_back_are_hidden_from_auditors(web, pag
     assert _worksheet_cell(audited, fy, public_row)[0] == "suppressed"
     assert _worksheet_cell(audited, fy, "Required proportionate share")[0] == "suppressed"
     assert f"{required:,.2f}" not in audited
+
+
+def test_the_quality_reports_show_no_roster_row_count_and_no_small_count(web, pages):
+    from sped.reports.quality import write_quality_reports
+
+    write_quality_reports(web.inst, [], [], min_cell_size=10)
+    page = pages["auditor"].get(f"/auditors/reports/quality/placements_{YEAR}.html")
+    assert page.status_code == 200
+    in_force = page.text.split("<h2>Submission in force per LEA</h2>")[1].split("<h2>")[0]
+    rows = re.findall(r"<tr><td>(\d+)</td>.*?</tr>", in_force, re.S)
+    assert len(rows) >= 10
+    cells = re.findall(r'<td class="n">([^<]*)</td><td class="n">[^<]*</td></tr>', in_force)
+    assert cells and set(cells) == {"suppressed"}
+    rules = page.text.split("<h2>Rules that failed</h2>")[1].split("<h2>")[0]
+    counts = re.findall(r'</td><td class="n">\d+</td>\s*<td class="n">([^<]*)</td>', rules)
+    assert counts and all(c == "&lt;10" or int(c) >= 10 for c in counts)
