@@ -195,3 +195,45 @@ def test_dollar_figures_that_give_a_count_back_are_hidden_from_auditors(web, pag
     assert _worksheet_cell(audited, fy, public_row)[0] == "suppressed"
     assert _worksheet_cell(audited, fy, "Required proportionate share")[0] == "suppressed"
     assert f"{required:,.2f}" not in audited
+
+
+def test_the_quality_reports_show_no_roster_row_count_and_no_small_count(web, pages):
+    from sped.reports.quality import write_quality_reports
+
+    write_quality_reports(web.inst, [], [], min_cell_size=10)
+    page = pages["auditor"].get(f"/auditors/reports/quality/placements_{YEAR}.html")
+    assert page.status_code == 200
+    in_force = page.text.split("<h2>Submission in force per LEA</h2>")[1].split("<h2>")[0]
+    rows = re.findall(r"<tr><td>(\d+)</td>.*?</tr>", in_force, re.S)
+    assert len(rows) >= 10
+    cells = re.findall(r'<td class="n">([^<]*)</td><td class="n">[^<]*</td></tr>', in_force)
+    assert cells and set(cells) == {"suppressed"}
+    rules = page.text.split("<h2>Rules that failed</h2>")[1].split("<h2>")[0]
+    counts = re.findall(r'</td><td class="n">\d+</td>\s*<td class="n">([^<]*)</td>', rules)
+    assert counts and all(c == "&lt;10" or int(c) >= 10 for c in counts)
+
+
+def _trail_details(client: TestClient, lea: str, sid: int) -> list[str]:
+    answer = client.get("/auditors/trail.csv", params={"lea_id": lea})
+    assert answer.status_code == 200
+    rows = csv.DictReader(io.StringIO(answer.text))
+    return [r["detail"] for r in rows if r["submission_id"] == str(sid)]
+
+
+def test_the_trail_counts_a_student_files_records_as_auditors_may_see_them(web, pages, flawed):
+    from sped.privacy.auditor_view import trail_detail
+
+    sid, _ = flawed
+    counts = r"(\S+) (?:rows?|errors?|warnings?)\b"
+    state = " ".join(_trail_details(pages["state"], web.own_lea, sid))
+    audited = " ".join(_trail_details(pages["auditor"], web.own_lea, sid))
+    assert any(0 < int(n) < 10 for n in re.findall(counts, state))  # the state sees them
+    shown = re.findall(counts, audited)
+    assert shown and all(n == "<10" or int(n) >= 10 for n in shown)
+    page = pages["auditor"].get("/auditors/trail", params={"lea_id": web.own_lea}).text
+    assert not [n for n in re.findall(counts, page) if n.isdigit() and 0 < int(n) < 10]
+    # a roster's row count (a repair) is its LEA's number of students: never shown
+    said = "57 rows reloaded from the stored file"
+    assert trail_detail("placements", said, 10) == "(suppressed) rows reloaded from the stored file"
+    assert trail_detail("child_find", "3 rows removed", 10) == "<10 rows removed"
+    assert trail_detail("expenditures", "3 rows removed", 10) == "3 rows removed"

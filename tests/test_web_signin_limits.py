@@ -133,3 +133,24 @@ def test_a_paused_address_still_signs_in_who_signed_in_from_it_before(app, web):
     assert _attempt(other, "analyst", PASSWORD["analyst"]).status_code == 429  # never from here
     assert _attempt(other, "clerk", "a wrong password").status_code == 401  # still counted
     assert _attempt(other, "clerk", PASSWORD["clerk"]).status_code == 303
+
+
+def test_behind_a_proxy_forms_are_checked_against_the_origin_the_browser_used(app):
+    via_proxy = {
+        "X-Forwarded-For": "198.51.100.77",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "portal.example.org",
+    }
+    public = "https://portal.example.org"
+    inner = "https://sped.internal"  # the proxy's own HTTPS to the application
+    proxy = TestClient(app, base_url=inner, client=(PROXY, 5000))
+    ok = _attempt(proxy, "analyst", PASSWORD["analyst"], Origin=public, **via_proxy)
+    assert ok.status_code == 303
+    inside = _attempt(
+        proxy, "analyst", PASSWORD["analyst"], Origin="http://testserver", **via_proxy
+    )
+    assert inside.status_code == 403
+    # another peer cannot claim the public name with the header
+    direct = TestClient(app, base_url=inner, client=("192.0.2.50", 5000))
+    forged = _attempt(direct, "analyst", PASSWORD["analyst"], Origin=public, **via_proxy)
+    assert forged.status_code == 403

@@ -25,5 +25,5 @@ def data_quality_reports(sped: SpedSettings) -> MaterializeResult:
         flags = spending_without_allocation(con)
     finally:
         con.close()
-    index = write_quality_reports(inst, leas, flags)
+    index = write_quality_reports(inst, leas, flags, sped.state_profile().min_cell_size)
     return MaterializeResult(metadata={"index": str(index)})

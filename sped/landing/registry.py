@@ -414,10 +414,6 @@ class Registry:
                     )
         return found, why
 
-    def signed_out(self, account: str, *, source: str) -> None:
-        with self.transaction() as con:
-            self._event(con, None, "signed_out", f"{account} via {source}")
-
     def signed_in_from(self, account: str, *, source: str) -> bool:
         """Whether `account` has signed in from `source` before (per the audit trail)."""
         row = self._con.execute(

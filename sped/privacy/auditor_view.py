@@ -18,12 +18,17 @@ Auditors see beyond the state team and the district, so (docs/rules/identifiers_
   subgrant it gives the count back (108,936.26 x 3/63 = 5,187.44), and the shortfall is the
   required share less what was spent.
 Files whose rows are not students (directories, allocations, expenditures) keep their counts.
+The audit trail's details say the same counts in words ("3 errors, 2 warnings", "57 rows
+reloaded ..."): for a student-level file's events they are shown the same way.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+
+import polars as pl
 
 from sped.contracts import COLLECTIONS
 from sped.contracts.findings import Finding
@@ -141,3 +146,30 @@ def share_rows(
                 row.update({d: HIDDEN for d in dollars if row.get(d) is not None})
         out.append(row)
     return out
+
+
+_COUNTED = re.compile(r"\b(\d+) (rows?|errors?|warnings?)\b")
+
+
+def trail_detail(collection: str | None, detail: str | None, min_cell: int) -> str | None:
+    """An audit event's detail with its counts of a student-level file's records as auditors
+    see them (a roster's rows never: they are the LEA's students)."""
+    if not detail or collection not in STUDENT_COLLECTIONS:
+        return detail
+
+    def counted(match: re.Match) -> str:
+        n, what = int(match.group(1)), match.group(2)
+        if collection == ROSTER and what.startswith("row"):
+            return f"({HIDDEN}) {what}"
+        return f"{shown_count(n, min_cell)} {what}"
+
+    return _COUNTED.sub(counted, detail)
+
+
+def trail(frame: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """The audit trail (sped/dashboards/audit_trail.py) as auditors see it."""
+    details = [
+        trail_detail(c, d, min_cell)
+        for c, d in zip(frame["collection"].to_list(), frame["detail"].to_list(), strict=True)
+    ]
+    return frame.with_columns(pl.Series("detail", details, dtype=pl.String))

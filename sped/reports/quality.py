@@ -3,7 +3,10 @@
 Each page lists every submission (checksum, who sent it and when, outcome, error and warning
 counts), which submission is in force for each LEA, and the rules that failed and how often.
 Built from the registry, so it can be rebuilt at any time; no row values are shown, so no
-student identifier ever reaches a report. The index also lists the LEA-level findings of the
+student identifier ever reaches a report, and counts of a student-level file's records are shown
+as auditors may see them (sped/privacy/auditor_view.py): "<N" when small, and a roster's row
+count never (it is the LEA's number of students, which the shared tables may hide; the state
+team reads it on the portal). The index also lists the LEA-level findings of the
 marts that concern the funds themselves: IDEA funds reported spent for a fiscal year with no
 allocation on file (34 CFR 300.133; 300.705), read from `marts.fct_compliance_flags` (those
 rows carry no student).
@@ -17,9 +20,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from sped.config.profile import load_profile
 from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
+from sped.privacy import auditor_view
 from sped.run.steps import open_registry
 from sped.warehouse.schema import has_table
 
@@ -34,7 +39,13 @@ PAGE = _ENV.get_template("quality.html.j2")
 INDEX = _ENV.get_template("quality_index.html.j2")
 
 
-def render_page(registry: Registry, collection: str, period: str, known_leas: list[str]) -> str:
+def _never_shown(_total: str, _lea_id: str | None, _school_year: str) -> bool:
+    return False
+
+
+def render_page(
+    registry: Registry, collection: str, period: str, known_leas: list[str], min_cell: int
+) -> str:
     subs = [s for s in registry.submissions(collection=collection) if s.period == period]
     in_force = sorted((s for s in subs if s.status == "accepted"), key=lambda s: s.lea_id or "")
     rules: dict[str, dict] = {}
@@ -55,6 +66,12 @@ def render_page(registry: Registry, collection: str, period: str, known_leas: li
             r["rows"] += f.failed_count
     scoped = COLLECTIONS[collection].lea_scoped
     have = {s.lea_id for s in in_force}
+    ordered = sorted(rules.values(), key=lambda r: (r["severity"] != "blocking", -r["rows"]))
+    if collection in auditor_view.STUDENT_COLLECTIONS:  # counts of students, for auditors
+        subs = [auditor_view.submission(s, min_cell, _never_shown) for s in subs]
+        in_force = [auditor_view.submission(s, min_cell, _never_shown) for s in in_force]
+        for r in ordered:
+            r["rows"] = auditor_view.shown_count(r["rows"], min_cell)
     missing = [lea for lea in known_leas if lea not in have] if scoped and known_leas else []
     return PAGE.render(
         title=COLLECTIONS[collection].title,
@@ -65,7 +82,7 @@ def render_page(registry: Registry, collection: str, period: str, known_leas: li
         status_counts=sorted(Counter(s.status for s in subs).items()),
         in_force=in_force,
         missing=missing if collection == "placements" else [],
-        rules=sorted(rules.values(), key=lambda r: (r["severity"] != "blocking", -r["rows"])),
+        rules=ordered,
     )
 
 
@@ -89,9 +106,13 @@ def write_quality_reports(
     inst: Installation,
     known_leas: list[str] | None = None,
     spending_flags: list[dict] | None = None,
+    min_cell_size: int | None = None,
 ) -> Path:
     """Write every (collection, period) page and an index; returns the index path.
-    `spending_flags`: see `spending_without_allocation`."""
+    `spending_flags`: see `spending_without_allocation`; `min_cell_size` the profile's (default:
+    the shipped profile's)."""
+    if min_cell_size is None:
+        min_cell_size = load_profile(None).min_cell_size
     out = inst.reports_dir / "quality"
     out.mkdir(parents=True, exist_ok=True)
     registry = open_registry(inst)
@@ -103,7 +124,8 @@ def write_quality_reports(
         for (collection, period), counts in sorted(keys.items()):
             name = f"{collection}_{period}.html"
             (out / name).write_text(
-                render_page(registry, collection, period, known_leas or []), encoding="utf-8"
+                render_page(registry, collection, period, known_leas or [], min_cell_size),
+                encoding="utf-8",
             )
             pages.append(
                 {

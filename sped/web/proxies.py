@@ -6,9 +6,11 @@ reverse proxy; and the `Secure` flag on cookies sent over HTTPS.
 are ignored: the client is the peer itself, so nobody picks their own address by sending a
 header. From a trusted proxy, the client is the right-most address of `X-Forwarded-For` that is
 not itself a trusted proxy (each proxy appends the address it received the request from, so the
-addresses to its left are whatever the client sent and are never believed), and the scheme is
-the proxy's `X-Forwarded-Proto`. Sign-in rate limits and the audit trail use that address, so
-the users behind one proxy are told apart (sped/web/routes/signin.py).
+addresses to its left are whatever the client sent and are never believed), the scheme is the
+proxy's `X-Forwarded-Proto`, and the host the browser asked for its `X-Forwarded-Host` (forms
+are checked against that origin: sped/web/auth.py `check_origin`). Sign-in rate limits and the
+audit trail use that address, so the users behind one proxy are told apart
+(sped/web/routes/signin.py).
 
 `SecureCookies` marks every cookie `Secure` when the request came over HTTPS (directly, or per a
 trusted proxy) or when the application is served with `--https-only`, so a browser never sends
@@ -18,11 +20,14 @@ the session cookie over plain HTTP.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: a host name or address with an optional port, as `Host` holds it
+HOST = re.compile(r"^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:[0-9]{1,5})?$")
 
 
 class ProxyListError(ValueError):
@@ -104,6 +109,11 @@ class TrustedProxies:
                 proto = _header(scope, b"x-forwarded-proto").split(",")[-1].strip().lower()
                 if proto in ("http", "https"):
                     scope["scheme"] = proto
+                host = _header(scope, b"x-forwarded-host").split(",")[-1].strip()
+                if host and HOST.match(host):  # the name the browser used (forms' Origin)
+                    scope["headers"] = [
+                        (k, v) for k, v in scope.get("headers") or [] if k.lower() != b"host"
+                    ] + [(b"host", host.encode("latin-1"))]
         await self.app(scope, receive, send)
 
 
