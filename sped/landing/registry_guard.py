@@ -52,7 +52,10 @@ class RegistryLost(ValueError):
 
 
 def _restore_hint(inst: Installation) -> str:
-    return f"restore it from a backup: sped restore --from BACKUP --warehouse {inst.warehouse}"
+    return (
+        f"move {inst.root} aside and restore the installation from a backup "
+        f"(sped restore --from BACKUP --warehouse {inst.warehouse})"
+    )
 
 
 def restoring(inst: Installation) -> Path:
@@ -62,7 +65,7 @@ def restoring(inst: Installation) -> Path:
 def _holds_data(inst: Installation) -> list[str]:
     """What the installation holds besides a registry (empty: nothing)."""
     held = []
-    if any(store.stored_files(inst.store)) if inst.store.is_dir() else False:
+    if inst.store.is_dir() and any(store.stored_files(inst.store)):
         held.append("stored files")
     if inst.warehouse.exists():
         held.append("a warehouse")
