@@ -77,32 +77,38 @@ def attack(shared: list[dict]) -> dict[tuple, Fraction]:
     return eq.determined()
 
 
-def truth(leas: dict[str, dict[str, list[int]]]) -> dict[tuple, int]:
-    out = {}
-    for lea, pops in leas.items():
-        for p, counts in pops.items():
-            out[(lea, "d", p)] = sum(counts)
-            out[(lea, "rest", p)] = counts[3]
-            for i, n in zip(POP[p], counts[:3], strict=True):
-                out[(lea, "n", i)] = n
+def truth_of(fct: list[dict]) -> dict[tuple, int]:
+    """The same figures from fct_spp_indicators rows (the state team's table)."""
+    out: dict[tuple, int] = {}
+    for r in fct:
+        lea, i, p = r["lea_id"], r["indicator"], r["indicator"][0]
+        out[(lea, "n", i)] = r["numerator"]
+        out[(lea, "d", p)] = r["denominator"]
+        out[(lea, "rest", p)] = out.get((lea, "rest", p), r["denominator"]) - r["numerator"]
     return out
 
 
 def leaks(leas: dict[str, dict[str, list[int]]]) -> list[tuple]:
-    shared = shared_rows(fct_rows(leas), MIN_CELL)
+    fct = fct_rows(leas)
+    return published_leaks(shared_rows(fct, MIN_CELL), fct, MIN_CELL)
+
+
+def published_leaks(shared: list[dict], fct: list[dict], min_cell: int) -> list[tuple]:
+    """(figure, true value) for every small or hidden count of one school year's published
+    rows that a reader can compute exactly."""
     hidden_keys = set()
     for r in shared:
         if r["numerator"] is None:
             hidden_keys.add((r["lea_id"], "n", r["indicator"]))
         if r["denominator"] is None:
             hidden_keys.add((r["lea_id"], "d", r["indicator"][0]))
-    real = truth(leas)
+    real = truth_of(fct)
     out = []
     for v, value in attack(shared).items():
         if v[0] == "STATE":
             continue
         assert value == real[v], (v, value, real[v])  # the attacker is never wrong
-        small = 0 < real[v] < MIN_CELL
+        small = 0 < real[v] < min_cell
         if real[v] > 0 and (small or v in hidden_keys):
             out.append((v, real[v]))
     return out

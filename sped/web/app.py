@@ -62,6 +62,7 @@ def create_app(
         dashboards_api,
         district,
         home,
+        public,
         signin,
         templates,
     )
@@ -108,6 +109,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (home, signin, district, templates, api, dashboards, dashboards_api, auditors):
         app.include_router(module.router)
+    app.include_router(public.router)  # the public LEA reports, without sign-in
     _install_error_handlers(app)
     if warm_up:
         from sped.web.uploads import start_warm_up
