@@ -190,3 +190,32 @@ def test_the_figures_api_follows_its_rules(world):
         )
     )
     assert {r["school_year"] for r in rows} == {"2025-26"} and rows
+
+
+def test_the_state_page_and_its_downloads(world):
+    inst, _, _, clients = world
+    page = clients["state"].get("/dashboards/spp-indicators?school_year=2025-26")
+    assert page.status_code == 200
+    for chart in ("spp-5a", "spp-5b", "spp-5c", "spp-6a", "spp-6b", "spp-6c", "spp-state-trend"):
+        assert f'id="chart-{chart}"' in page.text, chart
+    assert "SPP 5 and 6" in page.text  # the tab
+    assert clients["district"].get("/dashboards/spp-indicators").status_code == 403
+    assert clients["auditor"].get("/dashboards/spp-indicators").status_code == 403
+    assert (
+        clients["anonymous"].get("/dashboards/spp-indicators", follow_redirects=False).status_code
+        == 303
+    )
+    got = clients["state"].get("/dashboards/spp-indicators/download/spp-5a.csv?school_year=2025-26")
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    rows = {r["lea_id"]: r for r in csv.DictReader(io.StringIO(got.text))}
+    mart = table(
+        inst,
+        "SELECT * FROM marts.fct_spp_indicators WHERE indicator = '5A' "
+        "AND school_year = '2025-26' AND lea_id <> 'STATE' AND denominator > 0",
+    )
+    assert set(rows) == {r["lea_id"] for r in mart}
+    for r in mart:
+        assert int(rows[r["lea_id"]]["numerator"]) == r["numerator"]
+        assert float(rows[r["lea_id"]]["percent"]) == pytest.approx(r["percent"])
+    xlsx = clients["state"].get("/dashboards/spp-indicators/download/spp-indicators.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
