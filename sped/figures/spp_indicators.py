@@ -10,8 +10,8 @@ environment), the parentally placed children and the targets.
     5C = (SS + RF + HH) / children of 5 6C = H / children of 6
 
 Indicator 5: aged 5 in kindergarten or 6-21 on the count date, on the roster, plus parentally
-placed children aged 6-21 with a services plan. Indicator 6: aged 3-5, not in kindergarten, on
-the roster.
+placed children aged 6-21 with a services plan. Indicator 6: the other children aged 3-5 on the
+roster (a 3- or 4-year-old in kindergarten among them, as the environment tables count them).
 """
 
 from __future__ import annotations
@@ -61,10 +61,9 @@ class PrivateChild:
 def population(child: RosterChild) -> str | None:
     """'5' (FS002), '6' (FS089) or None (neither) for a roster child."""
     age = age_on(child.birth_date, child.count_date)
-    kindergarten = child.grade_level == "KG"
-    if 6 <= age <= 21 or (age == 5 and kindergarten):
+    if 6 <= age <= 21 or (age == 5 and child.grade_level == "KG"):
         return "5"
-    if 3 <= age <= 5 and not kindergarten:
+    if 3 <= age <= 5:
         return "6"
     return None
 

@@ -1,16 +1,18 @@
 -- The children of SPP/APR Indicators 5 and 6 per LEA, school year and educational environment
 -- (docs/rules/spp_indicators.md): Indicator 5 is the children of FS002, aged 5 in kindergarten
 -- or 6 through 21 on the count date, from the roster plus the parentally placed children with
--- a services plan (environment PPPS); Indicator 6 is the children of FS089, aged 3 through 5
--- and not in kindergarten, from the roster. Kept per LEA so a new file recomputes only its LEA.
+-- a services plan (environment PPPS); Indicator 6 is the children of FS089, the other children
+-- aged 3 through 5, from the roster. The roster's age groups are stg_placements' own (as in
+-- fct_lre_environments), so the indicators count exactly the children of the environment
+-- tables. Kept per LEA so a new file recomputes only its LEA.
 with roster as (
     select
         lea_id,
         school_year,
         case
-            when age_on_count_date between 6 and 21 then '5'
-            when age_on_count_date = 5 and grade_level = 'KG' then '5'
-            when age_on_count_date between 3 and 5 and grade_level is distinct from 'KG' then '6'
+            when age_on_count_date not between 3 and 21 then null  -- outside IDEA Part B ages
+            when age_group = '6-21' then '5'
+            when age_group = '3-5' then '6'
         end as indicator_population,
         educational_environment,
         student_id
