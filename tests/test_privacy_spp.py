@@ -162,3 +162,17 @@ state = st.dictionaries(
 @given(state)
 def test_no_hidden_or_small_figure_can_be_worked_back(leas):
     assert leaks(leas) == []
+
+
+def test_seeded_figures_are_hidden_and_avoided_ones_are_not_complements():
+    from sped.privacy.suppression import COMPLEMENTARY, Line, protect
+
+    lines = [Line("t", ("a", "b", "c"))]
+    values = {"u": {"t": 60, "a": 20, "b": 15, "c": 25}, "v": {"t": 60, "a": 20, "b": 15, "c": 25}}
+    plain = protect(values, lines, MIN_CELL)
+    assert plain.hidden == {"u": {}, "v": {}}
+    seeded = protect(values, lines, MIN_CELL, seed={"u": {"a"}})
+    assert seeded.hidden["u"] == {"a": COMPLEMENTARY, "b": COMPLEMENTARY}  # b: the smallest
+    avoided = protect(values, lines, MIN_CELL, seed={"u": {"a"}}, avoid=frozenset({"b"}))
+    assert avoided.hidden["u"] == {"a": COMPLEMENTARY, "c": COMPLEMENTARY}
+    assert avoided.hidden["v"] == avoided.hidden["u"]  # paired with the other unit

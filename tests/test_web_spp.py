@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from fastapi.routing import APIRoute
 
+from sped.privacy.spp_tables import shared_rows
 from tests.dashboard_state import AS_OF, small_state
 from tests.test_privacy_spp import published_leaks
 from tests.web_dashboard_state import add_people, app_for, signed_in
@@ -219,3 +220,99 @@ def test_the_state_page_and_its_downloads(world):
         assert float(rows[r["lea_id"]]["percent"]) == pytest.approx(r["percent"])
     xlsx = clients["state"].get("/dashboards/spp-indicators/download/spp-indicators.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def _spp_terms(lea: str, indicator: str) -> dict[tuple, int]:
+    """An indicator's numerator as the placement attacker's variables (tests/differencing.py)."""
+    cells = {
+        "5A": ("6-21", ["RC80"]),
+        "5B": ("6-21", ["RC39"]),
+        "6A": ("3-5", ["REC10YSVCS", "REC09YSVCS"]),
+        "6B": ("3-5", ["SC", "SS", "RF"]),
+        "6C": ("3-5", ["H"]),
+    }
+    if indicator == "5C":
+        return {(lea, "5c", None, None): 1}
+    a, envs = cells[indicator]
+    return {(lea, "cell", a, e): 1 for e in envs}
+
+
+def _denominator_terms(lea: str, population: str) -> dict[tuple, int]:
+    if population == "6":
+        return {(lea, "age_group", "3-5", None): 1}
+    return {(lea, "age_group", "6-21", None): 1, (lea, "ppps", None, None): 1}
+
+
+def combined_leaks(ood, lre, spp, fct_ood, fct_lre, fct_spp) -> tuple[list, int]:
+    """Every small or hidden figure an auditor can work back from the three shared tables
+    together (the placement attacker's equations, plus each indicator's numerator as the
+    environment cells it sums and Indicator 5's denominator as the school-age group plus the
+    parentally placed children), and how many figures the attacker pinned in all."""
+    from fractions import Fraction
+
+    from tests.differencing import _ratio, equations, true_figures
+
+    truth = true_figures(fct_ood, fct_lre)
+    checked, found = 0, []
+    for year in sorted({r["school_year"] for r in fct_spp}):
+        eq = equations(
+            [r for r in ood if r["school_year"] == year],
+            [r for r in lre if r["school_year"] == year],
+        )
+        rows = [r for r in spp if r["school_year"] == year]
+        leas = sorted({r["lea_id"] for r in rows} - {"STATE"})
+        eq.add(
+            {**{(lea, "ppps", None, None): 1 for lea in leas}, ("STATE", "ppps", None, None): -1}
+        )
+        for r in rows:
+            lea, ind = r["lea_id"], r["indicator"]
+            num, den = _spp_terms(lea, ind), _denominator_terms(lea, ind[0])
+            if r["numerator"] is not None:
+                eq.add(num, r["numerator"])
+            if r["denominator"] is not None:
+                eq.add(den, r["denominator"])
+            if r["percent"] is not None:
+                ratio = _ratio(r["percent"]) / 100
+                eq.add({**num, **{k: -ratio * v for k, v in den.items()}})
+        real = dict(truth[year])
+        for r in fct_spp:
+            if r["school_year"] == year and r["indicator"] == "5A" and r["lea_id"] != "STATE":
+                ag = real.get((r["lea_id"], "age_group", "6-21", None), 0)
+                real[(r["lea_id"], "ppps", None, None)] = r["denominator"] - ag
+        hidden = {
+            (r["lea_id"], "cell", r["age_group"], r["educational_environment"])
+            for r in lre
+            if r["school_year"] == year and r["students"] is None
+        } | {
+            (r["lea_id"], "age_group", r["age_group"], None)
+            for r in lre
+            if r["school_year"] == year and r["age_group_students"] is None
+        }
+        for v, value in eq.determined().items():
+            if v[0] == "STATE":
+                continue
+            assert value == Fraction(real.get(v, 0)), (year, v, value, real.get(v))
+            checked += 1
+            n = real.get(v, 0)
+            if n > 0 and (n < MIN_CELL or v in hidden):
+                found.append((year, v, n))
+    return found, checked
+
+
+def test_auditors_cannot_work_back_a_figure_from_the_shared_tables_together(world):
+    """An auditor reads shr_out_of_district, shr_lre_environments and shr_spp_indicators: all
+    of them as one system of equations pin no small figure and nothing either table hides.
+    Suppressed on its own grid alone (without the placement tables' hidden figures), the
+    indicators table would give some away: the attacker is not blind."""
+    inst, *_ = world
+    ood = table(inst, "SELECT * FROM shared.shr_out_of_district")
+    lre = table(inst, "SELECT * FROM shared.shr_lre_environments")
+    spp = table(inst, "SELECT * FROM shared.shr_spp_indicators")
+    fct = [
+        table(inst, f"SELECT * FROM marts.{t}")
+        for t in ("fct_out_of_district", "fct_lre_environments", "fct_spp_indicators")
+    ]
+    found, checked = combined_leaks(ood, lre, spp, *fct)
+    assert found == [] and checked > 100
+    alone = shared_rows(fct[2], MIN_CELL)
+    assert combined_leaks(ood, lre, alone, *fct)[0]
