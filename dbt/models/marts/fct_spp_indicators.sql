@@ -30,7 +30,10 @@ definitions as (
 ),
 
 indicators as (
-    select distinct indicator, indicator_population from definitions
+    select distinct
+        indicator,
+        indicator_population
+    from definitions
 ),
 
 numerators as (
@@ -92,28 +95,17 @@ combined as (
     select * from state
 ),
 
+-- the state profile's targets (var spp_targets, a list of {indicator, school_year, target,
+-- direction}), read as JSON so that an empty list is a table of no rows
 targets as (
-    {%- set targets = var('spp_targets') %}
-    {%- if targets %}
-        select * from (
-            values
-            {%- for t in targets %}
-                (
-                    '{{ t.indicator }}',
-                    '{{ t.school_year }}',
-                    cast({{ t.target }} as double),
-                    '{{ t.direction }}'
-                ){{ "," if not loop.last }}
-            {%- endfor %}
-        ) as t (indicator, school_year, target, direction)
-    {%- else %}
-        select
-            cast(null as varchar) as indicator,
-            cast(null as varchar) as school_year,
-            cast(null as double) as target,
-            cast(null as varchar) as direction
-        where false
-    {%- endif %}
+    select
+        unnest(
+            from_json(
+                '{{ var("spp_targets") | tojson }}',
+                '[{"indicator": "VARCHAR", "school_year": "VARCHAR", "target": "DOUBLE", "direction": "VARCHAR"}]'
+            ),
+            recursive := true
+        )
 ),
 
 figures as (
