@@ -75,6 +75,7 @@ NUMERATOR_CELLS: dict[str, tuple[str, frozenset[str]]] = {
     "6B": ("3-5", frozenset({"SC", "SS", "RF"})),
     "6C": ("3-5", frozenset({"H"})),
 }
+POPULATION_OF_AGE = {"6-21": "5", "3-5": "6"}
 #: What auditors read in the shared placement tables: never a complement here if avoidable.
 SHOWN_ELSEWHERE = frozenset({SCHOOL_AGE, rest("5"), rest("6")})
 
@@ -129,9 +130,6 @@ def hidden_elsewhere(placement_hidden: Iterable[Mapping[str, Any]]) -> dict[tupl
             cells = [i for i, (g, envs) in NUMERATOR_CELLS.items() if g == a and e in envs]
             out[unit] |= {numerator(i) for i in cells} or {rest(POPULATION_OF_AGE[a])}
     return out
-
-
-POPULATION_OF_AGE = {"6-21": "5", "3-5": "6"}
 
 
 def hidden(
