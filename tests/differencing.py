@@ -87,6 +87,12 @@ def attack(
 
 
 def _attack_year(ood: list[Mapping[str, Any]], lre: list[Mapping[str, Any]]) -> dict:
+    return equations(ood, lre).determined()
+
+
+def equations(ood: list[Mapping[str, Any]], lre: list[Mapping[str, Any]]) -> Equations:
+    """One school year's published placement rows as equations (vars as `attack` names them),
+    for an attacker that adds other tables' equations."""
     eq = Equations()
     leas = sorted({r["lea_id"] for r in ood})
     cells = sorted({(r["age_group"], r["educational_environment"]) for r in lre}, key=repr)
@@ -163,7 +169,7 @@ def _attack_year(ood: list[Mapping[str, Any]], lre: list[Mapping[str, Any]]) -> 
                     var("STATE", "age_group", "6-21"): -_ratio(state["state_indicator_5c_rate"]),
                 }
             )
-    return eq.determined()
+    return eq
 
 
 def true_figures(

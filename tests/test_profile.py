@@ -120,3 +120,62 @@ def test_unreadable_and_invalid_yaml(tmp_path):
     bad.write_text("state_code: [MA\n")
     with pytest.raises(ProfileError, match="not valid YAML"):
         load_profile(bad)
+
+
+def test_spp_targets_shipped_and_passed_to_dbt():
+    p = load_profile()
+    by_key = {(t.indicator, t.school_year): t for t in p.spp_targets}
+    assert by_key[("5A", "2025-26")].direction == "at_least"
+    assert by_key[("5C", "2025-26")].direction == "at_most"
+    assert {
+        "indicator": "6A",
+        "school_year": "2025-26",
+        "target": 40.0,
+        "direction": "at_least",
+    } in (p.dbt_vars()["spp_targets"])
+    t = by_key[("5B", "2025-26")]
+    assert t.met_by(t.percent) is True and t.met_by(t.percent + 0.01) is False
+    assert t.met_by(None) is None
+
+
+def test_spp_targets_absent_means_none():
+    data = _base()
+    del data["spp_targets"]
+    assert parse_profile(data).spp_targets == ()
+    assert parse_profile(data).dbt_vars()["spp_targets"] == []
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"5D": {"direction": "at_least", "years": {"2025-26": 1}}}, r"spp_targets\.5D: no such"),
+        (
+            {"5A": {"direction": "at_most", "years": {"2025-26": 1}}},
+            r"5A\.direction must be at_least",
+        ),
+        (
+            {"5B": {"direction": "at_least", "years": {"2025-26": 1}}},
+            r"5B\.direction must be at_most",
+        ),
+        ({"6C": {"direction": "sideways", "years": {"2025-26": 1}}}, "at_least or at_most"),
+        ({"6C": {"direction": "at_least", "years": {"2025-27": 1}}}, "not two consecutive"),
+        ({"6C": {"direction": "at_least", "years": {2025: 1}}}, "looks like"),
+        ({"6A": {"direction": "at_least", "years": {"2025-26": 101}}}, "percent from 0 to 100"),
+        ({"6A": {"direction": "at_least", "years": {"2025-26": True}}}, "percent from 0 to 100"),
+        ({"6A": {"direction": "at_least"}}, "direction and years"),
+        ({"6A": {"direction": "at_least", "years": {}}}, "must map school years"),
+        ([1, 2], "must be a mapping"),
+    ],
+)
+def test_bad_spp_targets_name_the_setting(section, message):
+    data = _base()
+    data["spp_targets"] = section
+    with pytest.raises(ProfileError, match=message):
+        parse_profile(data)
+
+
+def test_6c_direction_is_the_states_choice():
+    data = _base()
+    data["spp_targets"] = {"6C": {"direction": "at_least", "years": {"2025-26": 2.5}}}
+    (t,) = parse_profile(data).spp_targets
+    assert (t.direction, t.met_by(2.5), t.met_by(2.4)) == ("at_least", True, False)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from sped.config.spp_targets import Target, TargetError, dbt_var, parse_targets
 from sped.contracts import COLLECTIONS
 from sped.contracts.codes import USPS_STATES
 from sped.contracts.count_day import CountDay, CountDayError, parse_count_day
@@ -71,6 +72,7 @@ class StateProfile:
     due_dates: tuple[DueDate, ...]
     timezone: str = "America/New_York"
     limits: Limits = DEFAULT_LIMITS
+    spp_targets: tuple[Target, ...] = ()  # SPP/APR Indicators 5 and 6 (sped.config.spp_targets)
     source: str = "<memory>"
     #: A count day that moves from year to year ("last Friday of October"); a fixed one is
     #: `count_fixed_day`. At most one of the two is set.
@@ -158,6 +160,7 @@ class StateProfile:
                 for d in self.due_dates
             },
             "timezone": self.timezone,
+            "spp_targets": dbt_var(self.spp_targets),
         }
 
 
@@ -322,6 +325,10 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         raise ProfileError(
             f"timezone must be an IANA time zone like America/New_York, got {timezone!r}"
         ) from None
+    try:
+        spp_targets = parse_targets(data.get("spp_targets"))
+    except TargetError as exc:
+        raise ProfileError(str(exc)) from None
 
     return StateProfile(
         state_code=state_code,
@@ -339,6 +346,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         due_dates=due_dates,
         timezone=timezone,
         limits=_limits(data),
+        spp_targets=spp_targets,
         source=source,
         count_weekday_rule=weekday_rule,
         carryover_from_next_grant=_optional_flag(data, "carryover_from_next_grant"),

@@ -90,6 +90,13 @@ SOURCES: dict[str, FigureSource] = {
             ("period", "lea_id", "collection"),
             period_column="period",
         ),
+        FigureSource(
+            "spp_indicators",
+            "marts.fct_spp_indicators",
+            "SPP/APR Indicators 5 and 6 (educational environments against the state's targets)",
+            ("school_year", "lea_id", "indicator"),
+            school_year_column="school_year",
+        ),
     )
 }
 FIGURE_NAMES: tuple[str, ...] = tuple(SOURCES)

@@ -283,6 +283,13 @@ def lea(con, scope: Scope, filters: Filters, *, lea_id: str, **_) -> Page:
     )
 
 
+def spp_indicators(con, scope: Scope, filters: Filters, **options) -> Page:
+    """SPP/APR Indicators 5 and 6 (its own module: sped.dashboards.spp_page)."""
+    from sped.dashboards.spp_page import spp_indicators as build
+
+    return build(con, scope, filters, **options)
+
+
 PAGES: dict[str, Callable[..., Page]] = {
     "overview": overview,
     "out-of-district": out_of_district,
@@ -291,4 +298,5 @@ PAGES: dict[str, Callable[..., Page]] = {
     "child-find": child_find,
     "lre": lre,
     "submissions": submissions,
+    "spp-indicators": spp_indicators,
 }

@@ -60,9 +60,11 @@ def close_lines(
     lines: Iterable[Line],
     min_cell_size: int,
     why: dict[Hashable, str],
+    avoid: frozenset = frozenset(),
 ) -> dict[Hashable, str]:
     """Grow `why` (figure -> reason, one unit) until every line satisfies rule 1; returns it.
-    Complements are the line's smallest shown non-zero members, so zeros stay shown."""
+    Complements are the line's smallest shown non-zero members, so zeros stay shown; figures
+    in `avoid` (known to readers from elsewhere) only when nothing else is left."""
     lines = list(lines)
     changed = True
     while changed:
@@ -78,7 +80,7 @@ def close_lines(
                 shown = [k for k in members if k not in why and values.get(k, 0) > 0]
                 if not shown:
                     break
-                k = min(shown, key=lambda k: (values[k], repr(k)))
+                k = min(shown, key=lambda k: (k in avoid, values[k], repr(k)))
                 why[k] = COMPLEMENTARY
                 hidden += 1
                 changed = True
@@ -110,22 +112,33 @@ def protect(
     values: Mapping[Hashable, Mapping[Hashable, int]],
     lines: Iterable[Line],
     min_cell_size: int,
+    *,
+    seed: Mapping[Hashable, Iterable[Hashable]] | None = None,
+    avoid: frozenset = frozenset(),
 ) -> Protection:
-    """Rules 1-3 for one year: `values` is unit -> figure -> students (a missing figure is 0)."""
+    """Rules 1-3 for one year: `values` is unit -> figure -> students (a missing figure is 0).
+    `seed` (unit -> figures) are hidden from the start, as COMPLEMENTARY (figures another table
+    already hides); `avoid` are never chosen as complements while another figure can be."""
     lines = list(lines)
     units = sorted(values, key=repr)
+    seed = seed or {}
     why = {
         u: close_lines(
             values[u],
             lines,
             min_cell_size,
-            {k: SMALL_CELL for k, v in values[u].items() if is_small(v, min_cell_size)},
+            {
+                **{k: COMPLEMENTARY for k in seed.get(u, ()) if values[u].get(k, 0) > 0},
+                **{k: SMALL_CELL for k, v in values[u].items() if is_small(v, min_cell_size)},
+            },
+            avoid,
         )
         for u in units
     }
     if len(units) == 1:
         return Protection(why, set(why[units[0]]), [])
     grouping = _Grouping(values, lines, min_cell_size, why)
+    grouping.avoid = avoid
     # the units hiding the most figures choose first: they are the hardest to match
     for u in sorted(units, key=lambda u: (-len(why[u]), repr(u))):
         if why[u] and u not in grouping.group_of:
@@ -170,7 +183,7 @@ def protect(
             seed = state_hidden | {k for _, k in forced}
             if seed == state_hidden:  # the last resort: every figure the group hides
                 seed |= {k for m in g for k in why[m]}
-            grown = set(close_lines(totals, lines, min_cell_size, dict.fromkeys(seed, "")))
+            grown = set(close_lines(totals, lines, min_cell_size, dict.fromkeys(seed, ""), avoid))
             if grown != state_hidden:
                 state_hidden = grown
                 changed = True
@@ -182,6 +195,7 @@ class _Grouping:
 
     def __init__(self, values, lines, min_cell_size, why) -> None:
         self.values, self.lines, self.min, self.why = values, lines, min_cell_size, why
+        self.avoid: frozenset = frozenset()
         self.groups: list[set[Hashable]] = []
         self.group_of: dict[Hashable, int] = {}
         # The same figures as arrays, for pricing every option of a choice at once (`costs`):
@@ -280,7 +294,7 @@ class _Grouping:
                 missing = {k for k in hidden - why[m].keys() if self.values[m].get(k, 0) > 0}
                 if missing:
                     why[m].update(dict.fromkeys(missing, COMPLEMENTARY))
-                    close_lines(self.values[m], self.lines, self.min, why[m])
+                    close_lines(self.values[m], self.lines, self.min, why[m], self.avoid)
                     grew = True
 
     def _with_groups(self, members: set[Hashable]) -> set[Hashable]:

@@ -69,6 +69,7 @@ def create_app(
         dashboards_api,
         district,
         home,
+        public,
         signin,
         templates,
     )
@@ -118,6 +119,7 @@ def create_app(
     routers = (home, signin, district, templates, api, dashboards, dashboards_api, auditors)
     for module in (*routers, accounts_api):
         app.include_router(module.router)
+    app.include_router(public.router)  # the public LEA reports, without sign-in
     _install_error_handlers(app)
     if warm_up:
         from sped.web.uploads import start_warm_up

@@ -45,6 +45,7 @@ TABS = [
     ("child-find", "Child find", "/dashboards/child-find"),
     ("lre", "LRE", "/dashboards/lre"),
     ("submissions", "Submissions", "/dashboards/submissions"),
+    ("spp-indicators", "SPP 5 and 6", "/dashboards/spp-indicators"),
 ]
 
 
@@ -207,6 +208,11 @@ def child_find(request: Request, account: StateAccount, filters: PageFilters) ->
 @router.get("/lre")
 def lre(request: Request, account: StateAccount, filters: PageFilters) -> Response:
     return show(request, account, "lre", filters)
+
+
+@router.get("/spp-indicators")
+def spp_indicators(request: Request, account: StateAccount, filters: PageFilters) -> Response:
+    return show(request, account, "spp-indicators", filters)
 
 
 @router.get("/submissions")

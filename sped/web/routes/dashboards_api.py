@@ -32,6 +32,7 @@ FigureName = Literal[
     "child_find",
     "lre_environments",
     "submission_status",
+    "spp_indicators",
 ]
 
 
