@@ -45,6 +45,7 @@ def built(small_state, tmp_path_factory) -> tuple[Installation, int, str]:
         code = main(
             [
                 "pipeline",
+                "--create",
                 "--landing",
                 str(small_state),
                 "--warehouse",
@@ -221,7 +222,14 @@ def test_a_bad_profile_stops_before_touching_data(tmp_path, capsys):
     bad = tmp_path / "profile.yaml"
     bad.write_text("state_code: MA\n")
     code = main(
-        ["pipeline", "--warehouse", str(tmp_path / "w" / "warehouse.duckdb"), "--profile", str(bad)]
+        [
+            "pipeline",
+            "--create",
+            "--warehouse",
+            str(tmp_path / "w" / "warehouse.duckdb"),
+            "--profile",
+            str(bad),
+        ]
     )
     assert code == 2
     assert "state profile" in capsys.readouterr().err

@@ -72,7 +72,7 @@ def test_sped_processes_never_build_the_iri_grammar():
 RUN_IN_PROCESS = (
     "import sys\n"
     "from sped.cli import main\n"
-    "main(['pipeline', '--landing', sys.argv[1], '--warehouse', sys.argv[2], "
+    "main(['pipeline', '--create', '--landing', sys.argv[1], '--warehouse', sys.argv[2], "
     "'--as-of', '2026-11-01'])\n"
 )
 

@@ -33,12 +33,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from sped.launch.pipeline_run import run_pipeline
+    from sped.operations.initialise import initialise
 
     # Every argument is checked before anything is created.
     if args.landing and not Path(args.landing).is_dir():
         raise ValueError(f"landing directory {args.landing} does not exist")
     load_profile(settings.profile_path(args.profile))
     settings.as_of_date(args.as_of)
+    inst = settings.installation(args.warehouse)
+    if args.create:
+        initialise(inst)
+    else:  # only on purpose: a mistyped --warehouse creates nothing
+        common.require_installation(inst)
     return run_pipeline(
         landing=Path(args.landing) if args.landing else None,
         warehouse=args.warehouse,
@@ -55,7 +61,7 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     from sped.operations.rebuild import rebuild
 
     rebuild(
-        settings.installation(args.warehouse),
+        common.installation_for(args),
         profile_file=settings.profile_path(args.profile),
         as_of=settings.as_of_date(args.as_of),
         wait=args.wait,
@@ -101,6 +107,12 @@ def add_commands(sub) -> None:
         "--landing", help="landing directory whose new files to register first (optional)"
     )
     common.installation_options(pipe)
+    pipe.add_argument(
+        "--create",
+        action="store_true",
+        help="create the installation if it does not exist (as `sped init` does); without "
+        "it, a missing installation is an error",
+    )
     pipe.add_argument(
         "--submitter", help="who is sending the landing folder's files (default operator:<user>)"
     )

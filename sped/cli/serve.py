@@ -14,9 +14,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from sped.web.app import create_app
 
-    inst = settings.installation(args.warehouse)
-    if not inst.registry.exists():
-        raise ValueError(f"no installation at {inst.root}: run `sped pipeline` first")
+    inst = common.installation_for(args)
     app = create_app(
         inst,
         settings.profile_path(args.profile),
