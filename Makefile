@@ -54,6 +54,7 @@ demo: env  ## synthetic state through the whole pipeline, in a fresh installatio
 	$(BIN)/sped init --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/python -m sped.web.demo_accounts --warehouse $(DEMO_WAREHOUSE)
+	$(BIN)/python -m sped.generate.demo_outcome --landing $(DEMO_DIR)/landing --warehouse $(DEMO_WAREHOUSE)
 	@if [ -n "$(DEMO_NO_SERVE)" ]; then echo "make demo: not serving (DEMO_NO_SERVE); make serve starts the portal"; \
 	else echo "make demo: serving the portal and the Dagster UI (Ctrl-C stops both; make serve starts them again)"; \
 	  $(MAKE) --no-print-directory serve; fi

@@ -476,6 +476,15 @@ def test_the_run_is_recorded_in_the_installations_own_dagster_instance(built):
         assert len(checks) > 50
         evaluations = [c.dagster_event.event_specific_data for c in checks]
         assert any(e.asset_key.path[0] == "raw" for e in evaluations)  # the blocking-rule checks
+        rejections = [
+            e
+            for e in evaluations
+            if e.check_name == "submissions_pass_blocking_rules" and not e.passed
+        ]
+        assert rejections  # the small state's planted defects: rejected by design, not a failure
+        for e in rejections:
+            assert e.severity == AssetCheckSeverity.WARN, e.asset_key
+            assert re.fullmatch(r"\d+ of \d+ files rejected \(.*\)", e.description or ""), e
         dbt_tests = [e for e in evaluations if e.asset_key.path[0] != "raw"]
         assert len(dbt_tests) > 50 and any(e.passed for e in dbt_tests)
         failed = [e for e in dbt_tests if not e.passed]  # a dbt test may warn, never error
@@ -512,3 +521,19 @@ def test_a_run_keeps_the_warehouse_open_between_its_steps(built, tmp_path, monke
     assert len(opened) <= 3 < len(opened) + len(reused), (opened, reused)
     assert set(opened + reused) == {str(copy.warehouse)}
     assert kept_open._kept.con is None and kept_open._kept.path is None  # let go at the end
+
+
+def test_the_demo_explains_its_rejections_as_designed(built, small_state):
+    """`make demo`'s closing lines: every file the run rejected is one the generator planted a
+    defect in, and the lines say so (sped/generate/demo_outcome.py)."""
+    from sped.generate.demo_outcome import closing_lines
+
+    inst, _, _ = built
+    with open_registry(inst) as reg:
+        rejected = len(reg.submissions(status="rejected"))
+    lines = closing_lines(small_state, inst)
+    assert rejected > 0
+    assert re.match(
+        rf"{rejected} of \d+ files were rejected, {rejected} of them as designed", lines[0]
+    )
+    assert "not failures" in lines[1] and not any("without a planted defect" in ln for ln in lines)

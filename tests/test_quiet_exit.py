@@ -92,3 +92,10 @@ def test_a_process_that_ran_the_pipeline_in_process_exits_quietly(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "nanobind" not in proc.stderr
+    # The pipeline's output is its own: the libraries' INFO lines go to the run's log file
+    # (sped/process/library_logs.py), not the terminal.
+    assert "INFO" not in proc.stderr + proc.stdout, proc.stderr[-2000:]
+    log = warehouse.parent / "logs" / "pipeline.log"
+    assert f"the libraries' log (GX, Dagster, dbt): {log}" in proc.stdout
+    logged = log.read_text()
+    assert "INFO dagster" in logged and "A dbt subsetted execution" in logged

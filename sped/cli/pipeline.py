@@ -31,9 +31,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The run's log file in the installation: what GX, Dagster and dbt log, kept off the terminal.
+RUN_LOG = Path("logs") / "pipeline.log"
+
+
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from sped.launch.pipeline_run import run_pipeline
     from sped.operations.initialise import initialise
+    from sped.process import library_logs
 
     # Every argument is checked before anything is created.
     if args.landing and not Path(args.landing).is_dir():
@@ -45,16 +50,19 @@ def cmd_pipeline(args: argparse.Namespace) -> int:
         initialise(inst)
     else:  # only on purpose: a mistyped --warehouse creates nothing
         common.require_installation(inst)
-    return run_pipeline(
-        landing=Path(args.landing) if args.landing else None,
-        warehouse=args.warehouse,
-        profile=args.profile,
-        as_of=args.as_of,
-        submitter=args.submitter or f"operator:{common.os_user()}",
-        out=common.say,
-        wait=args.wait,
-        changed_only=args.changed_only,
-    )
+    with library_logs.to_file(inst.root / RUN_LOG) as log:
+        code = run_pipeline(
+            landing=Path(args.landing) if args.landing else None,
+            warehouse=args.warehouse,
+            profile=args.profile,
+            as_of=args.as_of,
+            submitter=args.submitter or f"operator:{common.os_user()}",
+            out=common.say,
+            wait=args.wait,
+            changed_only=args.changed_only,
+        )
+    common.say(f"the libraries' log (GX, Dagster, dbt): {log}")
+    return code
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
