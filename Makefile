@@ -63,6 +63,10 @@ DAGSTER_PORT ?= 3000
 
 # The Dagster UI on the demo installation: its own instance (runs, materializations, checks of
 # every `sped pipeline` run) in $(DEMO_DIR)/warehouse/dagster. Listens on 127.0.0.1 only.
+# `dagster dev` says it is superseded by `dg dev`, but `dg` is a separate package
+# (dagster-dg-cli) that uv.lock does not hold; `dagster dev` starts the same webserver and daemon.
+# Defaults: the inbox sensor (new_submissions) runs, the nightly schedule is stopped (turn it on
+# in the UI); runs carry the tag sped/trigger (cli, portal, sensor, schedule).
 dagster: env  ## the Dagster UI on the demo installation (http://127.0.0.1:$(DAGSTER_PORT))
 	@test -e $(DEMO_WAREHOUSE) || { echo "make dagster: no demo installation yet: run make demo first" >&2; exit 2; }
 	$(BIN)/python -c "import sys; from sped.config.settings import installation; from sped.frameworks.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)

@@ -77,7 +77,7 @@ def test_every_staging_column_is_described():
 
 def test_layers_build_into_their_own_schemas():
     models = PROJECT["models"]["sped_placements"]
-    assert models["staging"] == {"+schema": "staging", "+materialized": "view"}
+    assert models["staging"] == {"+schema": "staging", "+materialized": "view", "+group": "ingest"}
     assert models["intermediate"]["+schema"] == "intermediate"
     assert (models["marts"]["+schema"], models["marts"]["+materialized"]) == ("marts", "table")
     per_lea = {"+materialized": "incremental", "+incremental_strategy": "append"}

@@ -466,6 +466,8 @@ def test_the_run_is_recorded_in_the_installations_own_dagster_instance(built):
         assert runs and {r.job_name for r in runs} == {"pipeline"}
         first = runs[-1]
         assert first.status == DagsterRunStatus.SUCCESS
+        assert first.tags["sped/trigger"] == "cli"  # sped/run/run_tags.py
+        assert "placements" in first.tags["sped/collections"].split(",")
         materialized = {
             e.asset_materialization.asset_key.to_user_string()
             for e in instance.all_logs(first.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
@@ -537,3 +539,22 @@ def test_the_demo_explains_its_rejections_as_designed(built, small_state):
         rf"{rejected} of \d+ files were rejected, {rejected} of them as designed", lines[0]
     )
     assert "not failures" in lines[1] and not any("without a planted defect" in ln for ln in lines)
+
+
+def test_source_freshness_reads_the_receipts_against_the_due_dates(built, profile):
+    """`dbt source freshness` on the run's warehouse: each collection with a due date reports
+    the due date its latest file met (dbt/macros/due_date_met.sql), a day of the profile's."""
+    import datetime as dt
+
+    from sped.frameworks.dbt_cli import dbt_args, run
+
+    inst, _, _ = built
+    dbt_vars = profile.dbt_vars(dt.date.fromisoformat(AS_OF))
+    args = dbt_args(["source", "freshness"], target=inst.dbt_target, dbt_vars=dbt_vars)
+    result = run(args, warehouse=inst.warehouse, target=inst.dbt_target, dbt_vars=dbt_vars)
+    assert result.success
+    found = json.loads((inst.dbt_target / "sources.json").read_text())["results"]
+    met = {r["unique_id"].rsplit(".", 1)[1]: r["max_loaded_at"][:10] for r in found}
+    assert set(met) == {"placements", "monitoring_log", "ppps_count", "child_find"}
+    for due in profile.due_dates:
+        assert met[due.collection][5:] == f"{due.month:02d}-{due.day:02d}", (due, met)
