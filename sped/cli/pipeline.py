@@ -25,6 +25,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         profile=profile,
         through=args.through,
         progress=lambda m: common.say(f"  {m}"),
+        calibration_file=Path(args.calibration) if args.calibration else None,
     )
     common.say(f"generated {args.scale} state in {time.perf_counter() - clock:.1f} s -> {args.out}")
     common.say(str(summary))
@@ -100,6 +101,11 @@ def add_commands(sub) -> None:
     gen.add_argument("--through", default="2025-26", help="last school year (default 2025-26)")
     gen.add_argument("--out", required=True, help="landing directory to write (created)")
     gen.add_argument("--profile", help=common.PROFILE_HELP)
+    gen.add_argument(
+        "--calibration",
+        help="the state's calibration, written by `sped calibrate` (default: the one shipped "
+        "for the profile's state; Massachusetts is shipped)",
+    )
 
     pipe = common.command(
         sub,
