@@ -51,8 +51,10 @@ demo: env  ## synthetic state through the whole pipeline, in a fresh installatio
 	  rm -rf $(DEMO_DIR)/landing $(DEMO_DIR)/warehouse; \
 	fi
 	$(BIN)/sped generate --scale $(SCALE) --years $(YEARS) --seed $(SEED) --out $(DEMO_DIR)/landing
+	$(BIN)/sped init --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/python -m sped.web.demo_accounts --warehouse $(DEMO_WAREHOUSE)
+	$(BIN)/python -m sped.generate.demo_outcome --landing $(DEMO_DIR)/landing --warehouse $(DEMO_WAREHOUSE)
 	@if [ -n "$(DEMO_NO_SERVE)" ]; then echo "make demo: not serving (DEMO_NO_SERVE); make serve starts the portal"; \
 	else echo "make demo: serving the portal and the Dagster UI (Ctrl-C stops both; make serve starts them again)"; \
 	  $(MAKE) --no-print-directory serve; fi
@@ -61,6 +63,10 @@ DAGSTER_PORT ?= 3000
 
 # The Dagster UI on the demo installation: its own instance (runs, materializations, checks of
 # every `sped pipeline` run) in $(DEMO_DIR)/warehouse/dagster. Listens on 127.0.0.1 only.
+# `dagster dev` says it is superseded by `dg dev`, but `dg` is a separate package
+# (dagster-dg-cli) that uv.lock does not hold; `dagster dev` starts the same webserver and daemon.
+# Defaults: the inbox sensor (new_submissions) runs, the nightly schedule is stopped (turn it on
+# in the UI); runs carry the tag sped/trigger (cli, portal, sensor, schedule).
 dagster: env  ## the Dagster UI on the demo installation (http://127.0.0.1:$(DAGSTER_PORT))
 	@test -e $(DEMO_WAREHOUSE) || { echo "make dagster: no demo installation yet: run make demo first" >&2; exit 2; }
 	$(BIN)/python -c "import sys; from sped.config.settings import installation; from sped.frameworks.dagster_home import ensure_dagster_home; ensure_dagster_home(installation(sys.argv[1]))" $(DEMO_WAREHOUSE)

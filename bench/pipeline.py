@@ -134,8 +134,10 @@ def step_split(out: str) -> dict[str, float]:
 
 def pipeline(landing: Path, warehouse: Path, code_dir: Path | None = None) -> dict:
     """One `sped pipeline` command: wall time, peak RSS, the per-step split it reports."""
+    # --create: the code that has it refuses a missing installation without it
+    create = ["--create"] if ((code_dir or REPO) / "sped/operations/initialise.py").exists() else []
     wall, peak, out = _command(
-        [str(BIN / "python"), "-m", "sped.cli", "pipeline", "--landing", str(landing),
+        [str(BIN / "python"), "-m", "sped.cli", "pipeline", *create, "--landing", str(landing),
          "--warehouse", str(warehouse), "--as-of", AS_OF],
         env=_env(code_dir),
         cwd=code_dir or REPO,  # `python -m` puts the working directory first on sys.path

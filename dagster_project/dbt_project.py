@@ -53,6 +53,8 @@ def ensure_manifest(project: DbtProject = sped_dbt) -> Path:
                     "--log-path",
                     str(Path(project.project_dir) / project.target_path / "logs"),
                     "--quiet",
+                    "--log-level-file",  # no dbt/logs/dbt.log of debug lines (as every run)
+                    "none",
                 ]
             )
             if not result.success:

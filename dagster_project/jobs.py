@@ -11,6 +11,7 @@ from dagster import AssetSelection, ScheduleDefinition, define_asset_job
 
 from sped.config import settings
 from sped.config.profile import load_profile
+from sped.run import run_tags
 
 pipeline = define_asset_job(
     "pipeline",
@@ -24,5 +25,7 @@ nightly = ScheduleDefinition(
     job=pipeline,
     cron_schedule="0 2 * * *",
     execution_timezone=load_profile(settings.profile_path()).timezone,
-    description="Every night at 02:00 in the state's time zone: statuses judged as of the new day.",
+    description="Every night at 02:00 in the state's time zone: statuses judged as of the new day. "
+    "Stopped by default: turn it on in the Dagster UI.",
+    tags={run_tags.TRIGGER: "schedule"},
 )

@@ -1,4 +1,11 @@
-"""new_submissions: registers files dropped in the inbox and starts a run when any are pending."""
+"""new_submissions: registers files dropped in the inbox and starts a run when any are pending.
+
+The inbox is the folder `SPED_LANDING` names (sped/config/settings.py), in the landing layout
+(docs/warehouse_layout.md). The sensor is RUNNING by default (every 60 s: registering what was
+dropped costs little and nothing runs when nothing is pending); the nightly schedule
+(dagster_project/jobs.py) is STOPPED by default, turned on in the Dagster UI where wanted.
+Its runs are tagged `sped/trigger=sensor` with the pending LEAs and collections
+(sped/run/run_tags.py)."""
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
@@ -6,6 +13,7 @@ from dagster_project.jobs import pipeline
 from sped.config import settings
 from sped.config.profile import load_profile
 from sped.landing.accounts import current_os_user
+from sped.run import run_tags
 from sped.run.run_lock import current_holder
 from sped.run.steps import open_registry, register_landing
 
@@ -33,4 +41,4 @@ def new_submissions(context: SensorEvaluationContext):
     if holder is not None:  # one run per installation: ask again on the next tick
         return SkipReason(f"a run is in progress ({holder.describe()})")
     newest = max(s.submission_id for s in pending)
-    return RunRequest(run_key=f"pending-through-{newest}")
+    return RunRequest(run_key=f"pending-through-{newest}", tags=run_tags.tags(pending, "sensor"))

@@ -27,5 +27,9 @@ def window_profile(profile: StateProfile) -> StateProfile:
 
 @pytest.fixture
 def inst(tmp_path: Path) -> Installation:
-    """A fresh installation in a temporary directory."""
-    return Installation(tmp_path / "install" / "warehouse.duckdb").create()
+    """A fresh installation in a temporary directory (created as `sped init` creates one)."""
+    from sped.operations.initialise import initialise
+
+    inst = Installation(tmp_path / "install" / "warehouse.duckdb")
+    initialise(inst)
+    return inst

@@ -76,8 +76,8 @@ def test_a_command_on_a_missing_installation_creates_nothing(tmp_path):
     lines = run.stderr.strip().splitlines()
     assert lines == [
         f"sped: installation {missing.parent}",
-        f"sped: no installation at {missing.parent} (no registry.sqlite): run `sped pipeline` "
-        "first, or name one with --warehouse",
+        f"sped: no installation at {missing.parent}: `sped init --warehouse {missing}` creates "
+        "one (or check the --warehouse path)",
     ]
     assert not missing.parent.exists()
 
@@ -88,7 +88,7 @@ def test_a_command_on_a_missing_installation_creates_nothing(tmp_path):
 )
 def test_pipeline_checks_its_arguments_before_creating_anything(tmp_path, extra):
     warehouse = tmp_path / "new" / "warehouse.duckdb"
-    run = _sped("pipeline", "--warehouse", str(warehouse), *extra)
+    run = _sped("pipeline", "--create", "--warehouse", str(warehouse), *extra)
     assert run.returncode == 2, run.stderr
     assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
     assert not warehouse.parent.exists()
@@ -139,3 +139,35 @@ def test_jupyterlab_runs_from_the_projects_environment():
     run = subprocess.run([str(lab), "--version"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.strip()[0].isdigit()
     assert "jupyter lab" in (REPO / "README.md").read_text()
+
+
+def test_a_mistyped_command_is_one_line_with_the_nearest_one():
+    run = _sped("pipline", "--warehouse", "/nowhere/warehouse.duckdb")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip().splitlines() == [
+        "sped: no command 'pipline': did you mean pipeline? (`sped --help` lists the commands)"
+    ]
+    far = _sped("frobnicate")
+    assert far.returncode == 2
+    assert far.stderr.strip() == "sped: no command 'frobnicate' (`sped --help` lists the commands)"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("min_cell_size: ten", "min_cell_size must be an integer, got 'ten'"),
+        ("min_cell_size: [10", "is not valid YAML: line "),
+    ],
+)
+def test_a_bad_profile_is_one_line_naming_the_type(tmp_path, text, said):
+    base = (REPO / "config" / "state_profile.yaml").read_text()
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(
+        "\n".join(text if ln.startswith("min_cell_size:") else ln for ln in base.splitlines())
+    )
+    warehouse = tmp_path / "new" / "warehouse.duckdb"
+    run = _sped("init", "--warehouse", str(warehouse), "--profile", str(profile))
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0] and lines[0].startswith("sped: state profile: ")
+    assert not warehouse.parent.exists()

@@ -58,7 +58,9 @@ def _pipeline(warehouse: Path, *extra: str) -> tuple[int, str]:
     original = cli.common.say
     cli.common.say = lines.append
     try:
-        code = main(["pipeline", "--warehouse", str(warehouse), "--as-of", AS_OF, *extra])
+        code = main(
+            ["pipeline", "--create", "--warehouse", str(warehouse), "--as-of", AS_OF, *extra]
+        )
     finally:
         cli.common.say = original
     return code, "\n".join(lines)
@@ -133,7 +135,7 @@ def test_sigkill_before_the_load_then_a_waiting_rerun_equals_the_uninterrupted_r
 ):
     inst = Installation(tmp_path / "killed" / "warehouse.duckdb")
     paused = tmp_path / "paused"
-    args = [SPED, "pipeline", "--warehouse", str(inst.warehouse), "--as-of", AS_OF]
+    args = [SPED, "pipeline", "--create", "--warehouse", str(inst.warehouse), "--as-of", AS_OF]
     env = {**os.environ, "SPED_PAUSE_AT": "decided:placements", "SPED_PAUSE_FILE": str(paused)}
     first = subprocess.Popen(
         [*args, "--landing", str(landing)],

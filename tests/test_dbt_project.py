@@ -77,7 +77,7 @@ def test_every_staging_column_is_described():
 
 def test_layers_build_into_their_own_schemas():
     models = PROJECT["models"]["sped_placements"]
-    assert models["staging"] == {"+schema": "staging", "+materialized": "view"}
+    assert models["staging"] == {"+schema": "staging", "+materialized": "view", "+group": "ingest"}
     assert models["intermediate"]["+schema"] == "intermediate"
     assert (models["marts"]["+schema"], models["marts"]["+materialized"]) == ("marts", "table")
     per_lea = {"+materialized": "incremental", "+incremental_strategy": "append"}
@@ -149,3 +149,19 @@ def test_dbt_parse_sees_every_model_and_column_documented(tmp_path: Path):
     translator = DagsterDbtTranslator()
     for s in sources:
         assert translator.get_asset_key(s) == AssetKey(["raw", s["name"]])
+
+
+def test_the_definitions_parse_writes_no_debug_log(tmp_path):
+    """dagster_project/dbt_project.py `ensure_manifest` (the parse `dagster dev` makes when the
+    manifest is stale) writes no dbt/logs/dbt.log, as sped's own dbt calls write none."""
+    import shutil
+
+    from dagster_dbt import DbtProject
+
+    from dagster_project.dbt_project import ensure_manifest
+
+    copy = tmp_path / "dbt"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    manifest = ensure_manifest(DbtProject(project_dir=copy, profiles_dir=copy))
+    assert manifest.is_file()
+    assert not (copy / "logs" / "dbt.log").exists()

@@ -19,6 +19,18 @@ def test_definitions_resolve():
     assert defs.resolve_schedule_def("nightly_pipeline")
 
 
+def test_runs_say_what_started_them_and_the_defaults_are_stated():
+    """Schedule stopped and sensor running by default (as the README and sensors.py say); the
+    schedule's runs are tagged sped/trigger=schedule."""
+    from dagster import DefaultScheduleStatus, DefaultSensorStatus
+
+    nightly = defs.resolve_schedule_def("nightly_pipeline")
+    assert nightly.default_status == DefaultScheduleStatus.STOPPED
+    assert nightly.tags == {"sped/trigger": "schedule"}
+    sensor = defs.resolve_sensor_def("new_submissions")
+    assert sensor.default_status == DefaultSensorStatus.RUNNING
+
+
 def test_dbt_sources_are_the_raw_assets():
     graph = defs.resolve_asset_graph()
     stg = next(k for k in graph.get_all_asset_keys() if k.path[-1] == "stg_placements")
@@ -53,6 +65,7 @@ def test_sensor_registers_inbox_files_and_requests_one_run(tmp_path, monkeypatch
     (inbox / "reference" / "leas.csv").write_text("lea_id,name,county,lea_type\n")
     request = new_submissions(build_sensor_context())
     assert isinstance(request, RunRequest)
+    assert request.tags == {"sped/trigger": "sensor", "sped/collections": "leas"}
     again = new_submissions(build_sensor_context())  # same file: registered once, same run key
     assert again.run_key == request.run_key
     with open_registry(installation()) as reg:

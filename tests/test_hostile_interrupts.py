@@ -107,13 +107,22 @@ def _wait_for_scratch(inst: Installation, proc: subprocess.Popen, paused: Path) 
     raise AssertionError("sped validate never started its check")
 
 
+def _installation(tmp_path: Path) -> Installation:
+    """A new installation, as `sped init` creates it (`sped validate --warehouse` needs one)."""
+    from sped.operations.initialise import initialise
+
+    inst = Installation(tmp_path / "inst" / "warehouse.duckdb")
+    initialise(inst)
+    return inst
+
+
 def _no_rows_in(tmpdir: Path) -> None:
     left = [p.name for p in tmpdir.rglob("*") if p.suffix in (".duckdb", ".wal", ".xlsx")]
     assert left == []
 
 
 def test_sigterm_ends_sped_validate_through_its_cleanup(big_workbook, tmp_path):
-    inst = Installation(tmp_path / "inst" / "warehouse.duckdb").create()
+    inst = _installation(tmp_path)
     tmpdir = tmp_path / "system_tmp"
     tmpdir.mkdir()
     proc = _validate(big_workbook, inst, tmpdir)
@@ -132,7 +141,7 @@ def test_sigterm_ends_sped_validate_through_its_cleanup(big_workbook, tmp_path):
 
 
 def test_after_sigkill_the_next_start_removes_the_left_rows(big_workbook, tmp_path):
-    inst = Installation(tmp_path / "inst" / "warehouse.duckdb").create()
+    inst = _installation(tmp_path)
     tmpdir = tmp_path / "system_tmp"
     tmpdir.mkdir()
     proc = _validate(big_workbook, inst, tmpdir)

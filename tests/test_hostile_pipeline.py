@@ -63,7 +63,14 @@ def hostile(tmp_path_factory):
     original = cli.common.say
     cli.common.say = lines.append
     try:
-        args = ["pipeline", "--landing", str(landing), "--warehouse", str(inst.warehouse)]
+        args = [
+            "pipeline",
+            "--create",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(inst.warehouse),
+        ]
         code = main([*args, "--as-of", AS_OF])
     finally:
         cli.common.say = original

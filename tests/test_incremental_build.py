@@ -62,7 +62,9 @@ SENTINEL_TABLES = [
 
 
 def _pipeline(warehouse: Path, *extra: str) -> None:
-    assert main(["pipeline", "--warehouse", str(warehouse), "--as-of", AS_OF, *extra]) == 0
+    assert (
+        main(["pipeline", "--create", "--warehouse", str(warehouse), "--as-of", AS_OF, *extra]) == 0
+    )
 
 
 def _last_build(warehouse: Path) -> tuple:

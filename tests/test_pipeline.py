@@ -45,6 +45,7 @@ def built(small_state, tmp_path_factory) -> tuple[Installation, int, str]:
         code = main(
             [
                 "pipeline",
+                "--create",
                 "--landing",
                 str(small_state),
                 "--warehouse",
@@ -221,7 +222,14 @@ def test_a_bad_profile_stops_before_touching_data(tmp_path, capsys):
     bad = tmp_path / "profile.yaml"
     bad.write_text("state_code: MA\n")
     code = main(
-        ["pipeline", "--warehouse", str(tmp_path / "w" / "warehouse.duckdb"), "--profile", str(bad)]
+        [
+            "pipeline",
+            "--create",
+            "--warehouse",
+            str(tmp_path / "w" / "warehouse.duckdb"),
+            "--profile",
+            str(bad),
+        ]
     )
     assert code == 2
     assert "state profile" in capsys.readouterr().err
@@ -458,6 +466,8 @@ def test_the_run_is_recorded_in_the_installations_own_dagster_instance(built):
         assert runs and {r.job_name for r in runs} == {"pipeline"}
         first = runs[-1]
         assert first.status == DagsterRunStatus.SUCCESS
+        assert first.tags["sped/trigger"] == "cli"  # sped/run/run_tags.py
+        assert "placements" in first.tags["sped/collections"].split(",")
         materialized = {
             e.asset_materialization.asset_key.to_user_string()
             for e in instance.all_logs(first.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
@@ -468,6 +478,15 @@ def test_the_run_is_recorded_in_the_installations_own_dagster_instance(built):
         assert len(checks) > 50
         evaluations = [c.dagster_event.event_specific_data for c in checks]
         assert any(e.asset_key.path[0] == "raw" for e in evaluations)  # the blocking-rule checks
+        rejections = [
+            e
+            for e in evaluations
+            if e.check_name == "submissions_pass_blocking_rules" and not e.passed
+        ]
+        assert rejections  # the small state's planted defects: rejected by design, not a failure
+        for e in rejections:
+            assert e.severity == AssetCheckSeverity.WARN, e.asset_key
+            assert re.fullmatch(r"\d+ of \d+ files rejected \(.*\)", e.description or ""), e
         dbt_tests = [e for e in evaluations if e.asset_key.path[0] != "raw"]
         assert len(dbt_tests) > 50 and any(e.passed for e in dbt_tests)
         failed = [e for e in dbt_tests if not e.passed]  # a dbt test may warn, never error
@@ -504,3 +523,38 @@ def test_a_run_keeps_the_warehouse_open_between_its_steps(built, tmp_path, monke
     assert len(opened) <= 3 < len(opened) + len(reused), (opened, reused)
     assert set(opened + reused) == {str(copy.warehouse)}
     assert kept_open._kept.con is None and kept_open._kept.path is None  # let go at the end
+
+
+def test_the_demo_explains_its_rejections_as_designed(built, small_state):
+    """`make demo`'s closing lines: every file the run rejected is one the generator planted a
+    defect in, and the lines say so (sped/generate/demo_outcome.py)."""
+    from sped.generate.demo_outcome import closing_lines
+
+    inst, _, _ = built
+    with open_registry(inst) as reg:
+        rejected = len(reg.submissions(status="rejected"))
+    lines = closing_lines(small_state, inst)
+    assert rejected > 0
+    assert re.match(
+        rf"{rejected} of \d+ files were rejected, {rejected} of them as designed", lines[0]
+    )
+    assert "not failures" in lines[1] and not any("without a planted defect" in ln for ln in lines)
+
+
+def test_source_freshness_reads_the_receipts_against_the_due_dates(built, profile):
+    """`dbt source freshness` on the run's warehouse: each collection with a due date reports
+    the due date its latest file met (dbt/macros/due_date_met.sql), a day of the profile's."""
+    import datetime as dt
+
+    from sped.frameworks.dbt_cli import dbt_args, run
+
+    inst, _, _ = built
+    dbt_vars = profile.dbt_vars(dt.date.fromisoformat(AS_OF))
+    args = dbt_args(["source", "freshness"], target=inst.dbt_target, dbt_vars=dbt_vars)
+    result = run(args, warehouse=inst.warehouse, target=inst.dbt_target, dbt_vars=dbt_vars)
+    assert result.success
+    found = json.loads((inst.dbt_target / "sources.json").read_text())["results"]
+    met = {r["unique_id"].rsplit(".", 1)[1]: r["max_loaded_at"][:10] for r in found}
+    assert set(met) == {"placements", "monitoring_log", "ppps_count", "child_find"}
+    for due in profile.due_dates:
+        assert met[due.collection][5:] == f"{due.month:02d}-{due.day:02d}", (due, met)

@@ -62,10 +62,17 @@ def test_count_due_dates_follow_the_count_day():
         (lambda d: d["count"].update(window_end="12-02"), "between October 1 and December 1"),
         (lambda d: d["count"].update(fixed_day="02-30"), "not a real day"),
         (lambda d: d.update(state_code="XX"), "USPS state code"),
-        (lambda d: d.update(state_fips=25), "wrong type"),
+        (lambda d: d.update(state_fips=25), r"state_fips must be a string \(in quotes"),
         (lambda d: d.update(lea_id_pattern="(["), "not a valid regular expression"),
         (lambda d: d.update(dd_age_range=[2, 9]), "dd_age_range"),
-        (lambda d: d.update(count_home_schooled="yes"), "wrong type"),
+        (
+            lambda d: d.update(count_home_schooled="yes"),
+            "count_home_schooled must be true or false",
+        ),
+        (
+            lambda d: d.update(min_cell_size="ten"),
+            "^min_cell_size must be an integer, got 'ten'$",
+        ),
         (lambda d: d.update(min_cell_size=0), "must be positive"),
         (lambda d: d.pop("due_dates"), "missing setting 'due_dates'"),
         (lambda d: d.pop("timezone"), "missing setting 'timezone'"),
@@ -118,8 +125,9 @@ def test_unreadable_and_invalid_yaml(tmp_path):
         load_profile(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("state_code: [MA\n")
-    with pytest.raises(ProfileError, match="not valid YAML"):
+    with pytest.raises(ProfileError, match="not valid YAML: line 2, column 1: ") as caught:
         load_profile(bad)
+    assert "\n" not in str(caught.value)  # one line, not the parser's eight
 
 
 def test_spp_targets_shipped_and_passed_to_dbt():

@@ -72,7 +72,7 @@ def test_sped_processes_never_build_the_iri_grammar():
 RUN_IN_PROCESS = (
     "import sys\n"
     "from sped.cli import main\n"
-    "main(['pipeline', '--landing', sys.argv[1], '--warehouse', sys.argv[2], "
+    "main(['pipeline', '--create', '--landing', sys.argv[1], '--warehouse', sys.argv[2], "
     "'--as-of', '2026-11-01'])\n"
 )
 
@@ -92,6 +92,13 @@ def test_a_process_that_ran_the_pipeline_in_process_exits_quietly(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "nanobind" not in proc.stderr
+    # The pipeline's output is its own: the libraries' INFO lines go to the run's log file
+    # (sped/process/library_logs.py), not the terminal.
+    assert "INFO" not in proc.stderr + proc.stdout, proc.stderr[-2000:]
+    log = warehouse.parent / "logs" / "pipeline.log"
+    assert f"the libraries' log (GX, Dagster, dbt): {log}" in proc.stdout
+    logged = log.read_text()
+    assert "INFO dagster" in logged and "A dbt subsetted execution" in logged
 
 
 def test_the_interpreter_internal_the_quick_exit_uses_is_there():

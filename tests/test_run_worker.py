@@ -10,6 +10,7 @@ import pytest
 
 from sped.launch import run_worker
 from sped.launch.run_worker import WarmWorker
+from sped.operations.initialise import initialise
 from sped.web.pipeline_trigger import PipelineRunner
 
 pytestmark = pytest.mark.slow
@@ -55,6 +56,7 @@ def test_a_dead_worker_means_a_fresh_process_and_a_new_worker(tmp_path):
     from sped.config import settings
 
     inst = settings.installation(str(inst_dir / "warehouse.duckdb"))
+    initialise(inst)  # as `sped init` makes it (a run refuses a missing installation)
     runner = PipelineRunner(inst, None, as_of="2026-11-01")
     first = runner._worker
     try:

@@ -53,6 +53,12 @@ def _upload_is_loaded(web, app, runner) -> None:
         sub = reg.submission(shown["submission_id"])
         kept = sorted(f.rule_id for f in reg.findings(sub.submission_id))
     assert sub.status == "accepted"  # what the upload's check said
+    from sped.frameworks.dagster_home import open_instance
+
+    with open_instance(web.inst) as instance:  # the run names what started it and what for
+        tags = instance.get_runs(limit=1)[0].tags  # sped/run/run_tags.py
+    assert tags["sped/trigger"] == "portal"
+    assert (tags["sped/leas"], tags["sped/collections"]) == (web.own_lea, "placements")
     assert kept == sorted(m["rule"] for m in shown["messages"])
     rows = good.count(b"\n") - 1
     with duckdb.connect(str(web.inst.published_warehouse), read_only=True) as con:

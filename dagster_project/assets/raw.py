@@ -37,15 +37,20 @@ def _upstream(collection: Collection) -> list[AssetKey]:
     return [AssetKey(["raw", name]) for name in reads(collection.name)]
 
 
-def _checks(result: BatchResult) -> list[AssetCheckResult]:
-    """Validation outcomes as asset checks: rejected submissions are an ERROR-severity failure
-    (they never stop the run: other districts' files go on), warnings a WARN."""
+def _checks(collection: Collection, result: BatchResult) -> list[AssetCheckResult]:
+    """Validation outcomes as asset checks. A district's file rejected by the blocking rules is
+    the designed outcome (the district is told why and sends it again; the run goes on), so on
+    district collections the check is a WARN saying "N of M files rejected", not a failure; a
+    rejected state file (a directory, the allocations) is an ERROR. Warnings are a WARN."""
     top = dict(sorted(result.rules_failed.items(), key=lambda kv: -kv[1])[:10])
+    rejected = f"{result.rejected} of {result.submissions} files rejected"
     return [
         AssetCheckResult(
             check_name="submissions_pass_blocking_rules",
             passed=result.rejected == 0,
-            severity=AssetCheckSeverity.ERROR,
+            severity=AssetCheckSeverity.WARN if collection.lea_scoped else AssetCheckSeverity.ERROR,
+            description=rejected
+            + (" (the districts are told why and send them again)" if result.rejected else ""),
             metadata={
                 "submissions": result.submissions,
                 "rejected": result.rejected,
@@ -70,7 +75,9 @@ def raw_asset(collection: Collection) -> AssetsDefinition:
             AssetCheckSpec(
                 "submissions_pass_blocking_rules",
                 asset=key,
-                description="Every pending submission passed the blocking rules.",
+                description="Every pending submission passed the blocking rules; a rejected "
+                "district file is a warning saying how many of the batch's files were rejected "
+                "(the designed outcome), a rejected state file an error.",
             ),
             AssetCheckSpec(
                 "submissions_without_warnings",
@@ -114,7 +121,7 @@ def raw_asset(collection: Collection) -> AssetsDefinition:
         meta["seconds"] = {k: round(v, 3) for k, v in result.seconds.items()}
         top = sorted(result.rules_failed.items(), key=lambda kv: -kv[1])[:10]
         meta["rules_failed_top10"] = dict(top)
-        return MaterializeResult(metadata=meta, check_results=_checks(result))
+        return MaterializeResult(metadata=meta, check_results=_checks(collection, result))
 
     return _raw
 

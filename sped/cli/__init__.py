@@ -5,21 +5,22 @@ for `sped validate`, the file would be rejected; for `sped audit verify`, tamper
 was found), 2 bad arguments or configuration (e.g. an invalid state profile), 3 another run
 holds the installation (`sped pipeline`, `backup`, `rebuild`; pass --wait to wait for it).
 
-One module per command group (`pipeline`, `operations`, `accounts`, `files`, `serve`, `docs`),
-each with its handlers and an `add_commands(sub)` that adds its sub-commands; `common` holds what
-they share.
+One module per command group (`setup`, `pipeline`, `operations`, `accounts`, `files`, `serve`,
+`docs`), each with its handlers and an `add_commands(sub)` that adds its sub-commands; `common`
+holds what they share.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from sped.cli import accounts, common, docs, files, operations, pipeline, serve
+from sped.cli import accounts, common, docs, files, operations, pipeline, serve, setup
 from sped.launch.exit_codes import EXIT_RUN_IN_PROGRESS, guarded
 
 __all__ = ["EXIT_RUN_IN_PROGRESS", "build_parser", "common", "main", "run"]
 #: The command groups, in the order `sped --help` lists their commands.
-GROUPS = (pipeline, operations, accounts, files, serve, docs)
+GROUPS = (setup, pipeline, operations, accounts, files, serve, docs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,8 +40,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    unknown = _unknown_command(parser, sys.argv[1:] if argv is None else argv)
+    if unknown:
+        print(f"sped: {unknown}", file=sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     return guarded(args.command, lambda: args.func(args))
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """One line for a command that does not exist, with the nearest one (`sped pipline`: did
+    you mean pipeline?), or None (argparse reports every other mistake)."""
+    import difflib
+
+    if not argv or argv[0].startswith("-"):
+        return None
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if argv[0] in sub.choices:
+        return None
+    near = difflib.get_close_matches(argv[0], list(sub.choices), n=1, cutoff=0.6)
+    hint = f": did you mean {near[0]}?" if near else ""
+    return f"no command {argv[0]!r}{hint} (`sped --help` lists the commands)"
 
 
 def run() -> None:

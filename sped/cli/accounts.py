@@ -17,7 +17,7 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
     if args.action != "list" and not args.name and not (args.action == "end-sessions" and args.all):
         raise ValueError(f"sped accounts {args.action} needs the account name")
-    registry = open_registry(common.installation_for(args, must_exist=args.action != "add"))
+    registry = open_registry(common.installation_for(args))
     try:
         if args.action == "list":
             return _list_accounts(registry, args.json)

@@ -15,17 +15,29 @@ def say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def installation_for(args: argparse.Namespace, *, must_exist: bool) -> settings.Installation:
+def installation_for(args: argparse.Namespace, *, must_exist: bool = True) -> settings.Installation:
     """The installation a command works on. Without --warehouse, say which one was opened
-    (on standard error, so piped output stays clean); a command that only reads refuses an
-    installation that does not exist rather than creating an empty one."""
+    (on standard error, so piped output stays clean). It must exist: only `sped init` (and
+    `sped pipeline --create`) create one, so a mistyped path creates nothing."""
     inst = settings.installation(args.warehouse)
     if not args.warehouse:
         print(f"sped: installation {inst.root}", file=sys.stderr)
-    if must_exist and not inst.registry.exists():
+    if must_exist:
+        require_installation(inst)
+    return inst
+
+
+def require_installation(inst: settings.Installation) -> settings.Installation:
+    """`inst`, or a one-line error naming its path and the command that creates it (or, for an
+    installation that lost its registry, saying to restore it: sped/landing/registry_guard.py)."""
+    from sped.landing import registry_guard
+    from sped.operations.initialise import exists
+
+    registry_guard.check(inst)
+    if not exists(inst):
         raise ValueError(
-            f"no installation at {inst.root} (no registry.sqlite): run `sped pipeline` first, "
-            "or name one with --warehouse"
+            f"no installation at {inst.root}: `sped init --warehouse {inst.warehouse}` "
+            "creates one (or check the --warehouse path)"
         )
     return inst
 

@@ -4,8 +4,11 @@ checked or annotated."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from sped.cli import common
@@ -56,7 +59,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         check_period(args.collection, args.period)
     except LayoutError as exc:
         raise ValueError(str(exc)) from None
-    registry = open_registry(common.installation_for(args, must_exist=False))
+    registry = open_registry(common.installation_for(args))
     try:
         unproved = _submit_proof(registry, args)
         if unproved:
@@ -101,18 +104,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
-    findings, rows, had_dirs = check_file(
-        path,
-        args.collection,
-        args.lea,
-        args.period,
-        inst=settings.installation(args.warehouse),
-        profile=load_profile(settings.profile_path(args.profile)),
-        as_of=settings.as_of_date(args.as_of),
-        gate="sql",  # a cold command: the rules' SQL, without starting GX (same findings)
-    )
-    print(render(path, findings, rows, had_dirs))
+    profile = load_profile(settings.profile_path(args.profile))
+    as_of = settings.as_of_date(args.as_of)
+    with _checking_installation(args.warehouse) as inst:
+        findings, rows, had_dirs = check_file(
+            path,
+            args.collection,
+            args.lea,
+            args.period,
+            inst=inst,
+            profile=profile,
+            as_of=as_of,
+            gate="sql",  # a cold command: the rules' SQL, without starting GX (same findings)
+        )
+    print(render(path, findings, rows, had_dirs, collection=args.collection))
     return 1 if any(f.blocking for f in findings) else 0
+
+
+@contextlib.contextmanager
+def _checking_installation(warehouse: str | None) -> Iterator[settings.Installation]:
+    """The installation whose directories `sped validate` checks against: the one named (it
+    must exist), else the default one if it exists, else none: a private folder (0700) for the
+    check's scratch, removed afterwards, and the directory rules reported as not checked."""
+    if warehouse:
+        yield common.require_installation(settings.installation(warehouse))
+        return
+    inst = settings.installation(None)
+    if inst.registry.exists():
+        yield inst
+        return
+    with tempfile.TemporaryDirectory(prefix="sped-validate-") as folder:
+        yield settings.Installation(Path(folder) / "warehouse.duckdb")
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
@@ -179,7 +201,10 @@ def add_commands(sub) -> None:
     val.add_argument("file", help="the CSV or XLSX file to check")
     common.file_key_options(val)
     val.add_argument(
-        "--warehouse", help="installation whose directories (LEAs, facilities) to check against"
+        "--warehouse",
+        help="installation whose directories (LEAs, facilities, private schools) to check "
+        "against (default: $SPED_WAREHOUSE or the demo's, if it exists; without one, the "
+        "directory rules are listed as not checked)",
     )
     val.add_argument("--profile", help=common.PROFILE_HELP)
     val.add_argument("--as-of", help=common.AS_OF_HELP)

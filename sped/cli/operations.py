@@ -7,14 +7,12 @@ from pathlib import Path
 
 from sped.cli import common
 from sped.config import settings
-from sped.landing import registry_guard
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from sped.operations.audit import verify
 
-    inst = settings.installation(args.warehouse)
-    registry_guard.check(inst)
+    inst = common.installation_for(args)
     problems = verify(inst, [Path(b) for b in args.backup or ()])
     if not problems:
         print(f"audit trail and stored files of {inst.root} are intact")
@@ -30,7 +28,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from sped.operations.backup import backup
 
-    backup(settings.installation(args.warehouse), Path(args.to), wait=args.wait, out=common.say)
+    backup(common.installation_for(args), Path(args.to), wait=args.wait, out=common.say)
     return 0
 
 

@@ -25,38 +25,53 @@ def cmd_generate(args: argparse.Namespace) -> int:
         profile=profile,
         through=args.through,
         progress=lambda m: common.say(f"  {m}"),
+        calibration_file=Path(args.calibration) if args.calibration else None,
     )
     common.say(f"generated {args.scale} state in {time.perf_counter() - clock:.1f} s -> {args.out}")
     common.say(str(summary))
     return 0
 
 
+#: The run's log file in the installation: what GX, Dagster and dbt log, kept off the terminal.
+RUN_LOG = Path("logs") / "pipeline.log"
+
+
 def cmd_pipeline(args: argparse.Namespace) -> int:
     from sped.launch.pipeline_run import run_pipeline
+    from sped.operations.initialise import initialise
+    from sped.process import library_logs
 
     # Every argument is checked before anything is created.
     if args.landing and not Path(args.landing).is_dir():
         raise ValueError(f"landing directory {args.landing} does not exist")
     load_profile(settings.profile_path(args.profile))
     settings.as_of_date(args.as_of)
-    return run_pipeline(
-        landing=Path(args.landing) if args.landing else None,
-        warehouse=args.warehouse,
-        profile=args.profile,
-        as_of=args.as_of,
-        submitter=args.submitter or f"operator:{common.os_user()}",
-        out=common.say,
-        wait=args.wait,
-        changed_only=args.changed_only,
-        allow_empty=args.allow_empty,
-    )
+    inst = settings.installation(args.warehouse)
+    if args.create:
+        initialise(inst)
+    else:  # only on purpose: a mistyped --warehouse creates nothing
+        common.require_installation(inst)
+    with library_logs.to_file(inst.root / RUN_LOG) as log:
+        code = run_pipeline(
+            landing=Path(args.landing) if args.landing else None,
+            warehouse=args.warehouse,
+            profile=args.profile,
+            as_of=args.as_of,
+            submitter=args.submitter or f"operator:{common.os_user()}",
+            out=common.say,
+            wait=args.wait,
+            changed_only=args.changed_only,
+            allow_empty=args.allow_empty,
+        )
+    common.say(f"the libraries' log (GX, Dagster, dbt): {log}")
+    return code
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
     from sped.operations.rebuild import rebuild
 
     rebuild(
-        settings.installation(args.warehouse),
+        common.installation_for(args),
         profile_file=settings.profile_path(args.profile),
         as_of=settings.as_of_date(args.as_of),
         wait=args.wait,
@@ -87,6 +102,11 @@ def add_commands(sub) -> None:
     gen.add_argument("--through", default="2025-26", help="last school year (default 2025-26)")
     gen.add_argument("--out", required=True, help="landing directory to write (created)")
     gen.add_argument("--profile", help=common.PROFILE_HELP)
+    gen.add_argument(
+        "--calibration",
+        help="the state's calibration, written by `sped calibrate` (default: the one shipped "
+        "for the profile's state; Massachusetts is shipped)",
+    )
 
     pipe = common.command(
         sub,
@@ -102,6 +122,12 @@ def add_commands(sub) -> None:
         "--landing", help="landing directory whose new files to register first (optional)"
     )
     common.installation_options(pipe)
+    pipe.add_argument(
+        "--create",
+        action="store_true",
+        help="create the installation if it does not exist (as `sped init` does); without "
+        "it, a missing installation is an error",
+    )
     pipe.add_argument(
         "--submitter", help="who is sending the landing folder's files (default operator:<user>)"
     )

@@ -6,7 +6,6 @@ import argparse
 
 from sped.cli import common
 from sped.config import settings
-from sped.landing import registry_guard
 from sped.web.serve_options import add_trust_options
 
 
@@ -16,10 +15,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from sped.web.app import create_app
 
-    inst = settings.installation(args.warehouse)
-    registry_guard.check(inst)
-    if not inst.registry.exists():
-        raise ValueError(f"no installation at {inst.root}: run `sped pipeline` first")
+    inst = common.installation_for(args)
     app = create_app(
         inst,
         settings.profile_path(args.profile),

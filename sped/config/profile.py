@@ -175,12 +175,22 @@ def _month_day(value: Any, setting: str) -> tuple[int, int]:
     return month, day
 
 
-def _require(data: dict, key: str, kind: type | tuple[type, ...]) -> Any:
+#: How a profile error names the type a setting must have.
+TYPE_NAMES = {
+    int: "an integer",
+    str: 'a string (in quotes if it looks like a number: "25")',
+    bool: "true or false",
+    dict: "a mapping of settings",
+    list: "a list like [3, 5]",
+}
+
+
+def _require(data: dict, key: str, kind: type) -> Any:
     if key not in data:
         raise ProfileError(f"missing setting {key!r}")
     value = data[key]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ProfileError(f"{key} has the wrong type: {value!r}")
+        raise ProfileError(f"{key} must be {TYPE_NAMES[kind]}, got {value!r}")
     return value
 
 
@@ -353,6 +363,14 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
     )
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """The parser's complaint in one line: where (line and column, counted from 1) and what."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}"
+
+
 def load_profile(path: str | Path | None = None) -> StateProfile:
     """Read and validate the profile at `path` (default: config/state_profile.yaml)."""
     path = Path(path) if path else DEFAULT_PROFILE
@@ -363,7 +381,7 @@ def load_profile(path: str | Path | None = None) -> StateProfile:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ProfileError(f"the state profile {path} is not valid YAML: {exc}") from None
+        raise ProfileError(f"{path} is not valid YAML: {_yaml_problem(exc)}") from None
     try:
         return parse_profile(data, source=str(path))
     except ProfileError as exc:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 
 import yaml
@@ -92,6 +93,22 @@ def _column(name: str, data_type: str, description: str) -> dict:
     return {"name": name, "data_type": data_type.lower(), "description": description}
 
 
+#: Source freshness of a collection with a due date (dbt/macros/due_date_met.sql): the latest
+#: receipt against the profile's due dates. Stale once a year has passed since the due date the
+#: latest file met (the next one went by with nothing received), an error a month later.
+FRESHNESS = {
+    "freshness": {
+        "warn_after": {"count": 365, "period": "day"},
+        "error_after": {"count": 395, "period": "day"},
+    }
+}
+
+
+def due_dated(collection) -> bool:
+    """Whether the state profile gives `collection` a due date (a district's school-year file)."""
+    return collection.period_kind == "school_year" and collection.submitted_by == "district"
+
+
 def render_sources_yaml() -> str:
     """The text of `_sources.yml`: source `raw` (schema `raw`), one table per collection with
     every contract column (description, DuckDB type) and the lineage columns, plus the
@@ -101,13 +118,16 @@ def render_sources_yaml() -> str:
     for c in COLLECTIONS.values():
         cols = [_column(col.name, col.duckdb_type, col.description) for col in c.columns]
         cols += [_column(n, t, LINEAGE_DESCRIPTIONS[n]) for n, t in LINEAGE_COLUMNS]
-        tables.append(
-            {
-                "name": c.name,
-                "description": f"{c.title}. {c.description} Rows of the submissions in force.",
-                "columns": cols,
+        table = {
+            "name": c.name,
+            "description": f"{c.title}. {c.description} Rows of the submissions in force.",
+            "columns": cols,
+        }
+        if due_dated(c):
+            table["config"] = copy.deepcopy(FRESHNESS) | {
+                "loaded_at_query": f"{{{{ due_date_met('{c.name}') }}}}"
             }
-        )
+        tables.append(table)
     tables.append(
         {
             "name": "submissions",

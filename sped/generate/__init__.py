@@ -93,14 +93,16 @@ def generate(
     profile: StateProfile | None = None,
     through: str = "2025-26",
     progress: Callable[[str], None] | None = None,
+    calibration_file: Path | None = None,
 ) -> GenerationSummary:
-    """Write a synthetic state's files under `out` (which must be new or empty)."""
+    """Write a synthetic state's files under `out` (which must be new or empty). The state's
+    calibration comes from `calibration_file` (`sped calibrate`), else the package's copy."""
     clock = time.perf_counter()
     size = get_scale(scale)
     years_list = school_years(through, years)
     profile = profile or load_profile()
     say = progress or (lambda _m: None)
-    cal, pss = calibration.load(profile.state_code)
+    cal, pss = calibration.load(profile.state_code, calibration_file)
     mix = students.Mix(cal, profile.dd_age_range)
     as_of = dt.date(int(through[:4]) + 1, 11, 1)
     out = Path(out)

@@ -10,9 +10,12 @@ provenance in its PROVENANCE.md).
   (`private_schools.csv.zip`, Windows-1252) for the profile's state. Its location city
   (`PL_CIT`) is blank for most schools; the town is then the mailing city (`PCITY`).
 
-`python -m sped.generate.calibration [STATE]` re-derives `data/calibration_<STATE>.json` and
-`data/private_schools_<STATE>.csv`, the files shipped in the package; a test re-derives them
-and requires them to equal the shipped copies.
+For another state, `sped calibrate XX --out FILE` writes both tables into one JSON file
+(`bundle`) and `sped generate --calibration FILE` reads it (docs/another-state.md); nothing is
+written into the source tree. Massachusetts' tables are shipped in the package
+(`data/calibration_MA.json`, `data/private_schools_MA.csv`); `python -m
+sped.generate.calibration MA` re-derives them (for the project's maintainers), and a test
+re-derives them and requires them to equal the shipped copies.
 """
 
 from __future__ import annotations
@@ -180,17 +183,41 @@ def derived_files(state: str, realdata: Path = REALDATA) -> dict[str, str]:
     }
 
 
-def load(state: str) -> tuple[dict, list[dict]]:
-    """The shipped calibration and private-school list for a state."""
-    path = DATA / f"calibration_{state}.json"
-    if not path.exists():
+def bundle(state: str, realdata: Path = REALDATA) -> dict:
+    """Both tables of `state` in one document (what `sped calibrate --out` writes)."""
+    if state not in STATE_NAMES:
         raise ValueError(
-            f"no generator calibration for state {state}; run "
-            f"`python -m sped.generate.calibration {state}` (reads sped/reference/public/)"
+            f"no public files for state {state!r} in sped/reference/public/; "
+            f"one of {', '.join(sorted(STATE_NAMES))}"
+        )
+    return {
+        "state": state,
+        "calibration": calibration(state, realdata),
+        "private_schools_csv": private_schools(state, realdata),
+    }
+
+
+def load(state: str, path: Path | None = None) -> tuple[dict, list[dict]]:
+    """The calibration and private-school list for a state: from `path` (written by
+    `sped calibrate`), else the copy shipped in the package."""
+    if path is not None:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        if doc.get("state") != state:
+            raise ValueError(
+                f"{path} calibrates state {doc.get('state')!r}, but the state profile is {state}"
+            )
+        schools = list(csv.DictReader(io.StringIO(doc["private_schools_csv"])))
+        return doc["calibration"], schools
+    shipped = DATA / f"calibration_{state}.json"
+    if not shipped.exists():
+        raise ValueError(
+            f"no generator calibration for state {state}: `sped calibrate {state} --out "
+            f"{state}.json` derives one, then pass --calibration {state}.json "
+            "(docs/another-state.md)"
         )
     with open(DATA / f"private_schools_{state}.csv", encoding="utf-8", newline="") as f:
         schools = list(csv.DictReader(f))
-    return json.loads(path.read_text()), schools
+    return json.loads(shipped.read_text()), schools
 
 
 if __name__ == "__main__":

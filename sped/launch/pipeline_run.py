@@ -22,6 +22,7 @@ from sped.config.profile import load_profile
 from sped.frameworks.dagster_home import open_instance
 from sped.launch.run_imports import imports_frozen
 from sped.process import failpoints
+from sped.run import run_tags
 from sped.run.run_lock import Holder, run_lock
 from sped.run.steps import open_registry, register_landing
 from sped.warehouse import kept_open
@@ -51,9 +52,10 @@ def run_request(request: dict, out: Out) -> int:
         options = {**REQUEST_OPTIONS, **request}
         load_profile(settings.profile_path(options["profile"]))
         settings.as_of_date(options["as_of"])
-        return run_pipeline(
-            landing=None, submitter=f"operator:{current_os_user()}", out=out, **options
-        )
+        with run_tags.triggered_by("portal"):
+            return run_pipeline(
+                landing=None, submitter=f"operator:{current_os_user()}", out=out, **options
+            )
 
     return guarded("pipeline", call)
 
@@ -193,7 +195,7 @@ def _run_job(
     progress = Progress(lambda m: out(f"  {m}"))
     job = defs.resolve_job_def("pipeline")
     leave = {AssetKey(["raw", name]) for name in skipped}
-    tags = {}
+    tags = run_tags.for_installation(inst)  # trigger, and the LEAs and collections pending
     if foreseen is not None:
         models, rebuilt = set(sped_dbt_models.keys), incremental_assets(foreseen)
         # The view over raw/submissions stays planned (never rebuilt): through it the build

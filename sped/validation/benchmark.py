@@ -1,4 +1,4 @@
-"""Measure the two ways of running the placement suite over a batch (numbers in README.md).
+"""Measure the two ways of running the placement suite over a batch (docs/performance.md).
 
 (a) GX's SQL data source on the warehouse's DuckDB file (what `validate_batch` does);
 (b) GX's pandas data source on a dataframe read from the batch table. GX 1.24 cannot run

@@ -2,8 +2,9 @@
 
 The file goes through the same reading, typing and rule checks as a submission, within the
 profile's limits. Reference data (LEA, facility and private-school directories) comes from the
-installation's published snapshot when there is one; without it the directory checks are
-skipped and the output says so. The file's rows are checked in a scratch DuckDB file inside the
+installation's published snapshot when there is one; without it the rules that read a directory
+are not checked (their findings are dropped, never reported against an empty directory) and the
+output names them. The file's rows are checked in a scratch DuckDB file inside the
 installation (`sped.process.scratch`), removed however the check ends. Whatever goes wrong with the
 file, the answer is a finding, never a traceback.
 """
@@ -120,7 +121,16 @@ def _check(con, validate, inst, data, sub, profile, as_of, sample):
                 findings.append(_unchecked(exc, collection))
     finally:
         con.close()
+    if known is None:  # an empty directory would reject every id: those rules were not checked
+        unchecked = {rule.id for rule in directory_rules(collection)}
+        findings = [f for f in findings if f.rule_id not in unchecked]
     return findings, rows, known is not None
+
+
+def directory_rules(collection: str) -> list:
+    """The collection's rules that check ids against a directory (LEAs, facilities, private
+    schools): they need an installation's published snapshot."""
+    return [rule for rule in get(collection).rules if rule.kind == "in_directory"]
 
 
 def _unchecked(exc: Exception, collection: str) -> Finding:
@@ -138,13 +148,28 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def render(path: Path, findings: list[Finding], rows: int, had_directories: bool) -> str:
+def render(
+    path: Path,
+    findings: list[Finding],
+    rows: int,
+    had_directories: bool,
+    collection: str | None = None,
+) -> str:
     errors = [f for f in findings if f.blocking]
     warnings = [f for f in findings if not f.blocking]
+    unchecked = [] if had_directories or not collection else directory_rules(collection)
     verdict = "would be REJECTED" if errors else "would be accepted"
+    if unchecked and not errors:
+        verdict = "passes the rules checked"
     counts = f"{_n(len(errors), 'error')}, {_n(len(warnings), 'warning')}"
     lines = [f"{path.name}: {rows} rows; {verdict} ({counts})"]
-    if not had_directories:
+    if unchecked:
+        names = ", ".join(rule.id for rule in unchecked)
+        lines.append(
+            f"  not checked (no installation's directories to check against; give "
+            f"--warehouse): {names}"
+        )
+    elif not had_directories:
         lines.append(
             "  (no published warehouse: LEA, facility and private-school directory "
             "checks were skipped)"
