@@ -69,6 +69,11 @@ class StateProfile:
     due_dates: tuple[DueDate, ...]
     timezone: str = "America/New_York"
     limits: Limits = DEFAULT_LIMITS
+    #: The first school year whose rosters must carry the federal demographics (race/ethnicity,
+    #: sex, English learner): earlier years' files may leave them out (docs/federal_files.md).
+    first_federal_year: str = "2025-26"
+    #: Whether sex X is accepted (where the state's EDFacts submission plan reports it).
+    sex_x_allowed: bool = False
     source: str = "<memory>"
 
     @property
@@ -104,6 +109,8 @@ class StateProfile:
             "dd_max_age": self.dd_age_range[1],
             "lea_id_pattern": self.lea_id_pattern,
             "as_of": (as_of or dt.date.today()).isoformat(),
+            "first_federal_year": self.first_federal_year,
+            "sex_x_allowed": "TRUE" if self.sex_x_allowed else "FALSE",
         }
 
     def dbt_vars(self, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -122,6 +129,7 @@ class StateProfile:
                 for d in self.due_dates
             },
             "timezone": self.timezone,
+            "first_federal_year": self.first_federal_year,
         }
 
 
@@ -185,6 +193,30 @@ def _due_dates(data: dict, count_end: tuple[int, int]) -> tuple[DueDate, ...]:
             )
         dues.append(DueDate(collection, month, day, year))
     return tuple(dues)
+
+
+def _federal(data: dict) -> tuple[str, bool]:
+    """The `federal` section: the first school year whose rosters must carry the federal
+    demographics, and whether sex X is accepted."""
+    section = _require(data, "federal", dict)
+    unknown = sorted(set(section) - {"first_year", "sex_x_allowed"}, key=str)
+    if unknown:
+        raise ProfileError(
+            f"federal.{unknown[0]}: no such setting; expected first_year, sex_x_allowed"
+        )
+    first = section.get("first_year")
+    if (
+        not isinstance(first, str)
+        or not re.fullmatch(r"\d{4}-\d{2}", first)
+        or (int(first[:4]) + 1) % 100 != int(first[5:])
+    ):
+        raise ProfileError(
+            f'federal.first_year must be a school year in quotes like "2025-26", got {first!r}'
+        )
+    sex_x = section.get("sex_x_allowed", False)
+    if not isinstance(sex_x, bool):
+        raise ProfileError(f"federal.sex_x_allowed must be true or false, got {sex_x!r}")
+    return first, sex_x
 
 
 def _limits(data: dict) -> Limits:
@@ -260,6 +292,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
             f"timezone must be an IANA time zone like America/New_York, got {timezone!r}"
         ) from None
 
+    first_federal_year, sex_x_allowed = _federal(data)
     return StateProfile(
         state_code=state_code,
         state_fips=fips,
@@ -276,6 +309,8 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         due_dates=due_dates,
         timezone=timezone,
         limits=_limits(data),
+        first_federal_year=first_federal_year,
+        sex_x_allowed=sex_x_allowed,
         source=source,
     )
 

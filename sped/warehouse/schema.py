@@ -105,6 +105,12 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for collection in COLLECTIONS.values():
         con.execute(create_table_sql("raw", collection))
+        # columns a contract gained after the table was made (the federal demographics): the
+        # rows already loaded keep NULL there, so files sent before stay in force as they were
+        for name, type_ in table_columns(collection):
+            con.execute(
+                f'ALTER TABLE raw.{collection.name} ADD COLUMN IF NOT EXISTS "{name}" {type_}'
+            )
     cols = ",\n  ".join(f"{n} {t}" for n, t in SUBMISSIONS_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.submissions (\n  {cols}\n)")
     cols = ",\n  ".join(f"{n} {t}" for n, t in BUILD_SCOPE_COLUMNS)
