@@ -445,13 +445,11 @@ def _published_shares(group: str) -> dict[str, float]:
 
 
 def test_generated_demographics_reproduce_the_published_618_shares(state, manifest):
-    roster = _clean(state, manifest, "placements").filter(
-        pl.col("school_year") == "2025-26"
-    )
-    ages = [
-        _age(b, c) for b, c in zip(roster["birth_date"], roster["count_date"], strict=True)
+    roster = _clean(state, manifest, "placements").filter(pl.col("school_year") == "2025-26")
+    ages = [_age(b, c) for b, c in zip(roster["birth_date"], roster["count_date"], strict=True)]
+    school_age = [
+        a >= 6 or (a == 5 and g == "KG") for a, g in zip(ages, roster["grade_level"], strict=True)
     ]
-    school_age = [a >= 6 or (a == 5 and g == "KG") for a, g in zip(ages, roster["grade_level"])]
     roster = roster.with_columns(pl.Series("school_age", school_age))
     for group, flag in (("6-21", True), ("3-5", False)):
         mine = roster.filter(pl.col("school_age") == flag)

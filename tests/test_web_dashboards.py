@@ -150,7 +150,7 @@ def test_the_618_export_has_the_federal_header(world):
     _, _, _, clients = world
     answer = clients["state"].get(f"/dashboards/export/618.csv?school_year={YEAR}")
     header = next(csv.reader(io.StringIO(answer.text)))
-    assert tuple(header) == exports.FEDERAL_618_HEADER
+    assert tuple(header) == exports.federal_618_header(YEAR)
 
 
 # -- the figures API ---------------------------------------------------------------------------

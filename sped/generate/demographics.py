@@ -5,10 +5,11 @@ A child's demographics follow the state's federal 618 counts (`calibration.feder
 `demographics`) for the child's age group, environment and disability: the cell itself when it
 holds at least `MIN_CELL` children, else the disability's total for the age group, else all
 children of the age group (race, sex and English-learner status each on its own: the file
-leaves some of them out of the disability rows). Each LEA leans towards its own mix (`lea_mix`: LEAs differ much more
-than children do): the same lean moves its enrollment and its children with disabilities, so
-the statewide mix is kept and an LEA's risk ratios stay near the state's. A child keeps the
-same race and sex from one year to the next; English-learner status too (a simplification).
+leaves some of them out of the disability rows). Each LEA leans towards its own mix
+(`lea_mix`: LEAs differ much more than children do): the same lean moves its enrollment and
+its children with disabilities, so the statewide mix is kept and an LEA's risk ratios stay near
+the state's. A child keeps the same race and sex from one year to the next; English-learner
+status too (a simplification).
 
 Enrollment (the state's `enrollment` files): each LEA's children aged 3-21 on the count date
 are its children with disabilities divided by `SPED_SHARE`, split by race/ethnicity in the
@@ -95,9 +96,7 @@ class Demographics:
         return race, sex, el
 
 
-def lea_mix(
-    state_share: np.ndarray, sizes: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+def lea_mix(state_share: np.ndarray, sizes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Each LEA's race mix (rows sum to 1): the state's, leaned per LEA, then adjusted so the
     size-weighted mean of the LEAs is the state's again."""
     weights = rng.lognormal(0.0, LEA_SPREAD, (len(sizes), len(state_share)))
