@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sped import settings
 from sped.contracts import COLLECTIONS
+from sped.federal.cli import add_parser as add_edfacts_parser
 from sped.profile import ProfileError, load_profile
 from sped.run_lock import RunInProgress
 
@@ -679,6 +680,7 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_docs,
     )
     _installation_options(docs)
+    add_edfacts_parser(sub)
     return parser
 
 
