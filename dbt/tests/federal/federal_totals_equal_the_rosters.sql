@@ -13,16 +13,12 @@ with files as (
 ),
 
 counted as (
+    -- one row per child on an accepted roster on the count date, or parentally placed with a
+    -- services plan (the rosters in force as fct_federal_children takes them from staging)
     select
         school_year,
         lea_id
-    from {{ ref('stg_placements') }}
-    union all
-    select
-        school_year,
-        lea_id
-    from {{ ref('stg_ppps_count') }}
-    where has_services_plan
+    from {{ ref('fct_federal_children') }}
 ),
 
 rosters as (
