@@ -254,3 +254,34 @@ def test_a_year_whose_rosters_lack_the_federal_columns_is_refused_naming_the_lea
     with pytest.raises(files.Refused, match=f"of 1 LEA\\(s\\) lack them: {L2}\\."):
         _write(warehouse, "FS002", "SEA", tmp_path / "x.txt")
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_the_lre_breakdowns_and_the_federal_files_section_read_the_same_count(built):
+    from sped.dashboards import federal
+
+    con = duckdb.connect(str(built), read_only=True)
+    try:
+        by_sex = federal.lre_breakdown(con, YEAR, "sex")
+        cells = {
+            (r["group"], r["educational_environment"]): (r["students"], r["percent_of_group"])
+            for r in by_sex.iter_rows(named=True)
+        }
+        # school age without the parentally placed: a, c, d, f (M) and b, k (F) in RC80; e (M) SS
+        assert cells == {
+            ("M", "RC80"): (4, 80.0),
+            ("M", "SS"): (1, 20.0),
+            ("F", "RC80"): (2, 100.0),
+        }
+        assert set(by_sex["group_name"]) == {"Male", "Female"}
+        charts = federal.lre_breakdown_charts(con, YEAR)
+        assert [c.id for c in charts] == [f"lre-by-{b}" for b in federal.BREAKDOWNS]
+        section = federal.federal_files(con, YEAR)
+        assert [(f.code, f.ready, len(f.checks)) for f in section] == [
+            ("FS002", True, 5),
+            ("FS089", True, 5),
+        ]
+        name, body = federal.file_bytes(con, "FS089", "LEA", YEAR, "MA", "25")
+        assert name == "MALEACHWDSBERLCHDv01.txt"
+        assert body.startswith(b"LEA CHILDREN WITH DISABILITIES (IDEA) EC")
+    finally:
+        con.close()
