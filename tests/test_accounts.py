@@ -63,6 +63,7 @@ def test_an_account_may_belong_to_several_leas(reg):
     [
         ("clerk@lea1", ALLOCATIONS, "loaded by the state"),
         ("clerk@lea1", DeclaredKey("leas", None, "current"), "loaded by the state"),
+        ("clerk@lea1", DeclaredKey("enrollment", None, "2025-26"), "loaded by the state"),
         ("auditor", OWN, "does not submit files"),
         ("stranger", OWN, "not an account of this system"),
         ("", OWN, "not an account of this system"),

@@ -202,3 +202,28 @@ def test_file_stage_rules_read_only_the_file_and_the_directories():
         for rule in collection.rules:
             if rule.stage == "file":
                 assert _tables_read(rule) <= set(REFERENCE_COLLECTIONS), rule.id
+
+
+def test_a_warehouse_made_before_the_federal_columns_keeps_its_rows_and_gains_the_columns():
+    """Files sent before the contract gained a column stay in force: ensure_schemas adds the
+    column to the existing raw table, and the rows already loaded keep their values with NULL
+    there (docs/rules/federal_reporting.md)."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    old = [c for c in COLLECTIONS["placements"].columns if c.name not in ("race_ethnicity", "sex")]
+    con.execute(
+        "CREATE TABLE raw.placements ("
+        + ", ".join(f'"{c.name}" {c.duckdb_type}' for c in old)
+        + ", _submission_id BIGINT, _source_row BIGINT, _lea_id VARCHAR, _period VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO raw.placements (lea_id, school_year, student_id, _submission_id) "
+        "VALUES ('2500001', '2024-25', 'S1', 7)"
+    )
+    ensure_schemas(con)
+    rows = con.execute(
+        "SELECT student_id, _submission_id, race_ethnicity, sex FROM raw.placements"
+    ).fetchall()
+    assert rows == [("S1", 7, None, None)]
+    columns = [r[0] for r in con.execute("DESCRIBE raw.placements").fetchall()]
+    assert set(COLLECTIONS["placements"].column_names) <= set(columns)

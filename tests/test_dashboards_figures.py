@@ -220,7 +220,11 @@ def test_federal_618_export_has_the_federal_columns_and_the_rosters_counts(inst,
     with NATIONAL_FILE.open(encoding="utf-8", newline="") as f:
         federal_header = list(csv.reader(f))[METADATA_LINES]
     table = exports.federal_618(con, YEAR, "Massachusetts")
-    assert table.columns == federal_header
+    # the published layout, with the school-age 5-year-olds' column of the layout in force
+    header = list(exports.federal_618_header(YEAR))
+    assert table.columns == header
+    renamed = {exports.SCHOOL_AGE_FIVE_RENAMES.get(c, c) for c in federal_header}
+    assert set(header) - renamed == {exports.SCHOOL_AGE_FIVE}
     assert table.height == 14 * 19
     state = mart(
         inst,
@@ -229,22 +233,42 @@ def test_federal_618_export_has_the_federal_columns_and_the_rosters_counts(inst,
         [YEAR],
     )
     students = {(g, e): n for g, e, n in state.iter_rows()}
+    (private,) = mart(
+        inst,
+        "SELECT count(*) FROM staging.stg_ppps_count WHERE school_year = ? AND "
+        "has_services_plan AND educational_environment IS NULL AND age_on_count_date >= 5",
+        [YEAR],
+    ).row(0)
+    (private_ec,) = mart(
+        inst,
+        "SELECT count(*) FROM staging.stg_ppps_count WHERE school_year = ? AND "
+        "has_services_plan AND educational_environment IS NOT NULL",
+        [YEAR],
+    ).row(0)
     rows = {
         r["SEA Education Environment"]: r
         for r in table.filter(pl.col("SEA Disability Category") == "All Disabilities").iter_rows(
             named=True
         )
     }
+    school_age_total = "Age 5 (School Age)-21"
+    ec = 0
     for label, code, group in exports.FEDERAL_ENVIRONMENTS:
         if code in (None, "PPPS"):
             continue
-        column = "Age 3 to 5" if group == "3-5" else "Ages 6-21"
-        assert int(rows[label][column]) == students.get((group, code), 0), label
+        column = "Age 3 to 5" if group == "3-5" else school_age_total
+        shown = int(rows[label][column])
+        if group == "3-5":  # parentally placed children of 3-5 are in their plan's environment
+            ec += shown - students.get((group, code), 0)
+            assert shown >= students.get((group, code), 0), label
+        else:
+            assert shown == students.get((group, code), 0), label
+    assert ec == private_ec
     total_6_21 = sum(n for (g, _), n in students.items() if g == "6-21")
-    assert int(rows["Total, Age 6-21"]["Ages 6-21"]) == total_6_21
-    assert rows["Parentally Placed in Private Schools"]["Ages 6-21"] == "-"
+    assert int(rows["Parentally Placed in Private Schools"][school_age_total]) == private > 0
+    assert int(rows["Total, Age 6-21"][school_age_total]) == total_6_21 + private
     csv_text = exports.to_csv(table).decode()
-    assert csv_text.splitlines()[0] == ",".join(f'"{h}"' if "," in h else h for h in federal_header)
+    assert csv_text.splitlines()[0] == ",".join(f'"{h}"' if "," in h else h for h in header)
 
 
 def test_lineage_names_the_submissions_in_force_with_their_checksums(inst, con):

@@ -64,8 +64,14 @@ def test_build_passes_every_model_test_and_unit_test(built):
     exposures = {r["status"] for r in results if r["unique_id"].startswith("exposure.")}
     assert exposures and exposures <= {"success", "skipped", "no-op"}, exposures
     nodes = [r for r in results if not r["unique_id"].startswith("exposure.")]
-    failed = [r["unique_id"] for r in nodes if r["status"] not in ("success", "pass")]
-    assert not failed
+    failed = {r["unique_id"]: r["status"] for r in nodes if r["status"] not in ("success", "pass")}
+    # the federal edit checks warn (they never stop a build) on the fixture's deliberate edge
+    # cases: parentally placed children aged 2, 3 and 4 without an environment, or 22, and a
+    # child counted twice (tests/warehouse_fixtures.py small_state)
+    assert failed == {
+        "test.sped_placements.federal_ages_inside_the_file_range": "warn",
+        "test.sped_placements.federal_no_child_counted_twice": "warn",
+    }
     kinds = {r["unique_id"].split(".")[0] for r in nodes}
     assert kinds == {"model", "test", "unit_test"}
     unit = {r["unique_id"].rsplit(".", 1)[1] for r in results if r["unique_id"][:4] == "unit"}

@@ -16,7 +16,7 @@ from sped.contracts.dbt import due_dated
 
 MODELS = DBT_PROJECT_DIR / "models"
 #: Where the code outside dbt reads the warehouse: the pages, the portal, the API, the exports.
-READERS = ("sped/dashboards", "sped/web")
+READERS = ("sped/dashboards", "sped/web", "sped/federal")
 
 
 def _docs() -> list[dict]:
@@ -101,7 +101,11 @@ def test_exposures_cover_every_page_the_api_and_the_federal_file_and_name_what_t
             assert ref in files, (name, ref)  # names only what exists
             assert ref in read, (name, ref)  # and only what the code outside dbt reads
     federal = exposures["edfacts_618_child_count"]
-    assert federal["depends_on"] == ["ref('stg_placements')"]  # what exports.federal_618 reads
+    assert federal["depends_on"] == [  # what exports.federal_618 and sped/federal/ read
+        "ref('stg_placements')",
+        "ref('fct_federal_children')",
+        "ref('fct_federal_category_sets')",
+    ]
     assert "sped/dashboards/exports.py" in read["stg_placements"]
 
 

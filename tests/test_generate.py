@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import polars as pl
 import pytest
@@ -426,3 +427,78 @@ def test_files_are_sent_around_their_due_dates(state, manifest, profile):
             on_time += sent.date() <= due
             late += sent.date() > due
     assert late > 0 and on_time > 10 * late
+
+
+#: How close a generated share must come to the published one: four standard errors of a share
+#: of n children drawn at the published rate (the small scale has about 5,400 school-age and 600
+#: early-childhood children a year; each LEA leans towards its own race mix, which widens the
+#: spread a little), and never tighter than one point.
+def tolerance(p: float, n: int) -> float:
+    return max(0.01, 4 * (p * (1 - p) / n) ** 0.5)
+
+
+#: The statewide enrollment mix is the published one up to the LEAs' leans and rounding.
+RACE_TOLERANCE = 0.03
+
+
+def _published_shares(group: str) -> dict[str, float]:
+    """The state's 618 shares of each race, female and English learners for an age group,
+    straight from the federal file's Total row."""
+    counts = calibration.federal_618("MA", REALDATA)["demographics"][group]["TOTAL"]["ALL"]
+    keys = calibration.DEMOGRAPHIC_KEYS
+    race_total = sum(counts[:7])
+    shares = {k: counts[i] / race_total for i, k in enumerate(keys[:7])}
+    shares["F"] = counts[7] / (counts[7] + counts[8])
+    shares["EL"] = counts[9] / (counts[9] + counts[10])
+    return shares
+
+
+def test_generated_demographics_reproduce_the_published_618_shares(state, manifest):
+    roster = _clean(state, manifest, "placements").filter(pl.col("school_year") == "2025-26")
+    ages = [_age(b, c) for b, c in zip(roster["birth_date"], roster["count_date"], strict=True)]
+    school_age = [
+        a >= 6 or (a == 5 and g == "KG") for a, g in zip(ages, roster["grade_level"], strict=True)
+    ]
+    roster = roster.with_columns(pl.Series("school_age", school_age))
+    for group, flag in (("6-21", True), ("3-5", False)):
+        mine = roster.filter(pl.col("school_age") == flag)
+        want = _published_shares(group)
+        n = mine.height
+        for race in codes.RACE_ETHNICITIES:
+            got = (mine["race_ethnicity"] == race).sum() / n
+            assert abs(got - want[race]) <= tolerance(want[race], n), (group, race, got)
+        got_f = (mine["sex"] == "F").sum() / n
+        got_el = (mine["english_learner"] == "Y").sum() / n
+        assert abs(got_f - want["F"]) <= tolerance(want["F"], n), (group, got_f, want["F"])
+        assert abs(got_el - want["EL"]) <= tolerance(want["EL"], n), (group, got_el, want["EL"])
+
+
+def test_enrollment_follows_the_published_state_mix_and_covers_the_roster(state, manifest):
+    (entry,) = [f for f in manifest["files"] if f["path"].startswith("enrollment/2025-26/")]
+    enrolled = _read(state / entry["path"]).with_columns(pl.col("enrolled").cast(pl.Int64))
+    assert enrolled.select("lea_id", "race_ethnicity").is_duplicated().sum() == 0
+    assert (enrolled["enrolled"] >= 0).all()
+    shares = calibration.enrollment_shares(REALDATA)["2024-25"]  # the latest year published
+    total = enrolled["enrolled"].sum()
+    for race in codes.RACE_ETHNICITIES:
+        got = enrolled.filter(pl.col("race_ethnicity") == race)["enrolled"].sum() / total
+        want = shares[race] / sum(shares.values())
+        assert abs(got - want) <= RACE_TOLERANCE, (race, got, want)
+    # every LEA enrolls at least its children with disabilities of each race
+    roster = _clean(state, manifest, "placements").filter(pl.col("school_year") == "2025-26")
+    served = roster.group_by("lea_id", "race_ethnicity").len()
+    joined = served.join(enrolled, on=["lea_id", "race_ethnicity"])
+    assert joined.height == served.height and (joined["enrolled"] >= joined["len"]).all()
+
+
+def test_the_new_demographic_defects_break_what_they_say(tmp_path):
+    from sped.generate import defects
+
+    frame = pl.DataFrame(
+        {"race_ethnicity": ["WH7"] * 5, "sex": ["F"] * 5, "student_id": list("abcde")}
+    )
+    rng = np.random.default_rng(1)
+    bad, _ = defects.inject(frame, "placements", "unknown_race_code", "x", rng)
+    assert (bad["race_ethnicity"] == "HIS").sum() == 3
+    bad, _ = defects.inject(frame, "placements", "blank_sex", "x", rng)
+    assert bad["sex"].null_count() == 3

@@ -22,6 +22,7 @@ from tests.state_channel import OPERATOR
         ("placements/2500001/2025-26/roster.csv", DeclaredKey("placements", "2500001", "2025-26")),
         ("expenditures/0900001/2026/spend.xlsx", DeclaredKey("expenditures", "0900001", "2026")),
         ("allocations/2026/alloc.csv", DeclaredKey("allocations", None, "2026")),
+        ("enrollment/2025-26/enr.csv", DeclaredKey("enrollment", None, "2025-26")),
         ("reference/leas.csv", DeclaredKey("leas", None, "current")),
     ],
 )
@@ -37,6 +38,8 @@ def test_declared_key(path, key):
         ("expenditures/2500001/2025-26/x.csv", "not a fiscal year"),
         ("rosters/2500001/2025-26/x.csv", "not a district collection"),
         ("allocations/2500001/2026/x.csv", "allocations go in"),
+        ("enrollment/2500001/2025-26/x.csv", "enrollment go in"),
+        ("enrollment/2026/x.csv", "not a school year"),
         ("reference/schools.csv", "reference files are"),
         ("placements/2500001/2025-26/roster.txt", "only .csv and .xlsx"),
     ],

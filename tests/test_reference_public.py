@@ -24,6 +24,7 @@ def test_every_shipped_file_matches_its_provenance_entry():
         "bchildcountandedenvironments2017-18.csv",
         "primary-disability__2015-16_.csv",
         "private_schools.csv.zip",
+        "somerville_school_data.csv",
     }
     present = {p.name for p in PUBLIC.iterdir() if p.name != "PROVENANCE.md"}
     assert present == set(listed), "every shipped file has a provenance entry, and only those"
@@ -36,7 +37,7 @@ def test_every_shipped_file_matches_its_provenance_entry():
 def test_provenance_names_source_and_licence_for_each_file():
     text = (PUBLIC / "PROVENANCE.md").read_text(encoding="utf-8")
     sections = re.split(r"^## ", text, flags=re.M)[1:]
-    assert len(sections) == 3
+    assert len(sections) == 4
     for section in sections:
         assert "**Publisher**" in section and "**Copied from**" in section, section[:40]
         assert "**Licence**" in section, section[:40]

@@ -167,7 +167,7 @@ def test_cross_warnings_follow_the_data_they_read(inst, window_profile):
         head = ",".join(get("placements").column_names)
         body = "".join(
             f"2500001,2025-26,2025-10-01,{sid},2014-01-01,05,SLD,{env},{ptype},{fac},,"
-            f"2024-09-01,{pct},Y,Y,Y,10,,,\n"
+            f"2024-09-01,{pct},Y,Y,Y,10,,,,WH7,F,N\n"
             for sid, env, ptype, fac, pct in rows
         )
         return (head + "\n" + body).encode()

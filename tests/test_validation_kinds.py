@@ -34,6 +34,9 @@ def placement(lea_id: str = L1, **over) -> dict:
         "placement_start_date": dt.date(2023, 9, 1),
         "twndp_pct": 90.0,
         "transport_minutes_one_way": 10,
+        "race_ethnicity": "WH7",
+        "sex": "F",
+        "english_learner": False,
     }
     return {**row, **over}
 
@@ -320,3 +323,29 @@ def test_clean_batch_of_every_placement_shape_raises_nothing(con, window_profile
     )
     load(con, "placements", {1: [placement(), out_of_district], 2: [preschool]})
     assert validate_batch(con, "placements", window_profile, AS_OF) == []
+
+
+def test_a_roster_without_the_federal_columns_is_blocked_from_the_first_federal_year_only(
+    con, window_profile
+):
+    bare = {k: v for k, v in placement().items() if k not in ("race_ethnicity", "sex")}
+    load(con, "placements", {1: [bare, placement(student_id="S2")]})
+    found = validate_batch(con, "placements", window_profile, AS_OF)
+    assert [(f.rule_id, f.severity, f.sample_rows) for f in found] == [
+        ("placements.race_ethnicity.required_federal", "blocking", (2,)),
+        ("placements.sex.required_federal", "blocking", (2,)),
+    ]
+    # a profile whose first federal year is later accepts the same 2025-26 file
+    later = dataclasses.replace(window_profile, first_federal_year="2026-27")
+    assert validate_batch(con, "placements", later, AS_OF) == []
+
+
+def test_sex_x_is_accepted_only_where_the_profile_allows_it(con, window_profile):
+    load(con, "placements", {1: [placement(sex="X"), placement(student_id="S2", sex="Q")]})
+    found = {
+        f.rule_id: f.sample_rows for f in validate_batch(con, "placements", window_profile, AS_OF)
+    }
+    assert found == {"placements.sex.x_allowed": (2,), "placements.sex.code": (3,)}
+    allowed = dataclasses.replace(window_profile, sex_x_allowed=True)
+    found = {f.rule_id: f.sample_rows for f in validate_batch(con, "placements", allowed, AS_OF)}
+    assert found == {"placements.sex.code": (3,)}

@@ -66,6 +66,8 @@ STATE_ONLY = [
     "/dashboards/lea/{own}/download/lea-out-of-district.csv",
     "/dashboards/export/618.csv",
     "/dashboards/export/618.xlsx",
+    "/dashboards/federal/FS002/SEA.txt",
+    "/dashboards/federal/FS089/LEA.txt",
 ]
 AUDITOR_AND_STATE = [
     "/auditors",
@@ -193,7 +195,23 @@ def test_the_618_export_has_the_federal_header(world):
     _, _, _, clients = world
     answer = clients["state"].get(f"/dashboards/export/618.csv?school_year={YEAR}")
     header = next(csv.reader(io.StringIO(answer.text)))
-    assert tuple(header) == exports.FEDERAL_618_HEADER
+    assert tuple(header) == exports.federal_618_header(YEAR)
+
+
+def test_the_state_page_has_the_federal_files_and_the_lre_page_their_breakdowns(world):
+    _, _, _, clients = world
+    page = clients["state"].get(f"/dashboards?school_year={YEAR}").text
+    assert 'id="federal-files"' in page and "FS002" in page and "FS089" in page
+    assert "failed" not in page.split('id="federal-files"')[1].split("</section>")[0]
+    lre = clients["state"].get(f"/dashboards/lre?school_year={YEAR}").text
+    for breakdown in ("race", "sex", "english-learner", "disability"):
+        assert f'id="chart-lre-by-{breakdown}"' in lre
+    answer = clients["state"].get(f"/dashboards/federal/FS002/SEA.txt?school_year={YEAR}")
+    lines = answer.content.decode("ascii").split("\r\n")
+    assert lines[0].startswith("SEA CHILDREN WITH DISABILITIES")
+    assert int(lines[0][50:60]) == len(lines) - 2  # the header counts the data records
+    assert "MASEAIDEADISABv01.txt" in answer.headers["content-disposition"]
+    assert clients["state"].get("/dashboards/federal/FS003/SEA.txt").status_code == 404
 
 
 # -- the figures API ---------------------------------------------------------------------------

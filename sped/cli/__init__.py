@@ -16,6 +16,7 @@ import argparse
 import sys
 
 from sped.cli import accounts, common, docs, files, operations, pipeline, serve, setup
+from sped.federal.cli import add_parser as add_edfacts_parser
 from sped.launch.exit_codes import EXIT_RUN_IN_PROGRESS, guarded
 
 __all__ = ["EXIT_RUN_IN_PROGRESS", "build_parser", "common", "main", "run"]
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.add_commands(sub)
+    add_edfacts_parser(sub)
     return parser
 
 

@@ -73,6 +73,11 @@ class StateProfile:
     timezone: str = "America/New_York"
     limits: Limits = DEFAULT_LIMITS
     spp_targets: tuple[Target, ...] = ()  # SPP/APR Indicators 5 and 6 (sped.config.spp_targets)
+    #: The first school year whose rosters must carry the federal demographics (race/ethnicity,
+    #: sex, English learner): earlier years' files may leave them out (docs/federal_files.md).
+    first_federal_year: str = "2025-26"
+    #: Whether sex X is accepted (where the state's EDFacts submission plan reports it).
+    sex_x_allowed: bool = False
     source: str = "<memory>"
     #: A count day that moves from year to year ("last Friday of October"); a fixed one is
     #: `count_fixed_day`. At most one of the two is set.
@@ -142,6 +147,8 @@ class StateProfile:
             "dd_max_age": self.dd_age_range[1],
             "lea_id_pattern": self.lea_id_pattern,
             "as_of": (as_of or dt.date.today()).isoformat(),
+            "first_federal_year": self.first_federal_year,
+            "sex_x_allowed": "TRUE" if self.sex_x_allowed else "FALSE",
         }
 
     def dbt_vars(self, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -161,6 +168,7 @@ class StateProfile:
             },
             "timezone": self.timezone,
             "spp_targets": dbt_var(self.spp_targets),
+            "first_federal_year": self.first_federal_year,
         }
 
 
@@ -265,6 +273,30 @@ def _count_day(
     return ((rule.month, rule.day), None) if rule.fixed else (None, rule)
 
 
+def _federal(data: dict) -> tuple[str, bool]:
+    """The `federal` section: the first school year whose rosters must carry the federal
+    demographics, and whether sex X is accepted."""
+    section = _require(data, "federal", dict)
+    unknown = sorted(set(section) - {"first_year", "sex_x_allowed"}, key=str)
+    if unknown:
+        raise ProfileError(
+            f"federal.{unknown[0]}: no such setting; expected first_year, sex_x_allowed"
+        )
+    first = section.get("first_year")
+    if (
+        not isinstance(first, str)
+        or not re.fullmatch(r"\d{4}-\d{2}", first)
+        or (int(first[:4]) + 1) % 100 != int(first[5:])
+    ):
+        raise ProfileError(
+            f'federal.first_year must be a school year in quotes like "2025-26", got {first!r}'
+        )
+    sex_x = section.get("sex_x_allowed", False)
+    if not isinstance(sex_x, bool):
+        raise ProfileError(f"federal.sex_x_allowed must be true or false, got {sex_x!r}")
+    return first, sex_x
+
+
 def _limits(data: dict) -> Limits:
     """The `limits` section: what one submitted file may cost to read. Absent settings keep
     their safe defaults; every value must be a positive number."""
@@ -340,6 +372,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
     except TargetError as exc:
         raise ProfileError(str(exc)) from None
 
+    first_federal_year, sex_x_allowed = _federal(data)
     return StateProfile(
         state_code=state_code,
         state_fips=fips,
@@ -357,6 +390,8 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         timezone=timezone,
         limits=_limits(data),
         spp_targets=spp_targets,
+        first_federal_year=first_federal_year,
+        sex_x_allowed=sex_x_allowed,
         source=source,
         count_weekday_rule=weekday_rule,
         carryover_from_next_grant=_optional_flag(data, "carryover_from_next_grant"),

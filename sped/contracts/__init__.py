@@ -10,6 +10,7 @@ from __future__ import annotations
 from sped.contracts.collections import (
     ALLOCATIONS,
     CHILD_FIND,
+    ENROLLMENT,
     EXPENDITURES,
     FACILITIES,
     LEAS,
@@ -27,6 +28,7 @@ COLLECTIONS: dict[str, Collection] = {
         FACILITIES,
         PRIVATE_SCHOOLS,
         ALLOCATIONS,
+        ENROLLMENT,
         PLACEMENTS,
         MONITORING_LOG,
         PPPS_COUNT,

@@ -74,6 +74,27 @@ ALL_ENVIRONMENTS: tuple[str, ...] = tuple(
     dict.fromkeys(SCHOOL_AGE_ENVIRONMENTS + EARLY_CHILDHOOD_ENVIRONMENTS)
 )
 
+#: EDFacts race/ethnicity permitted values of the IDEA files (FS002, FS089): the seven
+#: aggregated categories of the 2007 federal guidance ("7" in each code).
+RACE_ETHNICITIES: tuple[str, ...] = ("AM7", "AS7", "BL7", "HI7", "MU7", "PI7", "WH7")
+RACE_ETHNICITY_LABELS: dict[str, str] = {
+    "AM7": "American Indian or Alaska Native",
+    "AS7": "Asian",
+    "BL7": "Black or African American",
+    "HI7": "Hispanic/Latino",
+    "MU7": "Two or more races",
+    "PI7": "Native Hawaiian or Other Pacific Islander",
+    "WH7": "White",
+}
+#: EDFacts sex (membership): M and F; X (another sex) only where the state profile allows it
+#: (`federal.sex_x_allowed`), as a state's EDFacts submission plan may.
+SEXES: tuple[str, ...] = ("M", "F", "X")
+SEX_LABELS: dict[str, str] = {"M": "Male", "F": "Female", "X": "Another sex (X)"}
+ENGLISH_LEARNER_LABELS: dict[bool, str] = {
+    True: "English learner",
+    False: "Not an English learner",
+}
+
 GRADE_LEVELS: tuple[str, ...] = (
     "PK",
     "KG",

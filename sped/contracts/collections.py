@@ -215,6 +215,75 @@ def _in(codes: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{c}'" for c in codes) + ")"
 
 
+#: The rows a federal demographic column is required on: from the state profile's first
+#: federal year (`federal.first_year`) on; a file of an earlier year may leave them out.
+FROM_FIRST_FEDERAL_YEAR = "_period >= '{first_federal_year}'"
+FEDERAL_REQUIRED_WHEN = (
+    "the school year is the state profile's first federal year (federal.first_year) or later"
+)
+
+
+def _demographic_columns(required_when: str) -> tuple[Column, ...]:
+    """The three demographic columns of the federal child count (EDFacts FS002, FS089)."""
+    return (
+        Column(
+            "race_ethnicity",
+            "code",
+            "EDFacts race/ethnicity of the child (one of the seven aggregated categories).",
+            required="conditional",
+            required_when=required_when,
+            codes=C.RACE_ETHNICITIES,
+            example="WH7",
+        ),
+        Column(
+            "sex",
+            "code",
+            "EDFacts sex: M or F (X only where the state profile allows it).",
+            required="conditional",
+            required_when=required_when,
+            codes=C.SEXES,
+            example="F",
+        ),
+        Column(
+            "english_learner",
+            "flag",
+            "English learner on the count date (Y/N).",
+            required="conditional",
+            required_when=required_when,
+            example="N",
+        ),
+    )
+
+
+def _demographic_rules(name: str, when: str = "") -> tuple[Rule, ...]:
+    """Blocking from the first federal year: each demographic column filled in (on the rows
+    `when` selects, all rows when empty); X for sex only where the profile allows it."""
+    rows = f" AND {when}" if when else ""
+    required = tuple(
+        _sql(
+            f"{name}.{column}.required_federal",
+            "blocking",
+            f"{column} must be filled in from the state's first federal year on"
+            + (" for a child with a services plan." if when else "."),
+            f"EDFacts FS002/FS089; {CONTRACT}, {name}: {column}",
+            f"{column} IS NULL AND {FROM_FIRST_FEDERAL_YEAR}{rows}",
+            [column],
+        )
+        for column in ("race_ethnicity", "sex", "english_learner")
+    )
+    return (
+        *required,
+        _sql(
+            f"{name}.sex.x_allowed",
+            "blocking",
+            "sex X is not accepted in this state (its federal files report M and F only).",
+            f"EDFacts FS002/FS089; state profile federal.sex_x_allowed; {CONTRACT}, {name}: sex",
+            "sex = 'X' AND NOT {sex_x_allowed}",
+            ["sex"],
+        ),
+    )
+
+
 def _count_date_rules(name: str) -> tuple[Rule, ...]:
     return (
         _sql(
@@ -415,6 +484,7 @@ PLACEMENTS = _collection(
             required="no",
             example="68500.00",
         ),
+        *_demographic_columns(FEDERAL_REQUIRED_WHEN),
     ),
     rules=(
         *_count_date_rules("placements"),
@@ -577,6 +647,7 @@ PLACEMENTS = _collection(
             f"{CONTRACT}, placements: annual_tuition",
             {"column": "annual_tuition", "min": 0, "max": None},
         ),
+        *_demographic_rules("placements"),
     ),
 )
 
@@ -829,6 +900,19 @@ PPPS_COUNT = _collection(
             example="SLI",
         ),
         Column("has_services_plan", "flag", "A services plan is in place (Y/N).", example="Y"),
+        *_demographic_columns(FEDERAL_REQUIRED_WHEN + ", for a child with a services plan"),
+        Column(
+            "educational_environment",
+            "code",
+            "EDFacts early-childhood environment (FS089) where a child aged 3 through 5 who is "
+            "not in kindergarten receives the services of the plan; blank for a child in "
+            "kindergarten or older.",
+            required="conditional",
+            required_when=FEDERAL_REQUIRED_WHEN
+            + ", for a child aged 3 or 4 with a services plan (or 5 and not in kindergarten)",
+            codes=C.EARLY_CHILDHOOD_ENVIRONMENTS,
+            example="SPL",
+        ),
     ),
     rules=(
         *_count_date_rules("ppps_count"),
@@ -841,6 +925,26 @@ PPPS_COUNT = _collection(
             {"columns": ["student_id"]},
         ),
         *_private_child_rules("ppps_count"),
+        *_demographic_rules("ppps_count", "has_services_plan"),
+        _sql(
+            "ppps_count.educational_environment.early_childhood",
+            "blocking",
+            "A child aged 3 or 4 with a services plan needs the early-childhood environment "
+            "where the services are received, from the state's first federal year on.",
+            "EDFacts FS089; " + CONTRACT + ", ppps_count: educational_environment",
+            f"educational_environment IS NULL AND has_services_plan AND {AGE_AT_COUNT} < 5 "
+            f"AND {FROM_FIRST_FEDERAL_YEAR}",
+            ["educational_environment", "birth_date", "has_services_plan"],
+        ),
+        _sql(
+            "ppps_count.educational_environment.school_age",
+            "blocking",
+            "An early-childhood environment is only for a child aged 3 through 5 not in "
+            "kindergarten: leave it blank for a child 6 or older.",
+            "EDFacts FS002/FS089; " + CONTRACT + ", ppps_count: educational_environment",
+            f"educational_environment IS NOT NULL AND {AGE_AT_COUNT} >= 6",
+            ["educational_environment", "birth_date"],
+        ),
     ),
 )
 
@@ -1001,6 +1105,63 @@ ALLOCATIONS = _collection(
             "idea_619_subgrant cannot be negative.",
             f"{CONTRACT}, allocations",
             {"column": "idea_619_subgrant", "min": 0, "max": None},
+        ),
+    ),
+)
+
+ENROLLMENT = _collection(
+    name="enrollment",
+    title="Enrollment by race/ethnicity",
+    description=(
+        "Children aged 3 through 21 enrolled in each LEA on the count date, by EDFacts "
+        "race/ethnicity: the denominators of the federal disproportionality figures. Loaded by "
+        "the state, one file per school year."
+    ),
+    period_kind="school_year",
+    period_column="school_year",
+    lea_scoped=False,
+    submitted_by="state",
+    columns=(
+        LEA_ID,
+        SCHOOL_YEAR,
+        Column(
+            "race_ethnicity",
+            "code",
+            "EDFacts race/ethnicity.",
+            codes=C.RACE_ETHNICITIES,
+            example="HI7",
+        ),
+        Column(
+            "enrolled",
+            "integer",
+            "Children aged 3 through 21 enrolled in the LEA on the count date.",
+            example="412",
+        ),
+    ),
+    rules=(
+        Rule(
+            "enrollment.lea_id.unique",
+            "blocking",
+            "unique",
+            "Each LEA and race/ethnicity may appear only once in an enrollment file.",
+            f"{CONTRACT}, enrollment: lea_id",
+            {"columns": ["lea_id", "race_ethnicity"]},
+        ),
+        Rule(
+            "enrollment.lea_id.in_directory",
+            "blocking",
+            "in_directory",
+            "lea_id is not in the LEA directory.",
+            f"{CONTRACT}, enrollment: lea_id",
+            {"column": "lea_id", "directory": "leas", "directory_column": "lea_id"},
+        ),
+        Rule(
+            "enrollment.enrolled.non_negative",
+            "blocking",
+            "between",
+            "enrolled cannot be negative.",
+            f"{CONTRACT}, enrollment: enrolled",
+            {"column": "enrolled", "min": 0, "max": None},
         ),
     ),
 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from sped.dashboards import charts, figures, headlines, outliers
+from sped.dashboards import charts, federal, figures, headlines, outliers
 from sped.dashboards.charts import Chart
 from sped.dashboards.scope import FilterError, Filters, Scope
 
@@ -76,7 +76,10 @@ def overview(con, scope: Scope, filters: Filters, *, state_name: str = "The stat
         "and a link to its page.",
         [chart],
         year,
-        extra={"headlines": items},
+        extra={
+            "headlines": items,
+            "federal_files": federal.federal_files(con, year) if scope.role == "state" else [],
+        },
     )
 
 
@@ -215,6 +218,7 @@ def lre(con, scope: Scope, filters: Filters, *, state_name: str = "The state", *
         [
             charts.lre_vs_nation(rows, nation, "6-21", label),
             charts.lre_vs_nation(rows, nation, "3-5", label),
+            *(federal.lre_breakdown_charts(con, year) if scope.role == "state" else []),
         ],
         year,
         tables={"lre-environments": rows},

@@ -6,7 +6,8 @@ carry a deliberate defect (`defects.py`, share `scales.DEFECT_RATE`). Same seed,
 every random draw comes from a numpy generator seeded by (seed, purpose, LEA, year), iteration
 is in sorted order, and nothing depends on today's date (the as-of date is November 1 after the
 last fall). The modules: calibration (real-data tables), leas, students, placements, monitoring,
-private, finance, defects, writers, output.
+private, demographics (race, sex, English learners; the state's enrollment files), finance,
+defects, writers, output.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 import polars as pl
 
 from sped.config.profile import StateProfile, load_profile
-from sped.generate import calibration, finance, leas, monitoring, private, students
+from sped.generate import calibration, demographics, finance, leas, monitoring, private, students
 from sped.generate.output import GenerationSummary, Output
 from sped.generate.placements import placements
 from sped.generate.scales import DEFECT_RATE, get_scale
@@ -41,6 +42,8 @@ PURPOSES = {  # one stream per purpose: adding draws to one never shifts another
     "count_day": 12,
     "rates": 13,
     "next_grant": 14,
+    "demographics": 15,
+    "enrollment": 16,
 }
 
 
@@ -82,6 +85,37 @@ def _age_counts(placed: pl.DataFrame, count_date: dt.date) -> tuple[int, int]:
         )
     )
     return int(((age >= 3) & (age <= 21)).sum()), int(((age >= 3) & (age <= 5)).sum())
+
+
+def _with_demographics(
+    roster: pl.DataFrame,
+    known: pl.DataFrame | None,
+    people: demographics.Demographics,
+    lean: np.ndarray,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
+    """The roster with each student's race, sex and English-learner status: kept from last
+    year for the students already known, drawn for the others."""
+    if known is not None:
+        roster = roster.join(known, on="student_id", how="left")
+    else:
+        roster = roster.with_columns(
+            pl.lit(None, pl.String).alias(c) for c in ("race", "sex", "el")
+        )
+    new = roster["race"].is_null().to_numpy()
+    if new.any():
+        age, grade = roster["age"].to_numpy(), roster["grade"].to_numpy().astype(str)
+        group = np.where(students.school_age(age, grade), "6-21", "3-5")
+        env = roster["env"].to_numpy().astype(str)
+        dis = roster["dis"].to_numpy().astype(str)
+        race, sex, el = people.draw(group[new], env[new], dis[new], lean, rng)
+        filled = {c: roster[c].to_numpy().astype(object) for c in ("race", "sex", "el")}
+        for c, values in zip(("race", "sex", "el"), (race, sex, el), strict=True):
+            filled[c][new] = values
+        roster = roster.with_columns(
+            pl.Series(c, filled[c].astype(str)) for c in ("race", "sex", "el")
+        )
+    return roster
 
 
 def generate(
@@ -133,6 +167,11 @@ def generate(
     )
     schools_by_lea = {k[0]: g for k, g in schools.group_by("lea_id", maintain_order=True)}
     sizes = dict(zip(lea_ids, lea_dir["students"].to_list(), strict=True))
+    people = demographics.Demographics(cal)
+    mixes = demographics.lea_mix(
+        people.state_race, np.array([sizes[i] for i in lea_ids]), _rng(seed, "enrollment")
+    )
+    known: dict[str, pl.DataFrame] = {}
 
     rosters: dict[str, pl.DataFrame] = {}
     step = max(1, len(lea_ids) // 10)
@@ -141,6 +180,7 @@ def generate(
         fall = int(sy[:4])
         counts: dict[str, tuple[int, int]] = {}
         ppps: dict[str, tuple[int, int]] = {}
+        sped_by_race: dict[str, np.ndarray] = {}
         total = 0
         for i, lea_id in enumerate(lea_ids):
             rng = _rng(seed, "roster", i, y)
@@ -156,6 +196,14 @@ def generate(
                 )
             rosters[lea_id] = roster
             total += roster.height
+            lean = mixes[i] / people.state_race
+            roster = _with_demographics(
+                roster, known.get(lea_id), people, lean, _rng(seed, "demographics", i, y)
+            )
+            known[lea_id] = roster.select("student_id", "race", "sex", "el")
+            sped_by_race[lea_id] = np.array(
+                [(roster["race"] == r).sum() for r in demographics.RACES], dtype=int
+            )
             placed = placements(roster, lea_id, sy, day, facilities)
             counts[lea_id] = _age_counts(placed, day)
             output.district_file("placements", lea_id, sy, placed)
@@ -179,6 +227,9 @@ def generate(
                     cal,
                     profile.dd_age_range,
                     rng,
+                    people,
+                    lean,
+                    _rng(seed, "demographics", i, y, 1),
                 )
                 output.district_file("ppps_count", lea_id, sy, kids)
                 ppps[lea_id] = _age_counts(kids, day)
@@ -199,6 +250,10 @@ def generate(
             if (i + 1) % step == 0 or i + 1 == len(lea_ids):
                 say(f"placements {sy}: {i + 1}/{len(lea_ids)} LEAs")
         summary.students_per_year[sy] = total
+        enrolled = demographics.enrollment(
+            lea_ids, sy, sped_by_race, mixes, cal, people.state_race, _rng(seed, "enrollment", y)
+        )
+        output.state_file(f"enrollment/{sy}/enrollment_{sy}.csv", "enrollment", sy, enrolled)
 
         fy = fall + 1
         alloc = finance.allocations(lea_ids, counts, fy, _rng(seed, "alloc", y))

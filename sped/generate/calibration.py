@@ -6,6 +6,10 @@ provenance in its PROVENANCE.md).
 - Disability mix, single-year ages, environments by disability and the parentally placed count:
   the federal IDEA 618 child count and educational environments file, fall 2017
   (`bchildcountandedenvironments2017-18.csv`), for the profile's state.
+- Race/ethnicity, sex and English-learner status of children with disabilities by age group,
+  environment and disability: the same 618 file (its race, sex and LEP columns).
+- Statewide public-school enrollment by race/ethnicity: Massachusetts DESE school profiles
+  (`somerville_school_data.csv`, its `State` column: the state's percentages each year).
 - Private schools: the NCES Private School Universe Survey 2013-14 list
   (`private_schools.csv.zip`, Windows-1252) for the profile's state. Its location city
   (`PL_CIT`) is blank for most schools; the town is then the mailing city (`PCITY`).
@@ -126,6 +130,7 @@ def federal_618(state: str, realdata: Path = REALDATA) -> dict:
     }
     return {
         "state": state,
+        "demographics": _demographics(mine, col),
         "students_3_5": value("Total, Age 3-5", "All Disabilities", "Age 3 to 5"),
         "students_6_21": value("Total, Age 6-21", "All Disabilities", "Ages 6-21"),
         "parentally_placed_6_21": value(
@@ -137,6 +142,82 @@ def federal_618(state: str, realdata: Path = REALDATA) -> dict:
         "environments_3_5": env_3_5,
         "environments_6_21": env_6_21,
     }
+
+
+#: The 618 file's demographic columns per age group, in the order of DEMOGRAPHIC_KEYS.
+DEMOGRAPHIC_COLUMNS = {
+    "3-5": (
+        "American Indian or Alaska Native Age 3 to 5",
+        "Asian Age 3-5",
+        "Black or African American Age 3-5",
+        "Hispanic/Latino Age 3-5",
+        "Two or More Races Age 3-5",
+        "Native Hawaiian or Other Pacific Islander Age 3-5",
+        "White Age 3-5",
+        "Female Age 3 to 5",
+        "Male Age 3 to 5",
+        "LEP Yes Age 3 to 5",
+        "LEP No Age 3 to 5",
+    ),
+    "6-21": (
+        "American Indian or Alaska Native Age 6 to21",
+        "Asian Age 6 to21",
+        "Black or African American Age 6 to21",
+        "Hispanic/Latino Age 6 to21",
+        "Two or more races Age 6 to21",
+        "Native Hawaiian or Other Pacific Islander Age 6 to21",
+        "White Age 6 to21",
+        "Female Age 6 to 21",
+        "Male Age 6 to 21",
+        "LEP Yes Age 6 to 21",
+        "LEP No Age 6 to 21",
+    ),
+}
+#: What each of those columns counts: the EDFacts race codes (RACE_ETHNICITIES order), F, M,
+#: English learner yes, no.
+DEMOGRAPHIC_KEYS = ("AM7", "AS7", "BL7", "HI7", "MU7", "PI7", "WH7", "F", "M", "EL", "NOT_EL")
+
+
+def _demographics(mine: list[list[str]], col: dict[str, int]) -> dict:
+    """{age group: {environment code or TOTAL or PPPS: {disability code or ALL: [counts in
+    DEMOGRAPHIC_KEYS order]}}} from the state's rows of the 618 file."""
+    envs = {"3-5": {**EARLY, "Total, Age 3-5": "TOTAL"},
+            "6-21": {**SCHOOL_AGE, "Total, Age 6-21": "TOTAL",
+                     "Parentally Placed in Private Schools": "PPPS"}}  # fmt: skip
+    labels = {**DISABILITY_LABELS, "All Disabilities": "ALL"}
+    out: dict = {}
+    for group, columns in DEMOGRAPHIC_COLUMNS.items():
+        out[group] = {}
+        for r in mine:
+            env, dis = envs[group].get(r[2]), labels.get(r[3])
+            if env and dis:
+                out[group].setdefault(env, {})[dis] = [_num(r[col[c]]) for c in columns]
+    return out
+
+
+#: DESE's race labels in the enrollment extract, as EDFacts codes.
+DESE_RACES = {
+    "American Indian or Alaska Native": "AM7",
+    "Asian": "AS7",
+    "Black or African American": "BL7",
+    "Hispanic or Latino": "HI7",
+    "Multi-Race, Not Hispanic or Latino": "MU7",
+    "Native Hawaiian or Other Pacific Islander": "PI7",
+    "White": "WH7",
+}
+
+
+def enrollment_shares(realdata: Path = REALDATA) -> dict[str, dict[str, float]]:
+    """Massachusetts statewide public-school enrollment by race/ethnicity, in percent, per
+    school year (DESE's year is the spring one: 2018 is 2017-18), from the `State` column."""
+    with open(realdata / "somerville_school_data.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        spring = int(r["year"])
+        year = f"{spring - 1}-{spring % 100:02d}"
+        out.setdefault(year, {})[DESE_RACES[r["Category"]]] = float(r["State"])
+    return dict(sorted(out.items()))
 
 
 PSS_COLUMNS = [
@@ -169,6 +250,8 @@ def private_schools(state: str, realdata: Path = REALDATA) -> str:
 def calibration(state: str, realdata: Path = REALDATA) -> dict:
     data = federal_618(state, realdata)
     data["lea_sizes_ct_2015_16"] = lea_sizes(realdata)
+    if state == "MA":  # the only state whose enrollment by race the project ships
+        data["enrollment_by_race_pct"] = enrollment_shares(realdata)
     assert set(data["disability_mix_6_21"]) == set(DISABILITY_CATEGORIES)
     return data
 

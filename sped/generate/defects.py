@@ -14,6 +14,9 @@ reads with an encoding warning:
 - bad_dates: dates exported M/D/YYYY (accepted) mixed with impossible ones like `13/45/2024`.
 - environment_age_mismatch: an early-childhood environment for a few school-age students.
 - negative_amount: a refund typed as a negative obligation.
+- unknown_race_code: a local race code (`HIS`, a student information system's own spelling of
+  Hispanic) instead of the EDFacts one (HI7).
+- blank_sex: sex left blank on a few rows (required from the first federal year).
 - cp1252_accented_name: saved by Excel in Windows-1252, with an extra (unknown) student_name
   column holding accented names.
 """
@@ -37,6 +40,8 @@ DEFECTS: dict[str, tuple[str, ...]] = {
     "bad_dates": DISTRICT,
     "environment_age_mismatch": ("placements",),
     "negative_amount": ("expenditures",),
+    "unknown_race_code": ("placements", "ppps_count"),
+    "blank_sex": ("placements",),
     "cp1252_accented_name": ("placements", "ppps_count", "child_find"),
 }
 #: Defects validation accepts with a warning (the file is still a defect in the manifest).
@@ -109,6 +114,12 @@ def inject(
             .then(pl.lit("REC10YSVCS"))
             .otherwise(pl.col("educational_environment"))
             .alias("educational_environment")
+        ), "utf-8"
+    if kind == "unknown_race_code":
+        return put("race_ethnicity", "HIS"), "utf-8"
+    if kind == "blank_sex":
+        return frame.with_columns(
+            pl.when(hit).then(None).otherwise(pl.col("sex")).alias("sex")
         ), "utf-8"
     if kind == "negative_amount":
         return put("amount", "-" + frame["amount"][rows[0]]), "utf-8"

@@ -3,7 +3,8 @@
 Out-of-district students get a placement type by environment (separate schools: mostly approved
 private day schools and collaboratives; residential: approved residential, out of state, state
 facilities), so that about 60% of them are in private schools; a facility of that type; the
-checklist flags mostly Y with realistic gaps; tuition by type; some long transport.
+checklist flags mostly Y with realistic gaps; tuition by type; some long transport. The roster
+carries each student's demographics (`demographics.py`: race, sex, el).
 """
 
 from __future__ import annotations
@@ -130,5 +131,8 @@ def placements(
         pl.Series("transport_team_approved", flag(transport > 60, u1 < 0.75)),
         pl.Series("return_criteria_documented", flag(residential, u2 < 0.88)),
         pl.Series("annual_tuition", tuition),
+        roster["race"].alias("race_ethnicity"),
+        roster["sex"].alias("sex"),
+        roster["el"].alias("english_learner"),
     )
     return to_text(frame, "placements")

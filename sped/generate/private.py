@@ -81,8 +81,12 @@ def ppps_children(
     cal: dict,
     dd_range: tuple[int, int],
     rng: np.random.Generator,
+    people=None,
+    lean: np.ndarray | None = None,
+    demo_rng: np.random.Generator | None = None,
 ) -> pl.DataFrame:
-    """Eligible parentally placed children in the private schools located in one LEA."""
+    """Eligible parentally placed children in the private schools located in one LEA, with
+    their demographics (`demographic_columns`, drawn from `demo_rng`)."""
     w = schools["enrolment"].to_numpy().astype(float)
     pick = rng.choice(schools.height, size=n, p=w / w.sum())
     lo = schools["age_lo"].to_numpy()[pick]
@@ -128,7 +132,55 @@ def ppps_children(
         },
         schema_overrides={"count_date": pl.Date, "birth_date": pl.Date},
     )
+    demo = demographic_columns(
+        age,
+        frame["disability_category"].to_numpy().astype(str),
+        (frame["has_services_plan"] == "Y").to_numpy(),
+        cal,
+        people,
+        np.ones(7) if lean is None else lean,
+        demo_rng or rng,
+    )
+    frame = frame.with_columns(pl.Series(k, v) for k, v in demo.items())
     return to_text(frame.sort("student_id"), "ppps_count")
+
+
+#: Where a parentally placed child aged 3-5 not in kindergarten receives the services of the
+#: plan: the state's early-childhood environments outside separate and residential programs,
+#: in their 618 proportions.
+PPPS_EC_ENVIRONMENTS = ("REC10YSVCS", "REC10YOTHLOC", "REC09YSVCS", "REC09YOTHLOC", "SPL")
+
+
+def demographic_columns(
+    age: np.ndarray,
+    dis: np.ndarray,
+    has_plan: np.ndarray,
+    cal: dict,
+    people,
+    lean: np.ndarray,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Race, sex, English-learner status and, for a child aged 3-5 not in kindergarten (most
+    5-year-olds are in kindergarten) with a services plan, the early-childhood environment where
+    the services are received; school-age children follow the 618 parentally placed row, the
+    others their environment's."""
+    n = len(age)
+    kindergarten = (age == 5) & (rng.random(n) < 0.85)
+    early = (age <= 5) & ~kindergarten
+    weights = np.array([sum(cal["environments_3_5"][e].values()) for e in PPPS_EC_ENVIRONMENTS])
+    env = np.array(PPPS_EC_ENVIRONMENTS)[
+        rng.choice(len(PPPS_EC_ENVIRONMENTS), size=n, p=weights / weights.sum())
+    ]
+    env = np.where(early & has_plan, env, "")
+    group = np.where(early, "3-5", "6-21")
+    cell_env = np.where(early, np.where(env == "", "TOTAL", env), "PPPS")
+    race, sex, el = people.draw(group, cell_env, dis, lean, rng)
+    return {
+        "race_ethnicity": race,
+        "sex": sex,
+        "english_learner": el,
+        "educational_environment": env,
+    }
 
 
 OUTCOMES = np.array(["ELIGIBLE", "NOT_ELIGIBLE", "PENDING", "CONSENT_DECLINED"])

@@ -2,6 +2,7 @@
 
     <collection>/<lea_id>/<period>/<name>.csv|xlsx     district files
     allocations/<fiscal_year>/<name>.csv|xlsx           state allocations
+    enrollment/<school_year>/<name>.csv|xlsx            state enrollment by race/ethnicity
     reference/{leas,facilities,private_schools}.csv     state directories
 
 Anything else is reported as a file the system cannot route (never silently skipped), except
@@ -27,6 +28,8 @@ from sped.contracts.findings import clip
 SUFFIXES = (".csv", ".xlsx")
 SCHOOL_YEAR = re.compile(r"(\d{4})-(\d{2})")
 FISCAL_YEAR = re.compile(r"\d{4}")
+#: State-loaded collections with a period, and what their folder's period is.
+STATE_PERIOD_COLLECTIONS = {"allocations": "fiscal_year", "enrollment": "school_year"}
 #: The form of any LEA id (the profile's lea_id_pattern and the LEA directory say which exist).
 LEA_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
@@ -88,11 +91,12 @@ def declared_key(relative: Path) -> DeclaredKey:
                 + ", ".join(REFERENCE_COLLECTIONS)
             )
         return DeclaredKey(name, None, "current")
-    if parts[0] == "allocations":
+    if parts[0] in STATE_PERIOD_COLLECTIONS:
+        name, period = parts[0], STATE_PERIOD_COLLECTIONS[parts[0]]
         if len(parts) != 3:
-            raise LayoutError(f"{shown}: allocations go in allocations/<fiscal_year>/<file>")
-        check_period("allocations", parts[1])
-        return DeclaredKey("allocations", None, parts[1])
+            raise LayoutError(f"{shown}: {name} go in {name}/<{period}>/<file>")
+        check_period(name, parts[1])
+        return DeclaredKey(name, None, parts[1])
     collection = parts[0]
     if collection not in COLLECTIONS or not COLLECTIONS[collection].lea_scoped:
         raise LayoutError(f"{shown}: {clip(repr(collection), 60)} is not a district collection")

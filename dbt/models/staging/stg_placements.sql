@@ -29,6 +29,11 @@ standardised as (
         transport_team_approved,
         return_criteria_documented,
         annual_tuition,
+        -- the federal demographics (EDFacts FS002/FS089); NULL on rows of files sent before
+        -- the profile's first federal year that left them out
+        {{ standard_code('race_ethnicity') }} as race_ethnicity,
+        {{ standard_code('sex') }} as sex,
+        english_learner,
         -- whole years on the count date; age 3 on the 3rd birthday (docs/rules/placements_and_lre.md)
         {{ age_on('birth_date', 'count_date') }} as age_on_count_date
     from source
@@ -63,5 +68,8 @@ select
     transport_minutes_one_way,
     transport_team_approved,
     return_criteria_documented,
-    annual_tuition
+    annual_tuition,
+    race_ethnicity,
+    sex,
+    english_learner
 from standardised

@@ -18,5 +18,11 @@ select
     home_schooled,
     upper(resident_state) as resident_state,
     {{ standard_code('disability_category') }} as disability_category,
-    has_services_plan
+    has_services_plan,
+    -- the federal demographics and, for a child aged 3 through 5 not in kindergarten, the
+    -- early-childhood environment of the services plan (EDFacts FS002/FS089)
+    {{ standard_code('race_ethnicity') }} as race_ethnicity,
+    {{ standard_code('sex') }} as sex,
+    english_learner,
+    {{ standard_code('educational_environment') }} as educational_environment
 from {{ source('raw', 'ppps_count') }}

@@ -24,9 +24,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from sped.dashboards import charts, exports, figures
+from sped.dashboards import charts, exports, federal, figures
 from sped.dashboards import pages as dash_pages
 from sped.dashboards.scope import LEA_TYPES, FilterError, Filters, Scope
+from sped.federal import files as federal_files
 from sped.landing.accounts import Account
 from sped.web.auth import portal, require_role
 from sped.web.pages import render
@@ -330,8 +331,39 @@ def federal_618(
         year = filters.school_year or dash_pages.latest_school_year(con)
         if year is None:
             raise HTTPException(404, "No roster is published yet.")
-        table = exports.federal_618(con, year, p.profile.state_name)
+        try:
+            table = exports.federal_618(con, year, p.profile.state_name)
+        except exports.LayoutGap as exc:
+            raise HTTPException(422, str(exc)) from None
     return _send(table, f"childcount_and_educational_environments_{year}", fmt)
+
+
+@router.get("/federal/{code}/{level}.txt")
+def federal_file(
+    request: Request, code: str, level: str, account: StateAccount, filters: PageFilters
+) -> Response:
+    """An EDFacts child-count file (FS002, FS089; SEA or LEA) of the year, when its edit checks
+    pass (sped/dashboards/federal.py; docs/federal_files.md). Never suppressed: state only."""
+    if code not in ("FS002", "FS089") or level not in ("SEA", "LEA"):
+        raise HTTPException(404, "No such federal file: FS002 or FS089, SEA or LEA.")
+    p = portal(request)
+    with snapshot(p) as con:
+        year = filters.school_year or dash_pages.latest_school_year(con)
+        if year is None:
+            raise HTTPException(404, "No roster is published yet.")
+        try:
+            name, body = federal.file_bytes(
+                con, code, level, year, p.profile.state_code, p.profile.state_fips
+            )
+        except federal_files.Refused as exc:
+            raise HTTPException(
+                409, f"The {code} file for {year} cannot be written: {exc}"
+            ) from None
+    return Response(
+        body,
+        media_type="text/plain; charset=us-ascii",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @cache

@@ -158,7 +158,10 @@ def federal_618_csv(
         year = filters.school_year or dash_pages.latest_school_year(con)
         if year is None:
             raise HTTPException(404, "No roster is published yet.")
-        table = exports.federal_618(con, year, p.profile.state_name)
+        try:
+            table = exports.federal_618(con, year, p.profile.state_name)
+        except exports.LayoutGap as exc:
+            raise HTTPException(422, str(exc)) from None
     name = exports.filename(f"childcount_and_educational_environments_{year}", "csv")
     return Response(
         exports.to_csv(table),
