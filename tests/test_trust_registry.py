@@ -42,7 +42,9 @@ def _landing(root: Path) -> Path:
 
 def _pipeline(inst: Installation, capsys, *extra: str) -> tuple[int, str]:
     capsys.readouterr()
-    code = main(["pipeline", "--warehouse", str(inst.warehouse), "--as-of", AS_OF, *extra])
+    code = main(
+        ["pipeline", "--create", "--warehouse", str(inst.warehouse), "--as-of", AS_OF, *extra]
+    )
     got = capsys.readouterr()
     return code, got.out + got.err
 
@@ -106,7 +108,7 @@ def test_a_registry_deleted_while_the_run_works_is_not_made_again_nor_anything_p
     paused = tmp_path / "paused"
     env = {**os.environ, "SPED_PAUSE_AT": "publishing", "SPED_PAUSE_FILE": str(paused)}
     run = subprocess.Popen(
-        [SPED, "pipeline", "--warehouse", str(inst.warehouse), "--as-of", AS_OF,
+        [SPED, "pipeline", "--create", "--warehouse", str(inst.warehouse), "--as-of", AS_OF,
          "--landing", str(_landing(tmp_path / "landing"))],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

@@ -39,7 +39,7 @@ def test_a_restore_killed_part_way_is_refused_then_restored_again(tmp_path, caps
     source = Installation(tmp_path / "source" / "warehouse.duckdb")
     w = ["--warehouse", str(source.warehouse)]
     landing = _landing(tmp_path / "landing")
-    assert main(["pipeline", *w, "--as-of", AS_OF, "--landing", str(landing)]) == 0
+    assert main(["pipeline", "--create", *w, "--as-of", AS_OF, "--landing", str(landing)]) == 0
     assert main(["backup", *w, "--to", str(tmp_path / "backup")]) == 0
 
     target = Installation(tmp_path / "target" / "warehouse.duckdb")

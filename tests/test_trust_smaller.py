@@ -62,6 +62,6 @@ def test_a_run_writes_nothing_into_the_code_checkout(tmp_path, capsys):
     (landing / "leas.csv").write_text("lea_id,name,county,lea_type\n2500001,A,X,REGULAR\n")
     before = _code_files(REPO_ROOT)
     warehouse = tmp_path / "inst" / "warehouse.duckdb"
-    argv = ["pipeline", "--warehouse", str(warehouse), "--landing", str(landing.parent)]
+    argv = ["pipeline", "--create", "--warehouse", str(warehouse), "--landing", str(landing.parent)]
     assert main([*argv, "--as-of", "2026-11-01"]) == 0, capsys.readouterr()
     assert _code_files(REPO_ROOT) == before

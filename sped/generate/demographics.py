@@ -108,10 +108,14 @@ def lea_mix(state_share: np.ndarray, sizes: np.ndarray, rng: np.random.Generator
     return mix / mix.sum(axis=1, keepdims=True)
 
 
-def enrollment_shares(cal: dict, school_year: str) -> np.ndarray:
+def enrollment_shares(cal: dict, school_year: str, fallback: np.ndarray) -> np.ndarray:
     """The state's published enrollment by race (as shares, RACE_ETHNICITIES order) for the
-    school year, or the latest year published before it."""
-    years = cal["enrollment_by_race_pct"]
+    school year, or the latest year published before it. A state whose enrollment by race the
+    project does not ship (its calibration has none: `sped calibrate` for a state other than
+    Massachusetts) gets `fallback`, the race mix of its children with IEPs in its 618 counts."""
+    years = cal.get("enrollment_by_race_pct")
+    if not years:
+        return fallback / fallback.sum()
     year = max((y for y in years if y <= school_year), default=min(years))
     pct = np.array([years[year][r] for r in RACE_ETHNICITIES], float)
     return pct / pct.sum()
@@ -127,7 +131,7 @@ def enrollment(
     rng: np.random.Generator,
 ) -> pl.DataFrame:
     """The state's enrollment file for a school year (contract columns, text)."""
-    published = enrollment_shares(cal, school_year)
+    published = enrollment_shares(cal, school_year, state_race)
     rows = []
     for i, lea_id in enumerate(lea_ids):
         sped = sped_by_race[lea_id]
