@@ -265,9 +265,14 @@ def with_names(rows: pl.DataFrame, leas: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def empty_chart(chart_id: str, title: str, why: str) -> Chart:
+def empty_chart(
+    chart_id: str, title: str, why: str, table: pl.DataFrame | None = None
+) -> Chart:
+    """A chart with nothing to draw that says why in words; `table` keeps the columns of the
+    rows it would have drawn (so the page and its download still name them)."""
     fig = new_figure()
     fig.add_annotation(text=why, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return Chart(chart_id, title, layout(fig, title, why), why, pl.DataFrame())
+    table = table if table is not None else pl.DataFrame()
+    return Chart(chart_id, title, layout(fig, title, why), why, table)

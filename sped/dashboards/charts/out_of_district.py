@@ -58,7 +58,7 @@ def ood_ranking(rows: pl.DataFrame, leas: pl.DataFrame, school_year: str) -> Cha
     rows = outliers.flag_rates(with_names(rows.filter(pl.col("ood_rate").is_not_null()), leas))
     title = f"LEAs ranked by out-of-district rate, {school_year}"
     if rows.is_empty():
-        return empty_chart("ood-ranking", title, "No LEA rosters for this selection.")
+        return empty_chart("ood-ranking", title, "No LEA rosters for this selection.", rows)
     rows = rows.sort("ood_rate", descending=True)
     fig = new_figure()
     for flag_value in ("HIGH", "WATCH", "WITHIN", "LOW"):

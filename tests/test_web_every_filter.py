@@ -1,0 +1,168 @@
+"""Every page answers every filter value: a walk of the small generated state that asks each
+page, as each role, with every value each of its filters offers (every school year, fiscal year,
+LEA type, county, each LEA type with each county, every LEA, every lineage figure and period,
+every audit-trail event and collection) and fails on any server error (5xx).
+
+Many LEA type x county selections hold no LEA at all; a page must then say so in words
+(`/dashboards/out-of-district?lea_type=CHARTER&county=...` once answered 500)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import duckdb
+import pytest
+
+from sped.dashboards.scope import LEA_TYPES
+from tests.dashboard_state import AS_OF, small_state
+from tests.web_dashboard_state import add_people, app_for, signed_in
+
+pytestmark = pytest.mark.slow
+
+PAGES = (
+    "/dashboards",
+    "/dashboards/out-of-district",
+    "/dashboards/proportionate-share",
+    "/dashboards/monitoring",
+    "/dashboards/child-find",
+    "/dashboards/lre",
+    "/dashboards/submissions",
+)
+ROLES = ("state", "district", "auditor")
+
+
+@pytest.fixture(scope="module")
+def walk(tmp_path_factory):
+    inst = small_state(tmp_path_factory, "everyfilter")
+    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
+    try:
+        leas = con.sql("SELECT lea_id, lea_type, county FROM marts.dim_lea ORDER BY 1").fetchall()
+        years = [
+            r[0]
+            for r in con.sql(
+                "SELECT DISTINCT school_year FROM marts.fct_out_of_district"
+            ).fetchall()
+        ]
+        fiscal = [
+            r[0]
+            for r in con.sql(
+                "SELECT DISTINCT fiscal_year FROM marts.fct_proportionate_share"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    people = add_people(inst, [lea for lea, _, _ in leas])
+    app = app_for(inst, AS_OF)
+    clients = {
+        role: signed_in(app, name)
+        for role, name in (
+            ("state", people.state),
+            ("district", people.district),
+            ("auditor", people.auditor),
+        )
+    }
+    return leas, sorted(years), sorted(fiscal), people, clients
+
+
+def filter_queries(leas, years, fiscal) -> list[str]:
+    counties = sorted({county for _, _, county in leas if county})
+    queries = [""]
+    queries += [f"school_year={y}" for y in years]
+    queries += [f"fiscal_year={fy}" for fy in fiscal]
+    queries += [f"lea_type={t}" for t in LEA_TYPES]
+    queries += [f"county={c}" for c in counties]
+    queries += [f"lea_type={t}&county={c}" for t, c in itertools.product(LEA_TYPES, counties)]
+    return queries
+
+
+def empty_selections(leas) -> list[str]:
+    """The LEA type x county pairs that hold no LEA."""
+    held = {(t, c) for _, t, c in leas}
+    counties = sorted({c for _, _, c in leas if c})
+    return [
+        f"lea_type={t}&county={c}"
+        for t, c in itertools.product(LEA_TYPES, counties)
+        if (t, c) not in held
+    ]
+
+
+def assert_no_5xx(client, url: str, failures: list[str]) -> str:
+    try:
+        answer = client.get(url)
+    except Exception as exc:  # the test client raises what the server did not handle
+        failures.append(f"500 {url}: {type(exc).__name__} {exc}"[:300])
+        return ""
+    if answer.status_code >= 500:
+        failures.append(f"{answer.status_code} {url}")
+    return answer.text if answer.status_code == 200 else ""
+
+
+def test_an_empty_selection_says_so_in_words(walk):
+    leas, _, _, _, clients = walk
+    empty = empty_selections(leas)
+    assert empty, "the small state must hold an LEA type x county with no LEA"
+    answer = clients["state"].get(f"/dashboards/out-of-district?{empty[0]}")
+    assert answer.status_code == 200
+    assert "No LEA rosters for this selection." in answer.text
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", PAGES)
+def test_every_dashboard_answers_every_filter_value(walk, page, role):
+    leas, years, fiscal, _, clients = walk
+    failures: list[str] = []
+    client = clients[role]
+    empty = empty_selections(leas)
+    for query in filter_queries(leas, years, fiscal):
+        html = assert_no_5xx(client, f"{page}?{query}" if query else page, failures)
+        if query == empty[0]:  # and every download of an empty selection
+            links = set(re.findall(r'href="(/dashboards/[^"]*/download/[^"]+)"', html))
+            for link in sorted(links):
+                assert_no_5xx(client, link.replace("&amp;", "&"), failures)
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_lea_page_answers_every_school_year(walk, role):
+    leas, years, _, _, clients = walk
+    failures: list[str] = []
+    for lea, _, _ in leas:
+        assert_no_5xx(clients[role], f"/dashboards/lea/{lea}", failures)
+        for year in years:
+            assert_no_5xx(clients[role], f"/dashboards/lea/{lea}?school_year={year}", failures)
+    assert not failures, failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_auditor_and_district_page_answers_every_value(walk, role):
+    leas, years, fiscal, people, clients = walk
+    failures: list[str] = []
+    client = clients[role]
+    figures = (
+        "out_of_district",
+        "lre_environments",
+        "monitoring_coverage",
+        "child_find",
+        "proportionate_share",
+        "submission_status",
+    )
+    for figure, (lea, _, _) in itertools.product(figures, leas[:4]):
+        for period in [*years, *map(str, fiscal)]:
+            assert_no_5xx(
+                client, f"/auditors/lineage?figure={figure}&lea_id={lea}&period={period}", failures
+            )
+    for name in ("out_of_district", "lre_environments"):
+        assert_no_5xx(client, f"/auditors/aggregates/{name}", failures)
+    trail = assert_no_5xx(client, "/auditors/trail", failures)
+    events = set(re.findall(r'<option value="([a-z_]+)"', trail))
+    for event in sorted(events):
+        assert_no_5xx(client, f"/auditors/trail?event={event}", failures)
+    for collection in ("placements", "roster", "expenditures", "nothing"):
+        assert_no_5xx(client, f"/auditors/trail?collection={collection}", failures)
+    for lea in (people.own_lea, people.other_lea):
+        for tail in ("", "/figures", "/students"):
+            assert_no_5xx(client, f"/district/{lea}{tail}", failures)
+    for path in ("/", "/mine", "/districts", "/templates", "/auditors"):
+        assert_no_5xx(client, path, failures)
+    assert not failures, failures
