@@ -14,6 +14,7 @@ import sys
 import zipfile
 
 from sped.contracts import COLLECTIONS, Collection
+from sped.contracts.labels import column_label
 from sped.settings import REPO_ROOT
 
 DICTIONARY = REPO_ROOT / "docs" / "data_dictionary.md"
@@ -62,7 +63,9 @@ def render_dictionary() -> str:
             "| --- | --- | --- | --- | --- |",
         ]
         for col in c.columns:
-            codes = ", ".join(col.codes) if col.codes else ""
+            codes = "; ".join(
+                f"`{code}` {column_label(col.name, code)}" for code in col.codes or ()
+            )
             out.append(
                 f"| {col.name} | {TYPE_WORDS[col.type]} | {_required(col)} | "
                 f"{col.description} | {codes} |"

@@ -265,9 +265,7 @@ def with_names(rows: pl.DataFrame, leas: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def empty_chart(
-    chart_id: str, title: str, why: str, table: pl.DataFrame | None = None
-) -> Chart:
+def empty_chart(chart_id: str, title: str, why: str, table: pl.DataFrame | None = None) -> Chart:
     """A chart with nothing to draw that says why in words; `table` keeps the columns of the
     rows it would have drawn (so the page and its download still name them)."""
     fig = new_figure()

@@ -8,20 +8,30 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from sped.dashboards import formats
 from sped.dashboards.charts.base import (
     OKABE_ITO,
     Chart,
     layout,
 )
-from sped.dashboards.headlines import Headline
+from sped.dashboards.headlines import KINDS, Headline
 
 
-def _fmt(unit: str) -> dict:
-    if unit == "rate":
-        return {"valueformat": ".1%"}
-    if unit == "dollars":
-        return {"valueformat": "$,.0f"}
-    return {"valueformat": ",.0f"}
+def _indicator(h: Headline) -> dict:
+    """A headline's number and change as plotly draws them, in the cards' units
+    (`sped.dashboards.formats`): a rate as a percentage with one decimal and its change in
+    percentage points, money in dollars and cents, counts whole."""
+    scale = 100.0 if h.unit == "rate" else 1.0
+    value = h.value * scale if h.value is not None else float("nan")
+    previous = h.previous * scale if h.previous is not None else None
+    if h.unit == "rate":
+        number = {"valueformat": ".1f", "suffix": "%"}
+        delta_format = {"valueformat": ".1f", "suffix": " percentage points"}
+    else:
+        kind = KINDS[h.unit]
+        number = {"valueformat": formats.D3[kind]}
+        delta_format = {"valueformat": formats.D3[kind]}
+    return {"value": value, "previous": previous, "number": number, "delta": delta_format}
 
 
 def overview(headlines: list[Headline], school_year: str) -> Chart:
@@ -32,19 +42,19 @@ def overview(headlines: list[Headline], school_year: str) -> Chart:
     fig = make_subplots(rows=rows, cols=cols, specs=[[{"type": "indicator"}] * cols] * rows)
     better, worse = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
     for i, h in enumerate(headlines):
-        fmt = _fmt(h.unit)
+        shown = _indicator(h)
         delta = {
-            "reference": h.previous,
+            "reference": shown["previous"],
             "relative": False,
-            "valueformat": ".1%" if h.unit == "rate" else fmt["valueformat"],
+            **shown["delta"],
             "increasing": {"color": worse if h.lower_is_better else better},
             "decreasing": {"color": better if h.lower_is_better else worse},
         }
         fig.add_trace(
             go.Indicator(
                 mode="number+delta" if h.previous is not None else "number",
-                value=h.value if h.value is not None else float("nan"),
-                number={"valueformat": fmt["valueformat"]},
+                value=shown["value"],
+                number=shown["number"],
                 delta=delta if h.previous is not None else None,
                 title={
                     "text": f"<a href='/dashboards/{h.page}'>{h.label}</a>",

@@ -15,6 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response
 
+from sped.contracts import COLLECTIONS
+from sped.contracts.labels import with_labels
 from sped.dashboards import audit_trail, exports, figures, lineage
 from sped.dashboards.scope import FilterError, Filters, Scope
 from sped.warehouse.schema import has_table
@@ -114,6 +116,7 @@ def trail(
             "limit": limit,
             "filters": filters,
             "kinds": kinds,
+            "collections": list(COLLECTIONS),
             "query": query,
         },
         account=account,
@@ -136,7 +139,7 @@ def trail_export(
         raise HTTPException(404, "Exports are .csv or .xlsx.")
     filters = _trail_filters(lea_id, collection, period, event, since, until)
     with portal(request).registry() as registry:
-        rows = audit_trail.trail(registry, filters)
+        rows = with_labels(audit_trail.trail(registry, filters))
     body = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, "audit trail")
     media = "text/csv; charset=utf-8" if fmt == "csv" else exports.XLSX_MEDIA_TYPE
     name = exports.filename("audit_trail", fmt)
@@ -156,6 +159,7 @@ def lineage_page(
     """From an LEA's figure row to the submissions in force behind it."""
     context: dict = {
         "figures": LINEAGE_FIGURES,
+        "figure_titles": {name: figures.SOURCES[name].title for name in LINEAGE_FIGURES},
         "figure": figure,
         "lea_id": lea_id,
         "period": period,

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from sped.contracts.labels import with_labels
 from sped.dashboards import charts, exports, figures
 from sped.dashboards import pages as dash_pages
 from sped.dashboards.scope import LEA_TYPES, FilterError, Filters, Scope
@@ -305,6 +306,7 @@ def _send(table, stem: str, fmt: str) -> Response:
         raise HTTPException(404, "No such table on this page.")
     if fmt not in MEDIA:
         raise HTTPException(404, "Downloads are .csv or .xlsx.")
+    table = with_labels(table)  # the words for each code column, beside it
     body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, stem)
     name = exports.filename(stem, fmt)
     return Response(
