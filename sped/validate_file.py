@@ -28,6 +28,7 @@ from sped.landing.store import sha256_bytes
 from sped.profile import StateProfile
 from sped.scratch import scratch_dir
 from sped.settings import Installation
+from sped.validation.repeats import without_repeats
 from sped.warehouse.schema import ensure_schemas
 
 log = logging.getLogger("sped.validate_file")
@@ -115,6 +116,7 @@ def _check(con, validate, inst, data, sub, profile, as_of, sample):
         if frame is not None and stage_batch(con, coll, [frame]):
             try:
                 findings += validate(con, collection, profile, as_of, sample=sample)
+                findings = without_repeats(findings)  # a cell that could not be typed: once
             except Exception as exc:  # the file cannot pass unchecked; say so plainly
                 log.warning("checking a file failed: %s", type(exc).__name__)
                 findings.append(_unchecked(exc, collection))

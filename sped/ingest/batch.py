@@ -35,6 +35,7 @@ from sped.ingest.reconcile import check_stored, reconcile_collection
 from sped.ingest.typing import type_batch, type_table
 from sped.landing.registry import Registry, Submission
 from sped.profile import StateProfile
+from sped.validation.repeats import without_repeats
 from sped.warehouse.schema import create_table_sql
 
 log = logging.getLogger("sped.ingest")
@@ -383,6 +384,8 @@ def _validate_and_load(
                      "same inputs; their rules are not checked again")  # fmt: skip
         for f in checked:
             findings[f.submission_id].append(f)
+        for sid in list(findings):  # a cell that could not be typed: reported once
+            findings[sid] = without_repeats(findings[sid])
     result.seconds["validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

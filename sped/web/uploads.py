@@ -39,6 +39,7 @@ from sped.landing.registry import Registry, Submission
 from sped.scratch import scratch_dir
 from sped.settings import Installation
 from sped.validate_file import _reference_from, _unchecked
+from sped.validation.repeats import without_repeats
 from sped.warehouse.schema import ensure_schemas
 from sped.web.portal import Portal
 
@@ -135,7 +136,7 @@ def check_submission(inst: Installation, portal: Portal, sub: Submission, data: 
                 else:  # without the digest the run simply checks the file again
                     with suppress(duckdb.Error):
                         reference = file_checks.reference_digest(con)
-                findings += rule_findings
+                findings = without_repeats(findings + rule_findings)  # each bad cell once
         finally:
             con.close()
     return FileCheck(findings, rows, as_of, reference, rule_findings)
