@@ -57,6 +57,7 @@ def create_app(
     from sped.web.pipeline_trigger import PipelineRunner
     from sped.web.routes import (
         api,
+        api_docs,
         auditors,
         dashboards,
         dashboards_api,
@@ -106,7 +107,17 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, limit=max_upload_bytes + 64 * 1024)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (home, signin, district, templates, api, dashboards, dashboards_api, auditors):
+    for module in (
+        home,
+        signin,
+        district,
+        templates,
+        api,
+        api_docs,
+        dashboards,
+        dashboards_api,
+        auditors,
+    ):
         app.include_router(module.router)
     _install_error_handlers(app)
     if warm_up:
