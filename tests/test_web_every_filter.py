@@ -178,3 +178,29 @@ def test_every_auditor_and_district_page_answers_every_value(walk, role):
     for path in ("/", "/mine", "/districts", "/auditors"):
         assert_no_5xx(client, path, failures)
     assert not failures, failures
+
+
+def test_headings_follow_the_filters(walk):
+    leas, _, _, _, clients = walk
+    _, lea_type, county = leas[0]
+    page = clients["state"].get(f"/dashboards?lea_type={lea_type}&county={county}").text
+    assert f"in {county} county</h1>" in page
+    assert "The state at a glance" not in page and f"in {county} county at a glance" in page
+
+
+def test_an_lea_is_found_by_name_or_id(walk):
+    leas, _, _, _, clients = walk
+    client = clients["state"]
+    con_name = client.get(f"/dashboards/lea/{leas[0][0]}").text
+    name = re.search(r"<h1>(.*?) <small", con_name).group(1)
+    word = name.split()[0]
+    by_name = client.get(f"/dashboards/lea?lea_id={word.lower()}")
+    assert by_name.status_code in (200, 303)
+    if by_name.status_code == 303:
+        assert by_name.headers["location"] == f"/dashboards/lea/{leas[0][0]}"
+    else:
+        assert f'href="/dashboards/lea/{leas[0][0]}"' in by_name.text
+    by_id = client.get(f"/dashboards/lea?lea_id={leas[0][0]}")
+    assert by_id.status_code == 303
+    none = client.get("/dashboards/lea?lea_id=no such district")
+    assert none.status_code == 404 and "No LEA has that id" in none.text

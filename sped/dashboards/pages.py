@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
+from sped.contracts.labels import label
 from sped.dashboards import charts, figures, headlines, outliers
 from sped.dashboards.charts import Chart
 from sped.dashboards.scope import FilterError, Filters, Scope
@@ -60,20 +61,24 @@ def _group(filters: Filters) -> Filters:
     return Filters(lea_type=filters.lea_type, county=filters.county, lea_id=filters.lea_id)
 
 
-def _label(filters: Filters, state_name: str) -> str:
-    parts = [p for p in (filters.lea_type, filters.county) if p]
-    return f"{state_name} ({', '.join(parts)})" if parts else state_name
+def selection_label(filters: Filters, state_name: str) -> str:
+    """What the page shows, in words: the state, or the LEAs its filters select ("Charter
+    schools in Suffolk county")."""
+    if not (filters.lea_type or filters.county):
+        return state_name
+    kind = label("lea_type", filters.lea_type) + "s" if filters.lea_type else "LEAs"
+    return f"{kind} in {filters.county} county" if filters.county else kind
 
 
 def overview(con, scope: Scope, filters: Filters, *, state_name: str = "The state") -> Page:
     year = _year(con, filters)
     items = headlines.headlines(con, scope, year, _group(filters))
-    chart = charts.overview(items, year)
+    chart = charts.overview(items, year, selection_label(filters, state_name))
     return Page(
         "overview",
         "Overview",
-        f"{state_name}'s headline figures for {year}, each with the change from the year before "
-        "and a link to its page.",
+        f"{selection_label(filters, state_name)}: headline figures for {year}, each with the "
+        "change from the year before and a link to its page.",
         [chart],
         year,
         extra={"headlines": items},
@@ -197,7 +202,7 @@ def lre(con, scope: Scope, filters: Filters, *, state_name: str = "The state", *
         )
     else:
         rows = figures.lre_environments(con, scope, Filters(school_year=year, lea_id="STATE"))
-    label = _label(filters, state_name)
+    label = selection_label(filters, state_name)
     source = nation["source"][0] if nation.height else None
     return Page(
         "lre",

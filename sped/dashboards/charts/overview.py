@@ -34,7 +34,7 @@ def _indicator(h: Headline) -> dict:
     return {"value": value, "previous": previous, "number": number, "delta": delta_format}
 
 
-def overview(headlines: list[Headline], school_year: str) -> Chart:
+def overview(headlines: list[Headline], school_year: str, label: str = "The state") -> Chart:
     """The headline figures with the change from the year before (increasing is marked
     orange and decreasing blue, or the reverse where lower is better: no red/green)."""
     cols = 3
@@ -76,7 +76,7 @@ def overview(headlines: list[Headline], school_year: str) -> Chart:
     )
     fig = layout(
         fig,
-        f"The state at a glance, {school_year}",
+        f"{label} at a glance, {school_year}",
         "Each figure with its change from the year before (blue: better, vermillion: worse).",
     )
     fig.update_layout(height=170 * rows + 120)

@@ -25,7 +25,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from sped.contracts.labels import with_labels
-from sped.dashboards import charts, exports, figures
+from sped.dashboards import charts, exports, figures, lea_search
 from sped.dashboards import pages as dash_pages
 from sped.dashboards.scope import LEA_TYPES, FilterError, Filters, Scope
 from sped.landing.accounts import Account
@@ -125,6 +125,8 @@ def build(p: Portal, slug: str, account: Account, filters: Filters, **options):
             )
         except FilterError as exc:
             raise HTTPException(422, str(exc)) from None
+        if filters.lea_type or filters.county:  # the heading says what is selected
+            page.extra["selection"] = dash_pages.selection_label(filters, p.profile.state_name)
         choices = {
             "school_years": figures.school_years(con),
             "fiscal_years": figures.fiscal_years(con),
@@ -351,7 +353,22 @@ def asset(request: Request, name: str) -> Response:
 
 @router.get("/lea")
 def lea_by_query(
-    lea_id: Annotated[str, Query(max_length=32, pattern=LEA_PATTERN)], account: StateAccount
+    request: Request,
+    account: StateAccount,
+    lea_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    """The LEA picker's target (a form cannot put a value in a path)."""
-    return RedirectResponse(f"/dashboards/lea/{lea_id}", status_code=303)
+    """The LEA picker's target: an LEA by its id or by (part of) its name. One match opens the
+    LEA's page; several are listed to choose from; none says so."""
+    wanted = (lea_id or "").strip()
+    with snapshot(portal(request)) as con:
+        leas = figures.leas(con, scope_of(account))
+    matches = lea_search.find(leas, wanted)
+    if len(matches) == 1:
+        return RedirectResponse(f"/dashboards/lea/{matches[0][0]}", status_code=303)
+    return render(
+        request,
+        "dashboards/lea_search.html",
+        {"wanted": wanted, "matches": matches, "tabs": TABS, "query": ""},
+        account=account,
+        status_code=200 if matches else 404,
+    )
