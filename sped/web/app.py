@@ -56,6 +56,7 @@ def create_app(
     validation suites in the background at once, so the first upload is as fast as the next."""
     from sped.web.pipeline_trigger import PipelineRunner
     from sped.web.routes import (
+        accounts_admin,
         api,
         api_docs,
         auditors,
@@ -108,6 +109,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=max_upload_bytes + 64 * 1024)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (
+        accounts_admin,
         home,
         signin,
         district,
