@@ -19,7 +19,10 @@ def framed(report_html: str) -> tuple[str, str]:
     body = _BODY.search(report_html)
     text = body.group(1) if body else report_html
     text = _STYLE.sub("", text)
-    text = text.replace("<table>", '<div class="scroll"><table class="grid">')
+    text = text.replace(
+        "<table>",
+        '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table class="grid">',
+    )
     text = text.replace("</table>", "</table></div>")
     text = re.sub(r'class="n"', 'class="num"', text)
     text = re.sub(r'class="(accepted|rejected|superseded)"', r'class="status-\1"', text)
