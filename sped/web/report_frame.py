@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+SCROLL_BOX = 'tabindex="0" role="region" aria-label="Table (scrolls sideways)"'
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
 _STYLE = re.compile(r"<style\b.*?</style>|\sstyle=\"[^\"]*\"", re.S | re.I)
@@ -19,10 +20,7 @@ def framed(report_html: str) -> tuple[str, str]:
     body = _BODY.search(report_html)
     text = body.group(1) if body else report_html
     text = _STYLE.sub("", text)
-    text = text.replace(
-        "<table>",
-        '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table class="grid">',
-    )
+    text = text.replace("<table>", f'<div class="scroll" {SCROLL_BOX}><table class="grid">')
     text = text.replace("</table>", "</table></div>")
     text = re.sub(r'class="n"', 'class="num"', text)
     text = re.sub(r'class="(accepted|rejected|superseded)"', r'class="status-\1"', text)
