@@ -204,3 +204,12 @@ def test_an_lea_is_found_by_name_or_id(walk):
     assert by_id.status_code == 303
     none = client.get("/dashboards/lea?lea_id=no such district")
     assert none.status_code == 404 and "No LEA has that id" in none.text
+
+
+def test_each_chart_has_a_text_alternative_and_its_data_as_a_table(walk):
+    _, _, _, _, clients = walk
+    page = clients["state"].get("/dashboards/out-of-district").text
+    charts = page.count('class="plotly-chart"')
+    assert charts and page.count('role="img" aria-label="') == charts
+    assert page.count('<details class="chart-data">') >= charts - 1  # an empty chart has none
+    assert "<th>Out-of-district rate</th>" in page

@@ -49,6 +49,14 @@ OUTLIER_FLAG_LABELS: dict[str, str] = {
     "WATCH": "To watch",
     "WITHIN": "Within the expected range",
 }
+#: A `status` column holds a share's status (chart tables) or a submission's registry status.
+STATUS_LABELS: dict[str, str] = {
+    **SHARE_STATUS_LABELS,
+    "received": "Received, not yet loaded",
+    "accepted": "Accepted",
+    "rejected": "Rejected",
+    "superseded": "Superseded",
+}
 COLLECTION_LABELS: dict[str, str] = {name: col.title for name, col in COLLECTIONS.items()}
 
 CODE_SETS: dict[str, dict[str, str]] = {
@@ -71,6 +79,7 @@ CODE_SETS: dict[str, dict[str, str]] = {
     "suppression": SUPPRESSION_LABELS,
     "outlier_flag": OUTLIER_FLAG_LABELS,
     "collection": COLLECTION_LABELS,
+    "status": STATUS_LABELS,
 }
 
 COLUMN_CODE_SETS: dict[str, str] = {
@@ -96,6 +105,8 @@ COLUMN_CODE_SETS: dict[str, str] = {
     "age_group_suppressed": "suppression",
     "outlier_flag": "outlier_flag",
     "collection": "collection",
+    "status": "status",
+    "last_status": "status",
 }
 LABEL_SUFFIX = "_label"
 

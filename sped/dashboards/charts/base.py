@@ -14,6 +14,7 @@ plotly.js itself (`write_plotlyjs`), never from a CDN.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import dataclass, field
@@ -95,7 +96,9 @@ class Chart:
         `script-src 'self'`; plotly's `to_html(include_plotlyjs=False)` would need an inline
         script."""
         return (
-            f'<div id="chart-{self.id}" class="plotly-chart" data-figure="figure-{self.id}">'
+            f'<div id="chart-{self.id}" class="plotly-chart" data-figure="figure-{self.id}" '
+            f'role="img" aria-label="{html.escape(self.title, quote=True)} (its data follows '
+            f'as a table)">'
             f"</div>\n"
             f'<script type="application/json" id="figure-{self.id}">{self.json()}</script>'
         )

@@ -8,6 +8,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import polars as pl
 
+from sped.contracts.labels import label as code_label
 from sped.dashboards.charts.base import (
     OKABE_ITO,
     STATUS_COLOURS,
@@ -43,7 +44,7 @@ def share_required_vs_spent(rows: pl.DataFrame, leas: pl.DataFrame, fund: str) -
                 x=arr(part[f"required_{fund}"].cast(pl.Float64)),
                 y=arr(part[f"spent_{fund}"].cast(pl.Float64)),
                 mode="markers",
-                name=status,
+                name=code_label("share_status", status),
                 marker={"color": colour, "size": 10},
                 customdata=arr(part.select("lea_id", "lea_name", "fiscal_year")),
                 hovertemplate="%{customdata[1]} FY %{customdata[2]}<br>required $%{x:,.2f}"
