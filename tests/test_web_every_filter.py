@@ -213,3 +213,22 @@ def test_each_chart_has_a_text_alternative_and_its_data_as_a_table(walk):
     assert charts and page.count('role="img" aria-label="') == charts
     assert page.count('<details class="chart-data">') >= charts - 1  # an empty chart has none
     assert "<th>Out-of-district rate</th>" in page
+
+
+def test_a_district_sees_all_of_its_own_figures(walk):
+    _, _, _, people, clients = walk
+    mine = clients["district"].get(f"/district/{people.own_lea}/figures").text
+    for heading in (
+        "Proportionate share",
+        "Child find",
+        "Out-of-district placements",
+        "Educational environments (LRE)",
+        "Monitoring of out-of-district students",
+    ):
+        assert f"<h2>{heading}" in mine, heading
+    assert "<th>Out-of-district rate</th>" in mine and "<th>Coverage rate</th>" in mine
+    theirs = clients["district"].get(f"/district/{people.other_lea}/figures")
+    assert theirs.status_code == 403
+    audited = clients["auditor"].get(f"/district/{people.own_lea}/figures").text
+    assert "<h2>Out-of-district placements" in audited
+    assert "Monitoring of out-of-district students" not in audited  # no shared table

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from sped.landing.accounts import Account
 from sped.web import district_data as data
 from sped.web.auth import LeaAccount, check_csrf, portal
+from sped.web.district_figures import own_figures
 from sped.web.pages import render
 from sped.web.uploads import (
     UploadRefused,
@@ -159,6 +160,7 @@ def figures(request: Request, lea_id: str, account: LeaAccount) -> Response:
             "lea_name": data.lea_name(p, lea_id),
             "shares": shares,
             "child_find": child_find,
+            "own_figures": own_figures(p, account, lea_id),
             "rebuilt": data.last_rebuilt(p, lea_id),
         },
         account=account,
