@@ -112,3 +112,11 @@ def test_cards_and_charts_agree_to_the_unit():
     assert money.shown() == "$108,936.26" and m.number.valueformat == formats.D3["money"]
     assert money.change_shown() == "+$41,056.26 from the year before"
     assert m.delta.valueformat == formats.D3["money"] == "$,.2f"
+
+
+def test_the_histogram_counts_whole_leas():
+    from sped.dashboards import charts
+
+    rows = pl.DataFrame({"ood_rate": [0.05, 0.051, 0.08], "state_ood_rate": [0.06] * 3})
+    fig = charts.ood_distribution(rows, "2025-26").figure
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickformat == ",d"

@@ -232,3 +232,10 @@ def test_a_district_sees_all_of_its_own_figures(walk):
     audited = clients["auditor"].get(f"/district/{people.own_lea}/figures").text
     assert "<h2>Out-of-district placements" in audited
     assert "Monitoring of out-of-district students" not in audited  # no shared table
+
+
+def test_every_page_has_a_skip_link_to_its_content(walk):
+    _, _, _, people, clients = walk
+    for url in ("/dashboards", f"/district/{people.own_lea}", "/auditors/trail"):
+        page = clients["state"].get(url).text
+        assert '<a class="skip-link" href="#main">' in page and '<main id="main"' in page

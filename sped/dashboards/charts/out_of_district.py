@@ -50,6 +50,9 @@ def ood_distribution(rows: pl.DataFrame, school_year: str) -> Chart:
     fig.update_xaxes(tickformat=".0%")
     rule = column_doc("fct_out_of_district", "ood_rate")
     fig = layout(fig, title, f"Rate = {rule}", x="Out-of-district rate (% of students)", y="LEAs")
+    # whole LEAs on the count axis (plotly picked ticks at 0.5 LEAs for small counts)
+    tallest = int((rows["ood_rate"] // 0.01).value_counts()["count"].max())
+    fig.update_yaxes(tickformat=",d", dtick=1 if tallest <= 10 else None, rangemode="tozero")
     return Chart("ood-distribution", title, fig, rule, rows)
 
 
