@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from sped.contracts.labels import label
-from sped.dashboards import charts, figures, headlines, outliers
+from sped.dashboards import charts, figures, headlines, outliers, similar
 from sped.dashboards.charts import Chart
 from sped.dashboards.scope import FilterError, Filters, Scope
 
@@ -265,7 +265,18 @@ def lea(con, scope: Scope, filters: Filters, *, lea_id: str, **_) -> Page:
         "lea-child-find": figures.child_find(con, scope, f),
         "lea-submissions": figures.submission_status(con, scope, f),
     }
-    page_charts = [charts.lea_ood_trend(ood, name), charts.lea_share(share, name)]
+    every_lea = figures.out_of_district(con, scope, Filters())
+    peers = similar.similar_leas(every_lea, figures.leas(con, scope), lea_id)
+    kind = directory["lea_type"][0] if directory.height else None
+    peers_are = (
+        f"{label('lea_type', kind).lower()}s with {similar.bands(every_lea).get(lea_id, '')}"
+        if kind
+        else ""
+    )
+    page_charts = [
+        charts.lea_ood_trend(ood, name, similar.peer_trend(every_lea, peers), peers_are),
+        charts.lea_share(share, name),
+    ]
     if state_lre.height:
         page_charts += charts.lea_lre(lre_rows, state_lre, name)
     return Page(

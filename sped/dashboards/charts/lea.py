@@ -18,8 +18,11 @@ from sped.dashboards.charts.lre import lre_vs_nation
 from sped.dashboards.column_docs import column_doc
 
 
-def lea_ood_trend(rows: pl.DataFrame, lea_name: str) -> Chart:
-    """One LEA's out-of-district rate and Indicator 5C over the years against the state's."""
+def lea_ood_trend(
+    rows: pl.DataFrame, lea_name: str, peers: pl.DataFrame | None = None, peers_are: str = ""
+) -> Chart:
+    """One LEA's out-of-district rate and Indicator 5C over the years against the state's and,
+    when given, its similar LEAs' (`sped.dashboards.similar`: `peers_are` says which)."""
     title = f"{lea_name}: out-of-district rate and Indicator 5C over the years"
     rows = rows.sort("school_year")
     if rows.is_empty():
@@ -42,10 +45,24 @@ def lea_ood_trend(rows: pl.DataFrame, lea_name: str) -> Chart:
                 hovertemplate=f"{label}: %{{y:.1%}}<extra></extra>",
             )
         )
+    notes = []
+    if peers is not None and peers.height:
+        fig.add_trace(
+            go.Scatter(
+                x=arr(peers["school_year"]),
+                y=arr(peers["peers_ood_rate"]),
+                mode="lines+markers",
+                name="Similar LEAs' out-of-district rate",
+                line={"color": OKABE_ITO["bluish_green"], "dash": "dot"},
+                hovertemplate="Similar LEAs: %{y:.1%}<extra></extra>",
+            )
+        )
+        rows = rows.join(peers, on="school_year", how="left")
+        notes.append(f"Similar LEAs: {peers_are} ({int(peers['peers'].max())} LEAs).")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     rule = column_doc("fct_out_of_district", "ood_rate")
     fig = layout(fig, title, rule, x="School year", y="% of students")
-    return Chart("lea-ood", title, fig, rule, rows)
+    return Chart("lea-ood", title, fig, rule, rows, notes)
 
 
 def lea_share(rows: pl.DataFrame, lea_name: str) -> Chart:
