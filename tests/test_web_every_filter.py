@@ -210,7 +210,7 @@ def test_each_chart_has_a_text_alternative_and_its_data_as_a_table(walk):
     _, _, _, _, clients = walk
     page = clients["state"].get("/dashboards/out-of-district").text
     charts = page.count('class="plotly-chart"')
-    assert charts and page.count('role="img" aria-label="') == charts
+    assert charts and page.count('role="figure" aria-label="') == charts
     assert page.count('<details class="chart-data">') >= charts - 1  # an empty chart has none
     assert "<th>Out-of-district rate</th>" in page
 

@@ -97,7 +97,7 @@ class Chart:
         script."""
         return (
             f'<div id="chart-{self.id}" class="plotly-chart" data-figure="figure-{self.id}" '
-            f'role="img" aria-label="{html.escape(self.title, quote=True)} (its data follows '
+            f'role="figure" aria-label="{html.escape(self.title, quote=True)} (its data follows '
             f'as a table)">'
             f"</div>\n"
             f'<script type="application/json" id="figure-{self.id}">{self.json()}</script>'
