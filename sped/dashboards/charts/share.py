@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
@@ -70,7 +71,7 @@ def share_required_vs_spent(rows: pl.DataFrame, leas: pl.DataFrame, fund: str) -
         title,
         rule,
         x=f"Required {fund} share (dollars)",
-        y="Counted spending, initial + carryover (dollars)",
+        y="Spent, initial + carryover ($)",  # short: a rotated title reaches the subtitle
         drilldown=True,
     )
     return Chart(f"share-{fund}", title, fig, rule, rows)
@@ -88,20 +89,25 @@ def share_shortfalls(rows: pl.DataFrame, leas: pl.DataFrame) -> Chart:
     labels = [f"{n} FY{y}" for n, y in zip(rows["lea_name"], rows["fiscal_year"], strict=True)]
     fig = new_figure()
     for fund, colour in (("611", OKABE_ITO["blue"]), ("619", OKABE_ITO["orange"])):
+        codes = rows[f"status_{fund}"].fill_null("UNKNOWN")
+        status = [code_label("share_status", s) for s in codes]
         fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=arr(rows[f"shortfall_{fund}"].cast(pl.Float64)),
+            go.Bar(  # horizontal: the LEAs' names read across, and the plot keeps its height
+                y=labels,
+                x=arr(rows[f"shortfall_{fund}"].cast(pl.Float64)),
+                orientation="h",
                 name=f"IDEA {fund}",
                 marker_color=colour,
-                customdata=arr(rows.select("lea_id", f"status_{fund}")),
-                hovertemplate="%{x}<br>$%{y:,.2f} (%{customdata[1]})<extra></extra>",
+                customdata=np.array(list(zip(rows["lea_id"], status, strict=True)), dtype=object),
+                hovertemplate="%{y}<br>$%{x:,.2f} (%{customdata[1]})<extra></extra>",
             )
         )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(tickprefix="$", tickformat=",.0f")
+    fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+    fig.update_yaxes(autorange="reversed")
     rule = column_doc("fct_proportionate_share", "shortfall_611")
-    fig = layout(fig, title, rule, y="Shortfall (dollars)", drilldown=True)
+    fig = layout(fig, title, rule, x="Shortfall (dollars)", drilldown=True)
+    fig.update_layout(height=max(420, 24 * len(labels) + 220))
     return Chart("share-shortfalls", title, fig, rule, rows)
 
 
