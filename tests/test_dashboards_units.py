@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from sped.dashboards import charts, exports, outliers
-from sped.dashboards.column_docs import column_doc
+from sped.dashboards.column_docs import column_doc, raw_column_doc
 from sped.dashboards.scope import FilterError, Filters, Scope, ScopeError
 from sped.warehouse import national_reference
 
@@ -104,7 +104,15 @@ def test_flag_rates_adds_limits_and_flags():
 
 
 def test_chart_notes_are_the_dbt_column_docs():
-    assert column_doc("fct_monitoring_coverage", "coverage_rate") == "fully_covered / ood_students."
+    assert raw_column_doc("fct_monitoring_coverage", "coverage_rate") == (
+        "fully_covered / ood_students."
+    )
+    # on a page: no column names, dbt expressions or repository paths
+    assert column_doc("fct_monitoring_coverage", "coverage_rate") == (
+        "Fully covered over students placed out of district."
+    )
+    assert "var(" not in column_doc("fct_proportionate_share", "status_611")
+    assert "docs/rules" not in column_doc("fct_out_of_district", "ood_rate")
     status = column_doc("fct_proportionate_share", "status_611")
     assert "34 CFR 300.133(a)(3)" in status and "{{" not in status
     assert column_doc("fct_out_of_district", "no_such_column") == ""

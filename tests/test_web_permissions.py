@@ -140,8 +140,8 @@ def test_uploads_by_role_and_lea(clients, web):
     _, bad = good_and_bad_roster(web)
     expected = {  # role -> (own LEA, other LEA)
         "anonymous": (SIGNIN, SIGNIN),
-        "state": (200, 200),
-        "district": (200, 403),
+        "state": (303, 303),  # post/redirect/get: to the submission's own page
+        "district": (303, 403),
         "auditor": (403, 403),
         "disabled": (SIGNIN, SIGNIN),
     }
@@ -151,6 +151,10 @@ def test_uploads_by_role_and_lea(clients, web):
         for lea, status in ((web.own_lea, own), (web.other_lea, other)):
             answer = _upload(client, lea, bad + role.encode() + lea.encode(), csrf)
             assert answer.status_code == status, (role, lea, answer.text[:300])
+            if status == 303 and role in ("state", "district"):
+                result = answer.headers["location"]
+                assert result.startswith(f"/district/{lea}/submissions/"), result
+                assert client.get(result).status_code == 200  # reloadable, bookmarkable
 
 
 def test_forms_without_the_sessions_csrf_token_are_refused(clients, web):
@@ -261,3 +265,18 @@ def test_unknown_routes_answer_in_the_callers_terms(app):
     api = client.get("/api/v1/no-such-thing")
     assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
     assert client.delete("/api/v1/submissions").status_code == 405
+
+
+def test_a_refused_upload_keeps_what_was_typed(clients, web):
+    _, bad = good_and_bad_roster(web)
+    client = clients["district"]
+    csrf = _csrf(client, f"/district/{web.own_lea}")
+    answer = client.post(
+        f"/district/{web.own_lea}/upload",
+        data={"collection": "child_find", "period": "2025-2026", "csrf": csrf},
+        files={"file": ("roster.csv", bad, "text/csv")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 422 and 'id="upload-error"' in answer.text
+    assert '<option value="child_find" selected>' in answer.text
+    assert 'name="period" value="2025-2026"' in answer.text

@@ -235,3 +235,79 @@ USPS_STATES: tuple[str, ...] = (
 PPIN_PATTERN = r"^[A-Z0-9]{8}$"
 STUDENT_ID_PATTERN = r"^[A-Za-z0-9]{1,20}$"
 SCHOOL_YEAR_PATTERN = r"^[0-9]{4}-[0-9]{2}$"
+
+# --- the words for each code: what pages, exports and the data dictionary show beside it -----
+# (sped/contracts/labels.py assembles them, with the codes the marts derive, into one table)
+
+GRADE_LEVEL_LABELS: dict[str, str] = {
+    "PK": "Pre-kindergarten",
+    "KG": "Kindergarten",
+    **{f"{g:02d}": f"Grade {g}" for g in range(1, 13)},
+    "UG": "Ungraded",
+}
+PLACEMENT_TYPE_LABELS: dict[str, str] = {
+    "IN_DISTRICT": "In the district's own programs",
+    "OTHER_DISTRICT": "Another district",
+    "COLLABORATIVE": "Collaborative",
+    "APPROVED_PRIVATE_DAY": "Approved private day school",
+    "APPROVED_PRIVATE_RESIDENTIAL": "Approved private residential school",
+    "UNAPPROVED_PRIVATE": "Unapproved private program",
+    "OUT_OF_STATE": "Out of state",
+    "STATE_FACILITY": "State facility",
+}
+ACTIVITY_TYPE_LABELS: dict[str, str] = {
+    "SITE_VISIT": "Site visit",
+    "PROGRESS_REPORT_REVIEW": "Progress report review",
+    "IEP_MEETING": "IEP meeting",
+    "DESK_REVIEW": "Desk review",
+}
+MONITOR_LABELS: dict[str, str] = {
+    "DISTRICT_STAFF": "District staff",
+    "CONTRACTED_MONITOR": "Contracted monitor",
+    "PARENT": "Parent",
+    "PLACEMENT_STAFF": "Placement staff",
+}
+EVALUATION_TYPE_LABELS: dict[str, str] = {
+    "INITIAL": "Initial evaluation",
+    "REEVALUATION": "Reevaluation",
+}
+ELIGIBILITY_LABELS: dict[str, str] = {
+    "ELIGIBLE": "Eligible",
+    "NOT_ELIGIBLE": "Not eligible",
+    "PENDING": "Pending",
+    "CONSENT_DECLINED": "Consent declined",
+}
+FUND_SOURCE_LABELS: dict[str, str] = {
+    "IDEA_611": "IDEA Part B section 611",
+    "IDEA_619": "IDEA Part B section 619 (preschool)",
+    "STATE": "State funds",
+    "LOCAL": "Local funds",
+}
+EXPENDITURE_CATEGORY_LABELS: dict[str, str] = {
+    "DIRECT_SERVICES": "Direct services",
+    "RELATED_SERVICES": "Related services",
+    "TRANSPORTATION": "Transportation",
+    "MATERIALS_EQUIPMENT": "Materials and equipment",
+    "CHILD_FIND_EVALUATION": "Child find and evaluation",
+}
+LEA_TYPE_LABELS: dict[str, str] = {
+    "REGULAR": "Regular district",
+    "CHARTER": "Charter school",
+    "REGIONAL": "Regional district",
+    "COLLABORATIVE": "Collaborative",
+}
+FACILITY_TYPE_LABELS: dict[str, str] = {
+    "PUBLIC_DISTRICT": "Public district",
+    "COLLABORATIVE": "Collaborative",
+    "APPROVED_PRIVATE_DAY": "Approved private day school",
+    "APPROVED_PRIVATE_RESIDENTIAL": "Approved private residential school",
+    "UNAPPROVED_PRIVATE": "Unapproved private program",
+    "STATE_FACILITY": "State facility",
+    "OUT_OF_STATE": "Out of state",
+}
+PRIVATE_SCHOOL_LEVEL_LABELS: dict[str, str] = {
+    "ELEMENTARY": "Elementary",
+    "SECONDARY": "Secondary",
+    "COMBINED": "Elementary and secondary",
+    "PRESCHOOL_ONLY": "Preschool only",
+}

@@ -15,6 +15,7 @@ import zipfile
 
 from sped.config.settings import REPO_ROOT
 from sped.contracts import COLLECTIONS, Collection
+from sped.contracts.labels import column_label
 
 DICTIONARY = REPO_ROOT / "docs" / "data_dictionary.md"
 TEMPLATES = REPO_ROOT / "docs" / "templates"
@@ -62,7 +63,9 @@ def render_dictionary() -> str:
             "| --- | --- | --- | --- | --- |",
         ]
         for col in c.columns:
-            codes = ", ".join(col.codes) if col.codes else ""
+            codes = "; ".join(
+                f"`{code}` {column_label(col.name, code)}" for code in col.codes or ()
+            )
             out.append(
                 f"| {col.name} | {TYPE_WORDS[col.type]} | {_required(col)} | "
                 f"{col.description} | {codes} |"

@@ -44,6 +44,14 @@ def _columns(models: Path = MODELS) -> dict[tuple[str, str], str]:
     return out
 
 
-def column_doc(model: str, column: str) -> str:
-    """The documented rule of `model.column` (empty when undocumented)."""
+def raw_column_doc(model: str, column: str) -> str:
+    """The documentation of `model.column` as dbt holds it (empty when undocumented)."""
     return _columns().get((model, column), "")
+
+
+def column_doc(model: str, column: str) -> str:
+    """The documented rule of `model.column` as a page shows it: in words, without column
+    names, dbt expressions or repository paths (`formats.prose`; empty when undocumented)."""
+    from sped.dashboards.formats import prose
+
+    return prose(raw_column_doc(model, column))

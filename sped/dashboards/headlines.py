@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from sped.dashboards import figures
+from sped.dashboards import figures, formats
 from sped.dashboards.scope import Filters, Scope
 
 
@@ -28,18 +28,14 @@ class Headline:
     lower_is_better: bool = False
 
     def shown(self) -> str:
-        """The value as the overview prints it."""
-        return _show(self.value, self.unit)
+        """The value as the overview prints it (`formats`: the chart uses the same)."""
+        return formats.shown(self.value, KINDS[self.unit])
 
     def change_shown(self) -> str:
         """The change from the year before in words (rates in percentage points)."""
-        change = self.change
-        if change is None:
+        if self.change is None:
             return "no figure for the year before"
-        sign = "+" if change >= 0 else "\u2212"
-        if self.unit == "rate":
-            return f"{sign}{abs(change) * 100:.1f} points from the year before"
-        return f"{sign}{_show(abs(change), self.unit)} from the year before"
+        return f"{formats.change(self.change, KINDS[self.unit])} from the year before"
 
     @property
     def change(self) -> float | None:
@@ -48,14 +44,8 @@ class Headline:
         return self.value - self.previous
 
 
-def _show(value: float | None, unit: str) -> str:
-    if value is None:
-        return "\u2014"
-    if unit == "rate":
-        return f"{value * 100:.1f}%"
-    if unit == "dollars":
-        return f"${value:,.0f}"
-    return f"{value:,.0f}"
+#: A headline's unit as a kind of number of `sped.dashboards.formats`.
+KINDS = {"rate": "rate", "dollars": "money", "count": "count"}
 
 
 def previous_school_year(school_year: str) -> str:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import duckdb
 import polars as pl
 
-from sped.dashboards import charts, federal, figures, headlines, outliers
+from sped.contracts.labels import label
+from sped.dashboards import charts, federal, figures, headlines, outliers, similar
 from sped.dashboards.charts import Chart
 from sped.dashboards.scope import FilterError, Filters, Scope
 
@@ -60,20 +61,24 @@ def _group(filters: Filters) -> Filters:
     return Filters(lea_type=filters.lea_type, county=filters.county, lea_id=filters.lea_id)
 
 
-def _label(filters: Filters, state_name: str) -> str:
-    parts = [p for p in (filters.lea_type, filters.county) if p]
-    return f"{state_name} ({', '.join(parts)})" if parts else state_name
+def selection_label(filters: Filters, state_name: str) -> str:
+    """What the page shows, in words: the state, or the LEAs its filters select ("Charter
+    schools in Suffolk county")."""
+    if not (filters.lea_type or filters.county):
+        return state_name
+    kind = label("lea_type", filters.lea_type) + "s" if filters.lea_type else "LEAs"
+    return f"{kind} in {filters.county} county" if filters.county else kind
 
 
 def overview(con, scope: Scope, filters: Filters, *, state_name: str = "The state") -> Page:
     year = _year(con, filters)
     items = headlines.headlines(con, scope, year, _group(filters))
-    chart = charts.overview(items, year)
+    chart = charts.overview(items, year, selection_label(filters, state_name))
     return Page(
         "overview",
         "Overview",
-        f"{state_name}'s headline figures for {year}, each with the change from the year before "
-        "and a link to its page.",
+        f"{selection_label(filters, state_name)}: headline figures for {year}, each with the "
+        "change from the year before and a link to its page.",
         [chart],
         year,
         extra={
@@ -209,7 +214,7 @@ def lre(con, scope: Scope, filters: Filters, *, state_name: str = "The state", *
         )
     else:
         rows = figures.lre_environments(con, scope, Filters(school_year=year, lea_id="STATE"))
-    label = _label(filters, state_name)
+    label = selection_label(filters, state_name)
     source = nation["source"][0] if nation.height else None
     return Page(
         "lre",
@@ -273,7 +278,18 @@ def lea(con, scope: Scope, filters: Filters, *, lea_id: str, **_) -> Page:
         "lea-child-find": figures.child_find(con, scope, f),
         "lea-submissions": figures.submission_status(con, scope, f),
     }
-    page_charts = [charts.lea_ood_trend(ood, name), charts.lea_share(share, name)]
+    every_lea = figures.out_of_district(con, scope, Filters())
+    peers = similar.similar_leas(every_lea, figures.leas(con, scope), lea_id)
+    kind = directory["lea_type"][0] if directory.height else None
+    peers_are = (
+        f"{label('lea_type', kind).lower()}s with {similar.bands(every_lea).get(lea_id, '')}"
+        if kind
+        else ""
+    )
+    page_charts = [
+        charts.lea_ood_trend(ood, name, similar.peer_trend(every_lea, peers), peers_are),
+        charts.lea_share(share, name),
+    ]
     if state_lre.height:
         page_charts += charts.lea_lre(lre_rows, state_lre, name)
     return Page(

@@ -26,6 +26,7 @@ import polars as pl
 
 from sped.config.profile import StateProfile
 from sped.contracts import Collection
+from sped.contracts.finding_repeats import without_repeats
 from sped.contracts.findings import Finding
 from sped.ingest import file_checks, settled
 from sped.ingest.limits import Limits
@@ -387,6 +388,8 @@ def _validate_and_load(
                      "same inputs; their rules are not checked again")  # fmt: skip
         for f in checked:
             findings[f.submission_id].append(f)
+        for sid in list(findings):  # a cell that could not be typed: reported once
+            findings[sid] = without_repeats(findings[sid])
     result.seconds["validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

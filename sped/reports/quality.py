@@ -23,6 +23,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sped.config.profile import load_profile
 from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS
+from sped.contracts.labels import label
+from sped.dashboards.formats import prose
 from sped.landing.registry import Registry
 from sped.privacy import auditor_view
 from sped.run.steps import open_registry
@@ -35,6 +37,7 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 
+_ENV.filters.update(prose=prose, label=lambda code, code_set: label(code_set, code))
 PAGE = _ENV.get_template("quality.html.j2")
 INDEX = _ENV.get_template("quality_index.html.j2")
 

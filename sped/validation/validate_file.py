@@ -20,6 +20,7 @@ import duckdb
 from sped.config.profile import StateProfile
 from sped.config.settings import Installation
 from sped.contracts import REFERENCE_COLLECTIONS, get
+from sped.contracts.finding_repeats import without_repeats
 from sped.contracts.findings import SAMPLE_SIZE, Finding
 from sped.ingest.batch import read_one, stage_batch
 from sped.ingest.limits import LimitExceeded, check_size
@@ -116,6 +117,7 @@ def _check(con, validate, inst, data, sub, profile, as_of, sample):
         if frame is not None and stage_batch(con, coll, [frame]):
             try:
                 findings += validate(con, collection, profile, as_of, sample=sample)
+                findings = without_repeats(findings)  # a cell that could not be typed: once
             except Exception as exc:  # the file cannot pass unchecked; say so plainly
                 log.warning("checking a file failed: %s", type(exc).__name__)
                 findings.append(_unchecked(exc, collection))

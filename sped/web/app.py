@@ -62,8 +62,10 @@ def create_app(
     in the background at once, so the first upload is as fast as the next."""
     from sped.web.pipeline_trigger import PipelineRunner
     from sped.web.routes import (
+        accounts_admin,
         accounts_api,
         api,
+        api_docs,
         auditors,
         dashboards,
         dashboards_api,
@@ -116,8 +118,19 @@ def create_app(
     app.add_middleware(BodyLimit, limit=max_upload_bytes + 64 * 1024)
     app.add_middleware(TrustedProxies, networks=trusted_networks(forwarded_allow_ips))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    routers = (home, signin, district, templates, api, dashboards, dashboards_api, auditors)
-    for module in (*routers, accounts_api):
+    for module in (
+        accounts_admin,
+        accounts_api,
+        home,
+        signin,
+        district,
+        templates,
+        api,
+        api_docs,
+        dashboards,
+        dashboards_api,
+        auditors,
+    ):
         app.include_router(module.router)
     app.include_router(public.router)  # the public LEA reports, without sign-in
     _install_error_handlers(app)

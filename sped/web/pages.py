@@ -15,13 +15,18 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("Districts", "/districts", ("state", "auditor")),
     ("Auditors", "/auditors", ("state", "auditor")),
     ("Templates and dictionary", "/templates", ("state", "district", "auditor")),
+    ("Accounts", "/admin/accounts", ("state",)),  # administrators only (below)
 ]
 
 
 def nav_for(account: Account | None) -> list[tuple[str, str]]:
     if account is None:
         return []
-    links = [(label, path) for label, path, roles in NAV if account.role in roles]
+    links = [
+        (label, path)
+        for label, path, roles in NAV
+        if account.role in roles and (account.is_admin or not path.startswith("/admin"))
+    ]
     if account.role == "district":
         links = [(f"District {lea}", f"/district/{lea}") for lea in account.lea_ids] + links
     return links

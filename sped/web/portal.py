@@ -19,6 +19,7 @@ from sped.config.profile import StateProfile
 from sped.config.settings import Installation
 from sped.landing.registry import Registry
 from sped.run.steps import open_registry
+from sped.web.template_filters import page_templates
 
 HERE = Path(__file__).resolve().parent
 #: the largest file a district may upload (bytes); a larger request is refused with 413
@@ -35,9 +36,7 @@ class Portal:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     as_of: str | None = None
     runner: object | None = None
-    templates: Jinja2Templates = field(
-        default_factory=lambda: Jinja2Templates(directory=str(HERE / "templates"))
-    )
+    templates: Jinja2Templates = field(default_factory=lambda: page_templates(HERE / "templates"))
 
     def registry(self) -> Registry:
         """A registry connection for one request (close it, or use it as a context manager)."""

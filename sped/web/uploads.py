@@ -30,6 +30,7 @@ import duckdb
 
 from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS, get
+from sped.contracts.finding_repeats import without_repeats
 from sped.contracts.findings import Finding
 from sped.ingest import file_checks
 from sped.ingest.batch import read_one, stage_batch
@@ -135,7 +136,7 @@ def check_submission(inst: Installation, portal: Portal, sub: Submission, data: 
                 else:  # without the digest the run simply checks the file again
                     with suppress(duckdb.Error):
                         reference = file_checks.reference_digest(con)
-                findings += rule_findings
+                findings = without_repeats(findings + rule_findings)  # each bad cell once
         finally:
             con.close()
     return FileCheck(findings, rows, as_of, reference, rule_findings)

@@ -11,10 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated
+from urllib.parse import urlencode
 
+import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
+from sped.contracts import COLLECTIONS
+from sped.contracts.labels import with_labels
 from sped.dashboards import audit_trail, exports, figures, lineage
 from sped.dashboards.scope import FilterError, Filters, Scope
 from sped.privacy import auditor_view
@@ -22,6 +26,8 @@ from sped.warehouse.schema import has_table
 from sped.web.auth import StateOrAuditor, portal
 from sped.web.district_data import shared_totals
 from sped.web.pages import render
+from sped.web.paging import paged
+from sped.web.report_frame import framed
 from sped.web.routes.dashboards import LEA_PATTERN, snapshot
 
 router = APIRouter(prefix="/auditors", include_in_schema=False)
@@ -57,7 +63,8 @@ def quality_report(request: Request, name: str, account: StateOrAuditor) -> Resp
     path = portal(request).inst.reports_dir / "quality" / name
     if not path.is_file():
         raise HTTPException(404, "No such report: the pipeline writes them after each run.")
-    return FileResponse(path, media_type="text/html; charset=utf-8")
+    title, body = framed(path.read_text(encoding="utf-8"))
+    return render(request, "auditors/report.html", {"title": title, "body": body}, account=account)
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
@@ -100,24 +107,24 @@ def trail(
     event: Text = None,
     since: Text = None,
     until: Text = None,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
+    """The audit trail, newest first, a page of 100 entries at a time."""
     filters = _trail_filters(lea_id, collection, period, event, since, until)
     with portal(request).registry() as registry:
         rows = audit_trail.trail(registry, filters)
         kinds = audit_trail.event_kinds(registry)
     if account.role == "auditor":  # counts of students: sped/privacy/auditor_view.py
         rows = auditor_view.trail(rows, portal(request).profile.min_cell_size)
-    query = request.url.query
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "page"])
     return render(
         request,
         "auditors/trail.html",
         {
-            "rows": list(rows.tail(limit).iter_rows(named=True))[::-1],
-            "total": rows.height,
-            "limit": limit,
+            "paging": paged(list(rows.reverse().iter_rows(named=True)), page, request.query_params),
             "filters": filters,
             "kinds": kinds,
+            "collections": list(COLLECTIONS),
             "query": query,
         },
         account=account,
@@ -143,6 +150,7 @@ def trail_export(
         rows = audit_trail.trail(registry, filters)
     if account.role == "auditor":  # counts of students: sped/privacy/auditor_view.py
         rows = auditor_view.trail(rows, portal(request).profile.min_cell_size)
+    rows = with_labels(rows)
     body = exports.to_csv(rows) if fmt == "csv" else exports.to_xlsx(rows, "audit trail")
     media = "text/csv; charset=utf-8" if fmt == "csv" else exports.XLSX_MEDIA_TYPE
     name = exports.filename("audit_trail", fmt)
@@ -162,6 +170,7 @@ def lineage_page(
     """From an LEA's figure row to the submissions in force behind it."""
     context: dict = {
         "figures": LINEAGE_FIGURES,
+        "figure_titles": {name: figures.SOURCES[name].title for name in LINEAGE_FIGURES},
         "figure": figure,
         "lea_id": lea_id,
         "period": period,
@@ -211,15 +220,44 @@ def _lineage_for_auditor(
 
 
 @router.get("/aggregates/{name}")
-def aggregates(request: Request, name: str, account: StateOrAuditor) -> Response:
-    """A suppressed shared table as a page (what auditors may see of the figures)."""
+def aggregates(
+    request: Request,
+    name: str,
+    account: StateOrAuditor,
+    lea: Annotated[str | None, Query(max_length=100)] = None,
+    school_year: Annotated[str | None, Query(max_length=7)] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """A suppressed shared table as a page (what auditors may see of the figures), filtered
+    by LEA (name or id) and school year, a page of 100 rows at a time."""
     if name not in SHARED_TABLES:
         raise HTTPException(404, "No such shared table.")
+    try:
+        filters = Filters(school_year=school_year or None)
+    except FilterError as exc:
+        raise HTTPException(422, str(exc)) from None
     with snapshot(portal(request)) as con:
-        rows = figures.figure(con, name, Scope.auditor())
+        rows = figures.figure(con, name, Scope.auditor(), filters)
+        years = figures.school_years(con)
+        names = figures.leas(con, Scope.state()).select("lea_id", "lea_name")
+    rows = names.join(rows, on="lea_id", how="right").select("lea_name", *[c for c in rows.columns])
+    if lea:
+        wanted = lea.strip().lower()
+        rows = rows.filter(
+            (pl.col("lea_id").str.to_lowercase() == wanted)
+            | pl.col("lea_name").str.to_lowercase().str.contains(wanted, literal=True)
+        )
     return render(
         request,
         "auditors/aggregates.html",
-        {"name": name, "columns": rows.columns, "rows": list(rows.iter_rows(named=True))},
+        {
+            "name": name,
+            "title": figures.SOURCES[name].title,
+            "columns": rows.columns,
+            "paging": paged(list(rows.iter_rows(named=True)), page, request.query_params),
+            "lea": lea or "",
+            "school_year": school_year or "",
+            "years": years,
+        },
         account=account,
     )

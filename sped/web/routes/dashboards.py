@@ -24,7 +24,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from sped.dashboards import charts, exports, federal, figures
+from sped.contracts.labels import with_labels
+from sped.dashboards import charts, exports, federal, figures, lea_search
 from sped.dashboards import pages as dash_pages
 from sped.dashboards.scope import LEA_TYPES, FilterError, Filters, Scope
 from sped.federal import files as federal_files
@@ -126,6 +127,8 @@ def build(p: Portal, slug: str, account: Account, filters: Filters, **options):
             )
         except FilterError as exc:
             raise HTTPException(422, str(exc)) from None
+        if filters.lea_type or filters.county:  # the heading says what is selected
+            page.extra["selection"] = dash_pages.selection_label(filters, p.profile.state_name)
         choices = {
             "school_years": figures.school_years(con),
             "fiscal_years": figures.fiscal_years(con),
@@ -312,6 +315,7 @@ def _send(table, stem: str, fmt: str) -> Response:
         raise HTTPException(404, "No such table on this page.")
     if fmt not in MEDIA:
         raise HTTPException(404, "Downloads are .csv or .xlsx.")
+    table = with_labels(table)  # the words for each code column, beside it
     body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table, stem)
     name = exports.filename(stem, fmt)
     return Response(
@@ -387,7 +391,22 @@ def asset(request: Request, name: str) -> Response:
 
 @router.get("/lea")
 def lea_by_query(
-    lea_id: Annotated[str, Query(max_length=32, pattern=LEA_PATTERN)], account: StateAccount
+    request: Request,
+    account: StateAccount,
+    lea_id: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
-    """The LEA picker's target (a form cannot put a value in a path)."""
-    return RedirectResponse(f"/dashboards/lea/{lea_id}", status_code=303)
+    """The LEA picker's target: an LEA by its id or by (part of) its name. One match opens the
+    LEA's page; several are listed to choose from; none says so."""
+    wanted = (lea_id or "").strip()
+    with snapshot(portal(request)) as con:
+        leas = figures.leas(con, scope_of(account))
+    matches = lea_search.find(leas, wanted)
+    if len(matches) == 1:
+        return RedirectResponse(f"/dashboards/lea/{matches[0][0]}", status_code=303)
+    return render(
+        request,
+        "dashboards/lea_search.html",
+        {"wanted": wanted, "matches": matches, "tabs": TABS, "query": ""},
+        account=account,
+        status_code=200 if matches else 404,
+    )

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sped.landing.accounts import Account
 from sped.privacy import auditor_view
 from sped.web import district_data as data
 from sped.web.auth import LeaAccount, check_csrf, portal
+from sped.web.district_figures import own_figures
 from sped.web.pages import render
 from sped.web.uploads import (
     UploadRefused,
@@ -89,22 +90,16 @@ async def upload(
         result = await run_in_threadpool(
             receive_upload, p, account, content, file.filename or "", collection, lea_id, period
         )
-    except UploadRefused as exc:
-        context = _overview_context(request, lea_id, account) | {"upload_error": str(exc)}
+    except UploadRefused as exc:  # the form comes back as it was typed, with the reason
+        context = _overview_context(request, lea_id, account) | {
+            "upload_error": str(exc),
+            "form": {"collection": collection, "period": period},
+        }
         return render(request, "district.html", context, account=account, status_code=exc.status)
-    return render(
-        request,
-        "submission.html",
-        {
-            "lea_id": lea_id,
-            "sub": result.submission,
-            "verdict": result.verdict,
-            "findings": result.findings,
-            "loading": result.loading,
-            "duplicate": result.duplicate,
-            "just_sent": True,
-        },
-        account=account,
+    # post/redirect/get: the result has its own address, to reload and bookmark
+    sent = "duplicate" if result.duplicate else "new"
+    return RedirectResponse(
+        f"/district/{lea_id}/submissions/{result.submission.submission_id}?sent={sent}", 303
     )
 
 
@@ -121,7 +116,15 @@ def _lea_submission(request: Request, lea_id: str, submission_id: int):
 
 
 @router.get("/submissions/{submission_id}")
-def submission(request: Request, lea_id: str, submission_id: int, account: LeaAccount) -> Response:
+def submission(
+    request: Request,
+    lea_id: str,
+    submission_id: int,
+    account: LeaAccount,
+    sent: Annotated[str | None, Query(max_length=10)] = None,
+) -> Response:
+    """A submission's result: where an upload lands (`sent` says it was just sent, or that the
+    same bytes had come before), and a page to come back to."""
     sub, verdict, findings = _lea_submission(request, lea_id, submission_id)
     (sub,), findings = _for_auditor(request, account, [sub], findings)
     return render(
@@ -133,8 +136,8 @@ def submission(request: Request, lea_id: str, submission_id: int, account: LeaAc
             "verdict": verdict,
             "findings": findings,
             "loading": next_step(sub, portal(request)),
-            "duplicate": False,
-            "just_sent": False,
+            "duplicate": sent == "duplicate",
+            "just_sent": sent in ("new", "duplicate"),
         },
         account=account,
     )
@@ -178,6 +181,7 @@ def figures(request: Request, lea_id: str, account: LeaAccount) -> Response:
             "lea_name": data.lea_name(p, lea_id),
             "shares": shares,
             "child_find": child_find,
+            "own_figures": own_figures(p, account, lea_id),
             "rebuilt": data.last_rebuilt(p, lea_id),
         },
         account=account,
