@@ -53,6 +53,7 @@ demo: env  ## synthetic state through the whole pipeline, in a fresh installatio
 	$(BIN)/sped generate --scale $(SCALE) --years $(YEARS) --seed $(SEED) --out $(DEMO_DIR)/landing
 	$(BIN)/sped init --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/sped pipeline --landing $(DEMO_DIR)/landing --warehouse $(DEMO_WAREHOUSE)
+	$(BIN)/sped docs --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/python -m sped.web.demo_accounts --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/python -m sped.generate.demo_outcome --landing $(DEMO_DIR)/landing --warehouse $(DEMO_WAREHOUSE)
 	@if [ -n "$(DEMO_NO_SERVE)" ]; then echo "make demo: not serving (DEMO_NO_SERVE); make serve starts the portal"; \

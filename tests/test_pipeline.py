@@ -241,6 +241,27 @@ def test_dbt_docs_export(built, capsys):
     assert main(["docs", "--warehouse", str(inst.warehouse), "--as-of", AS_OF]) == 0
     page = (inst.reports_dir / "dbt_docs" / "index.html").read_text()
     assert "fct_proportionate_share" in page and "300.133" in page
+    # linked from the auditors' pages, served sandboxed to the state team and auditors only
+    import duckdb
+
+    from tests.web_dashboard_state import add_people, app_for, signed_in
+
+    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
+    leas = [
+        r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1 LIMIT 2").fetchall()
+    ]
+    con.close()
+    people = add_people(inst, leas)
+    app = app_for(inst, AS_OF)
+    assert signed_in(app, None).get("/auditors/model-docs").status_code == 303
+    for account, status in ((people.auditor, 200), (people.state, 200), (people.district, 403)):
+        answer = signed_in(app, account).get("/auditors/model-docs")
+        assert answer.status_code == status, (account, answer.text[:200])
+        if status == 200:
+            assert answer.text == page
+            policy = answer.headers["content-security-policy"]
+            assert policy.startswith("sandbox allow-scripts;") and "connect-src" not in policy
+    assert 'href="/auditors/model-docs"' in signed_in(app, people.auditor).get("/auditors").text
 
 
 def test_validate_one_file_as_a_district_sees_it(built, small_state, capsys):

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import polars as pl
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from sped.contracts import COLLECTIONS
 from sped.contracts.labels import with_labels
@@ -65,6 +65,31 @@ def quality_report(request: Request, name: str, account: StateOrAuditor) -> Resp
         raise HTTPException(404, "No such report: the pipeline writes them after each run.")
     title, body = framed(path.read_text(encoding="utf-8"))
     return render(request, "auditors/report.html", {"title": title, "body": body}, account=account)
+
+
+#: The dbt documentation page is dbt's own single-file site, whose scripts and styles are inline:
+#: it is served sandboxed (a unique origin: no cookie, no request to this application, no form),
+#: with nothing loaded from anywhere.
+MODEL_DOCS_CSP = (
+    "sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'unsafe-inline'; img-src data:; font-src data:; frame-ancestors 'none'"
+)
+
+
+@router.get("/model-docs")
+def model_docs(request: Request, account: StateOrAuditor) -> Response:
+    """The dbt documentation of the published warehouse (every model and column with the rule it
+    implements, and the lineage graph), as `sped docs` exported it (reports/dbt_docs/)."""
+    path = portal(request).inst.reports_dir / "dbt_docs" / "index.html"
+    if not path.is_file():
+        raise HTTPException(
+            404,
+            "The model documentation has not been exported yet: the state team exports it "
+            "with sped docs after a pipeline run.",
+        )
+    return HTMLResponse(
+        path.read_text(encoding="utf-8"), headers={"Content-Security-Policy": MODEL_DOCS_CSP}
+    )
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
