@@ -587,6 +587,15 @@ class Registry:
                 con, None, "published", detail, extra={f"mart:{k}": v for k, v in marts.items()}
             )
 
+    def last_publication(self) -> dict[str, str] | None:
+        """{schema.table: digest} the latest `published` event recorded (None: none yet)."""
+        row = self._con.execute(
+            "SELECT state FROM events WHERE event = 'published' ORDER BY event_id DESC LIMIT 1"
+        ).fetchone()
+        if row is None or not row[0]:
+            return None
+        return {k[5:]: v for k, v in json.loads(row[0]).items() if k.startswith("mart:")}
+
     def record_rebuild(self, detail: str) -> None:
         """Write to the trail that the warehouse was rebuilt from the stored files."""
         with self.transaction() as con:
