@@ -208,14 +208,14 @@ def _receipts(con: sqlite3.Connection) -> list[Problem]:
                     where,
                     "it does not follow the receipt before it: a receipt was "
                     "deleted or inserted before it",
-                )  # fmt: skip
+                )
             )
         if digest != trail.receipt_hash(values, prev_hash or ""):
             problems.append(
                 Problem(
                     where,
                     "its hash does not match what it records: it was changed, or inserted by hand",
-                )  # fmt: skip
+                )
             )
         prev = digest or ""
     return problems
@@ -253,15 +253,18 @@ def _in_force(con: sqlite3.Connection, latest: dict[str, tuple[int, str]]) -> li
         return []
     problems: list[Problem] = []
     head = latest.get("receipts")
-    if head and head[1] != trail.GENESIS:
-        if not con.execute("SELECT 1 FROM receipts WHERE hash = ?", (head[1],)).fetchone():
-            problems.append(
-                Problem(
-                    "receipts",
-                    f"the newest receipt when event {head[0]} was written is "
-                    "gone: receipts were deleted",
-                )  # fmt: skip
+    if (
+        head
+        and head[1] != trail.GENESIS
+        and not con.execute("SELECT 1 FROM receipts WHERE hash = ?", (head[1],)).fetchone()
+    ):
+        problems.append(
+            Problem(
+                "receipts",
+                f"the newest receipt when event {head[0]} was written is "
+                "gone: receipts were deleted",
             )
+        )
     for (sid,) in con.execute("SELECT submission_id FROM submissions ORDER BY 1").fetchall():
         seen = latest.get(f"submission:{sid}")
         if seen is None:
@@ -291,14 +294,14 @@ def _in_force(con: sqlite3.Connection, latest: dict[str, tuple[int, str]]) -> li
             )
     for scope, (event_id, digest) in latest.items():
         name = scope.partition(":")[2]
-        if scope.startswith("account:") and name not in accounts:
-            if digest != trail.account_state(con, name):
-                problems.append(
-                    Problem(
-                        f"account {name}",
-                        f"recorded by event {event_id}, it is gone: deleted by hand",
-                    )  # fmt: skip
+        gone = scope.startswith("account:") and name not in accounts
+        if gone and digest != trail.account_state(con, name):
+            problems.append(
+                Problem(
+                    f"account {name}",
+                    f"recorded by event {event_id}, it is gone: deleted by hand",
                 )
+            )
     return problems
 
 
@@ -352,10 +355,12 @@ def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> 
         for table in sorted(set(published) | set(now)):
             if published.get(table) != now.get(table):
                 what = (
-                    "it was not published" if table not in published
-                    else "it is gone" if table not in now
+                    "it was not published"
+                    if table not in published
+                    else "it is gone"
+                    if table not in now
                     else "its rows differ from those its publication recorded"
-                )  # fmt: skip
+                )
                 problems.append(
                     Problem(f"published table {table}", f"{what}: changed outside sped")
                 )
@@ -375,7 +380,7 @@ def _raw_rows(name, held, in_force, collection_of, loaded) -> list[Problem]:
             problems.append(
                 Problem(
                     where, f"raw.{name} holds {n} rows of it; the registry says {in_force[sid]}"
-                )  # fmt: skip
+                )
             )
         elif sid in loaded and loaded[sid][1] != digest:
             problems.append(
@@ -384,7 +389,7 @@ def _raw_rows(name, held, in_force, collection_of, loaded) -> list[Problem]:
                     f"its rows in raw.{name} differ from the rows it loaded "
                     "(their digest, recorded when it was decided): a value was changed "
                     "in the warehouse",
-                )  # fmt: skip
+                )
             )
     for sid, count in sorted(in_force.items()):
         if collection_of.get(sid) == name and count and sid not in held:

@@ -196,11 +196,12 @@ def damaged_workbook_text(exc: BaseException) -> str:
 
 @functools.cache
 def _guarded_classes():
-    """openpyxl's read-only reader, changed in two ways (its pinned internals; the tests of
+    """openpyxl's read-only reader, changed in three ways (its pinned internals; the tests of
     hostile workbooks fail loudly if they change): every part is read through
-    `BoundedArchive` (counted, timed), a worksheet's XML through `GuardedStream`, and the dimension a sheet claims is never read. openpyxl reads it by
-    parsing the sheet up to its <dimension> tag, i.e. the whole sheet when there is none, and
-    then pads every row to the claimed width (A1:XFD1048576: 16,384 cells a row)."""
+    `BoundedArchive` (counted, timed), a worksheet's XML through `GuardedStream`, and the
+    dimension a sheet claims is never read. openpyxl reads it by parsing the sheet up to its
+    <dimension> tag, i.e. the whole sheet when there is none, and then pads every row to the
+    claimed width (A1:XFD1048576: 16,384 cells a row)."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
