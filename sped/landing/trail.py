@@ -206,9 +206,10 @@ def submission_state(con: sqlite3.Connection, submission_id: int) -> str:
     findings = _rows(
         con, "SELECT * FROM findings WHERE submission_id = ? ORDER BY rule_id", (submission_id,)
     )
-    loaded = (
+    decided = bool(found) and found[0].get("status") != "received"
+    loaded = (  # kept just before the outcome, and recorded by the outcome's event
         _rows(con, "SELECT * FROM loaded_rows WHERE submission_id = ?", (submission_id,))
-        if _has_table(con, "loaded_rows")
+        if decided and _has_table(con, "loaded_rows")
         else []
     )
     return canonical_digest({"submission": found, "findings": findings, "loaded_rows": loaded})

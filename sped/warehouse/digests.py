@@ -10,9 +10,9 @@
 A row's digest is the MD5 of its text as DuckDB casts the whole row (every column, lineage
 included); a set of rows is digested as the SHA-256 of its row digests in sorted order, so the
 order rows were written in does not matter and one changed value, an added or a removed row
-does. The digests are the same whenever the same rows are typed by the same code; a version of
-sped or DuckDB that types or prints a value differently changes them (`sped rebuild` then
-records fresh ones with its publication).
+does. The digests are the same whenever the same rows are typed by the same code (a reload
+or a rebuild from the stored files gives them again); a version of sped or DuckDB that types or
+prints a value differently changes them, and verify then names those submissions.
 """
 
 from __future__ import annotations
