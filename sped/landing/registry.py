@@ -576,10 +576,6 @@ class Registry:
                 [(sid, n, d, sid) for sid, (n, d) in digests.items()],
             )
 
-    def loaded_rows(self) -> dict[int, tuple[int, str]]:
-        rows = self._con.execute("SELECT submission_id, row_count, digest FROM loaded_rows")
-        return {r[0]: (r[1], r[2]) for r in rows.fetchall()}
-
     def record_publication(self, marts: dict[str, str], detail: str) -> None:
         """Write to the trail that the marts were published, with each one's digest."""
         with self.transaction() as con:
