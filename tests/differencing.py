@@ -212,3 +212,148 @@ def leaks(
             if real > 0 and (real < min_cell_size or (year, v) in hidden):
                 out.append((year, v, real, value))
     return out
+
+
+def _by_year(rows: Iterable[Mapping[str, Any]]) -> dict[str, list]:
+    out = defaultdict(list)
+    for r in rows:
+        out[r["school_year"]].append(r)
+    return out
+
+
+def hidden_in(ood: Iterable[Mapping[str, Any]], lre: Iterable[Mapping[str, Any]]) -> set:
+    """(year, var) of every count the shared tables show as NULL, and of the count a rate
+    hidden with them is over, as `attack` names them."""
+    out = set()
+    for r in ood:
+        y, lea = r["school_year"], r["lea_id"]
+        if r["students"] is None:
+            out.add((y, (lea, "students", None, None)))
+        if r["ood_students"] is None:
+            out.add((y, (lea, "ood", None, None)))
+    for r in lre:
+        y, lea, a = r["school_year"], r["lea_id"], r["age_group"]
+        if r["students"] is None:
+            out.add((y, (lea, "cell", a, r["educational_environment"])))
+        if r["age_group_students"] is None:
+            out.add((y, (lea, "age_group", a, None)))
+    return out
+
+
+def _program(eq: Equations, year: str, hidden: set):
+    """The year's equations as arrays for scipy's milp: (names, constraint, bounds, the hidden
+    figures). Bounds: not negative, and at least 1 for a hidden figure."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint
+
+    names = sorted({v for row, _ in eq.rows for v in row}, key=repr)
+    index = {v: i for i, v in enumerate(names)}
+    a = np.zeros((len(eq.rows), len(names)))
+    b = np.zeros(len(eq.rows))
+    for r, (row, const) in enumerate(eq.rows):
+        for v, coef in row.items():
+            a[r, index[v]] = float(coef)
+        b[r] = float(const)
+    low = np.zeros(len(names))
+    targets = [v for v in names if (year, v) in hidden]
+    for v in targets:
+        low[index[v]] = 1
+    constraint = LinearConstraint(a, b - 1e-7, b + 1e-7)
+    return names, constraint, Bounds(low, np.full(len(names), np.inf)), targets
+
+
+def integer_attack(
+    ood: Iterable[Mapping[str, Any]], lre: Iterable[Mapping[str, Any]]
+) -> dict[str, dict[Var, tuple[int, int | None]]]:
+    """school_year -> (least, greatest) value of every hidden figure, by integer programming
+    over what a reader knows besides the equations: counts are whole and not negative, and a
+    row (or a hidden figure: zeros are never hidden, docs/rules) stands for at least one
+    student. Each bound is exact (scipy's HiGHS branch and bound, one solve each; None: no
+    greatest value)."""
+    import numpy as np
+    from scipy.optimize import milp
+
+    ood, lre = list(ood), list(lre)
+    hidden = hidden_in(ood, lre)
+    ood_by, lre_by = _by_year(ood), _by_year(lre)
+    out: dict[str, dict[Var, tuple[int, int | None]]] = {}
+    for year in sorted(set(ood_by) | set(lre_by)):
+        names, constraint, bounds, targets = _program(
+            equations(ood_by[year], lre_by[year]), year, hidden
+        )
+        ranges = {}
+        for v in targets:
+            found = []
+            for sign in (1, -1):
+                c = np.zeros(len(names))
+                c[names.index(v)] = sign
+                res = milp(c, constraints=constraint, bounds=bounds,
+                           integrality=np.ones(len(names)))  # fmt: skip
+                found.append(None if res.status != 0 else round(sign * res.fun))
+            ranges[v] = (found[0], found[1])
+        out[year] = ranges
+    return out
+
+
+def _moved(program, real, where: dict, c, lb=None, ub=None, cap=False) -> set | None:
+    """The hidden figures a whole, non-negative solution of `program` (with x[i] >= lb or
+    <= ub for lb, ub = (i, value); `cap`: hidden figures at most 20 above the truth, so "as
+    high as can be" is bounded) holds off their true values `real`; None: no solution."""
+    import numpy as np
+    from scipy.optimize import Bounds, milp
+
+    names, constraint, bounds, _ = program
+    b = Bounds(bounds.lb.copy(), bounds.ub.copy())
+    if lb is not None:
+        b.lb[lb[0]] = lb[1]
+    if ub is not None:
+        b.ub[ub[0]] = ub[1]
+    if cap:
+        for i in where.values():
+            b.ub[i] = min(b.ub[i], real[i] + 20)
+    res = milp(c, constraints=constraint, bounds=b, integrality=np.ones(len(names)))
+    if res.status != 0:
+        return None
+    return {v for v, i in where.items() if abs(res.x[i] - real[i]) > 0.5}
+
+
+def integer_leaks(published_ood, published_lre, true_ood, true_lre) -> list[tuple]:
+    """(year, figure, true value) of every hidden LEA figure the integer attack of
+    `integer_attack` pins to one value. The same set, found faster: a figure is not pinned
+    when some whole, non-negative solution of everything published differs from the truth
+    there, so a few solutions far from the truth clear most figures at once, and each figure
+    left is tried below and above its true value (two feasibility problems)."""
+    import numpy as np
+
+    truth = true_figures(true_ood, true_lre)
+    published_ood, published_lre = list(published_ood), list(published_lre)
+    hidden = hidden_in(published_ood, published_lre)
+    ood_by, lre_by = _by_year(published_ood), _by_year(published_lre)
+    out = []
+    for year in sorted(set(ood_by) | set(lre_by)):
+        program = _program(equations(ood_by[year], lre_by[year]), year, hidden)
+        names = program[0]
+        where = {v: names.index(v) for v in program[3] if v[0] != "STATE"}
+        if not where:
+            continue
+        real = np.array([float(truth[year].get(v, 0) or 0) for v in names])
+        moved: set[Var] = set()
+        for sign in (1, -1, 1, -1):  # the figures left as low, then as high, as they can be
+            c = np.zeros(len(names))
+            c[[i for v, i in where.items() if v not in moved]] = sign
+            found = _moved(program, real, where, c, cap=True) if c.any() else None
+            if found is None:
+                break
+            moved |= found
+        zero = np.zeros(len(names))
+        for v, i in where.items():
+            if v in moved:
+                continue
+            for bound in ({"ub": (i, real[i] - 1)}, {"lb": (i, real[i] + 1)}):
+                found = _moved(program, real, where, zero, **bound)
+                if found is not None:
+                    moved |= found
+                    break
+            else:
+                out.append((year, v, int(real[i])))
+    return out

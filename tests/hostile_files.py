@@ -139,3 +139,28 @@ def lying_directory(data: bytes, member: str = SHEET, size: int = 0x7FFF0000) ->
             struct.pack_into("<I", raw, pos + 24, size)
         pos = raw.find(b"PK\x01\x02", pos + 4)
     return bytes(raw)
+
+
+def lying_compressed(method: int, expanded_mb: int, declared: int = 100_000) -> bytes:
+    """A workbook whose sheet is `expanded_mb` MB of XML whitespace compressed with `method`
+    (zipfile.ZIP_BZIP2 or ZIP_LZMA: a few hundred bytes or tens of KB), its directory claiming
+    the sheet expands to `declared` bytes: within every limit read from the directory. Python's
+    zipfile inflates a whole bzip2 or LZMA chunk at once, whatever the directory says."""
+    chunk = b" " * (1024 * 1024)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(exp_xlsx(1))) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for info in zin.infolist():
+            if info.filename != SHEET:
+                zout.writestr(info.filename, zin.read(info.filename))
+                continue
+            member = zipfile.ZipInfo(SHEET, info.date_time)
+            member.compress_type = method
+            with zout.open(member, "w") as stream:
+                stream.write(SHEET_HEAD)
+                for _ in range(expanded_mb):
+                    stream.write(chunk)
+                stream.write(b"<sheetData/></worksheet>")
+    return lying_directory(out.getvalue(), SHEET, declared)

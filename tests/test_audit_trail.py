@@ -237,3 +237,119 @@ def test_a_trail_rewritten_with_fresh_hashes_is_caught_against_a_backup(inst, tm
         ["audit", "verify", "--warehouse", str(inst.warehouse), "--backup", str(backup_dir)]
     )
     assert code == 1 and "gone: deleted" in capsys.readouterr().out
+
+
+# --- issue 25, failure 9: what decides who may do what and what is in force ---------------
+
+CLERK = "clerk@lea10"
+
+
+def _governed(inst) -> dict[str, int]:
+    """`_populated` plus what decides who may do what: a district clerk of one LEA with a
+    password and an API token, a revoked token, and a file refused to the clerk (a receipt
+    without a submission)."""
+    ids = _populated(inst)
+    with open_registry(inst) as reg:
+        reg.add_account(CLERK, "district", ["2500010"], password="correct horse battery")
+        reg.create_token(CLERK)
+        reg.revoke_tokens(CLERK)
+        reg.create_token(CLERK)
+        refused = reg.receive(b"a\n9\n", OTHER, original_name="r9.csv", submitter=CLERK)
+        assert refused.outcome == "refused"
+    return ids
+
+
+def _in_force_tampering():
+    accepted = "(SELECT submission_id FROM submissions WHERE status = 'accepted')"
+    rejected = "(SELECT submission_id FROM submissions WHERE status = 'rejected')"
+    return [
+        ("edited row count", f"UPDATE submissions SET row_count = 999 WHERE submission_id = "
+         f"{accepted}", "submission 2: its status, counts, findings"),
+        ("edited error count", f"UPDATE submissions SET error_count = 0 WHERE submission_id = "
+         f"{rejected}", "submission 3: its status, counts, findings"),
+        ("deleted finding", "DELETE FROM findings", "submission 3: its status, counts, findings"),
+        ("edited finding", "UPDATE findings SET severity = 'warning'",
+         "submission 3: its status, counts, findings"),
+        ("added membership", f"INSERT INTO memberships VALUES ('{CLERK}', '2500020')",
+         f"account {CLERK}: its role, admin flag"),
+        ("made state and admin", f"UPDATE accounts SET role = 'state', is_admin = 1 "
+         f"WHERE account = '{CLERK}'", f"account {CLERK}: its role, admin flag"),
+        ("password replaced", f"UPDATE accounts SET password_hash = 'x' WHERE account = "
+         f"'{CLERK}'", f"account {CLERK}: its role, admin flag"),
+        ("inserted admin", "INSERT INTO accounts (account, role, created_at, is_admin) VALUES "
+         "('mallory', 'state', '2026-01-01', 1)", "account mallory: no event records it"),
+        ("deleted account", f"DELETE FROM api_tokens WHERE account = '{CLERK}'; DELETE FROM "
+         f"memberships WHERE account = '{CLERK}'; DELETE FROM accounts WHERE account = "
+         f"'{CLERK}'", f"account {CLERK}: recorded by event"),
+        ("inserted token", f"INSERT INTO api_tokens (account, token_sha256, created_at) VALUES "
+         f"('{CLERK}', 'abc', '2026-01-01')", f"account {CLERK}: its role, admin flag"),
+        ("revocation undone", "UPDATE api_tokens SET revoked_at = NULL",
+         f"account {CLERK}: its role, admin flag"),
+        ("edited receipt", "UPDATE receipts SET submitter = 'operator:x' WHERE receipt_id = 2",
+         "receipt 2: its hash does not match"),
+        ("deleted receipt", "DELETE FROM receipts WHERE receipt_id = 2",
+         "receipt 3: it does not follow"),
+        ("deleted last receipt", "DELETE FROM receipts WHERE receipt_id = "
+         "(SELECT max(receipt_id) FROM receipts)", "receipts: the newest receipt"),
+        ("inserted receipt", "INSERT INTO receipts (received_at, submitter, original_name, "
+         "sha256, size_bytes, submission_id, outcome) VALUES ('2026-01-01', 'operator:x', "
+         "'x.csv', 'ab', 1, 2, 'duplicate')", "its hash does not match"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sql", "named"),
+    [case[1:] for case in _in_force_tampering()],
+    ids=[case[0] for case in _in_force_tampering()],
+)
+def test_tampering_with_what_decides_access_and_force_is_found(inst, capsys, sql, named):
+    _governed(inst)
+    assert verify(inst) == []
+    con = sqlite3.connect(inst.registry)
+    con.executescript(sql)
+    con.close()
+    problems = "\n".join(str(p) for p in verify(inst))
+    assert named in problems, problems or "tampering went unnoticed"
+    code, out = _verify_cli(inst, capsys)
+    assert code == 1 and "TAMPERING OR DAMAGE FOUND" in out
+
+
+def test_what_sped_changes_itself_verifies(inst):
+    """Every change sped makes records its new state: passwords, disabling, tokens, sign-ins
+    (a rehashed password included), cross-collection warnings and repairs."""
+    ids = _governed(inst)
+    with open_registry(inst) as reg:
+        reg.set_password(CLERK, "another long password")
+        assert reg.sign_in(CLERK, "wrong password!", source="test")[0] is None
+        assert reg.sign_in(CLERK, "another long password", source="test")[0] is not None
+        reg.revoke_tokens(CLERK)
+        reg.disable_account(CLERK)
+        reg.replace_cross_findings(
+            "placements",
+            ["placements.cross.x"],
+            [Finding(ids["accepted"], "placements.cross.x", "warning", "w", "ref")],
+        )
+        reg.record_repair(ids["accepted"], "reloaded", "1 rows reloaded")
+    assert verify(inst) == []
+
+
+def test_a_registry_from_before_state_was_recorded_is_sealed_on_open(inst):
+    """Opening an older registry chains its receipts and seals what is in force with one
+    event; tampering after that shows."""
+    _governed(inst)
+    con = sqlite3.connect(inst.registry)
+    con.execute("DELETE FROM events WHERE state LIKE '%account:%'")  # no account events yet
+    for column in ("state",):
+        con.execute(f"ALTER TABLE events DROP COLUMN {column}")
+    con.execute("ALTER TABLE receipts DROP COLUMN prev_hash")
+    con.execute("ALTER TABLE receipts DROP COLUMN hash")
+    con.execute("ALTER TABLE events DROP COLUMN prev_hash")
+    con.execute("ALTER TABLE events DROP COLUMN hash")
+    con.commit()
+    con.close()
+    Registry(inst.registry, inst.store).close()
+    with open_registry(inst) as reg:
+        assert reg.events()[-1]["event"] == "state_sealed"
+    assert verify(inst) == []
+    _sql(inst, "UPDATE accounts SET is_admin = 1 WHERE account = ?", CLERK)
+    assert f"account {CLERK}: its role" in str(verify(inst)[0])

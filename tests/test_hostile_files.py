@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+import subprocess
+import sys
 import time
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +19,14 @@ from sped.contracts import get
 from sped.contracts.findings import VALUE_CHARS, Finding
 from sped.ingest import batch
 from sped.ingest.batch import process_collection, read_one
-from sped.ingest.limits import DEFAULT_LIMITS, Limits
+from sped.ingest.limits import (
+    DEFAULT_LIMITS,
+    BoundedArchive,
+    Deadline,
+    LimitExceeded,
+    Limits,
+    check_zip_directory,
+)
 from sped.ingest.read import read_table
 from sped.landing.layout import DeclaredKey
 from sped.landing.registry import Submission
@@ -22,18 +34,27 @@ from sped.run.steps import connect, open_registry
 from sped.validation import validate_batch
 from tests.hostile_files import (
     EXP,
+    SHEET,
     claimed_dimension,
     corrupt_stream,
     exp_csv,
     exp_xlsx,
+    lying_compressed,
     lying_directory,
     one_wide_row,
+    rewrite,
     truncated_sheet,
     zip_bomb,
 )
 from tests.state_channel import OPERATOR
 
 AS_OF = dt.date(2026, 11, 1)
+ROOT = Path(__file__).resolve().parents[1]
+_NO_SHEETS = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/>'
+    b"</workbook>"
+)
 
 
 def _sub(name: str = "f.xlsx", sid: int = 7) -> Submission:
@@ -203,6 +224,73 @@ def test_a_claimed_sheet_size_does_not_pad_rows_into_a_memory_error():
     assert frame is None and _blocking(findings) == ["file.limit_too_many_columns"]
     frame, findings = _read(claimed_dimension("A1:XFD1048576", "A3"))
     assert frame is not None and frame["_source_row"].to_list() == [3]
+
+
+_MEASURED_READ = """
+import json, resource, sys
+from sped.contracts import get
+from sped.ingest.read import read_table
+from tests.hostile_files import exp_xlsx
+exp = get("expenditures")
+assert read_table(exp_xlsx(), "f.xlsx", exp).readable  # every import and code path warmed up
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with open(sys.argv[1], "rb") as f:
+    data = f.read()
+found = read_table(data, "f.xlsx", exp).findings
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"rules": [f.rule_id for f in found], "text": found[0].text, "grown_kb": grown}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("method", "name"), [(zipfile.ZIP_BZIP2, "bzip2"), (zipfile.ZIP_LZMA, "LZMA")]
+)
+def test_a_bz2_or_lzma_part_that_lies_about_its_size_is_refused_in_bounded_memory(
+    tmp_path, method, name
+):
+    """Issue 25, failure 8: a bzip2 or LZMA part whose directory claims 100 KB inflated whole
+    (a 6 KB workbook took 2.47 GB). Here 200 MB of XML in a few KB: refused from the directory,
+    nothing inflated; the peak memory of the reading process (a child, measured by its own
+    getrusage) grows by under 40 MB (unbounded: 230 MB for LZMA, 400 MB for bzip2)."""
+    path = tmp_path / "lying.xlsx"
+    path.write_bytes(lying_compressed(method, 200))
+    assert path.stat().st_size < 100_000
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED_READ, str(path)],
+        capture_output=True, text=True, timeout=300, cwd=ROOT, check=True,
+    )  # fmt: skip
+    out = json.loads(done.stdout)
+    assert out["rules"] == ["expenditures.file.limit_xlsx_compression"]
+    assert f"compressed with a method Excel never uses ({name})" in out["text"]
+    assert out["grown_kb"] < 40 * 1024
+
+
+def test_every_part_is_read_within_the_deadline():
+    """The deadline covers all of reading, not only the worksheet's rows: a workbook without
+    a worksheet is opened (content types, workbook, styles, shared strings) through the
+    bounded archive, which checks the time on every step."""
+    data = rewrite(exp_xlsx(), {"xl/workbook.xml": _NO_SHEETS})
+    assert _blocking(_read(data)[1]) == ["file.empty"]  # in time: "The workbook has no worksheet"
+    frame, findings = _read(data, limits=Limits(max_seconds_per_file=1e-9))
+    assert frame is None and _blocking(findings) == ["file.limit_too_slow"]
+
+
+def test_what_is_inflated_is_counted_whatever_the_directory_says():
+    """Every part read through the bounded archive counts toward the expanded-size limit, so
+    reading the same part again (or a part that inflates beyond its declared size) stops at the
+    limit, not at the sum the directory declares."""
+    data = exp_xlsx(rows=2000)
+    limits = Limits(max_xlsx_expanded_mb=1)
+    check_zip_directory(data, limits)  # the directory is within the limit
+    archive = BoundedArchive(data, limits, Deadline(limits))
+    size = archive.getinfo(SHEET).file_size
+    with pytest.raises(LimitExceeded) as exc:
+        for _ in range(limits.max_xlsx_expanded_bytes // size + 1):
+            archive.read(SHEET)
+    assert exc.value.what == "xlsx_expanded"
+    assert (
+        limits.max_xlsx_expanded_bytes < archive.inflated <= limits.max_xlsx_expanded_bytes + 65536
+    )
 
 
 def test_a_50_mb_header_line_is_refused_and_never_stored(inst):

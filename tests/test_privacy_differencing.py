@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.differencing import leaks
+from tests.differencing import integer_attack, integer_leaks, leaks
 from tests.raw_rows import insert, new_warehouse, pupil, run_dbt
 from tests.warehouse_fixtures import FIXTURE_VARS, query, small_state
 
@@ -185,3 +185,57 @@ def test_the_attacker_finds_what_hiding_small_cells_alone_leaves(synthetic):
     assert worked_back
     assert any(v[1] == "age_group" for _, v, _, _ in worked_back)
     assert _students_minus_age_groups(naive)
+
+
+# --- issue 25, failure 4: a reader who also knows counts are whole, not negative, and that a
+# row (or a hidden figure) stands for at least one student ---------------------------------
+
+
+def two_in_a_facility_state(path: Path) -> None:
+    """The issue's case: eight LEAs, two of which each have one student aged 6-21 in a
+    correctional facility (CF); no other LEA has one, so the state row shows 2."""
+    con = new_warehouse(path)
+    day = dt.date(2025, 10, 1)
+    for i in range(8):
+        lea = f"25{i:05d}"
+        envs = ["RC80"] * (30 + 3 * i) + ["RC79TO40"] * (12 + i) + ["CF"] * (i < 2)
+        rows = [
+            pupil(f"s{n}", "2015-01-01", lea, school_year="2025-26", count_date=day,
+                  educational_environment=env)
+            for n, env in enumerate(envs)
+        ]  # fmt: skip
+        insert(con, "placements", rows, lea_id=lea, period="2025-26", submission_id=2000 + i)
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def two_in_a_facility(tmp_path_factory) -> dict:
+    return _built(tmp_path_factory.mktemp("differencing_cf"), two_in_a_facility_state)
+
+
+def test_two_hidden_ones_under_a_shown_two_are_not_pinned(two_in_a_facility):
+    """Failure 4 as reported: the state row showed 2 students in correctional facilities and
+    two LEAs had a hidden CF row, so each was 1. The exact linear attack found nothing; the
+    integer one pinned both. Now the state figure is hidden with them."""
+    t = two_in_a_facility
+    cf = [r for r in t["shr_lre"] if r["educational_environment"] == "CF"]
+    assert sorted(r["lea_id"] for r in cf) == ["2500000", "2500001", "STATE"]
+    assert _attack(t) == []
+    assert _integer_attack(t) == []
+    assert all(r["students"] is None for r in cf)
+    ranges = integer_attack(t["shr_ood"], t["shr_lre"])["2025-26"]
+    for lea in ("2500000", "2500001"):  # exact least and greatest values: 1 up to many
+        low, high = ranges[(lea, "cell", "6-21", "CF")]
+        assert low == 1 and (high is None or high >= MIN)
+
+
+def _integer_attack(t: dict) -> list[tuple]:
+    return integer_leaks(t["shr_ood"], t["shr_lre"], t["fct_ood"], t["fct_lre"])
+
+
+def test_integer_bounds_pin_no_hidden_figure_of_the_small_state(small):
+    assert _integer_attack(small) == []
+
+
+def test_integer_bounds_pin_no_hidden_figure_of_a_larger_state(synthetic):
+    assert _integer_attack(synthetic) == []

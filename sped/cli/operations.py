@@ -45,8 +45,10 @@ def add_commands(sub) -> None:
         sub,
         "audit",
         "check the audit trail and stored files for tampering",
-        "verify: re-checks the hash chain of the registry's audit trail and the checksum of "
-        "every stored file, and lists what does not match; changes nothing.",
+        "verify: re-checks the hash chain of the registry's audit trail (and the accounts, "
+        "findings, counts and receipts it records), the checksum of every stored file, the "
+        "raw rows per submission and the published tables, and lists what does not match; "
+        "changes nothing.",
         cmd_audit,
     )
     aud.add_argument(

@@ -36,6 +36,7 @@ from sped.ingest.reconcile import check_stored, reconcile_collection
 from sped.ingest.typing import type_batch, type_table
 from sped.landing.registry import Registry, Submission
 from sped.process import failpoints
+from sped.warehouse.digests import submission_digests
 from sped.warehouse.schema import create_table_sql
 
 log = logging.getLogger("sped.ingest")
@@ -396,6 +397,8 @@ def _validate_and_load(
     for sub in pending:
         for f in findings.get(sub.submission_id, []):
             result.rules_failed[f.rule_id] = result.rules_failed.get(f.rule_id, 0) + 1
+    if staged:  # what each would load, recorded with its outcome (sped audit verify)
+        registry.record_loaded_rows(submission_digests(con, "landing", collection.name))
     statuses = registry.record_outcomes(
         ((s.submission_id, findings.get(s.submission_id, []), rows.get(s.submission_id, 0))
          for s in pending),

@@ -1,13 +1,16 @@
 """Bounds on what one submitted file may cost to read: size, rows, columns, line length, an
 XLSX workbook's expanded size and compression ratio, and time.
 
-The state profile's `limits:` section sets them (`sped.config.profile`); the defaults below
-apply when it is absent. A file beyond a bound is rejected with a `LimitExceeded` the reader turns
-into a blocking finding in plain words, never read further. XLSX bounds are checked from the zip
-directory before any XML is parsed (Python's zipfile never inflates a member past the size its
-directory declares), and the worksheet XML is read through `GuardedStream`, which stops at the first
-over-long row or when the file's time is up, so a hostile workbook is refused in a fraction of a
-second and in bounded memory."""
+The state profile's `limits:` section sets them (`sped.config.profile`); the defaults below apply
+when it is absent. A file beyond a bound is rejected with a `LimitExceeded` the reader turns into a
+blocking finding in plain words, never read further. XLSX bounds are checked from the zip directory
+before any XML is parsed, and only stored or deflated parts are read: Python's zipfile inflates a
+deflated part in bounded steps and never past the size the directory declares, but inflates a whole
+bzip2 or LZMA chunk at once whatever the directory says (a 6 KB workbook took 2.5 GB), so those
+parts are refused (Excel never writes them). Every part is then read through `BoundedArchive`, which
+counts what is inflated against the expanded-size limit and checks the file's time on every read,
+and the worksheet XML through `GuardedStream`, which stops at the first over-long row, so a hostile
+workbook is refused in a fraction of a second and in bounded memory."""
 
 from __future__ import annotations
 
@@ -19,6 +22,12 @@ from dataclasses import dataclass
 
 MB = 1024 * 1024
 _CHUNK = 16 * MB
+_STEP = 64 * 1024  # the most one read of a workbook's part inflates
+
+#: The zip compression methods read (stored, deflated): the only ones Excel writes, and the
+#: ones Python's zipfile inflates in bounded steps.
+READABLE_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "Deflate64"}
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,14 @@ def check_zip_directory(data: bytes, limits: Limits) -> None:
                 "it.",
             )
         for m in members:
+            if m.compress_type not in READABLE_COMPRESSION:
+                raise LimitExceeded(
+                    "xlsx_compression",
+                    "A part of the workbook is compressed with a method Excel never uses "
+                    f"({_METHOD_NAMES.get(m.compress_type, f'method {m.compress_type}')}); such "
+                    "parts are not read. Save it again from Excel as .xlsx or send it as CSV.",
+                )
+        for m in members:
             ratio = m.file_size / max(m.compress_size, 1)
             if m.file_size > RATIO_FLOOR_BYTES and ratio > limits.max_xlsx_ratio:
                 raise LimitExceeded(
@@ -165,6 +182,71 @@ def check_zip_directory(data: bytes, limits: Limits) -> None:
                     f"{limits.max_xlsx_ratio:g} to 1 is read): it is not an ordinary "
                     "spreadsheet. Save it again from Excel or send it as CSV.",
                 )
+
+
+class _BoundedMember(io.RawIOBase):
+    """One part of a `BoundedArchive` as it is read: at most 64 KB at a time, whatever size
+    is asked for, each read counted and the deadline checked."""
+
+    def __init__(self, raw, archive: BoundedArchive):
+        self._raw = raw
+        self._archive = archive
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            return self.readall()
+        chunk = self._raw.read(min(size, _STEP))
+        self._archive.count(len(chunk))
+        return chunk
+
+    def readall(self) -> bytes:
+        parts = []
+        while chunk := self.read(_STEP):
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+class BoundedArchive(zipfile.ZipFile):
+    """A workbook's zip whose parts are read in small steps: all that is inflated, across every
+    part and however often one is opened, is counted against the expanded-size limit (whatever
+    the directory declares), and the file's deadline is checked on each step."""
+
+    def __init__(self, data: bytes, limits: Limits, deadline: Deadline):
+        super().__init__(io.BytesIO(data))
+        self._limit = limits.max_xlsx_expanded_bytes
+        self._deadline = deadline
+        self.inflated = 0
+
+    def count(self, n: int) -> None:
+        self._deadline.check()
+        self.inflated += n
+        if self.inflated > self._limit:
+            raise LimitExceeded(
+                "xlsx_expanded",
+                f"The workbook expands to more than {_mb(self._limit)} when opened, the most "
+                "that is read. Send the data as CSV or split it.",
+            )
+
+    def open(self, name, mode="r", pwd=None, *, force_zip64=False):
+        if mode != "r":
+            raise ValueError("a workbook is only read")
+        member = _BoundedMember(super().open(name, "r", pwd), self)
+        self._deadline.check()
+        return member
 
 
 # A worksheet row starts (`<row`) or ends (`</row>`); tags may carry a namespace prefix.

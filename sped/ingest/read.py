@@ -23,6 +23,7 @@ from sped.contracts import Collection
 from sped.contracts.findings import Finding, clip
 from sped.ingest.limits import (
     DEFAULT_LIMITS,
+    BoundedArchive,
     Deadline,
     GuardedStream,
     LimitExceeded,
@@ -195,11 +196,12 @@ def damaged_workbook_text(exc: BaseException) -> str:
 
 @functools.cache
 def _guarded_classes():
-    """openpyxl's read-only reader, changed in two ways (its pinned internals; the tests of
-    hostile workbooks fail loudly if they change): a worksheet's XML is read through
-    `GuardedStream`, and the dimension a sheet claims is never read. openpyxl reads it by
-    parsing the sheet up to its <dimension> tag, i.e. the whole sheet when there is none, and
-    then pads every row to the claimed width (A1:XFD1048576: 16,384 cells a row)."""
+    """openpyxl's read-only reader, changed in three ways (its pinned internals; the tests of
+    hostile workbooks fail loudly if they change): every part is read through
+    `BoundedArchive` (counted, timed), a worksheet's XML through `GuardedStream`, and the
+    dimension a sheet claims is never read. openpyxl reads it by parsing the sheet up to its
+    <dimension> tag, i.e. the whole sheet when there is none, and then pads every row to the
+    claimed width (A1:XFD1048576: 16,384 cells a row)."""
     from openpyxl.reader.excel import ExcelReader
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
@@ -215,6 +217,12 @@ def _guarded_classes():
     class GuardedReader(ExcelReader):
         guard: tuple[Limits, Deadline]
 
+        def __init__(self, data: bytes, limits: Limits, deadline: Deadline):
+            super().__init__(io.BytesIO(data), read_only=True, data_only=True)
+            self.archive.close()  # every part is read through the bounded archive instead
+            self.archive = BoundedArchive(data, limits, deadline)
+            self.guard = (limits, deadline)
+
         def read_worksheets(self) -> None:  # worksheets only: no chart sheets, no drawings
             for sheet, rel in self.parser.find_sheets():
                 if rel.target not in self.valid_files or "chartsheet" in rel.Type:
@@ -228,8 +236,7 @@ def _guarded_classes():
 
 def _open_workbook(data: bytes, limits: Limits, deadline: Deadline):
     """The workbook in `data`, read-only, values not formulas, its sheets guarded."""
-    reader = _guarded_classes()(io.BytesIO(data), read_only=True, data_only=True)
-    reader.guard = (limits, deadline)
+    reader = _guarded_classes()(data, limits, deadline)
     reader.read()
     return reader.wb
 

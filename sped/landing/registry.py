@@ -212,6 +212,7 @@ class Registry:
         accounts.ensure_receipt_owner(self._con)
         sessions.ensure_schema(self._con)
         trail.migrate(self._con)  # an older registry: hash columns added, events chained
+        trail.migrate_state(self._con, now())  # ... and what is in force sealed
         upload_checks.migrate(self._con)
         with self.transaction() as con:
             registry_guard.ensure_identity(con, registry_guard.new_identity(), now())
@@ -277,26 +278,28 @@ class Registry:
         """The receipt (and the submission, if new) of one stored file, inside a transaction."""
         at = min(item.received_at, now()) if item.received_at else now()
         if item.unroutable is not None:
-            con.execute(
+            cur = con.execute(
                 "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
                 "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
                 "VALUES (?, ?, ?, ?, ?, ?, NULL, 'unroutable', ?, ?)",
                 (now(), item.submitter, item.original_name, item.landing_path, item.sha256,
                  item.size_bytes, item.unroutable, item.file_uid),
             )  # fmt: skip
+            trail.seal_receipt(con, cur.lastrowid)
             return Receipt("unroutable", None, item.sha256, item.unroutable)
         key = item.key
         refusal = self._submit_refusal(con, item.submitter, key) or accounts.landing_refusal(
             con, key, item.file_uid
         )
         if refusal:
-            con.execute(
+            cur = con.execute(
                 "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
                 "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
                 "VALUES (?, ?, ?, ?, ?, ?, NULL, 'refused', ?, ?)",
                 (at, item.submitter, item.original_name, item.landing_path, item.sha256,
                  item.size_bytes, refusal, item.file_uid),
             )  # fmt: skip
+            trail.seal_receipt(con, cur.lastrowid)
             self._event(con, None, "refused", f"{key.collection} {key.period}: {refusal}")
             return Receipt("refused", None, item.sha256, refusal)
         same = con.execute(
@@ -321,13 +324,14 @@ class Registry:
             self._event(
                 con, sid, "received", f"{item.size_bytes} bytes from {item.submitter}{owned}"
             )
-        con.execute(
+        cur = con.execute(
             "INSERT INTO receipts (received_at, submitter, original_name, landing_path, "
             "sha256, size_bytes, submission_id, outcome, detail, file_uid) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (at, item.submitter, item.original_name, item.landing_path, item.sha256,
              item.size_bytes, sid, outcome, detail, item.file_uid),
         )  # fmt: skip
+        trail.seal_receipt(con, cur.lastrowid)
         return Receipt(outcome, sid, item.sha256, detail)
 
     def known_landing_paths(self) -> set[tuple[str, str]]:
@@ -367,33 +371,38 @@ class Registry:
                 "account_added",
                 f"{account} ({role}{flags}) {' '.join(made.lea_ids)}".rstrip()
                 + accounts.by_actor(actor),
+                account=account,
             )
         return made
 
     def disable_account(self, account: str, *, actor: str = "") -> None:
         with self.transaction() as con:
             accounts.disable_account(con, account)
-            self._event(con, None, "account_disabled", f"{account}{accounts.by_actor(actor)}")
+            self._event(con, None, "account_disabled", f"{account}{accounts.by_actor(actor)}",
+                        account=account)  # fmt: skip
             self._end_sessions(con, account, "account disabled", actor)
 
     def set_password(self, account: str, password: str, *, actor: str = "") -> None:
         with self.transaction() as con:
             accounts.set_password(con, account, password)
-            self._event(con, None, "password_changed", f"{account}{accounts.by_actor(actor)}")
+            self._event(con, None, "password_changed", f"{account}{accounts.by_actor(actor)}",
+                        account=account)  # fmt: skip
             self._end_sessions(con, account, "password changed", actor)
 
     def create_token(self, account: str, *, actor: str = "") -> str:
         """A new API token (returned once; only its hash is stored)."""
         with self.transaction() as con:
             token = accounts.create_token(con, account)
-            self._event(con, None, "token_created", f"{account}{accounts.by_actor(actor)}")
+            self._event(con, None, "token_created", f"{account}{accounts.by_actor(actor)}",
+                        account=account)  # fmt: skip
         return token
 
     def revoke_tokens(self, account: str, *, actor: str = "") -> int:
         with self.transaction() as con:
             accounts._require(con, account)
             n = accounts.revoke_tokens(con, account)
-            self._event(con, None, "tokens_revoked", f"{account}: {n}{accounts.by_actor(actor)}")
+            self._event(con, None, "tokens_revoked", f"{account}: {n}{accounts.by_actor(actor)}",
+                        account=account)  # fmt: skip
         return n
 
     def sign_in(
@@ -402,10 +411,11 @@ class Registry:
         """Check a password; the attempt, its outcome and any lock go into the audit trail.
         `source` says where from (e.g. "web 127.0.0.1", "sped submit")."""
         shown = account if accounts.ACCOUNT_NAME.match(account) else "(not an account name)"
+        scope = account if accounts.ACCOUNT_NAME.match(account) else None
         with self.transaction() as con:
             found, why = accounts.check_password(con, account, password)
-            if found is not None:
-                self._event(con, None, "signed_in", f"{shown} via {source}")
+            if found is not None:  # a password's hash may have been renewed: recorded
+                self._event(con, None, "signed_in", f"{shown} via {source}", account=scope)
             else:
                 self._event(con, None, "signin_failed", f"{shown} via {source}: {why}")
                 if why.startswith("locked after"):
@@ -506,6 +516,7 @@ class Registry:
                     "state_channel_bound",
                     f"{name} (state admin) bound to operating-system user {me}, the "
                     "installation owner, at its first use of the state channel",
+                    account=name,
                 )
             return refusal
         if key is None:
@@ -643,6 +654,34 @@ class Registry:
                 self._event(con, submission_id, event, detail)
             else:  # rows under an id the registry never issued
                 self._event(con, None, event, f"submission {submission_id} (unknown): {detail}")
+
+    def record_loaded_rows(self, digests: dict[int, tuple[int, str]]) -> None:
+        """Keep, for submissions about to be decided, the count and digest of the typed rows
+        they would load (sped/warehouse/digests.py); their outcome's event records it, and
+        `sped audit verify` checks the warehouse's rows against it."""
+        with self.transaction() as con:
+            con.executemany(
+                "INSERT OR REPLACE INTO loaded_rows (submission_id, row_count, digest) "
+                "SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM submissions WHERE "
+                "submission_id = ? AND status = 'received')",
+                [(sid, n, d, sid) for sid, (n, d) in digests.items()],
+            )
+
+    def record_publication(self, marts: dict[str, str], detail: str) -> None:
+        """Write to the trail that the marts were published, with each one's digest."""
+        with self.transaction() as con:
+            self._event(
+                con, None, "published", detail, extra={f"mart:{k}": v for k, v in marts.items()}
+            )
+
+    def last_publication(self) -> dict[str, str] | None:
+        """{schema.table: digest} the latest `published` event recorded (None: none yet)."""
+        row = self._con.execute(
+            "SELECT state FROM events WHERE event = 'published' ORDER BY event_id DESC LIMIT 1"
+        ).fetchone()
+        if row is None or not row[0]:
+            return None
+        return {k[5:]: v for k, v in json.loads(row[0]).items() if k.startswith("mart:")}
 
     def record_rebuild(self, detail: str) -> None:
         """Write to the trail that the warehouse was rebuilt from the stored files."""
@@ -812,6 +851,15 @@ class Registry:
         )
 
     @staticmethod
-    def _event(con: sqlite3.Connection, submission_id: int | None, event: str, detail: str):
-        """One event of the audit trail, chained to the one before (inside a transaction)."""
-        trail.append(con, now(), submission_id, event, detail)
+    def _event(
+        con: sqlite3.Connection,
+        submission_id: int | None,
+        event: str,
+        detail: str,
+        *,
+        account: str | None = None,
+        extra: dict[str, str] | None = None,
+    ):
+        """One event of the audit trail, chained to the one before, recording the state of its
+        submission and `account` after the change (inside a transaction)."""
+        trail.append(con, now(), submission_id, event, detail, account=account, extra=extra)

@@ -10,7 +10,17 @@ Checks, in this order, and reports every problem found (the first one first):
    perhaps superseded (by the submission its event names) — so a rejected submission flipped to
    accepted, or a status event deleted, shows;
 3. every stored file a submission or receipt names exists and its bytes hash to its name, and
-   no other file in the store is damaged.
+   no other file in the store is damaged;
+4. the receipts' own chain (each receipt covers the one before), and that the receipt the last
+   event saw as the newest is still there;
+5. what decides who may do what and what is in force, against the state the latest event about
+   it recorded (sped/landing/trail.py): each submission's status, counts, findings and loaded
+   rows' digest; each account's role, admin flag, OS user, password hash, LEAs and tokens (an
+   account no event recorded was inserted by hand);
+6. the warehouse: each raw table's rows per submission (count and digest) against the
+   registry's count and the digest recorded when it was decided, and no rows of a submission
+   not in force; each published table's digest against the one its publication recorded
+   (sped/warehouse/digests.py). A warehouse a run holds open is not read.
 
 A hash chain recomputed from scratch by someone who can write the registry is consistent in
 itself; against that, `--backup DIR` also checks that the trail still holds, unchanged, the
@@ -20,6 +30,7 @@ read-only mode and changes nothing.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -49,11 +60,12 @@ def _chain(con: sqlite3.Connection) -> list[Problem]:
             )
         ]
     prev = trail.GENESIS
+    state = "state" if "state" in columns else "NULL"
     rows = con.execute(
-        "SELECT event_id, at, submission_id, event, detail, prev_hash, hash FROM events "
-        "ORDER BY event_id"
+        f"SELECT event_id, at, submission_id, event, detail, prev_hash, hash, {state} "
+        "FROM events ORDER BY event_id"
     ).fetchall()
-    for event_id, at, sid, event, detail, prev_hash, digest in rows:
+    for event_id, at, sid, event, detail, prev_hash, digest, recorded in rows:
         where = f"event {event_id} ({event}" + (f", submission {sid})" if sid else ")")
         if prev_hash != prev:
             what = (
@@ -66,14 +78,16 @@ def _chain(con: sqlite3.Connection) -> list[Problem]:
         facts = trail.submission_facts(con, sid)
         if sid is not None and facts is None:
             problems.append(Problem(where, f"its submission {sid} no longer exists"))
-        expected = trail.event_hash(event_id, at, sid, event, detail, facts, prev_hash or "")
+        expected = trail.event_hash(
+            event_id, at, sid, event, detail, facts, prev_hash or "", recorded
+        )
         if digest != expected:
             problems.append(
                 Problem(
                     where,
-                    "its hash does not match what it records: the event or its submission's "
-                    "facts (key, file name, checksum, size, received time, submitter) were "
-                    "changed",
+                    "its hash does not match what it records: the event, the state it "
+                    "recorded or its submission's facts (key, file name, checksum, size, "
+                    "received time, submitter) were changed",
                 )
             )
         prev = digest or ""
@@ -175,6 +189,216 @@ def _anchors(con: sqlite3.Connection, backups: list[Path]) -> list[Problem]:
     return problems
 
 
+def _receipts(con: sqlite3.Connection) -> list[Problem]:
+    columns = {r[1] for r in con.execute("PRAGMA table_info(receipts)").fetchall()}
+    if "hash" not in columns:
+        return [Problem("receipts", "are not chained yet (opening the registry with sped does)")]
+    problems: list[Problem] = []
+    prev = trail.GENESIS
+    fields = ", ".join(trail.RECEIPT_FIELDS)
+    for row in con.execute(
+        f"SELECT {fields}, prev_hash, hash FROM receipts ORDER BY receipt_id"
+    ).fetchall():
+        values = dict(zip(trail.RECEIPT_FIELDS, row[:-2], strict=True))
+        prev_hash, digest = row[-2], row[-1]
+        where = f"receipt {values['receipt_id']}"
+        if prev_hash != prev:
+            problems.append(
+                Problem(
+                    where,
+                    "it does not follow the receipt before it: a receipt was "
+                    "deleted or inserted before it",
+                )
+            )
+        if digest != trail.receipt_hash(values, prev_hash or ""):
+            problems.append(
+                Problem(
+                    where,
+                    "its hash does not match what it records: it was changed, or inserted by hand",
+                )
+            )
+        prev = digest or ""
+    return problems
+
+
+def _recorded(con: sqlite3.Connection) -> tuple[dict[str, tuple[int, str]], dict, int]:
+    """The latest digest each scope's events recorded, with the event's id; the marts of the
+    latest publication; the id of the latest event."""
+    latest: dict[str, tuple[int, str]] = {}
+    published: dict[str, str] = {}
+    last = 0
+    columns = {r[1] for r in con.execute("PRAGMA table_info(events)").fetchall()}
+    if "state" not in columns:
+        return latest, published, last
+    for event_id, event, state in con.execute(
+        "SELECT event_id, event, state FROM events ORDER BY event_id"
+    ).fetchall():
+        last = event_id
+        if not state:
+            continue
+        try:
+            recorded = json.loads(state)
+        except ValueError:
+            continue  # the chain names the event whose state was changed
+        for scope, digest in recorded.items():
+            latest[scope] = (event_id, digest)
+        if event == "published":
+            published = {k[5:]: v for k, v in recorded.items() if k.startswith("mart:")}
+    return latest, published, last
+
+
+def _in_force(con: sqlite3.Connection, latest: dict[str, tuple[int, str]]) -> list[Problem]:
+    """Each submission and account against the state its latest event recorded."""
+    if not latest:
+        return []
+    problems: list[Problem] = []
+    head = latest.get("receipts")
+    if (
+        head
+        and head[1] != trail.GENESIS
+        and not con.execute("SELECT 1 FROM receipts WHERE hash = ?", (head[1],)).fetchone()
+    ):
+        problems.append(
+            Problem(
+                "receipts",
+                f"the newest receipt when event {head[0]} was written is "
+                "gone: receipts were deleted",
+            )
+        )
+    for (sid,) in con.execute("SELECT submission_id FROM submissions ORDER BY 1").fetchall():
+        seen = latest.get(f"submission:{sid}")
+        if seen is None:
+            continue  # "it has no events in the audit trail" (_statuses)
+        if trail.submission_state(con, sid) != seen[1]:
+            problems.append(
+                Problem(
+                    f"submission {sid}",
+                    "its status, counts, findings or loaded rows' digest differ from what "
+                    f"event {seen[0]} recorded: changed outside sped",
+                )
+            )
+    accounts = [r[0] for r in con.execute("SELECT account FROM accounts ORDER BY 1").fetchall()]
+    for name in accounts:
+        seen = latest.get(f"account:{name}")
+        if seen is None:
+            problems.append(
+                Problem(f"account {name}", "no event records it: it was inserted by hand")
+            )
+        elif trail.account_state(con, name) != seen[1]:
+            problems.append(
+                Problem(
+                    f"account {name}",
+                    "its role, admin flag, OS user, password, LEAs or tokens differ from what "
+                    f"event {seen[0]} recorded: changed outside sped",
+                )
+            )
+    for scope, (event_id, digest) in latest.items():
+        name = scope.partition(":")[2]
+        gone = scope.startswith("account:") and name not in accounts
+        if gone and digest != trail.account_state(con, name):
+            problems.append(
+                Problem(
+                    f"account {name}",
+                    f"recorded by event {event_id}, it is gone: deleted by hand",
+                )
+            )
+    return problems
+
+
+def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> list[Problem]:
+    """Raw rows against the registry; published tables against their publication."""
+    import duckdb
+
+    from sped.contracts import COLLECTIONS
+    from sped.warehouse.digests import mart_digests, submission_digests
+
+    problems: list[Problem] = []
+    in_force = dict(
+        con.execute(
+            "SELECT submission_id, row_count FROM submissions WHERE status = 'accepted'"
+        ).fetchall()
+    )
+    collection_of = dict(
+        con.execute("SELECT submission_id, collection FROM submissions").fetchall()
+    )
+    loaded = {
+        r[0]: (r[1], r[2])
+        for r in con.execute("SELECT submission_id, row_count, digest FROM loaded_rows")
+    } if trail._has_table(con, "loaded_rows") else {}  # fmt: skip
+    if inst.warehouse.exists():
+        try:
+            wh = duckdb.connect(str(inst.warehouse), read_only=True)
+        except duckdb.Error:
+            wh = None  # held by a run: not read now
+        if wh is not None:
+            try:
+                tables = {
+                    r[0]
+                    for r in wh.execute(
+                        "SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = 'raw'"
+                    ).fetchall()
+                }
+                for name in COLLECTIONS:
+                    if name not in tables:
+                        continue
+                    held = submission_digests(wh, "raw", name)
+                    problems += _raw_rows(name, held, in_force, collection_of, loaded)
+            finally:
+                wh.close()
+    if published and inst.published_warehouse.exists():
+        pub = duckdb.connect(str(inst.published_warehouse), read_only=True)
+        try:
+            now = mart_digests(pub)
+        finally:
+            pub.close()
+        for table in sorted(set(published) | set(now)):
+            if published.get(table) != now.get(table):
+                what = (
+                    "it was not published"
+                    if table not in published
+                    else "it is gone"
+                    if table not in now
+                    else "its rows differ from those its publication recorded"
+                )
+                problems.append(
+                    Problem(f"published table {table}", f"{what}: changed outside sped")
+                )
+    return problems
+
+
+def _raw_rows(name, held, in_force, collection_of, loaded) -> list[Problem]:
+    problems: list[Problem] = []
+    for sid, (n, digest) in sorted(held.items()):
+        where = f"submission {sid}"
+        if sid not in in_force:
+            problems.append(
+                Problem(where, f"raw.{name} holds {n} rows of it, but it is not in force")
+            )
+            continue
+        if in_force[sid] is not None and n != in_force[sid]:
+            problems.append(
+                Problem(
+                    where, f"raw.{name} holds {n} rows of it; the registry says {in_force[sid]}"
+                )
+            )
+        elif sid in loaded and loaded[sid][1] != digest:
+            problems.append(
+                Problem(
+                    where,
+                    f"its rows in raw.{name} differ from the rows it loaded "
+                    "(their digest, recorded when it was decided): a value was changed "
+                    "in the warehouse",
+                )
+            )
+    for sid, count in sorted(in_force.items()):
+        if collection_of.get(sid) == name and count and sid not in held:
+            problems.append(
+                Problem(f"submission {sid}", f"its {count} rows are missing from raw.{name}")
+            )
+    return problems
+
+
 def verify(inst: Installation, backups: list[Path] = ()) -> list[Problem]:
     """Every problem found in the installation's trail and store (empty: intact), and against
     the trail heads recorded by `backups` (backup directories), if any."""
@@ -182,6 +406,15 @@ def verify(inst: Installation, backups: list[Path] = ()) -> list[Problem]:
         return [Problem("registry", f"{inst.registry} does not exist")]
     con = sqlite3.connect(f"file:{inst.registry}?mode=ro", uri=True)
     try:
-        return _chain(con) + _anchors(con, list(backups)) + _statuses(con) + _store(inst, con)
+        latest, published, _ = _recorded(con)
+        return (
+            _chain(con)
+            + _anchors(con, list(backups))
+            + _statuses(con)
+            + _store(inst, con)
+            + _receipts(con)
+            + _in_force(con, latest)
+            + _warehouse(inst, con, published)
+        )
     finally:
         con.close()

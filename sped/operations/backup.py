@@ -209,7 +209,7 @@ def restore(source: Path, inst: Installation, *, out: Out = print) -> dict:
             raise ValueError(f"the restored installation fails `sped audit verify`: {problems[0]}")
         marker.unlink()
         if inst.warehouse.exists():
-            publish(inst)
+            publish(inst, record=False)
     out(
         f"restored {manifest['stored_files']} stored files, the registry"
         + (" and the warehouse" if inst.warehouse.exists() else "")

@@ -16,6 +16,9 @@ min_cell_size - 1 students is hidden (SMALL_CELL), and others with it (COMPLEMEN
    the check below is taken.
 3. A state figure with hidden figures under it has at least two of them, holding at least
    min_cell_size students, or every non-zero one hidden; otherwise another unit joins a group.
+   When every non-zero one is hidden and they hold fewer than min_cell_size students, the state
+   figure is hidden too (with the state's own lines closed): a reader knows each hidden figure
+   is at least 1, so a shown 2 over two hidden figures would give both (issue 25, failure 4).
 
 The check, exact rather than heuristic: a group's hidden figures are protected when each can
 change while every shown figure, every line and every state total stays put, changing figures
@@ -152,7 +155,20 @@ def protect(
     for u in units:
         for k, v in values[u].items():
             totals[k] = totals.get(k, 0) + v
-    state_hidden: set[Hashable] = set()
+    # a shown state total whose hidden figures are every non-zero one under it, holding fewer
+    # than min_cell_size students: a reader who knows each hidden figure is at least 1 (zeros
+    # are never hidden) bounds each by the total less the others' count (2 shown over two
+    # hidden 1s pins both), so the total is hidden too (rule 3, last clause)
+    thin = {
+        k
+        for k in totals
+        if (hiding := [u for u in units if k in why[u]])
+        and sum(values[u].get(k, 0) for u in hiding) < min_cell_size
+        and all(k in why[u] for u in units if values[u].get(k, 0) > 0)
+    }
+    state_hidden: set[Hashable] = (
+        set(close_lines(totals, lines, min_cell_size, dict.fromkeys(thin, ""))) if thin else set()
+    )
     safe: set[int] = set()  # groups whose figures all move (hiding more never undoes that)
     changed = True
     while changed:

@@ -282,9 +282,11 @@ def raw_supported(con: duckdb.DuckDBPyConnection, inst: Installation) -> None:
         )
 
 
-def publish(inst: Installation) -> Path:
-    """Copy the warehouse to the published snapshot readers use, atomically, once its raw data
-    is checked to be what the registry has in force (`raw_supported`)."""
+def publish(inst: Installation, *, record: bool = True) -> Path:
+    """Copy the warehouse to the published snapshot readers use, atomically; the trail records
+    each published table's digest (`record` False: a restore, whose trail already ends as the
+    backup's did). Only once its raw data is checked to be what the registry has in force
+    (`raw_supported`)."""
     inst.create()
     kept_open.release()  # checkpointed and copied whole: nothing of this process holds it
     failpoints.reached("publishing")
@@ -296,5 +298,20 @@ def publish(inst: Installation) -> Path:
         con.close()
     tmp = inst.published_dir / ".warehouse.duckdb.tmp"
     shutil.copyfile(inst.warehouse, tmp)
+    marts = _published_digests(tmp) if record else {}
     os.replace(tmp, inst.published_warehouse)
+    if not record:
+        return inst.published_warehouse
+    with open_registry(inst) as registry:  # what was published, for `sped audit verify`
+        registry.record_publication(marts, f"{len(marts)} tables published")
     return inst.published_warehouse
+
+
+def _published_digests(path: Path) -> dict[str, str]:
+    from sped.warehouse.digests import mart_digests
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return mart_digests(con)
+    finally:
+        con.close()

@@ -18,7 +18,8 @@ since it, read from the registry's audit trail, is a district submission. Otherw
 **full**: the first build, a changed model, profile or national file, a new as-of date
 (statuses are judged as of it; the nightly run therefore rebuilds everything), or a change to
 state-level data (allocations, the LEA, facility or private-school directories), which reaches
-every LEA.
+every LEA, or marts that differ from those the last publication recorded (sped audit verify's
+digests: a mart changed outside sped is rebuilt, never republished as it is).
 
 A failed build leaves its row unfinished; the next plan starts again from the last finished one,
 so nothing a failed build skipped is lost.
@@ -45,6 +46,7 @@ from sped.config.settings import DBT_PROJECT_DIR
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
 from sped.warehouse import national_reference
+from sped.warehouse.digests import mart_digests
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,13 @@ def _decide(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dict) 
     state_level = sorted({c for c, lea, _ in changes if lea is None})
     if state_level:
         why = f"state-level data changed: {', '.join(state_level)}"
+        return _Decision("full", why, print_, upto)
+    published = registry.last_publication()
+    if published is not None and mart_digests(con) != published:
+        why = (
+            "the marts differ from those last published (changed outside sped, or a run "
+            "stopped between building and publishing)"
+        )
         return _Decision("full", why, print_, upto)
     keys = tuple(sorted({(lea, period) for _, lea, period in changes}))
     return _Decision(

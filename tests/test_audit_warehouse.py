@@ -1,0 +1,137 @@
+"""Issue 25, failure 9, in the warehouse: `sped audit verify` recomputes each raw table's rows
+per submission (count and digest) against the registry and each published table's digest
+against its publication, on a real pipeline run of the small synthetic state; a run after a
+mart was changed by hand rebuilds it rather than republishing it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sped.cli import main
+from sped.config.settings import Installation
+from sped.generate import generate
+from sped.operations.audit import verify
+
+AS_OF = "2026-11-01"
+SPED = str(Path(sys.executable).parent / "sped")
+pytestmark = pytest.mark.slow
+OOD = "shared.shr_out_of_district"
+
+
+def _pipeline(inst: Installation, *extra: str) -> int:
+    return main(["pipeline", "--warehouse", str(inst.warehouse), "--as-of", AS_OF, *extra])
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Installation:
+    landing = tmp_path_factory.mktemp("landing") / "landing"
+    generate(landing, scale="small", years=1, seed=11)
+    inst = Installation(tmp_path_factory.mktemp("built") / "warehouse.duckdb")
+    assert _pipeline(inst, "--landing", str(landing)) == 0
+    return inst
+
+
+@pytest.fixture
+def copy(built, tmp_path) -> Installation:
+    """A copy of the built installation, to tamper with."""
+    shutil.copytree(built.root, tmp_path / "copy")
+    return Installation(tmp_path / "copy" / built.warehouse.name)
+
+
+def _problems(inst: Installation) -> str:
+    return "\n".join(str(p) for p in verify(inst))
+
+
+def _raised_ood(path: Path) -> tuple:
+    """Raise one LEA-year's shown ood_students by 5 in the file at `path`; its key."""
+    con = duckdb.connect(str(path))
+    try:
+        key = con.execute(
+            f"SELECT lea_id, school_year, ood_students FROM {OOD} "
+            "WHERE ood_students IS NOT NULL ORDER BY ALL LIMIT 1"
+        ).fetchone()
+        con.execute(
+            f"UPDATE {OOD} SET ood_students = ood_students + 5 "
+            "WHERE lea_id = ? AND school_year = ?",
+            key[:2],
+        )
+    finally:
+        con.close()
+    return key
+
+
+def _ood(path: Path, key: tuple) -> int:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(
+            f"SELECT ood_students FROM {OOD} WHERE lea_id = ? AND school_year = ?", key[:2]
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_a_built_installation_verifies(built):
+    assert verify(built) == []
+
+
+def test_a_raised_value_in_a_raw_table_is_found(copy, capsys):
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        sid = con.execute(
+            "SELECT _submission_id FROM raw.placements ORDER BY ALL LIMIT 1"
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE raw.placements SET twndp_pct = twndp_pct + 1 WHERE _submission_id = ? "
+            "AND student_id = (SELECT min(student_id) FROM raw.placements "
+            "WHERE _submission_id = ?)",
+            [sid, sid],
+        )
+    finally:
+        con.close()
+    assert f"submission {sid}: its rows in raw.placements differ" in _problems(copy)
+    capsys.readouterr()
+    assert main(["audit", "verify", "--warehouse", str(copy.warehouse)]) == 1
+    assert "TAMPERING OR DAMAGE FOUND" in capsys.readouterr().out
+
+
+def test_rows_added_to_or_removed_from_a_raw_table_are_found(copy):
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        sid = con.execute("SELECT min(_submission_id) FROM raw.placements").fetchone()[0]
+        con.execute(
+            "DELETE FROM raw.placements WHERE _submission_id = ? AND student_id = "
+            "(SELECT min(student_id) FROM raw.placements WHERE _submission_id = ?)",
+            [sid, sid],
+        )
+        con.execute(
+            "INSERT INTO raw.placements SELECT * REPLACE (999999 AS _submission_id) "
+            "FROM raw.placements LIMIT 1"
+        )
+    finally:
+        con.close()
+    problems = _problems(copy)
+    assert f"submission {sid}: raw.placements holds" in problems
+    assert "submission 999999: raw.placements holds 1 rows of it, but it is not in force" in (
+        problems
+    )
+
+
+def test_a_raised_value_in_a_published_table_is_found(copy):
+    _raised_ood(copy.published_warehouse)
+    assert f"published table {OOD}: its rows differ" in _problems(copy)
+
+
+def test_a_mart_changed_by_hand_is_rebuilt_not_republished(copy):
+    """The issue's case: ood_students raised in the warehouse survived a run and was
+    republished. The next run finds the marts differ from their publication, builds in full,
+    and publishes the figure the data supports."""
+    key = _raised_ood(copy.warehouse)
+    assert _ood(copy.warehouse, key) == key[2] + 5
+    assert _pipeline(copy) == 0
+    assert _ood(copy.published_warehouse, key) == key[2]
+    assert verify(copy) == []
