@@ -145,7 +145,7 @@ def test_nothing_else_answers_without_sign_in(world):
         path = re.sub(r"\{[^}]+\}", people.own_lea, route.path).replace(
             f"{people.own_lea}.{people.own_lea}", f"{people.own_lea}.csv"
         )
-        if path.startswith(PUBLIC):
+        if path.startswith(PUBLIC) or path == "/api":  # the API's description, as openapi.json
             continue
         answer = client.get(path, follow_redirects=False)
         asked += 1

@@ -38,7 +38,7 @@ INSERT INTO landing.placements SELECT
   DATE '2008-01-01' + CAST(i % 3000 AS INTEGER), '05',
   CASE WHEN i % 1009 = 0 THEN 'XX' ELSE 'SLD' END, 'RC80', 'IN_DISTRICT', NULL, NULL,
   DATE '2023-09-01', CASE WHEN i % 997 = 0 THEN 120 ELSE 90 END, NULL, NULL, NULL, 10, NULL,
-  NULL, NULL,
+  NULL, NULL, 'WH7', 'F', false,
   i // 500, i % 500 + 2, '25' || lpad(CAST(i // 500 AS VARCHAR), 5, '0'), '2025-26'
 FROM range({rows}) t(i)
 """
