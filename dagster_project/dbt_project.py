@@ -23,7 +23,10 @@ sped_dbt = DbtProject(
 
 
 def _newest_source(project_dir: Path) -> float:
-    files = [p for d in ("models", "macros") for p in (project_dir / d).rglob("*") if p.is_file()]
+    # tests/ too: a data test is an asset check, and its config (severity, meta.dagster.ref)
+    # shapes the assets definition
+    dirs = ("models", "macros", "tests")
+    files = [p for d in dirs for p in (project_dir / d).rglob("*") if p.is_file()]
     files += [project_dir / "dbt_project.yml"]
     return max((p.stat().st_mtime for p in files if p.exists()), default=0.0)
 

@@ -12,7 +12,7 @@ import json
 import re
 
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import AssetCheckSeverity, DagsterInstance, materialize
 
 from dagster_project.assets.dbt import (
     FORESEEN_TAG,
@@ -32,6 +32,11 @@ from sped.run.steps import open_registry
 from tests.warehouse_fixtures import AS_OF, open_from_another_process, small_state
 
 pytestmark = pytest.mark.slow
+
+#: The federal edit checks (dbt/tests/federal/, severity warn) that warn on small_state's
+#: deliberate edge cases: parentally placed children aged 2 or 22, and a child counted twice
+#: (as tests/test_dbt_build.py expects). Warnings never stop a build.
+FIXTURE_WARNINGS = {"federal_ages_inside_the_file_range", "federal_no_child_counted_twice"}
 
 
 def _vars() -> dict:
@@ -164,7 +169,9 @@ def test_dbt_tests_become_asset_checks(tmp_path):
     manifest = json.loads(ensure_manifest().read_text())
     data_tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     assert len(checks) == len(data_tests) > 10
-    assert all(c.passed for c in checks)
+    # a check that warns is a check that did not pass, at severity WARN (dagster-dbt)
+    failed = {c.check_name: c.severity for c in checks if not c.passed}
+    assert failed == dict.fromkeys(FIXTURE_WARNINGS, AssetCheckSeverity.WARN)
     materialized = {e.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert {"fct_proportionate_share", "stg_placements"} <= materialized
 
@@ -197,9 +204,14 @@ def _assert_dbt_console_lines(text: str, result) -> None:
     lines = text.splitlines()
     # the exposures (dbt/models/_exposures.yml) are results that print no line: they run nothing
     nodes = sum(not r.node.unique_id.startswith("exposure.") for r in result.result.results)
+    # the federal edit checks that warn on the fixture print `WARN <n>`, not `PASS`
+    warned = {r.node.name for r in result.result.results if r.status == "warn"}
+    assert warned == FIXTURE_WARNINGS
     assert sum(" START " in line for line in lines) == nodes, text[:2000]
-    assert sum(re.search(r" (OK created|PASS) ", line) is not None for line in lines) == nodes
-    assert re.search(rf"^\d\d:\d\d:\d\d  Done\. PASS={nodes} ", text, re.M), text[-500:]
+    ended = r" (OK created|PASS|WARN \d+) "
+    assert sum(re.search(ended, line) is not None for line in lines) == nodes
+    done = rf"^\d\d:\d\d:\d\d  Done\. PASS={nodes - len(warned)} WARN={len(warned)} "
+    assert re.search(done, text, re.M), text[-500:]
     assert "\x1b" not in text
     assert not re.search(r"create (or replace )?table|Began running node|Acquiring new", text, re.I)
 

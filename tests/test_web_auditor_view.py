@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from sped.contracts.labels import CODE_SETS
 from sped.run.steps import open_registry
 from sped.web.app import create_app
 from tests.web_fixtures import AS_OF, PASSWORD, shared_base, web_installation
@@ -108,7 +109,8 @@ def _lineage_rows_used(client: TestClient, lea: str) -> str:
         "/auditors/lineage", params={"figure": "out_of_district", "lea_id": lea, "period": YEAR}
     )
     assert page.status_code == 200
-    row = re.search(r"<tr><td>placements</td>.*?</tr>", page.text).group(0)
+    roster = re.escape(CODE_SETS["collection"]["placements"])  # the collection in words
+    row = re.search(rf"<tr><td>{roster}</td>.*?</tr>", page.text).group(0)
     return re.findall(r"<td[^>]*>([^<]*)</td>", row)[-1]
 
 
@@ -182,10 +184,10 @@ def test_dollar_figures_that_give_a_count_back_are_hidden_from_auditors(web, pag
     lea, fy, required, shortfall = small[0]
     state = pages["state"].get(f"/district/{lea}/figures").text
     audited = pages["auditor"].get(f"/district/{lea}/figures").text
-    money = f"{required:,.2f}"
-    assert _worksheet_cell(state, fy, "Required proportionate share")[0] == money
+    assert _worksheet_cell(state, fy, "Required proportionate share")[0] == f"${required:,.2f}"
     assert _worksheet_cell(audited, fy, "Required proportionate share")[0] == "suppressed"
-    assert money not in audited and f"{shortfall:,.2f}" not in audited
+    # the digits, with or without the dollar sign, appear nowhere on the auditor's page
+    assert f"{required:,.2f}" not in audited and f"{shortfall:,.2f}" not in audited
     assert _worksheet_cell(audited, fy, "Parentally placed private school children")[0] == "&lt;10"
     lea, fy, public, required = hidden_public[0]
     state = pages["state"].get(f"/district/{lea}/figures").text
@@ -197,20 +199,29 @@ def test_dollar_figures_that_give_a_count_back_are_hidden_from_auditors(web, pag
     assert f"{required:,.2f}" not in audited
 
 
+def _report_table(page: str, heading: str) -> list[dict[str, str]]:
+    """The rows of the table under `heading` of a quality report, each {column heading in
+    lower case: cell as written}."""
+    section = page.split(f"<h2>{heading}</h2>")[1].split("<h2>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)
+    names = [h.strip().lower() for h in re.findall(r"<th[^>]*>(.*?)</th>", rows[0], re.S)]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows[1:]]
+    return [dict(zip(names, (c.strip() for c in row), strict=True)) for row in cells]
+
+
 def test_the_quality_reports_show_no_roster_row_count_and_no_small_count(web, pages):
     from sped.reports.quality import write_quality_reports
 
     write_quality_reports(web.inst, [], [], min_cell_size=10)
     page = pages["auditor"].get(f"/auditors/reports/quality/placements_{YEAR}.html")
     assert page.status_code == 200
-    in_force = page.text.split("<h2>Submission in force per LEA</h2>")[1].split("<h2>")[0]
-    rows = re.findall(r"<tr><td>(\d+)</td>.*?</tr>", in_force, re.S)
-    assert len(rows) >= 10
-    cells = re.findall(r'<td class="n">([^<]*)</td><td class="n">[^<]*</td></tr>', in_force)
-    assert cells and set(cells) == {"suppressed"}
-    rules = page.text.split("<h2>Rules that failed</h2>")[1].split("<h2>")[0]
-    counts = re.findall(r'</td><td class="n">\d+</td>\s*<td class="n">([^<]*)</td>', rules)
-    assert counts and all(c == "&lt;10" or int(c) >= 10 for c in counts)
+    in_force = _report_table(page.text, "Submission in force per LEA")
+    assert len(in_force) >= 10 and all(r["lea"].isdigit() for r in in_force)
+    assert {r["rows"] for r in in_force} == {"suppressed"}
+    rules = _report_table(page.text, "Rules that failed")
+    counts = [r["rows"] for r in rules]
+    assert counts and all(r["submissions"].isdigit() for r in rules)
+    assert all(c == "&lt;10" or int(c) >= 10 for c in counts)
 
 
 def _trail_details(client: TestClient, lea: str, sid: int) -> list[str]:

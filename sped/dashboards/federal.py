@@ -10,6 +10,7 @@ is published. A snapshot published before the federal marts existed shows neithe
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import duckdb
@@ -24,6 +25,7 @@ from sped.contracts.codes import (
     SEX_LABELS,
 )
 from sped.dashboards.charts import PALETTE, Chart
+from sped.dashboards.formats import prose
 from sped.federal import edit_checks, files, specs
 from sped.warehouse.schema import has_table
 
@@ -158,6 +160,8 @@ def federal_files(con: duckdb.DuckDBPyConnection, school_year: str) -> list[Fede
     out = []
     for spec in specs.SPECS.values():
         checks = [] if why else edit_checks.run(con, school_year, spec.code)
+        # a check's description names its rules page in the repository: a page says it in words
+        checks = [dataclasses.replace(c, description=prose(c.description)) for c in checks]
         out.append(FederalFile(spec.code, spec.title, why, checks))
     return out
 

@@ -156,6 +156,8 @@ RULE_PAGES = {
     "child_find": "the child-find rules",
     "placements_and_lre": "the placement and LRE rules",
     "identifiers_and_privacy": "the identifier and privacy rules",
+    "federal_reporting": "the federal reporting rules",
+    "spp_indicators": "the SPP indicator rules",
 }
 _VAR = re.compile(r"""`?var\s*\(\s*['"](\w+)['"]\s*\)`?|\bvar (\w+)""")
 _RULE_PAGE = re.compile(r"docs/rules/(\w+)\.md")

@@ -1,7 +1,10 @@
 -- EDFacts edit check: each LEA's education unit totals (FS002 and FS089 together) equal the
 -- children on its accepted roster on the count date and its parentally placed children with a
 -- services plan (docs/rules/federal_reporting.md). Lists each LEA and year that differs.
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_federal_category_sets'}}}) }}
+-- A singular test on two models becomes a Dagster asset check only when meta.dagster.ref names
+-- the asset it checks (dagster-dbt attaches one on a single model by itself, and logs an
+-- observation for the rest): the files' totals, checked against the rosters.
 with files as (
     select
         school_year,
