@@ -24,7 +24,9 @@ OOD = "shared.shr_out_of_district"
 
 
 def _pipeline(inst: Installation, *extra: str) -> int:
-    return main(["pipeline", "--warehouse", str(inst.warehouse), "--as-of", AS_OF, *extra])
+    return main(
+        ["pipeline", "--create", "--warehouse", str(inst.warehouse), "--as-of", AS_OF, *extra]
+    )
 
 
 @pytest.fixture(scope="module")
