@@ -50,7 +50,11 @@ def index(request: Request, account: StateOrAuditor) -> Response:
     return render(
         request,
         "auditors/index.html",
-        {"reports": [r.name for r in reports], "figures": LINEAGE_FIGURES},
+        {
+            "reports": [r.name for r in reports],
+            "figures": LINEAGE_FIGURES,
+            "model_docs": (p.inst.reports_dir / "dbt_docs" / "index.html").is_file(),
+        },
         account=account,
     )
 
