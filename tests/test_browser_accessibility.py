@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from sped.web.local_server import serving
 from tests.dashboard_state import AS_OF, small_state
 from tests.test_browser_dashboards import CHROMIUM, drawn_charts
-from tests.web_dashboard_state import PASSWORD, add_people
+from tests.web_dashboard_state import PASSWORD, add_people_of
 
 pytestmark = pytest.mark.slow
 SHOTS = Path(__file__).resolve().parent / "artifacts" / "pages"
@@ -62,10 +61,7 @@ def site(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: `make browser` installs it")
     inst = small_state(tmp_path_factory, "axe")
-    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
-    leas = [r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1").fetchall()]
-    con.close()
-    people = add_people(inst, leas)
+    people = add_people_of(inst)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with serving(inst.warehouse, as_of=AS_OF) as base:
         yield people, base

@@ -14,7 +14,7 @@ import pytest
 
 from sped.web.local_server import serving
 from tests.dashboard_state import AS_OF, small_state
-from tests.web_dashboard_state import PASSWORD, add_people
+from tests.web_dashboard_state import PASSWORD, add_people_of
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,10 +42,7 @@ def site(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: `make browser` installs it")
     inst = small_state(tmp_path_factory, "browser")
-    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
-    leas = [r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1").fetchall()]
-    con.close()
-    people = add_people(inst, leas)
+    people = add_people_of(inst)
     ARTIFACTS.mkdir(exist_ok=True)
     with serving(inst.warehouse, as_of=AS_OF) as base:
         yield inst, people, base

@@ -242,16 +242,9 @@ def test_dbt_docs_export(built, capsys):
     page = (inst.reports_dir / "dbt_docs" / "index.html").read_text()
     assert "fct_proportionate_share" in page and "300.133" in page
     # linked from the auditors' pages, served sandboxed to the state team and auditors only
-    import duckdb
+    from tests.web_dashboard_state import add_people_of, app_for, signed_in
 
-    from tests.web_dashboard_state import add_people, app_for, signed_in
-
-    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
-    leas = [
-        r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1 LIMIT 2").fetchall()
-    ]
-    con.close()
-    people = add_people(inst, leas)
+    people = add_people_of(inst)
     app = app_for(inst, AS_OF)
     assert signed_in(app, None).get("/auditors/model-docs").status_code == 303
     for account, status in ((people.auditor, 200), (people.state, 200), (people.district, 403)):

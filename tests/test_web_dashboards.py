@@ -16,7 +16,7 @@ import pytest
 
 from sped.dashboards import exports, figures, lineage
 from tests.dashboard_state import AS_OF, small_state
-from tests.web_dashboard_state import add_people, app_for, signed_in
+from tests.web_dashboard_state import add_people_of, app_for, clients_of
 
 pytestmark = pytest.mark.slow
 YEAR = "2025-26"
@@ -25,20 +25,9 @@ YEAR = "2025-26"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     inst = small_state(tmp_path_factory, "webdash")
-    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
-    leas = [r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1").fetchall()]
-    con.close()
-    people = add_people(inst, leas)
+    people = add_people_of(inst)
     app = app_for(inst, AS_OF)
-    clients = {
-        role: signed_in(app, name)
-        for role, name in (
-            ("state", people.state),
-            ("district", people.district),
-            ("auditor", people.auditor),
-            ("anonymous", None),
-        )
-    }
+    clients = clients_of(app, people)
     return inst, people, app, clients
 
 

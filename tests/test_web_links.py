@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from tests.dashboard_state import AS_OF, small_state
-from tests.web_dashboard_state import add_people, app_for, signed_in
+from tests.web_dashboard_state import add_people_of, app_for, signed_in
 
 pytestmark = pytest.mark.slow
 PER_SHAPE = 3
@@ -23,13 +23,9 @@ HREF = re.compile(r'href="([^"#]+)"')
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    import duckdb
 
     inst = small_state(tmp_path_factory, "links")
-    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
-    leas = [r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1").fetchall()]
-    con.close()
-    people = add_people(inst, leas)
+    people = add_people_of(inst)
     return app_for(inst, AS_OF), people
 
 

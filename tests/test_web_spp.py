@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from sped.privacy.spp_tables import shared_rows
 from tests.dashboard_state import AS_OF, small_state
 from tests.test_privacy_spp import published_leaks
-from tests.web_dashboard_state import add_people, app_for, signed_in
+from tests.web_dashboard_state import add_people_of, app_for, clients_of
 
 pytestmark = pytest.mark.slow
 MIN_CELL = 10
@@ -27,20 +27,9 @@ MIN_CELL = 10
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     inst = small_state(tmp_path_factory, "webspp")
-    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
-    leas = [r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1").fetchall()]
-    con.close()
-    people = add_people(inst, leas)
+    people = add_people_of(inst)
     app = app_for(inst, AS_OF)
-    clients = {
-        role: signed_in(app, name)
-        for role, name in (
-            ("state", people.state),
-            ("district", people.district),
-            ("auditor", people.auditor),
-            ("anonymous", None),
-        )
-    }
+    clients = clients_of(app, people)
     return inst, people, app, clients
 
 

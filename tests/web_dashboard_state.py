@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import duckdb
 from fastapi.testclient import TestClient
 
 from sped.config.settings import Installation
@@ -35,6 +36,22 @@ def add_people(inst: Installation, leas: list[str]) -> People:
         reg.add_account("auditor", "auditor", password=PASSWORD)
         tokens = [reg.create_token(name) for name in ("analyst", "clerk", "auditor")]
     return People("analyst", "clerk", "auditor", leas[0], leas[1], *tokens)
+
+
+def add_people_of(inst: Installation) -> People:
+    """`add_people` over the LEAs of the installation's published directory, in id order."""
+    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
+    try:
+        leas = [r[0] for r in con.execute("SELECT lea_id FROM marts.dim_lea ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+    return add_people(inst, leas)
+
+
+def clients_of(app, people: People) -> dict[str, TestClient]:
+    """A client signed in for each role, and an anonymous one."""
+    names = {"state": people.state, "district": people.district, "auditor": people.auditor}
+    return {role: signed_in(app, name) for role, name in {**names, "anonymous": None}.items()}
 
 
 def app_for(inst: Installation, as_of: str):

@@ -25,7 +25,7 @@ This module is the one place that relies on Dagster's internals (ground rule: pu
 only, unless the gain is large, measured and guarded): it subclasses `SqliteEventLogStorage`
 (`dagster._core`) and replaces its private `_connect`, reading its private `_db_lock`,
 `_initialized_dbs` and `_initdb`. That buys 3-4 s of every run (the 4-5 s above against under
-a second; README, Performance). `tests/test_dagster_storage.py` fails when the installed Dagster
+a second; docs/performance.md). `tests/test_dagster_storage.py` fails when the installed Dagster
 is not the version this was checked against (`CHECKED_DAGSTER`), or when any internal it uses
 is gone, and checks the files it writes against Dagster's own storage class. Two further
 shortcuts that sessions before measured are not kept, for they bought less than 0.2 s: a new

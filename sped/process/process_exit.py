@@ -9,7 +9,10 @@ handlers run - scratch folders removed (sped/process/scratch.py), logging flushe
 stopped - the standard streams are flushed, and the process ends with its exit code.
 
 Only the command-line entry point uses this; `sped.cli.main` itself returns normally, so tests
-and other callers in the same process are unaffected.
+and other callers in the same process are unaffected. It calls CPython's private
+`atexit._run_exitfuncs` (docs/architecture.md, "Where the code relies on internals"):
+`tests/test_quiet_exit.py` fails when that internal is gone, and checks the exit code, the exit
+handlers and the flushed output of a command ended this way.
 """
 
 from __future__ import annotations
