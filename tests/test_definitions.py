@@ -52,6 +52,7 @@ def test_sensor_registers_inbox_files_and_requests_one_run(tmp_path, monkeypatch
 
     from dagster_project.sensors import new_submissions
     from sped.config.settings import installation
+    from sped.operations.initialise import initialise
     from sped.run.steps import open_registry
 
     warehouse = tmp_path / "install" / "warehouse.duckdb"
@@ -59,10 +60,19 @@ def test_sensor_registers_inbox_files_and_requests_one_run(tmp_path, monkeypatch
     monkeypatch.setenv("SPED_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("SPED_LANDING", str(inbox))
     inbox.mkdir()
-    assert isinstance(new_submissions(build_sensor_context()), SkipReason)
-
     (inbox / "reference").mkdir()
     (inbox / "reference" / "leas.csv").write_text("lea_id,name,county,lea_type\n")
+    # No installation yet: the sensor skips, says why and what makes one, and creates nothing
+    skipped = new_submissions(build_sensor_context())
+    assert isinstance(skipped, SkipReason)
+    assert skipped.skip_message == (
+        f"no installation at {warehouse.parent}: `sped init --warehouse {warehouse}` creates "
+        "one; files in the inbox are registered once it exists"
+    )
+    assert not warehouse.parent.exists()
+    assert sorted(p.name for p in inbox.rglob("*")) == ["leas.csv", "reference"]
+
+    initialise(installation())  # as `sped init` makes it
     request = new_submissions(build_sensor_context())
     assert isinstance(request, RunRequest)
     assert request.tags == {"sped/trigger": "sensor", "sped/collections": "leas"}

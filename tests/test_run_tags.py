@@ -37,3 +37,19 @@ def test_the_trigger_is_set_for_the_runs_started_inside():
     assert run_tags.tags([]) == {"sped/trigger": "cli"}
     with pytest.raises(ValueError, match="unknown run trigger"), run_tags.triggered_by("cron"):
         pass
+
+
+def test_a_process_started_for_the_portal_tags_its_runs_portal(monkeypatch):
+    """The portal's fallback `sped pipeline` process is told by its environment what started
+    it (sped/web/pipeline_trigger.py sets it; tests/test_run_worker.py runs one for real)."""
+    env = run_tags.environment("portal")
+    assert env[run_tags.TRIGGER_ENV] == "portal"
+    monkeypatch.setenv(run_tags.TRIGGER_ENV, env[run_tags.TRIGGER_ENV])
+    assert run_tags.tags([])["sped/trigger"] == "portal"
+    with run_tags.triggered_by("schedule"):  # a trigger set around the call still wins
+        assert run_tags.tags([])["sped/trigger"] == "schedule"
+    monkeypatch.setenv(run_tags.TRIGGER_ENV, "cron")
+    with pytest.raises(ValueError, match="unknown run trigger"):
+        run_tags.tags([])
+    with pytest.raises(ValueError, match="unknown run trigger"):
+        run_tags.environment("cron")

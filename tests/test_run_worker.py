@@ -72,6 +72,12 @@ def test_a_dead_worker_means_a_fresh_process_and_a_new_worker(tmp_path):
     finally:
         runner.close()
     assert runner._worker is None
+    # Both runs are the portal's in Dagster, the fresh process's too (sped/run/run_tags.py)
+    from sped.frameworks.dagster_home import open_instance
+
+    with open_instance(inst) as instance:
+        runs = instance.get_runs()  # newest first: the warm run, then the fresh process's
+    assert [r.tags["sped/trigger"] for r in runs] == ["portal", "portal"]
 
 
 def test_the_workers_dbt_parse_writes_only_its_scratch_and_the_stored_parse(tmp_path, monkeypatch):
