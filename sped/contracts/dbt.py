@@ -95,7 +95,8 @@ def _column(name: str, data_type: str, description: str) -> dict:
 
 #: Source freshness of a collection with a due date (dbt/macros/due_date_met.sql): the latest
 #: receipt against the profile's due dates. Stale once a year has passed since the due date the
-#: latest file met (the next one went by with nothing received), an error a month later.
+#: latest file met (the next one went by with nothing received), an error a month later; the age
+#: is measured at the run's as-of date, not the clock (dbt/macros/freshness_snapshot_at.sql).
 FRESHNESS = {
     "freshness": {
         "warn_after": {"count": 365, "period": "day"},
