@@ -3,7 +3,8 @@
 checks (docs/federal_files.md):
 
 1. a school year before 2019-20 is refused (these layouts count 5-year-olds in kindergarten
-   as school age, which EDFacts began that year);
+   as school age, which EDFacts began that year); from 2019-20 the file is written in the
+   specification's edition for its year (sped/federal/specs.py `FileSpec.edition`);
 2. a year whose rosters in force lack the federal demographics is refused, with one message
    naming the LEAs concerned (their figures stay as they are; only the federal files wait);
 3. the federal edit checks run and their failures are listed; the file is written only when
@@ -20,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from sped.federal import edit_checks, flatfile
-from sped.federal.specs import CATEGORY_COLUMNS, FIRST_SCHOOL_YEAR, STATE_AGENCY_NUMBER, FileSpec
+from sped.federal.specs import CATEGORY_COLUMNS, SPECS, STATE_AGENCY_NUMBER, FileSpec, TooEarly
 
 #: Where the federal marts are (the published warehouse's schema).
 CATEGORY_SETS = "marts.fct_federal_category_sets"
@@ -64,11 +65,11 @@ def lacking_demographics(con: duckdb.DuckDBPyConnection, school_year: str) -> li
 
 def refusal(con: duckdb.DuckDBPyConnection, school_year: str) -> str | None:
     """Why the federal files of the year cannot be written, or None."""
-    if school_year < FIRST_SCHOOL_YEAR:
-        return (
-            f"the EDFacts layouts written here start with {FIRST_SCHOOL_YEAR} (5-year-olds in "
-            f"kindergarten counted as school age); {school_year} is earlier"
-        )
+    try:
+        for spec in SPECS.values():
+            spec.edition(school_year)
+    except TooEarly as exc:
+        return str(exc)
     (children,) = con.execute(
         f"SELECT count(*) FROM {CHILDREN} WHERE school_year = ?", [school_year]
     ).fetchone()
@@ -112,11 +113,13 @@ def render(
     rows: list[dict], spec: FileSpec, level: str, school_year: str, state_code: str, fips: str
 ) -> bytes:
     """The flat file: the header record and one data record per record (total indicator Y
-    for subtotals and the education unit total, N for category sets)."""
+    for subtotals and the education unit total, N for category sets), each code as the
+    specification's edition for the school year writes it (MR for ID up to 2019-20)."""
     name = file_name(spec, level, state_code)
+    edition = spec.edition(school_year)
     lines = []
     for number, r in enumerate(rows, start=1):
-        values = {c: r[c] or "" for c in CATEGORY_COLUMNS}
+        values = {c: edition.code(c, r[c]) if r[c] else "" for c in CATEGORY_COLUMNS}
         values.update(
             file_record_number=str(number),
             state_code=fips,

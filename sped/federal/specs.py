@@ -20,15 +20,23 @@ fixed-width "non-XML" record layouts with their start and end positions):
 The category sets here and in `dbt/macros/federal_category_set_records.sql` are the same
 (tests/test_federal_files.py). Every value is left-aligned and padded with spaces to its
 field's width, as CEDS Generate writes the fixed-width files.
+
+By school year (docs/federal_files.md, "The specifications by school year", has the sources):
+the category sets, subtotals and record layouts are the same in every year from 2019-20 (CEDS
+Generate's metadata for 2019-20, 2020-21, 2021-22 and 2022-23 list the same sets and field
+positions; its 2023-24 metadata rolls them over unchanged). What changed is two permitted
+values, at the 2019-20 | 2020-21 boundary (FS002 and FS089 v17.0, SY 2020-21): "Intellectual
+disability" is `MR` up to 2019-20 and `ID` from 2020-21 (Rosa's Law), and FS089's age `5`
+(every 5-year-old, for a state not yet splitting them) is permitted in 2019-20 only, the
+transition year of 5-year-olds in kindergarten into FS002. Each `Edition` says what one run of
+years permits; `FileSpec.edition(school_year)` picks it, and the writer puts the edition's codes
+in the file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-#: The first school year of these layouts: EDFacts counts a 5-year-old in kindergarten as
-#: school age (AGE05K) from 2019-20.
-FIRST_SCHOOL_YEAR = "2019-20"
 LEVELS = ("SEA", "LEA")
 STATE_AGENCY_NUMBER = "01"  # the state education agency
 
@@ -62,8 +70,29 @@ HEADER = _fields(
 
 
 @dataclass(frozen=True)
+class Edition:
+    """What a file specification permits from one school year on (until the next edition):
+    its ages, and the codes the file writes where they differ from the warehouse's."""
+
+    first_year: str  # the first school year it applies to, e.g. 2020-21
+    source: str  # where the facts come from
+    ages: tuple[str, ...]
+    #: category -> {warehouse code: the file's code}, for the codes this edition spells otherwise
+    renamed: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def code(self, category: str, value: str) -> str:
+        """`value` of `category` as this edition writes it."""
+        return self.renamed.get(category, {}).get(value, value)
+
+
+class TooEarly(ValueError):
+    """A school year before the first edition written here."""
+
+
+@dataclass(frozen=True)
 class FileSpec:
-    """One file specification: its codes, category sets and data record layout per level."""
+    """One file specification: its codes, category sets and data record layout per level, and
+    its editions by school year."""
 
     code: str  # FS002
     number: str  # 002
@@ -72,9 +101,31 @@ class FileSpec:
     file_types: dict[str, str]  # level -> the header's file type
     category_sets: tuple[tuple[str, tuple[str, ...]], ...]
     record: tuple[Field, ...]  # the data record (the LEA id field is blank in the SEA file)
-    ages: tuple[str, ...]
     environments: tuple[str, ...]
+    editions: tuple[Edition, ...]  # oldest first
 
+    @property
+    def first_year(self) -> str:
+        return self.editions[0].first_year
+
+    @property
+    def ages(self) -> tuple[str, ...]:
+        """The ages of the edition in force now (the latest)."""
+        return self.editions[-1].ages
+
+    def edition(self, school_year: str) -> Edition:
+        """The edition in force for `school_year` (YYYY-YY)."""
+        if school_year < self.first_year:
+            raise TooEarly(
+                f"the EDFacts layouts written here start with {self.first_year} (5-year-olds in "
+                f"kindergarten counted as school age); {school_year} is earlier"
+            )
+        return [e for e in self.editions if e.first_year <= school_year][-1]
+
+
+_SCHOOL_AGES = ("AGE05K", *(str(a) for a in range(6, 22)))
+#: Up to 2019-20 "Intellectual disability" is MR in the files (ID from 2020-21, Rosa's Law).
+_INTELLECTUAL_DISABILITY_MR = {"disability_category": {"ID": "MR"}}
 
 FS002 = FileSpec(
     code="FS002",
@@ -117,8 +168,21 @@ FS002 = FileSpec(
         ("explanation", 295, 494),
         ("students", 495, 504),
     ),
-    ages=("AGE05K", *(str(a) for a in range(6, 22))),
     environments=("RC80", "RC79TO40", "RC39", "SS", "RF", "HH", "CF", "PPPS"),
+    editions=(
+        Edition(
+            "2019-20",
+            "FS002 v16.0 (SY 2019-20); CEDS Generate 3.4 metadata for 2019-20",
+            ages=_SCHOOL_AGES,
+            renamed=_INTELLECTUAL_DISABILITY_MR,
+        ),
+        Edition(
+            "2020-21",
+            "FS002 and FS089 v17.0 (SY 2020-21); CEDS Generate 5.0 metadata for 2020-21, "
+            "2021-22 and its 11.x metadata for 2022-23",
+            ages=_SCHOOL_AGES,
+        ),
+    ),
 )
 
 FS089 = FileSpec(
@@ -161,7 +225,6 @@ FS089 = FileSpec(
         ("explanation", 280, 479),
         ("students", 480, 489),
     ),
-    ages=("3", "4", "AGE05NOTK"),
     environments=(
         "REC10YSVCS",
         "REC10YOTHLOC",
@@ -173,9 +236,26 @@ FS089 = FileSpec(
         "H",
         "SPL",
     ),
+    editions=(
+        Edition(
+            "2019-20",
+            "FS089 v16.0 (SY 2019-20); CEDS Generate 3.4 metadata for 2019-20",
+            ages=("3", "4", "5", "AGE05NOTK"),
+            renamed=_INTELLECTUAL_DISABILITY_MR,
+        ),
+        Edition(
+            "2020-21",
+            "FS089 v17.0 (SY 2020-21): MR became ID, age 5 removed; CEDS Generate 5.0 metadata "
+            "for 2020-21, 2021-22 and its 11.x metadata for 2022-23",
+            ages=("3", "4", "AGE05NOTK"),
+        ),
+    ),
 )
 
 SPECS: dict[str, FileSpec] = {s.code: s for s in (FS002, FS089)}
+#: The first school year of these layouts: EDFacts counts a 5-year-old in kindergarten as
+#: school age (AGE05K) from 2019-20 (optional that year, required from 2020-21).
+FIRST_SCHOOL_YEAR = min(s.first_year for s in SPECS.values())
 #: The category columns of the federal marts, in the order records are sorted by.
 CATEGORY_COLUMNS = (
     "race_ethnicity",
