@@ -58,6 +58,12 @@ STATUS_LABELS: dict[str, str] = {
     "superseded": "Superseded",
 }
 COLLECTION_LABELS: dict[str, str] = {name: col.title for name, col in COLLECTIONS.items()}
+#: The EDFacts child-count ages that are codes, not numbers (FS002 and FS089; the others are
+#: the age in years).
+EDFACTS_AGE_LABELS: dict[str, str] = {
+    "AGE05K": "5 in kindergarten",
+    "AGE05NOTK": "5 not in kindergarten",
+}
 
 CODE_SETS: dict[str, dict[str, str]] = {
     "disability": c.DISABILITY_LABELS,
@@ -82,6 +88,7 @@ CODE_SETS: dict[str, dict[str, str]] = {
     "outlier_flag": OUTLIER_FLAG_LABELS,
     "collection": COLLECTION_LABELS,
     "status": STATUS_LABELS,
+    "edfacts_age": EDFACTS_AGE_LABELS,
 }
 
 COLUMN_CODE_SETS: dict[str, str] = {

@@ -10,7 +10,7 @@ is published. A snapshot published before the federal marts existed shows neithe
 
 from __future__ import annotations
 
-import dataclasses
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -24,8 +24,9 @@ from sped.contracts.codes import (
     SCHOOL_AGE_ENVIRONMENTS,
     SEX_LABELS,
 )
+from sped.contracts.labels import CODE_SETS
 from sped.dashboards.charts import PALETTE, Chart
-from sped.dashboards.formats import prose
+from sped.dashboards.formats import count, prose
 from sped.federal import edit_checks, files, specs
 from sped.warehouse.schema import has_table
 
@@ -138,6 +139,30 @@ def lre_breakdown_charts(con: duckdb.DuckDBPyConnection, school_year: str) -> li
     return [breakdown_chart(lre_breakdown(con, school_year, b), b, school_year) for b in BREAKDOWNS]
 
 
+@dataclass(frozen=True)
+class CheckLine:
+    """One edit check as the overview shows it: what it checks in words (no repository path,
+    no column name, ages in words), whether it passed, and the records that break it with
+    their unit ("0 records")."""
+
+    description: str
+    passed: bool
+    failures: str
+
+    @classmethod
+    def of(cls, check: edit_checks.CheckResult) -> CheckLine:
+        n = check.failures
+        return cls(in_words(check.description), check.passed, f"{count(n)} record{'s' * (n != 1)}")
+
+
+_AGE_CODE = re.compile(rf"\b({'|'.join(CODE_SETS['edfacts_age'])})\b")
+
+
+def in_words(description: str) -> str:
+    """A check's description for a page: `prose`, and the EDFacts age codes in words."""
+    return _AGE_CODE.sub(lambda m: CODE_SETS["edfacts_age"][m.group(1)], prose(description))
+
+
 @dataclass
 class FederalFile:
     """One federal file of a year on the overview: why it cannot be written, or its checks."""
@@ -145,7 +170,7 @@ class FederalFile:
     code: str
     title: str
     refusal: str | None
-    checks: list[edit_checks.CheckResult] = field(default_factory=list)
+    checks: list[CheckLine] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -161,8 +186,7 @@ def federal_files(con: duckdb.DuckDBPyConnection, school_year: str) -> list[Fede
     for spec in specs.SPECS.values():
         checks = [] if why else edit_checks.run(con, school_year, spec.code)
         # a check's description names its rules page in the repository: a page says it in words
-        checks = [dataclasses.replace(c, description=prose(c.description)) for c in checks]
-        out.append(FederalFile(spec.code, spec.title, why, checks))
+        out.append(FederalFile(spec.code, spec.title, why, [CheckLine.of(c) for c in checks]))
     return out
 
 
