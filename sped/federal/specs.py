@@ -25,8 +25,9 @@ By school year (docs/federal_files.md, "The specifications by school year", has 
 the category sets, subtotals and record layouts are the same in every year from 2019-20 (CEDS
 Generate's metadata for 2019-20, 2020-21, 2021-22 and 2022-23 list the same sets and field
 positions; its 2023-24 metadata rolls them over unchanged). What changed is two permitted
-values, at the 2019-20 | 2020-21 boundary (FS002 and FS089 v17.0, SY 2020-21): "Intellectual
-disability" is `MR` up to 2019-20 and `ID` from 2020-21 (Rosa's Law), and FS089's age `5`
+values, at the 2019-20 | 2020-21 boundary (the SY 2020-21 specifications; FS089 v17.0 records
+both): "Intellectual disability" is `MR` up to 2019-20 and `ID` from 2020-21 in both files
+(Rosa's Law; Generate's FS002 metadata and count logic agree), and FS089's age `5`
 (every 5-year-old, for a state not yet splitting them) is permitted in 2019-20 only, the
 transition year of 5-year-olds in kindergarten into FS002. Each `Edition` says what one run of
 years permits; `FileSpec.edition(school_year)` picks it, and the writer puts the edition's codes
@@ -178,8 +179,9 @@ FS002 = FileSpec(
         ),
         Edition(
             "2020-21",
-            "FS002 and FS089 v17.0 (SY 2020-21); CEDS Generate 5.0 metadata for 2020-21, "
-            "2021-22 and its 11.x metadata for 2022-23",
+            "the SY 2020-21 specification (MR became ID, as FS089 v17.0 records for both "
+            "files' disability category; CEDS Generate 3.7 release notes, CIID-3947); CEDS "
+            "Generate 5.0 metadata for 2020-21, 2021-22 and its 11.x metadata for 2022-23",
             ages=_SCHOOL_AGES,
         ),
     ),
