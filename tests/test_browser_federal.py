@@ -3,7 +3,7 @@ docs/federal_files.md) in a real browser (Debian's chromium driven by Playwright
 `sped serve` on the small state: the analyst sees both files with their titles in words, each
 edit check described in words (no repository path, no column or check name, the EDFacts age
 codes in words) with its result and the records that break it with their unit, and downloads a
-file whose checks pass; a district user, who may not see the state's figures, sees no section.
+file whose checks pass; a district user is refused the page and the files.
 A screenshot goes to tests/artifacts/."""
 
 from __future__ import annotations
@@ -72,13 +72,18 @@ def test_the_analyst_sees_the_federal_files_section_in_words(site, browser):
         context.close()
 
 
-def test_a_district_user_sees_no_federal_files_section(site, browser):
+def test_a_district_user_gets_neither_the_section_nor_the_files(site, browser):
+    """The dashboards are the state's: a district user is refused the page (in words) and the
+    files, which are never suppressed."""
     _, people, base = site
     context, page, _ = sign_in(browser, base, people.district)
     try:
-        page.goto(f"{base}/dashboards")
+        answer = page.goto(f"{base}/dashboards")
+        assert answer is not None and answer.status == 403
         assert page.locator("#federal-files").count() == 0
-        answer = page.request.get(f"{base}/dashboards/federal/FS002/SEA.txt?school_year={YEAR}")
-        assert answer.status in (403, 404)
+        assert "FS002" not in page.content()
+        for level in ("SEA", "LEA"):
+            url = f"{base}/dashboards/federal/FS002/{level}.txt?school_year={YEAR}"
+            assert page.request.get(url).status == 403
     finally:
         context.close()
