@@ -440,7 +440,7 @@ def _header_width(text: str) -> int:
         return first.count(",") + 1
 
 
-def _check_header(
+def check_header(
     raw_header: list[str], collection: Collection, sid: int, findings: list[Finding]
 ) -> dict[str, int] | None:
     """Positions of the contract columns in the header, or None when the file cannot be read
@@ -540,7 +540,7 @@ def _fast_csv(
     if raw.height == 0:
         return None
     check_rows(raw.height - 1, limits)
-    positions = _check_header([str(v or "") for v in raw.row(0)], collection, sid, findings)
+    positions = check_header([str(v or "") for v in raw.row(0)], collection, sid, findings)
     if positions is None:
         return ReadResult(None, findings)
     names = raw.columns
@@ -565,7 +565,7 @@ def _to_table(
     numbered: list[tuple[int, list[str]]], collection: Collection, sid: int, findings: list[Finding]
 ) -> ReadResult:
     rows = [r for _, r in numbered]
-    positions = _check_header(rows[0], collection, sid, findings)
+    positions = check_header(rows[0], collection, sid, findings)
     if positions is None:
         return ReadResult(None, findings)
     body = rows[1:]
