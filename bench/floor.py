@@ -73,7 +73,7 @@ def newest_files(landing: Path, collection: str) -> list[Path]:
 
 
 _ROW = re.compile(r"<row\b[^>]*>(.*?)</row>", re.S)
-_CELL = re.compile(r'<c\b([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTR = re.compile(r'\b(r|s|t)="([^"]*)"')
 _VALUE = re.compile(r"<v>(.*?)</v>", re.S)
 _TEXT = re.compile(r"<t\b[^>]*>(.*?)</t>", re.S)
