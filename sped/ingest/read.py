@@ -34,6 +34,7 @@ from sped.ingest.limits import (
     check_size,
     check_zip_directory,
 )
+from sped.ingest.xlsx_rows import sheet_rows
 
 CONVENTIONS = "docs/rules/contracts.md, conventions for every collection"
 XLSX_MAGIC = b"PK\x03\x04"
@@ -293,25 +294,19 @@ def _rows_from_xlsx(
 
 def _sheet_rows(wb, ws, limits: Limits, deadline: Deadline):
     """(row number, cell texts) of every row with a value, straight from the worksheet's
-    guarded XML: a gap of a million empty rows costs nothing, and the checks of width, length
-    and count come before a row is kept."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-
+    guarded XML (sped/ingest/xlsx_rows.py: cells as openpyxl's parser reads them): a gap of a
+    million empty rows costs nothing, and the checks of width, length and count come before a
+    row is kept."""
     line_limit = limits.max_line_bytes
     kept = 0
     with ws._get_source() as source:
-        parser = WorkSheetParser(
-            source,
-            ws._shared_strings,
-            data_only=True,
-            epoch=wb.epoch,
-            date_formats=wb._date_formats,
-            timedelta_formats=wb._timedelta_formats,
+        rows = sheet_rows(
+            source, ws._shared_strings, wb._date_formats, wb._timedelta_formats, wb.epoch
         )
-        for n, (number, cells) in enumerate(parser.parse()):
+        for n, (number, cells) in enumerate(rows):
             if n % 1000 == 0:
                 deadline.check()
-            values = {c["column"]: c["value"] for c in cells if c["value"] not in (None, "")}
+            values = {column: value for column, value in cells if value not in (None, "")}
             if not values:
                 continue
             width = max(values)
