@@ -30,7 +30,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -39,6 +39,20 @@ ROW, VALUE, INLINE, TEXT, RUN = (f"{MAIN}{_SEP}{t}" for t in ("row", "v", "is", 
 CHUNK = 1 << 20
 
 Cell = tuple[int, Any]  # (column, value)
+
+
+_COLUMNS: dict[str, int] = {}
+
+
+def _column(coordinate: str) -> int:
+    """The column of a cell reference such as `B12`, with the errors openpyxl's
+    `coordinate_to_tuple` raises for a bad one (ValueError), its letters looked up once."""
+    letters = coordinate.rstrip("0123456789")
+    int(coordinate[len(letters) :])  # a reference without its row number is damage
+    column = _COLUMNS.get(letters)
+    if column is None:
+        column = _COLUMNS[letters] = column_index_from_string(letters)
+    return column
 
 
 def _number(text: str) -> int | float:
@@ -158,8 +172,7 @@ class _SheetParser:
             style = int(style)
         coordinate = attrs.get("r")
         if coordinate:
-            _row, column = coordinate_to_tuple(coordinate)
-            self.col_counter = column
+            column = self.col_counter = _column(coordinate)
         else:
             self.col_counter += 1
             column = self.col_counter
