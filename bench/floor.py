@@ -32,8 +32,14 @@ The pipeline's marts must agree with these on every LEA whose files were all acc
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
+import os
+import re
 import sys
 import time
+import zipfile
+from html import unescape
 from pathlib import Path
 
 import duckdb
@@ -54,91 +60,147 @@ TIMELINE_DAYS = 60
 
 def newest_files(landing: Path, collection: str) -> list[Path]:
     """The newest file (by modification time, i.e. received last) of each LEA and period."""
-    newest: dict[Path, Path] = {}
-    for path in sorted((landing / collection).rglob("*")):
-        if path.suffix.lower() not in (".csv", ".xlsx") or not path.is_file():
-            continue
-        key = path.parent
-        if key not in newest or path.stat().st_mtime_ns > newest[key].stat().st_mtime_ns:
-            newest[key] = path
-    return sorted(newest.values())
+    newest: dict[str, tuple[int, str]] = {}
+    for folder, _dirs, names in os.walk(landing / collection):
+        for name in names:
+            if not name.lower().endswith((".csv", ".xlsx")):
+                continue
+            entry = os.stat(os.path.join(folder, name))
+            stamp = (entry.st_mtime_ns, os.path.join(folder, name))
+            if folder not in newest or stamp > newest[folder]:
+                newest[folder] = stamp
+    return sorted(Path(path) for _, path in newest.values())
 
 
-def _xlsx_as_csv(path: Path, scratch: Path) -> Path:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        out = scratch / (
-            path.parent.parent.name + "_" + path.parent.name + "_" + path.stem + ".csv"
-        )
-        with open(out, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            for row in wb[wb.sheetnames[0]].iter_rows(values_only=True):
-                writer.writerow(["" if v is None else _cell(v) for v in row])
-    finally:
-        wb.close()
-    return out
+_ROW = re.compile(r"<row\b[^>]*>(.*?)</row>", re.S)
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR = re.compile(r'\b(r|s|t)="([^"]*)"')
+_VALUE = re.compile(r"<v>(.*?)</v>", re.S)
+_TEXT = re.compile(r"<t\b[^>]*>(.*?)</t>", re.S)
+_NUMFMT = re.compile(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"')
+_XF = re.compile(r'<xf\b[^>]*?numFmtId="(\d+)"')
 
 
-def _readable(path: Path, scratch: Path) -> Path | None:
-    """A UTF-8 CSV DuckDB can read for `path`: itself, or a converted copy (XLSX, UTF-16,
-    Windows-1252); None for a file that is not a table at all (the pipeline rejects it)."""
-    if path.suffix.lower() == ".xlsx":
-        return _xlsx_as_csv(path, scratch)
+def _xlsx_rows(path: Path) -> list[list[str]]:
+    """The first sheet of a workbook as rows of text, read from its XML directly (regular
+    expressions over the sheet, shared strings and styles: no workbook library): inline and
+    shared strings as they are, numbers in a date format as ISO dates."""
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        read = lambda n: zf.read(n).decode("utf-8") if n in names else ""  # noqa: E731
+        shared_xml, styles, sheet = (
+            read("xl/sharedStrings.xml"), read("xl/styles.xml"), read("xl/worksheets/sheet1.xml")
+        )  # fmt: skip
+    shared = [
+        unescape("".join(_TEXT.findall(si)))
+        for si in re.findall(r"<si>(.*?)</si>", shared_xml, re.S)
+    ]
+    formats = dict(_NUMFMT.findall(styles))
+    xfs = re.search(r"<cellXfs\b.*?</cellXfs>", styles, re.S)
+    dated = set()
+    for i, fid in enumerate(_XF.findall(xfs.group(0)) if xfs else []):
+        code = formats.get(fid, "").split(";")[0].replace('"', "")
+        if 14 <= int(fid) <= 22 or re.search(r"[dy]", code):
+            dated.add(str(i))
+    epoch = dt.date(1899, 12, 30)
+    rows = []
+    for row in _ROW.findall(sheet):
+        cells: list[str] = []
+        for attrs, inner in _CELL.findall(row):
+            a = dict(_ATTR.findall(attrs))
+            col = 0
+            for ch in a.get("r", ""):
+                if ch.isalpha():
+                    col = col * 26 + ord(ch) - 64
+            cells.extend([""] * (col - 1 - len(cells)))
+            kind = a.get("t", "n")
+            if kind == "inlineStr":
+                value = unescape("".join(_TEXT.findall(inner)))
+            else:
+                v = _VALUE.search(inner or "")
+                value = unescape(v.group(1)) if v else ""
+                if kind == "s" and value:
+                    value = shared[int(value)]
+                elif kind == "n" and value:
+                    number = float(value)
+                    if a.get("s", "0") in dated:
+                        value = (epoch + dt.timedelta(days=int(number))).isoformat()
+                    elif number.is_integer():
+                        value = str(int(number))
+            cells.append(value)
+        rows.append(cells)
+    return rows
+
+
+def _text(path: Path) -> str | None:
+    """A file's text: UTF-8 (with or without a byte-order mark), UTF-16 with its mark, else
+    Windows-1252; None for a file that is not text at all (the pipeline rejects it)."""
     data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     try:
-        data.decode("utf-8")
-        return path
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16", errors="replace")
-    elif b"\x00" in data[:4096]:
+    if b"\x00" in data[:4096]:
         return None
-    else:
-        text = data.decode("cp1252", errors="replace")
-    out = scratch / f"{path.parent.parent.name}_{path.parent.name}_{path.stem}.csv"
-    out.write_text(text, encoding="utf-8")
-    return out
+    return data.decode("cp1252", errors="replace")
 
 
-def _cell(value: object) -> str:
-    import datetime as dt
+def _lines(path: Path) -> tuple[str, str] | None:
+    """(header, body) of a file as comma-separated text with \\n line ends, the body's lines
+    each prefixed with the LEA the file was sent for; None for a file that is not a table."""
+    prefix = _csv_field(path.parent.parent.name) + ","
+    if path.suffix.lower() == ".xlsx":
+        rows = _xlsx_rows(path)
+        if not rows:
+            return None
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerows([prefix[:-1], *r] for r in rows[1:])
+        return ",".join(_csv_field(h) for h in rows[0]), out.getvalue()
+    text = _text(path)
+    if text is None:
+        return None
+    text = text.replace("\r\n", "\n")
+    header, _, body = text.partition("\n")
+    if not body.strip():
+        return header, ""
+    if '"' in body:  # a quoted field may hold a line end: let the csv module split the rows
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerows([prefix[:-1], *r] for r in csv.reader(io.StringIO(body)) if r)
+        return header, out.getvalue()
+    body = body.rstrip("\n")
+    return header, prefix + body.replace("\n", "\n" + prefix) + "\n"
 
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+
+def _csv_field(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\n') else value
 
 
 def _load(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], scratch: Path) -> None:
     """All files of a collection as one text table, each row with the LEA its file was sent
-    for (`declared_lea`, from the landing path; the row's own lea_id for state files)."""
-    usable = [(p, _readable(p, scratch)) for p in files]
-    paths = [str(q) for _, q in usable if q is not None]
-    declared = [p.parent.parent.name for p, q in usable if q is not None]
-    con.execute("CREATE OR REPLACE TEMP TABLE declared (filename VARCHAR, declared_lea VARCHAR)")
-    con.executemany("INSERT INTO declared VALUES (?, ?)", list(zip(paths, declared, strict=True)))
-    by_header: dict[str, list[str]] = {}
-    for path in paths:  # one multi-file read per header: DuckDB sniffs one file of each
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            by_header.setdefault(fh.readline().strip(), []).append(path)
+    for (`declared_lea`, from the landing path). The files that share a header are written
+    one after another into one file, each line prefixed with its LEA, and that file is read
+    by one `read_csv`: DuckDB sniffs and plans once per header, not once per file."""
+    groups: dict[str, list[str]] = {}
+    for path in files:
+        parts = _lines(path)
+        if parts is not None:
+            groups.setdefault(parts[0].strip(), []).append(parts[1])
     reads = []
-    for group in by_header.values():
-        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in group)
+    for i, (header, bodies) in enumerate(groups.items()):
+        joined = scratch / f"{name}_{i}.csv"
+        with open(joined, "w", encoding="utf-8", newline="") as fh:
+            fh.write("declared_lea," + header + "\n")
+            fh.writelines(bodies)
         reads.append(
-            f"SELECT * FROM read_csv([{listed}], all_varchar = true, header = true, "
-            "filename = true, delim = ',', quote = '\"', strict_mode = false)"
+            f"SELECT * FROM read_csv('{joined}', all_varchar = true, header = true, "
+            "delim = ',', quote = '\"', escape = '\"', strict_mode = false, "
+            "null_padding = true)"
         )
-    con.execute(
-        f"CREATE TABLE {name} AS SELECT t.* EXCLUDE (filename), d.declared_lea FROM ("
-        + " UNION ALL BY NAME ".join(reads)
-        + ") AS t JOIN declared AS d USING (filename)"
-    )
+    con.execute(f"CREATE TABLE {name} AS " + " UNION ALL BY NAME ".join(reads))
 
 
 DATE = "coalesce(try_strptime(trim({c}), '%Y-%m-%d'), try_strptime(trim({c}), '%m/%d/%Y'))::DATE"

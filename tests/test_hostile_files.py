@@ -128,7 +128,9 @@ def _receive(reg, data: bytes, lea: str, name: str) -> int:
 def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch, fails_in):
     """Other districts' files in the same batch are validated and accepted; the damaged one,
     and one whose reading (or typing, which the batch does for all files at once) raised
-    something unforeseen, are rejected with their message."""
+    something unforeseen, are rejected with their message. Reading fails twice over: the
+    batch's DuckDB read of its plain CSV files (every file then goes to the careful reader),
+    then that file's own read."""
     leas = "lea_id,name,county,lea_type\n" + "".join(
         f"250000{i},L{i},C,REGULAR\n" for i in range(1, 5)
     )
@@ -140,15 +142,23 @@ def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch, 
             raise MemoryError
         return real_read_table(data, name, collection, sid, *args, **kwargs)
 
+    real_read_plain = batch.read_plain
+
+    def plain_read_fails_with_lea_4(items, collection, limits):
+        if any(sub.submission_id == unforeseen for sub, _ in items):
+            raise MemoryError
+        return real_read_plain(items, collection, limits)
+
     def typing_fails_for_lea_4(table, collection, sid):
         if sid == unforeseen:
             raise MemoryError
         return real_type_table(table, collection, sid)
 
-    def batch_typing_fails_with_lea_4(tables, sids, collection):
-        if unforeseen in sids:  # the batch's typing fails: each file is then typed alone
+    def batch_typing_fails_with_lea_4(tables, sids, collection, tagged=None):
+        tagged_ids = [] if tagged is None else tagged["_submission_id"].to_list()
+        if unforeseen in sids or unforeseen in tagged_ids:  # each file is then typed alone
             raise MemoryError
-        return real_type_batch(tables, sids, collection)
+        return real_type_batch(tables, sids, collection, tagged=tagged)
 
     with open_registry(inst) as reg:
         reg.receive(
@@ -162,6 +172,7 @@ def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch, 
         good_xlsx = _receive(reg, exp_xlsx(lea="2500003"), "2500003", "c.xlsx")
         unforeseen = _receive(reg, exp_csv("2500004"), "2500004", "d.csv")
         if fails_in == "reading":
+            monkeypatch.setattr(batch, "read_plain", plain_read_fails_with_lea_4)
             monkeypatch.setattr(batch, "read_table", fails_for_lea_4)
         else:
             monkeypatch.setattr(batch, "type_table", typing_fails_for_lea_4)

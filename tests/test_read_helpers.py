@@ -103,9 +103,9 @@ def test_helpers_that_cannot_start_leave_the_batch_to_the_caller(pending, monkey
 
 
 def test_the_caller_and_the_helper_share_the_files_by_speed(pending, monkeypatch):
-    """Every file is offered to the helper and the caller reads from the cheap end, each file
-    claimed once: with a caller that takes 0.4 s a file, both read some, and the tables and
-    findings are those of one process."""
+    """Every file the batch CSV read leaves is offered to the helper and the caller reads from
+    the cheap end, each file claimed once: with a caller that takes 0.4 s a file, both read
+    some, and the tables and findings are those of one process."""
     reg, subs = pending
     real = batch.read_table
 
@@ -120,8 +120,11 @@ def test_the_caller_and_the_helper_share_the_files_by_speed(pending, monkeypatch
     frames, findings, rows = read_pending(reg, EXP, subs, KNOWN, said.append, DEFAULT_LIMITS)
     helped = [int(m.split(": ")[1].split()[0]) for m in said if "read by a helper" in m]
     assert helped, said
-    by_caller = said.index(next(m for m in said if "read by a helper" in m))  # one line a file
-    assert by_caller >= 1 and helped[0] >= 1 and by_caller + helped[0] == len(subs), said
+    # the plain CSV files first, in one line; then the caller's, one line a file
+    plain = [int(m.split("read ")[1].split("/")[0]) for m in said if "plain CSV" in m]
+    by_caller = said.index(next(m for m in said if "read by a helper" in m)) - len(plain)
+    assert plain == [3], said  # g, i and j.csv
+    assert by_caller >= 1 and helped[0] >= 1 and 3 + by_caller + helped[0] == len(subs), said
     monkeypatch.undo()
     in_process = _read(reg, subs, monkeypatch, helpers=False)
     assert pl.concat(frames).sort("_submission_id", "_source_row").equals(in_process[0])

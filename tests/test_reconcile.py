@@ -133,6 +133,29 @@ def test_a_damaged_stored_file_stops_the_collection_before_it_is_read(inst, prof
         _run(inst, profile)
 
 
+def test_unchanged_stored_files_are_not_read_again_and_an_edit_is_still_caught(
+    inst, profile, loaded, monkeypatch
+):
+    """A run checks every stored file in force, but one whose stat is the one recorded when
+    it was last found intact is not hashed again; an edit is caught whatever the edit did to
+    its modification time (the change time moves with any write)."""
+    _a, b = loaded
+    hashed: list[str] = []
+    real = store.sha256_file
+    monkeypatch.setattr(store, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    _run(inst, profile)
+    assert hashed == []  # both in force, both found intact before: not read
+    with open_registry(inst) as reg:
+        path = store.stored_path(inst.store, reg.submission(b).sha256)
+    before = path.stat()
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes().replace(b"90.00", b"99.00"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # the edit hides its time
+    with pytest.raises(store.StoreIntegrityError, match=f"submission {b} .*SHA-256"):
+        _run(inst, profile)
+    assert hashed == [path.name]
+
+
 SCRIPT = """
 import datetime as dt, sys
 from sped.contracts import get

@@ -29,7 +29,8 @@ from sped.contracts import Collection
 from sped.contracts.finding_repeats import without_repeats
 from sped.contracts.findings import Finding
 from sped.ingest import file_checks, settled
-from sped.ingest.limits import Limits
+from sped.ingest.csv_batch import CsvBatch, read_plain
+from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
 from sped.ingest.read_helpers import read_in_helpers
 from sped.ingest.reconcile import check_stored, reconcile_collection
@@ -146,11 +147,13 @@ def read_pending(
     """Read every pending file, then type all their rows in one pass; findings and row counts
     by submission. `limits` (default: the safe defaults) bound what reading each file may cost.
 
-    Each file is read on its own (`read_table`: its own messages, its own limits), and the text
-    tables of the readable ones are typed together (`type_batch`), which gives each file the
-    rows and messages `read_one` gives it, without paying polars' per-call cost once per file
-    (tests/test_batch_typing.py compares the two). A file whose reading raises goes through
-    `read_one` instead, which decides what such a file is told."""
+    The plain CSV files are read together by DuckDB's CSV reader (`read_plain`, one read per
+    header layout); every other file on its own (`read_table`: its own messages, its own
+    limits), in helper processes when the batch is worth it. All the rows are then typed
+    together (`type_batch`), which gives each file the rows and messages `read_one` gives it,
+    without paying polars' per-call cost once per file (tests/test_batch_typing.py and
+    tests/test_csv_batch.py compare them). A file whose reading raises goes through `read_one`
+    instead, which decides what such a file is told."""
     findings: dict[int, list[Finding]] = defaultdict(list)
     rows: dict[int, int] = {}
     tables: list[pl.DataFrame] = []
@@ -172,24 +175,36 @@ def read_pending(
         except Exception:
             return None
 
-    step = max(1, len(pending) // 10)
-    with read_in_helpers(registry, collection, pending, limits) as in_helpers:
+    plain = _read_plain_files(registry, collection, pending, limits or DEFAULT_LIMITS)
+    done = len(pending) - len(plain.rest)
+    if done:
+        progress(f"{collection.name}: read {done}/{len(pending)} files (plain CSV, in one pass)")
+    for sub in pending:
+        sid = sub.submission_id
+        if sid in plain.rows:
+            if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
+                findings[sid].append(_unknown_lea(collection, sub))
+            findings[sid] += plain.findings[sid]
+            rows[sid] = plain.rows[sid]
+    careful = plain.rest
+    step = max(1, len(careful) // 10)
+    with read_in_helpers(registry, collection, careful, limits) as in_helpers:
         # The caller reads what the helpers were not offered, then takes back the files they
         # were offered from the cheap end (they take the costliest first) until a helper has
         # claimed one: the rest are theirs. Then every result in the batch's order.
-        by_id = {s.submission_id: s for s in pending}
-        mine = [s for s in pending if s.submission_id not in in_helpers]
+        by_id = {s.submission_id: s for s in careful}
+        mine = [s for s in careful if s.submission_id not in in_helpers]
         mine += [by_id[sid] for sid in reversed(in_helpers.order())]
         results = {}
         for i, sub in enumerate(mine, 1):
             if sub.submission_id in in_helpers and not in_helpers.take(sub.submission_id):
                 break
             results[sub.submission_id] = own(sub)
-            if i % step == 0 and i < len(pending):  # the last line is said once, below
-                progress(f"{collection.name}: read {i}/{len(pending)} files")
+            if i % step == 0 and i < len(careful):  # the last line is said once, below
+                progress(f"{collection.name}: read {done + i}/{len(pending)} files")
         if in_helpers:
             progress(f"{collection.name}: {len(in_helpers)} files read by a helper process")
-        for sub in pending:
+        for sub in careful:
             sid = sub.submission_id
             if sid in in_helpers:
                 try:
@@ -211,19 +226,46 @@ def read_pending(
                 readable.append(sub)
     if pending:
         progress(f"{collection.name}: read {len(pending)}/{len(pending)} files")
-    if tables:
+    if tables or plain.table is not None:
+        together = [*(s for s in pending if s.submission_id in plain.rows), *readable]
         try:
             typed, type_findings = type_batch(
-                tables, [s.submission_id for s in readable], collection
+                tables, [s.submission_id for s in readable], collection, tagged=plain.table
             )
         except Exception:  # one file's typing failed: each file alone
-            for sub in readable:
+            for sub in together:
+                findings.pop(sub.submission_id, None)
                 alone(sub, registry.read_bytes(sub))
             return frames, findings, rows
         for sid, found in type_findings.items():
             findings[sid] += found
-        frames.insert(0, _batch_lineage(typed, readable))
+        frames.insert(0, _batch_lineage(typed, together))
     return frames, findings, rows
+
+
+def _read_plain_files(
+    registry: Registry, collection: Collection, pending: list[Submission], limits: Limits
+) -> CsvBatch:
+    """The pending plain CSV files read together by DuckDB (sped/ingest/csv_batch.py); every
+    file is left to the careful reader if that read fails in any way."""
+    items = [
+        (s, registry.read_bytes(s))
+        for s in pending
+        if not s.original_name.lower().endswith(".xlsx")
+    ]
+    if not items:
+        return CsvBatch(None, {}, {}, list(pending))
+    try:
+        batch = read_plain(items, collection, limits)
+    except Exception as exc:  # the careful reader decides what each file is told
+        log.warning("%s: the batch CSV read failed (%s); each file is read on its own",
+                    collection.name, type(exc).__name__)  # fmt: skip
+        return CsvBatch(None, {}, {}, list(pending))
+    rest = set(s.submission_id for s in batch.rest)
+    batch.rest = [
+        s for s in pending if s.submission_id in rest or s.submission_id not in batch.rows
+    ]
+    return batch
 
 
 def _unknown_lea(collection: Collection, sub: Submission) -> Finding:

@@ -34,6 +34,7 @@ from sped.ingest.limits import (
     check_size,
     check_zip_directory,
 )
+from sped.ingest.xlsx_rows import sheet_rows
 
 CONVENTIONS = "docs/rules/contracts.md, conventions for every collection"
 XLSX_MAGIC = b"PK\x03\x04"
@@ -293,25 +294,19 @@ def _rows_from_xlsx(
 
 def _sheet_rows(wb, ws, limits: Limits, deadline: Deadline):
     """(row number, cell texts) of every row with a value, straight from the worksheet's
-    guarded XML: a gap of a million empty rows costs nothing, and the checks of width, length
-    and count come before a row is kept."""
-    from openpyxl.worksheet._reader import WorkSheetParser
-
+    guarded XML (sped/ingest/xlsx_rows.py: cells as openpyxl's parser reads them): a gap of a
+    million empty rows costs nothing, and the checks of width, length and count come before a
+    row is kept."""
     line_limit = limits.max_line_bytes
     kept = 0
     with ws._get_source() as source:
-        parser = WorkSheetParser(
-            source,
-            ws._shared_strings,
-            data_only=True,
-            epoch=wb.epoch,
-            date_formats=wb._date_formats,
-            timedelta_formats=wb._timedelta_formats,
+        rows = sheet_rows(
+            source, ws._shared_strings, wb._date_formats, wb._timedelta_formats, wb.epoch
         )
-        for n, (number, cells) in enumerate(parser.parse()):
+        for n, (number, cells) in enumerate(rows):
             if n % 1000 == 0:
                 deadline.check()
-            values = {c["column"]: c["value"] for c in cells if c["value"] not in (None, "")}
+            values = {column: value for column, value in cells if value not in (None, "")}
             if not values:
                 continue
             width = max(values)
@@ -440,7 +435,7 @@ def _header_width(text: str) -> int:
         return first.count(",") + 1
 
 
-def _check_header(
+def check_header(
     raw_header: list[str], collection: Collection, sid: int, findings: list[Finding]
 ) -> dict[str, int] | None:
     """Positions of the contract columns in the header, or None when the file cannot be read
@@ -540,7 +535,7 @@ def _fast_csv(
     if raw.height == 0:
         return None
     check_rows(raw.height - 1, limits)
-    positions = _check_header([str(v or "") for v in raw.row(0)], collection, sid, findings)
+    positions = check_header([str(v or "") for v in raw.row(0)], collection, sid, findings)
     if positions is None:
         return ReadResult(None, findings)
     names = raw.columns
@@ -565,7 +560,7 @@ def _to_table(
     numbered: list[tuple[int, list[str]]], collection: Collection, sid: int, findings: list[Finding]
 ) -> ReadResult:
     rows = [r for _, r in numbered]
-    positions = _check_header(rows[0], collection, sid, findings)
+    positions = check_header(rows[0], collection, sid, findings)
     if positions is None:
         return ReadResult(None, findings)
     body = rows[1:]

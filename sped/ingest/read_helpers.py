@@ -48,9 +48,12 @@ from sped.ingest.read import ReadResult, read_table
 from sped.landing import store
 from sped.landing.registry import Registry, Submission
 
-#: What reading a byte of a workbook costs, in bytes of CSV (measured: a state's 0.6 MB of
-#: roster workbooks took 1.7 s, its 64 MB of CSV files 2.6 s).
-WORKBOOK_COST = 70
+#: What reading a byte of a workbook costs, in bytes of CSV (measured: the state scale's 1.2 MB
+#: of workbooks took 1.4 s of CPU with the worksheet parser of sped/ingest/xlsx_rows.py, its
+#: 64 MB of CSV files 2.6 s with the careful reader). Most CSV files no longer come here
+#: (sped/ingest/csv_batch.py reads them): a state's workbooks alone are not worth a helper, a
+#: large state's are.
+WORKBOOK_COST = 30
 #: Below this much work (in bytes of CSV: about a second of reading), no helper is started.
 MIN_HELPER_WORK = 24 * 2**20
 #: At most this many helpers (and never more than the cores beyond the caller's own).

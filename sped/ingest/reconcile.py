@@ -28,7 +28,7 @@ import duckdb
 import polars as pl
 
 from sped.contracts import Collection
-from sped.landing import store
+from sped.landing import store, store_stamps
 from sped.landing.registry import Registry, Submission
 
 Progress = Callable[[str], None]
@@ -55,12 +55,24 @@ def _describe(sub: Submission) -> str:
 
 def check_stored(registry: Registry, collection: str, subs: Iterable[Submission]) -> None:
     """Raise StoreIntegrityError naming every submission whose stored file is missing or no
-    longer matches its SHA-256, before any of them is read or loaded."""
-    damaged = [
-        (sub, problem)
-        for sub in subs
-        if (problem := store.check(registry.store_dir, sub.sha256)) is not None
-    ]
+    longer matches its SHA-256, before any of them is read or loaded. A stored file whose stat
+    is the one recorded when it was written or last found intact is not read again
+    (sped/landing/store_stamps.py); every other one is hashed."""
+    stamps = store_stamps.load(registry)
+    damaged, intact = [], []
+    for sub in subs:
+        path = store.stored_path(registry.store_dir, sub.sha256)
+        try:
+            if stamps.get(sub.sha256) == store_stamps.stamp_of(path.stat()):
+                continue
+        except OSError:
+            pass
+        problem = store.check(registry.store_dir, sub.sha256)
+        if problem is None:
+            intact.append(path)
+        else:
+            damaged.append((sub, problem))
+    store_stamps.record(registry, intact)
     if not damaged:
         return
     lines = "; ".join(f"{_describe(s)}: {p}" for s, p in damaged[:5])

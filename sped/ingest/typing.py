@@ -71,14 +71,19 @@ def type_batch(
     *,
     keep_submission: bool = True,
     heights: list[int] | None = None,
+    tagged: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, dict[int, list[Finding]]]:
     """The text tables of many files typed in one pass: their rows put together (each tagged
     with its `_submission_id`, kept as a column unless `keep_submission` is False), converted
     column by column, and the values that could not be converted reported per submission and
-    column, in contract order, exactly as typing each file alone would."""
-    heights = heights if heights is not None else [t.height for t in tables]
-    table = tables[0] if len(tables) == 1 else pl.concat(tables, how="diagonal_relaxed")
-    table = table.with_columns(_repeat(submission_ids, heights))
+    column, in contract order, exactly as typing each file alone would. `tagged`: rows of
+    more files, already tagged with their `_submission_id` (sped/ingest/csv_batch.py)."""
+    parts = [tagged] if tagged is not None else []
+    if tables:
+        heights = heights if heights is not None else [t.height for t in tables]
+        table = tables[0] if len(tables) == 1 else pl.concat(tables, how="diagonal_relaxed")
+        parts.append(table.with_columns(_repeat(submission_ids, heights)))
+    table = parts[0] if len(parts) == 1 else pl.concat(parts, how="diagonal_relaxed")
     exprs = []
     checks: list[Column] = []
     present = [c for c in collection.columns if c.name in table.columns]

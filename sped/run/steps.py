@@ -111,7 +111,7 @@ def register_landing(
     than now. A file whose path, size and modification time are those it had when it was last
     hashed is skipped without being read (sped/landing/seen_files.py). A file larger than the
     profile's `limits.max_file_mb` is refused without being read (default: the safe limits)."""
-    from sped.landing import seen_files, store
+    from sped.landing import seen_files, store, store_stamps
     from sped.landing.store import sha256_bytes
 
     summary = RegistrationSummary()
@@ -119,6 +119,7 @@ def register_landing(
     seen = registry.known_landing_paths()
     stamps = seen_files.load(registry)
     hashed: dict[str, seen_files.Stamp] = {}
+    written: list[Path] = []  # stored files this registration wrote from bytes it hashed
     batch = ReceivingBatch()
 
     def record() -> None:
@@ -189,6 +190,7 @@ def register_landing(
                          unroutable, file_uid=uid),
                 stored,
             )  # fmt: skip
+            written.append(stored)
             if len(batch.incoming) >= BATCH_FILES or batch.size_bytes >= BATCH_BYTES:
                 record()
             if i % step == 0 or i == len(candidates):
@@ -196,6 +198,7 @@ def register_landing(
     record()
     # after the receipts: a stamp without its receipt is never trusted (see seen_files)
     seen_files.record(registry, hashed)
+    store_stamps.record(registry, written)  # on disk now (the receipts synced them)
     return summary
 
 
