@@ -123,7 +123,7 @@ serve: env  ## the web application and the Dagster UI on the demo installation (
 	echo "Dagster UI: http://127.0.0.1:$(DAGSTER_PORT)/ (log: $(DEMO_DIR)/dagster_dev.log)"; \
 	$(BIN)/sped serve --warehouse $(DEMO_WAREHOUSE) --host 127.0.0.1 --port $(SERVE_PORT)
 
-BENCH_SCALES ?= small,state,large
+BENCH_SCALES ?= small,state,large,large:5
 BENCH_PIPELINE_YEARS ?= small=2,state=3,large=2
 
 bench: env  ## measured, not guessed: the pipeline vs plain DuckDB (bench/results/latest.json); batched vs per-file validation; full vs incremental marts

@@ -1,8 +1,11 @@
-"""The floor: what plain DuckDB needs to compute the core figures from the same landing tree.
+"""The floor: what a plain script needs to compute the core figures from the same landing tree.
 
 No validation, no registry, no lineage, no framework: the newest file of each (collection, LEA,
-period) is read as text (CSV by DuckDB's multi-file reader, XLSX through openpyxl), typed with
-the contracts' spellings, and aggregated into
+period) is read as text and the files of a collection that share a header are written one after
+another into one file, each line prefixed with its LEA, which one DuckDB `read_csv` parses
+(DuckDB sniffs and plans once per header, not once per file); a workbook's first sheet is read
+from its XML directly (regular expressions over the sheet, its shared strings and styles; no
+workbook library). The rows are typed with the contracts' spellings, and aggregated into
 
 Rows count for the LEA their file was sent for (the landing path), as the registry files them.
 

@@ -46,3 +46,7 @@ def test_bench_runs_every_measurement_and_the_floor_agrees(tmp_path):
     assert steps["sped_dbt_models"] > 0 and "raw__placements" in steps
     assert "raw__leas" not in steps  # settled, passed by
     assert small["validate_cli"]["runs"] == 3 and report["peak_rss_mb"] > 0
+    held = report["targets"]  # each target with its measurement; unmeasured ones say so
+    assert held["state_ratio"] == {"measured": None, "target": 6.0, "met": None}
+    assert held["peak_rss_mb"]["measured"] == report["peak_rss_mb"]
+    assert held["resubmission_fraction"]["met"] in (True, False)
