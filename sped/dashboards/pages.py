@@ -1,47 +1,23 @@
 """Each dashboard page as data: its charts (with the table behind each) for a scope and filters,
-built from `figures` and `charts`. The web routes render a `Page` and serve downloads of its
-tables, so a chart, its download and the API read the same rows; the benchmark times these
-functions (each page's data and figures).
+built from `figures` and `charts`. The web routes render a `Page` (`sped.dashboards.page`) and
+serve downloads of its tables, so a chart, its download and the API read the same rows; the
+benchmark times these functions (each page's data and figures).
 
-Pages: overview, out_of_district, proportionate_share, monitoring, child_find, lre, submissions
-and lea (one LEA with all its figures).
+Pages: overview, out_of_district, proportionate_share, monitoring, child_find, lre, submissions,
+lea (one LEA with all its figures) and the SPP/APR indicators (`spp_page`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
 from sped.contracts.labels import label
-from sped.dashboards import charts, federal, figures, headlines, outliers, similar
-from sped.dashboards.charts import Chart
+from sped.dashboards import charts, federal, figures, headlines, outliers, similar, spp_page
+from sped.dashboards.page import Page
 from sped.dashboards.scope import FilterError, Filters, Scope
-
-
-@dataclass
-class Page:
-    """What one dashboard page shows."""
-
-    slug: str
-    title: str
-    intro: str
-    charts: list[Chart]
-    school_year: str | None = None
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
-
-    def chart(self, chart_id: str) -> Chart | None:
-        return next((c for c in self.charts if c.id == chart_id), None)
-
-    def table(self, table_id: str) -> pl.DataFrame | None:
-        """A download: a chart's table or one of the page's own tables."""
-        if table_id in self.tables:
-            return self.tables[table_id]
-        chart = self.chart(table_id)
-        return chart.table if chart is not None else None
 
 
 def latest_school_year(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -303,13 +279,6 @@ def lea(con, scope: Scope, filters: Filters, *, lea_id: str, **_) -> Page:
     )
 
 
-def spp_indicators(con, scope: Scope, filters: Filters, **options) -> Page:
-    """SPP/APR Indicators 5 and 6 (its own module: sped.dashboards.spp_page)."""
-    from sped.dashboards.spp_page import spp_indicators as build
-
-    return build(con, scope, filters, **options)
-
-
 PAGES: dict[str, Callable[..., Page]] = {
     "overview": overview,
     "out-of-district": out_of_district,
@@ -318,5 +287,5 @@ PAGES: dict[str, Callable[..., Page]] = {
     "child-find": child_find,
     "lre": lre,
     "submissions": submissions,
-    "spp-indicators": spp_indicators,
+    "spp-indicators": spp_page.spp_indicators,
 }
