@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import duckdb
 import plotly
 import polars as pl
 import pytest
 
-from sped.dashboards import exports, figures, lineage
+from sped.dashboards import exports, figures, formats, lineage
 from tests.dashboard_state import AS_OF, small_state
 from tests.web_dashboard_state import add_people_of, app_for, clients_of
 
@@ -138,8 +139,11 @@ def test_carryover_paid_from_the_next_grant_is_shown(world):
     page = clients["state"].get("/dashboards/proportionate-share")
     assert page.status_code == 200 and "Paid from the next grant" in page.text
     table = page.text.split('id="paid-from-next-grant"')[1].split("</section>")[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', table)
+    assert cells and all(c.startswith("$") for c in cells), cells  # the shared money format
     for r in paid.iter_rows(named=True):
-        assert f"FY {r['fiscal_year']}" in table and f"{r['spent_611_next_grant']:,.2f}" in table
+        assert f"FY {r['fiscal_year']}" in table
+        assert formats.money(r["spent_611_next_grant"]) in cells
     download = clients["state"].get(
         "/dashboards/proportionate-share/download/paid-from-next-grant.csv"
     )
