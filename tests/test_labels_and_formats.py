@@ -124,3 +124,11 @@ def test_the_histogram_counts_whole_leas():
     rows = pl.DataFrame({"ood_rate": [0.05, 0.051, 0.08], "state_ood_rate": [0.06] * 3})
     fig = charts.ood_distribution(rows, "2025-26").figure
     assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickformat == ",d"
+
+
+def test_the_source_of_a_share_count_is_written_in_words():
+    """fct_proportionate_share.ppps_count_source's codes (the model's own two) on a page."""
+    sql = (DBT_PROJECT_DIR / "models/marts/per_lea/fct_proportionate_share.sql").read_text()
+    for code in ("SUBMITTED", "NO_PRIVATE_SCHOOL_LOCATED"):
+        assert f"'{code}'" in sql
+        assert formats.cell(code, "ppps_count_source") not in ("", code)
