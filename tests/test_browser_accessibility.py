@@ -51,6 +51,7 @@ def pages_of(role: str, own: str) -> dict[str, str]:
         "monitoring": "/dashboards/monitoring",
         "child-find": "/dashboards/child-find",
         "lre": "/dashboards/lre",
+        "lre-by-lea": "/dashboards/lre/by-lea",
         "submissions": "/dashboards/submissions",
         "spp-indicators": "/dashboards/spp-indicators",
         "lea": f"/dashboards/lea/{own}",

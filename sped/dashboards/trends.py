@@ -241,6 +241,8 @@ class Peers:
 
 
 def peers_for(con: duckdb.DuckDBPyConnection, scope: Scope, lea_id: str) -> Peers:
+    """`lea_id`'s similar LEAs (`similar.similar_leas`) and the words for them ("regular
+    districts with under 200 students with IEPs")."""
     every_lea = figures.out_of_district(con, scope, Filters())
     directory = figures.leas(con, scope)
     kind = directory.filter(pl.col("lea_id") == lea_id)["lea_type"]
