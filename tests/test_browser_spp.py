@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser_dashboards import ARTIFACTS, browser, drawn_charts, sign_in, site
+from tests.browser_session import ARTIFACTS, browser, drawn_charts, signed_in
+from tests.test_browser_dashboards import site
 
 pytestmark = pytest.mark.slow
 __all__ = ["browser", "site"]  # the fixtures, shared with the dashboards' browser tests
@@ -56,7 +57,7 @@ def test_an_anonymous_visitor_reads_the_public_reports_and_nothing_else(site, br
 
 def test_an_analyst_sees_the_indicators_page_drawn_and_filtered(site, browser):
     _, people, base = site
-    context, page, errors = sign_in(browser, base, people.state)
+    context, page, errors = signed_in(browser, base, people.state)
     try:
         page.goto(f"{base}/dashboards/spp-indicators")
         marks = drawn_charts(page)

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from sped.dashboards import charts, exports, figures, headlines, lineage
+from sped.dashboards import charts, exports, figures, headlines, lineage, pages, similar, trends
 from sped.dashboards.scope import Filters, Scope, ScopeError
 from sped.run.steps import open_registry
 from sped.warehouse.national_reference import METADATA_LINES, NATIONAL_FILE
@@ -166,7 +166,9 @@ def test_every_chart_has_data_and_plotly_js_is_never_fetched(con):
         charts.submission_tracker(
             figures.submission_status(con, state, Filters(school_year=YEAR)), leas, YEAR
         ),
-        charts.overview(headlines.headlines(con, state, YEAR), YEAR),
+        trends.selection_chart(
+            con, state, Filters(), "overview-trend", "Rates", ["ood_rate", "timely_rate"], "State"
+        ),
     ]
     for chart in built:
         assert chart.points > 0, chart.id
@@ -180,6 +182,118 @@ def test_every_chart_has_data_and_plotly_js_is_never_fetched(con):
     bars = {t.name: t for t in built[14].figure.data}
     assert any(name.startswith("Nation") for name in bars)
     assert "Section 618" in built[14].rule
+
+
+def _by_year(frame: pl.DataFrame) -> dict:
+    return dict(frame.iter_rows())
+
+
+def test_every_figure_over_the_years_is_the_marts_arithmetic(inst, con):
+    """The state's trends: each year's LEAs together, numerators over denominators, straight
+    from the marts in SQL (the LRE mart's own STATE rows agree)."""
+    state = Scope.state()
+    lre = trends.selection_trend(
+        con, state, Filters(), ["regular_class_80_rate", "separate_settings_rate"]
+    )
+    assert lre["school_year"].to_list() == [PREVIOUS, YEAR]  # every year in force
+    for key, codes in (
+        ("regular_class_80_rate", "'RC80'"),
+        ("separate_settings_rate", "'SS', 'RF', 'HH'"),
+    ):
+        expected = mart(
+            inst,
+            f"SELECT school_year, sum(students) FILTER (WHERE educational_environment IN ({codes}))"
+            " / sum(students) FROM marts.fct_lre_environments WHERE age_group = '6-21' "
+            "AND lea_id = 'STATE' GROUP BY 1 ORDER BY 1",
+        )
+        assert _by_year(lre.select("school_year", key)) == pytest.approx(_by_year(expected))
+    for keys, sql in (
+        (["coverage_rate"], "SELECT school_year, sum(fully_covered) / sum(ood_students) "
+                            "FROM marts.fct_monitoring_coverage GROUP BY 1 ORDER BY 1"),
+        (["timely_rate"], "SELECT school_year, sum(evaluated_within_timeline) / "
+                          "sum(evaluated_with_consent) FROM marts.fct_child_find GROUP BY 1"),
+        (["referred"], "SELECT school_year, sum(referred) FROM marts.fct_child_find GROUP BY 1"),
+        (["share_spent_rate"], "SELECT fiscal_year, sum(spent_611_initial + spent_611_carryover "
+                               "+ spent_619_initial + spent_619_carryover) / sum(required_611 + "
+                               "required_619) FROM marts.fct_proportionate_share GROUP BY 1"),
+    ):  # fmt: skip
+        got = trends.selection_trend(con, state, Filters(), keys)
+        expected = {k: float(v) for k, v in _by_year(mart(inst, sql)).items()}
+        assert _by_year(got) == pytest.approx(expected), keys
+    narrowed = trends.selection_trend(con, state, Filters(lea_type="REGULAR"), ["coverage_rate"])
+    assert set(narrowed.columns) == {"school_year", "coverage_rate", "state_coverage_rate"}
+
+
+def test_an_lea_over_the_years_beside_its_similar_leas(inst, con):
+    """An LEA's trends: its own rows, its similar LEAs' (same type and size band, the LEA left
+    out) together for a rate and their median for a count, and the state."""
+    state = Scope.state()
+    every = figures.out_of_district(con, state)
+    leas = figures.leas(con, state)
+    lea_id = next(
+        lea for lea in leas["lea_id"] if len(similar.similar_leas(every, leas, lea_id := lea)) >= 2
+    )
+    peers = trends.peers_for(con, state, lea_id)
+    assert lea_id not in peers.lea_ids and peers.lea_ids
+    assert peers.lea_ids == similar.similar_leas(every, leas, lea_id)
+    got = trends.lea_trend(con, state, lea_id, ["coverage_rate", "referred"], peers)
+    ids = ", ".join(f"'{p}'" for p in peers.lea_ids)
+    mine = mart(
+        inst,
+        "SELECT school_year, sum(fully_covered) / sum(ood_students) AS c "
+        "FROM marts.fct_monitoring_coverage WHERE lea_id = ? GROUP BY 1 ORDER BY 1",
+        [lea_id],
+    )
+    theirs = mart(
+        inst,
+        "SELECT school_year, sum(fully_covered) / sum(ood_students) AS c "
+        f"FROM marts.fct_monitoring_coverage WHERE lea_id IN ({ids}) GROUP BY 1 ORDER BY 1",
+    )
+    median = mart(
+        inst,
+        f"SELECT school_year, median(referred) FROM marts.fct_child_find WHERE lea_id IN ({ids}) "
+        "GROUP BY 1 ORDER BY 1",
+    )
+    assert _by_year(got.select("school_year", "coverage_rate").drop_nulls()) == pytest.approx(
+        _by_year(mine.drop_nulls())
+    )
+    assert _by_year(
+        got.select("school_year", "similar_coverage_rate").drop_nulls()
+    ) == pytest.approx(_by_year(theirs.drop_nulls()))
+    assert _by_year(got.select("school_year", "similar_referred").drop_nulls()) == pytest.approx(
+        {k: float(v) for k, v in _by_year(median).items()}
+    )
+    assert "state_coverage_rate" in got.columns and "state_referred" not in got.columns
+    page = pages.lea(con, state, Filters(), lea_id=lea_id)
+    trend_ids = {"lea-ood", "lea-share-trend", "lea-lre-trend", "lea-monitoring-trend",
+                 "lea-child-find-trend", "lea-child-find-counts"}  # fmt: skip
+    assert trend_ids <= {c.id for c in page.charts}
+    names = {t.name for t in page.chart("lea-lre-trend").figure.data}
+    assert "Inside a regular class 80% or more of the day, ages 6-21: similar LEAs" in names
+    assert any("LEAs; all of them together" in n for n in page.chart("lea-ood").notes)
+
+
+def test_the_lea_pages_preschool_panel_draws_its_figures_or_says_why_not(inst, con):
+    """Ages 3-5 on the LEA page: an LEA with children of that age in the year shown has their
+    environments drawn beside the state's; one without says so in words (it was blank)."""
+    counts = mart(
+        inst,
+        "SELECT d.lea_id, coalesce(sum(e.students), 0) AS n FROM marts.dim_lea d "
+        "LEFT JOIN marts.fct_lre_environments e ON e.lea_id = d.lea_id "
+        "AND e.age_group = '3-5' AND e.school_year = ? GROUP BY 1 ORDER BY 1",
+        [YEAR],
+    )
+    some = counts.filter(pl.col("n") > 0)["lea_id"][0]
+    none = counts.filter(pl.col("n") == 0)["lea_id"]
+    assert none.len(), "the small state has no LEA without preschool children this year"
+    drawn = pages.lea(con, Scope.state(), Filters(), lea_id=some).chart("lea-lre-3-5")
+    assert drawn.points > 0 and {t.name for t in drawn.figure.data} >= {"State"}
+    assert drawn.table["share"].sum() == pytest.approx(1.0)
+    assert "and the state" in drawn.figure.layout.title.text
+    said = pages.lea(con, Scope.state(), Filters(), lea_id=none[0]).chart("lea-lre-3-5")
+    assert said.points == 0
+    words = said.figure.layout.annotations[0].text.replace("<br>", " ")
+    assert "no child aged 3-5 with an IEP in 2025-26" in words
 
 
 def test_lre_chart_shows_the_marts_state_shares_and_the_nations(inst, con):

@@ -181,10 +181,8 @@ def test_the_shipped_file_is_the_published_one():
 
 
 def test_a_chart_without_a_value_still_gives_json_the_browser_parses():
-    from sped.dashboards.headlines import Headline
-
-    empty = Headline("x", "Nothing yet", None, None, "rate", "overview", "no data")
-    text = charts.overview([empty], "2025-26").json()
+    table = pl.DataFrame({"school_year": ["2024-25", "2025-26"], "x_rate": [None, float("nan")]})
+    text = charts.trend("t", "Nothing yet", table, [("x_rate", "X")], kind="rate", rule="r").json()
     assert "NaN" not in text and "Infinity" not in text
     import json
 

@@ -18,7 +18,7 @@ from sped.contracts import COLLECTIONS
 from sped.contracts.labels import CODE_SETS, COLUMN_CODE_SETS, column_label, with_labels
 from sped.contracts.publish import render_dictionary
 from sped.dashboards import formats
-from sped.dashboards.charts.overview import overview
+from sped.dashboards.formats import MINUS
 from sped.dashboards.headlines import Headline
 
 
@@ -101,17 +101,21 @@ def test_page_text_has_no_dbt_expression_path_or_column_name():
 
 
 def test_cards_and_charts_agree_to_the_unit():
+    from sped.dashboards import charts
+
     rate = Headline("ood_rate", "Out-of-district rate", 0.081, 0.083, "rate", "p", "r")
     money = Headline("required_611", "Required", 108936.26, 67880.0, "dollars", "p", "r")
-    chart = overview([rate, money], "2025-26")
-    r, m = chart.figure.data
-    assert rate.shown() == "8.1%" and r.number.suffix == "%" and r.number.valueformat == ".1f"
-    assert r.value == pytest.approx(8.1) and r.delta.reference == pytest.approx(8.3)
-    assert rate.change_shown().endswith("percentage points from the year before")
-    assert r.delta.suffix == " percentage points"
-    assert money.shown() == "$108,936.26" and m.number.valueformat == formats.D3["money"]
+    assert rate.shown() == "8.1%" and formats.D3["rate"] == ".1%"
+    assert rate.change_shown() == f"{MINUS}0.2 percentage points from the year before"
+    assert money.shown() == "$108,936.26" and formats.D3["money"] == "$,.2f"
     assert money.change_shown() == "+$41,056.26 from the year before"
-    assert m.delta.valueformat == formats.D3["money"] == "$,.2f"
+    table = pl.DataFrame({"school_year": ["2024-25", "2025-26"], "ood_rate": [0.083, 0.081]})
+    chart = charts.trend(
+        "t", "t", table, [("ood_rate", "Out-of-district rate")], kind="rate", rule="r"
+    )
+    (line,) = chart.figure.data
+    assert "%{y:.1%}" in line.hovertemplate  # the card's 8.1% is the chart's 8.1%
+    assert list(line.y) == pytest.approx([0.083, 0.081])
 
 
 def test_the_histogram_counts_whole_leas():
@@ -120,3 +124,11 @@ def test_the_histogram_counts_whole_leas():
     rows = pl.DataFrame({"ood_rate": [0.05, 0.051, 0.08], "state_ood_rate": [0.06] * 3})
     fig = charts.ood_distribution(rows, "2025-26").figure
     assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickformat == ",d"
+
+
+def test_the_source_of_a_share_count_is_written_in_words():
+    """fct_proportionate_share.ppps_count_source's codes (the model's own two) on a page."""
+    sql = (DBT_PROJECT_DIR / "models/marts/per_lea/fct_proportionate_share.sql").read_text()
+    for code in ("SUBMITTED", "NO_PRIVATE_SCHOOL_LOCATED"):
+        assert f"'{code}'" in sql
+        assert formats.cell(code, "ppps_count_source") not in ("", code)

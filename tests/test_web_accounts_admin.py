@@ -88,3 +88,37 @@ def test_an_administrator_adds_sets_issues_revokes_and_disables(admin_site):
     ], kinds
     forged = boss.post("/admin/accounts/clerk/disable", data={"csrf": "forged"})
     assert forged.status_code == 403
+
+
+def test_an_administrator_changes_a_district_accounts_leas_and_no_one_else_may(admin_site):
+    inst, app = admin_site
+    boss, analyst, clerk = (signed_in(app, n) for n in ("boss", "analyst", "clerk"))
+    page = boss.get("/admin/accounts").text
+    assert 'action="/admin/accounts/clerk/leas"' in page  # the control, on the clerk's row
+    csrf = csrf_of(boss)
+    for refused_client in (analyst, clerk):  # refused on the server, whatever the page shows
+        token = re.search(r'name="csrf" value="([^"]+)"', refused_client.get("/templates").text)
+        answer = refused_client.post(
+            "/admin/accounts/clerk/leas", data={"csrf": token.group(1), "leas": "0200000"}
+        )
+        assert answer.status_code == 403
+    with open_registry(inst) as reg:
+        assert reg.account("clerk").lea_ids == ("0100000",)
+    changed = boss.post(
+        "/admin/accounts/clerk/leas", data={"csrf": csrf, "leas": "0200000, 0100000"}
+    )
+    assert changed.status_code == 303
+    with open_registry(inst) as reg:
+        assert reg.account("clerk").lea_ids == ("0100000", "0200000")
+    assert (
+        "account_leas_changed",
+        "clerk: 0100000 -> 0100000 0200000 by boss (web)",
+    ) in events(inst)
+    assert clerk.get("/district/0200000").status_code == 200  # the live session follows
+    emptied = boss.post("/admin/accounts/clerk/leas", data={"csrf": csrf, "leas": " "})
+    assert emptied.status_code == 422 and "needs at least one LEA" in emptied.text
+    not_district = boss.post("/admin/accounts/analyst/leas", data={"csrf": csrf, "leas": "0100000"})
+    assert not_district.status_code == 422 and "not a member of LEAs" in not_district.text
+    with open_registry(inst) as reg:
+        assert reg.account("clerk").lea_ids == ("0100000", "0200000")
+        assert reg.account("analyst").lea_ids == ()

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from sped.web.local_server import serving
+from tests import browser_session
+from tests.browser_session import browser
 from tests.web_fixtures import (
     AS_OF,
     PASSWORD,
@@ -19,8 +21,8 @@ from tests.web_fixtures import (
 )
 
 pytestmark = pytest.mark.slow
+__all__ = ["browser"]  # the fixture, shared through tests/browser_session.py
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +34,6 @@ def web(tmp_path_factory):
 def base_url(web):
     with serving(web.inst.warehouse, as_of=AS_OF) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -61,11 +51,7 @@ def shot(page, name: str) -> None:
 
 
 def sign_in(page, base_url: str, name: str) -> None:
-    page.goto(f"{base_url}/signin")
-    page.fill("input[name=account]", name)
-    page.fill("input[name=password]", PASSWORD[name])
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    browser_session.sign_in(page, base_url, name, PASSWORD[name])
 
 
 def upload(page, lea: str, name: str, data: bytes) -> None:

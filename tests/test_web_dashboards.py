@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import duckdb
 import plotly
 import polars as pl
 import pytest
 
-from sped.dashboards import exports, figures, lineage
+from sped.dashboards import exports, figures, formats, lineage
 from tests.dashboard_state import AS_OF, small_state
 from tests.web_dashboard_state import add_people_of, app_for, clients_of
 
@@ -50,6 +51,8 @@ STATE_ONLY = [
     "/dashboards/out-of-district?school_year=2024-25&lea_type=REGULAR",
     "/dashboards/proportionate-share?fiscal_year=2026&months=24",
     "/dashboards/lea/{own}",
+    "/dashboards/lre/by-lea",
+    "/dashboards/lre/by-lea.xlsx?age_group=3-5&lea_type=REGULAR",
     "/dashboards/out-of-district/download/ood-ranking.csv",
     "/dashboards/proportionate-share/download/share-totals.xlsx",
     "/dashboards/lea/{own}/download/lea-out-of-district.csv",
@@ -138,8 +141,11 @@ def test_carryover_paid_from_the_next_grant_is_shown(world):
     page = clients["state"].get("/dashboards/proportionate-share")
     assert page.status_code == 200 and "Paid from the next grant" in page.text
     table = page.text.split('id="paid-from-next-grant"')[1].split("</section>")[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', table)
+    assert cells and all(c.startswith("$") for c in cells), cells  # the shared money format
     for r in paid.iter_rows(named=True):
-        assert f"FY {r['fiscal_year']}" in table and f"{r['spent_611_next_grant']:,.2f}" in table
+        assert f"FY {r['fiscal_year']}" in table
+        assert formats.money(r["spent_611_next_grant"]) in cells
     download = clients["state"].get(
         "/dashboards/proportionate-share/download/paid-from-next-grant.csv"
     )
@@ -165,6 +171,51 @@ def test_carryover_paid_from_the_next_grant_is_shown(world):
     finally:
         con.close()
     assert set(payer) <= set(used.filter(pl.col("collection") == "expenditures")["submission_id"])
+
+
+def test_each_leas_environments_are_listed_found_paged_and_exported(world):
+    """LRE by LEA: one row per LEA with the mart's share of each environment (in the shared
+    rate format), found by name, narrowed by type and age group, paged, exported whole;
+    the state team's page only (a district reads its own LEA on its figures page)."""
+    inst, people, _, clients = world
+    state = clients["state"]
+    mart_rows = mart(
+        inst,
+        "SELECT e.lea_id, d.lea_name, e.educational_environment, e.share, e.students "
+        "FROM marts.fct_lre_environments e JOIN marts.dim_lea d USING (lea_id) "
+        "WHERE e.school_year = ? AND e.age_group = '6-21'",
+        [YEAR],
+    )
+    page = state.get("/dashboards/lre/by-lea")
+    assert page.status_code == 200
+    table = page.text.split('id="lre-by-lea"')[1].split("</table>")[0]
+    assert table.count("<tr>") - 1 == mart_rows["lea_id"].n_unique()  # a row per LEA
+    assert "Inside regular class 80% or more of the day" in table  # words, not RC80
+    one = mart_rows.filter(pl.col("lea_id") == people.own_lea)
+    row = table.split(f'href="/dashboards/lea/{people.own_lea}"')[1].split("</tr>")[0]
+    for share in one["share"]:
+        assert formats.rate(share) in row
+    name = one["lea_name"][0]
+    found = state.get("/dashboards/lre/by-lea", params={"lea": name.split()[0].lower()})
+    assert f'href="/dashboards/lea/{people.own_lea}"' in found.text
+    assert "Rows 1–" in found.text
+    download = state.get("/dashboards/lre/by-lea.csv", params={"lea_type": "REGULAR"})
+    rows = list(csv.DictReader(io.StringIO(download.text)))
+    regular = mart(inst, "SELECT lea_id FROM marts.dim_lea WHERE lea_type = 'REGULAR' ORDER BY 1")[
+        "lea_id"
+    ]
+    assert {r["lea_id"] for r in rows} == set(mart_rows["lea_id"]) & set(regular)
+    mine = next(r for r in rows if r["lea_id"] == people.own_lea)
+    for code, share in zip(one["educational_environment"], one["share"], strict=True):
+        assert float(mine[f"{code.lower()}_share"]) == pytest.approx(share)
+    assert int(mine["students"]) == one["students"].sum()
+    preschool = state.get("/dashboards/lre/by-lea", params={"age_group": "3-5"}).text
+    assert "Regular early childhood program 10+ hours, services there" in preschool
+    assert state.get("/dashboards/lre/by-lea", params={"age_group": "9-99"}).status_code == 422
+    for role in ("district", "auditor"):
+        assert clients[role].get("/dashboards/lre/by-lea").status_code == 403
+        assert clients[role].get("/dashboards/lre/by-lea.csv").status_code == 403
+    assert 'href="/dashboards/lre/by-lea"' in state.get("/dashboards/lre").text
 
 
 def test_filters_change_what_a_page_shows(world):

@@ -49,6 +49,10 @@ OUTLIER_FLAG_LABELS: dict[str, str] = {
     "WATCH": "To watch",
     "WITHIN": "Within the expected range",
 }
+COUNT_SOURCE_LABELS: dict[str, str] = {
+    "SUBMITTED": "The LEA's count",
+    "NO_PRIVATE_SCHOOL_LOCATED": "No private school located here: no children to count",
+}
 #: A `status` column holds a share's status (chart tables) or a submission's registry status.
 STATUS_LABELS: dict[str, str] = {
     **SHARE_STATUS_LABELS,
@@ -86,6 +90,7 @@ CODE_SETS: dict[str, dict[str, str]] = {
     "timeliness": TIMELINESS_LABELS,
     "suppression": SUPPRESSION_LABELS,
     "outlier_flag": OUTLIER_FLAG_LABELS,
+    "count_source": COUNT_SOURCE_LABELS,
     "collection": COLLECTION_LABELS,
     "status": STATUS_LABELS,
     "edfacts_age": EDFACTS_AGE_LABELS,
@@ -115,6 +120,7 @@ COLUMN_CODE_SETS: dict[str, str] = {
     "suppression": "suppression",
     "age_group_suppressed": "suppression",
     "outlier_flag": "outlier_flag",
+    "ppps_count_source": "count_source",
     "collection": "collection",
     "status": "status",
     "last_status": "status",

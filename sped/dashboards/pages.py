@@ -1,47 +1,26 @@
 """Each dashboard page as data: its charts (with the table behind each) for a scope and filters,
-built from `figures` and `charts`. The web routes render a `Page` and serve downloads of its
-tables, so a chart, its download and the API read the same rows; the benchmark times these
-functions (each page's data and figures).
+built from `figures` and `charts`. The web routes render a `Page` (`sped.dashboards.page`) and
+serve downloads of its tables, so a chart, its download and the API read the same rows; the
+benchmark times these functions (each page's data and figures).
 
-Pages: overview, out_of_district, proportionate_share, monitoring, child_find, lre, submissions
-and lea (one LEA with all its figures).
+Pages: overview, out_of_district, proportionate_share, monitoring, child_find, lre, submissions,
+lea (one LEA with all its figures) and the SPP/APR indicators (`spp_page`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import duckdb
 import polars as pl
 
 from sped.contracts.labels import label
-from sped.dashboards import charts, federal, figures, headlines, outliers, similar
-from sped.dashboards.charts import Chart
+from sped.dashboards import charts, federal, figures, headlines, outliers, spp_page, trends
+from sped.dashboards.page import Page
 from sped.dashboards.scope import FilterError, Filters, Scope
 
-
-@dataclass
-class Page:
-    """What one dashboard page shows."""
-
-    slug: str
-    title: str
-    intro: str
-    charts: list[Chart]
-    school_year: str | None = None
-    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
-
-    def chart(self, chart_id: str) -> Chart | None:
-        return next((c for c in self.charts if c.id == chart_id), None)
-
-    def table(self, table_id: str) -> pl.DataFrame | None:
-        """A download: a chart's table or one of the page's own tables."""
-        if table_id in self.tables:
-            return self.tables[table_id]
-        chart = self.chart(table_id)
-        return chart.table if chart is not None else None
+#: the environments followed over the years (the LRE page, the LEA page)
+LRE_TRENDS = ["regular_class_80_rate", "separate_settings_rate", "regular_early_childhood_rate"]
 
 
 def latest_school_year(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -73,12 +52,21 @@ def selection_label(filters: Filters, state_name: str) -> str:
 def overview(con, scope: Scope, filters: Filters, *, state_name: str = "The state") -> Page:
     year = _year(con, filters)
     items = headlines.headlines(con, scope, year, _group(filters))
-    chart = charts.overview(items, year, selection_label(filters, state_name))
+    who = selection_label(filters, state_name)
+    chart = trends.selection_chart(
+        con,
+        scope,
+        filters,
+        "overview-trend",
+        f"{who}: the headline rates over the years",
+        ["ood_rate", "indicator_5c_rate", "coverage_rate", "timely_rate"],
+        who,
+    )
     return Page(
         "overview",
         "Overview",
-        f"{selection_label(filters, state_name)}: headline figures for {year}, each with the "
-        "change from the year before and a link to its page.",
+        f"{who}: headline figures for {year}, each with the change from the year before and a "
+        "link to its page, and the rates over every school year.",
         [chart],
         year,
         extra={
@@ -132,7 +120,9 @@ def out_of_district(con, scope: Scope, filters: Filters, **_) -> Page:
     )
 
 
-def proportionate_share(con, scope: Scope, filters: Filters, *, months: int = 12, **_) -> Page:
+def proportionate_share(
+    con, scope: Scope, filters: Filters, *, months: int = 12, state_name: str = "The state", **_
+) -> Page:
     leas = figures.leas(con, scope)
     group = Filters(
         lea_type=filters.lea_type,
@@ -161,6 +151,15 @@ def proportionate_share(con, scope: Scope, filters: Filters, *, months: int = 12
             charts.share_shortfalls(rows, leas),
             charts.share_carryover_ending(rows, leas, months),
             charts.share_state_totals(every_year),
+            trends.selection_chart(
+                con,
+                scope,
+                filters,
+                "share-trend",
+                "Share of the obligation spent, every fiscal year",
+                ["share_spent_rate"],
+                selection_label(filters, state_name),
+            ),
         ],
         tables={
             "proportionate-share": rows,
@@ -170,7 +169,7 @@ def proportionate_share(con, scope: Scope, filters: Filters, *, months: int = 12
     )
 
 
-def monitoring(con, scope: Scope, filters: Filters, **_) -> Page:
+def monitoring(con, scope: Scope, filters: Filters, *, state_name: str = "The state", **_) -> Page:
     year = _year(con, filters)
     leas = figures.leas(con, scope)
     f = Filters(school_year=year, lea_type=filters.lea_type, county=filters.county)
@@ -183,13 +182,25 @@ def monitoring(con, scope: Scope, filters: Filters, **_) -> Page:
         "Monitoring coverage",
         "Every student placed out of district needs a monitoring plan and monitoring by district "
         "staff or a contracted monitor (603 CMR 28.06(3)(b)); the target is 100%.",
-        [charts.monitoring_coverage(rows, leas, year), charts.monitoring_missing(rows, leas, year)],
+        [
+            charts.monitoring_coverage(rows, leas, year),
+            charts.monitoring_missing(rows, leas, year),
+            trends.selection_chart(
+                con,
+                scope,
+                filters,
+                "monitoring-trend",
+                "Monitoring coverage over the years",
+                ["coverage_rate"],
+                selection_label(filters, state_name),
+            ),
+        ],
         year,
         tables=tables,
     )
 
 
-def child_find(con, scope: Scope, filters: Filters, **_) -> Page:
+def child_find(con, scope: Scope, filters: Filters, *, state_name: str = "The state", **_) -> Page:
     year = _year(con, filters)
     leas = figures.leas(con, scope)
     f = Filters(school_year=year, lea_type=filters.lea_type, county=filters.county)
@@ -199,7 +210,28 @@ def child_find(con, scope: Scope, filters: Filters, **_) -> Page:
         "Child find",
         "Parentally placed private-school children referred, evaluated, found eligible and "
         "served, and how quickly evaluations follow consent (34 CFR 300.131-132).",
-        [charts.child_find_funnel(rows, year), charts.child_find_timeliness(rows, leas, year)],
+        [
+            charts.child_find_funnel(rows, year),
+            charts.child_find_timeliness(rows, leas, year),
+            trends.selection_chart(
+                con,
+                scope,
+                filters,
+                "child-find-trend",
+                "Evaluations on time over the years",
+                ["timely_rate"],
+                selection_label(filters, state_name),
+            ),
+            trends.selection_chart(
+                con,
+                scope,
+                filters,
+                "child-find-counts-trend",
+                "Children referred, found eligible and served over the years",
+                ["referred", "determined_eligible", "served"],
+                selection_label(filters, state_name),
+            ),
+        ],
         year,
         tables={"child-find": rows},
     )
@@ -223,6 +255,15 @@ def lre(con, scope: Scope, filters: Filters, *, state_name: str = "The state", *
         [
             charts.lre_vs_nation(rows, nation, "6-21", label),
             charts.lre_vs_nation(rows, nation, "3-5", label),
+            trends.selection_chart(
+                con,
+                scope,
+                filters,
+                "lre-trend",
+                "Educational environments over the years",
+                LRE_TRENDS,
+                label,
+            ),
             *(federal.lre_breakdown_charts(con, year) if scope.role == "state" else []),
         ],
         year,
@@ -278,20 +319,33 @@ def lea(con, scope: Scope, filters: Filters, *, lea_id: str, **_) -> Page:
         "lea-child-find": figures.child_find(con, scope, f),
         "lea-submissions": figures.submission_status(con, scope, f),
     }
-    every_lea = figures.out_of_district(con, scope, Filters())
-    peers = similar.similar_leas(every_lea, figures.leas(con, scope), lea_id)
-    kind = directory["lea_type"][0] if directory.height else None
-    peers_are = (
-        f"{label('lea_type', kind).lower()}s with {similar.bands(every_lea).get(lea_id, '')}"
-        if kind
-        else ""
-    )
+    peers = trends.peers_for(con, scope, lea_id)
+
+    def over_years(chart_id: str, title: str, keys: list[str]) -> charts.Chart:
+        return trends.lea_chart(con, scope, lea_id, name, peers, chart_id, title, keys)
+
     page_charts = [
-        charts.lea_ood_trend(ood, name, similar.peer_trend(every_lea, peers), peers_are),
+        over_years(
+            "lea-ood",
+            "out-of-district rate and Indicator 5C over the years",
+            ["ood_rate", "indicator_5c_rate"],
+        ),
         charts.lea_share(share, name),
+        over_years(
+            "lea-share-trend", "share of the obligation spent over the years", ["share_spent_rate"]
+        ),
     ]
     if state_lre.height:
-        page_charts += charts.lea_lre(lre_rows, state_lre, name)
+        page_charts += charts.lea_lre(lre_rows, state_lre, name, year)
+    page_charts += [
+        over_years("lea-lre-trend", "educational environments over the years", LRE_TRENDS),
+        over_years("lea-monitoring-trend", "monitoring coverage over the years",
+                   ["coverage_rate"]),
+        over_years("lea-child-find-trend", "child find evaluations on time over the years",
+                   ["timely_rate"]),
+        over_years("lea-child-find-counts", "children referred, found eligible and served",
+                   ["referred", "determined_eligible", "served"]),
+    ]  # fmt: skip
     return Page(
         "lea",
         name,
@@ -303,13 +357,6 @@ def lea(con, scope: Scope, filters: Filters, *, lea_id: str, **_) -> Page:
     )
 
 
-def spp_indicators(con, scope: Scope, filters: Filters, **options) -> Page:
-    """SPP/APR Indicators 5 and 6 (its own module: sped.dashboards.spp_page)."""
-    from sped.dashboards.spp_page import spp_indicators as build
-
-    return build(con, scope, filters, **options)
-
-
 PAGES: dict[str, Callable[..., Page]] = {
     "overview": overview,
     "out-of-district": out_of_district,
@@ -318,5 +365,5 @@ PAGES: dict[str, Callable[..., Page]] = {
     "child-find": child_find,
     "lre": lre,
     "submissions": submissions,
-    "spp-indicators": spp_indicators,
+    "spp-indicators": spp_page.spp_indicators,
 }

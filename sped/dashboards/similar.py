@@ -2,9 +2,9 @@
 years, so an LEA's trend can be read beside its peers' and not only beside the state's.
 
 Size band: the LEA's students with IEPs on its latest roster (`fct_out_of_district.students`),
-in bands a reader recognises (`SIZE_BANDS`). The peers' rate for a year is their students
-placed out of district over their students (all peers together, the LEA itself left out), the
-same arithmetic as the state rate (docs/rules/placements_and_lre.md).
+in bands a reader recognises (`SIZE_BANDS`). The peers' figures over the years are
+`sped.dashboards.trends`' (a rate: all peers together, the LEA itself left out, the same
+arithmetic as the state rate, docs/rules/placements_and_lre.md; a count: their median).
 """
 
 from __future__ import annotations
@@ -44,17 +44,4 @@ def similar_leas(ood: pl.DataFrame, leas: pl.DataFrame, lea_id: str) -> list[str
         other
         for other, b in band.items()
         if other != lea_id and b == band[lea_id] and kinds.get(other) == kinds[lea_id]
-    )
-
-
-def peer_trend(ood: pl.DataFrame, peers: list[str]) -> pl.DataFrame:
-    """school_year, peers_ood_rate (their placed over their students), peers (how many)."""
-    rows = ood.filter(pl.col("lea_id").is_in(peers))
-    return (
-        rows.group_by("school_year")
-        .agg(
-            (pl.col("ood_students").sum() / pl.col("students").sum()).alias("peers_ood_rate"),
-            pl.col("lea_id").n_unique().alias("peers"),
-        )
-        .sort("school_year")
     )

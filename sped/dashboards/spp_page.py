@@ -16,7 +16,7 @@ import polars as pl
 from sped.dashboards import figures
 from sped.dashboards.charts import Chart
 from sped.dashboards.column_docs import column_doc
-from sped.dashboards.pages import Page
+from sped.dashboards.page import Page
 from sped.dashboards.scope import FilterError, Filters, Scope
 from sped.dashboards.spp_public import INDICATOR_LABELS
 

@@ -52,6 +52,8 @@ from sped.landing.layout import DeclaredKey
 ROLES = ("state", "district", "auditor")
 STATE_CHANNELS = ("operator:", "inbox:")
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+#: what an LEA id may look like (the same as the dashboards' filter accepts)
+LEA_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 OS_USER_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}$")
 TOKEN_PREFIX = "sped_"
 MIN_PASSWORD = 10
@@ -177,6 +179,17 @@ def _check_password(password: str) -> None:
         )
 
 
+def _check_leas(role: str, lea_ids: list[str] | tuple[str, ...]) -> None:
+    """A district account belongs to at least one LEA, other roles to none; ids well formed."""
+    if role == "district" and not lea_ids:
+        raise AccountError("a district account needs at least one LEA (--lea)")
+    if role != "district" and lea_ids:
+        raise AccountError(f"a {role} account is not a member of LEAs; leave out --lea")
+    bad = [lea for lea in lea_ids if not LEA_ID.match(lea)]
+    if bad:
+        raise AccountError(f"not an LEA id: {', '.join(bad)}")
+
+
 def add_account(
     con: sqlite3.Connection,
     account: str,
@@ -196,10 +209,7 @@ def add_account(
         )
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    if role == "district" and not lea_ids:
-        raise AccountError("a district account needs at least one LEA (--lea)")
-    if role != "district" and lea_ids:
-        raise AccountError(f"a {role} account is not a member of LEAs; leave out --lea")
+    _check_leas(role, lea_ids)
     if os_user is not None and (role != "state" or not OS_USER_NAME.match(os_user)):
         raise AccountError("only a state account is bound to an operating-system user name")
     if password is not None:
@@ -243,6 +253,24 @@ def disable_account(con: sqlite3.Connection, account: str) -> None:
         (_now(), account),
     )
     revoke_tokens(con, account)
+
+
+def set_leas(
+    con: sqlite3.Connection, account: str, lea_ids: list[str] | tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Replace the LEAs a district account belongs to (the rules of `add_account`: a district
+    account needs at least one LEA, other roles belong to none); the LEAs before and after."""
+    found = _require(con, account)
+    wanted = tuple(sorted(set(lea_ids)))
+    if found.role != "district":
+        raise AccountError(f"a {found.role} account is not a member of LEAs")
+    _check_leas(found.role, wanted)
+    con.execute("DELETE FROM memberships WHERE account = ?", (account,))
+    con.executemany(
+        "INSERT INTO memberships (account, lea_id) VALUES (?, ?)",
+        [(account, lea) for lea in wanted],
+    )
+    return found.lea_ids, wanted
 
 
 def set_password(con: sqlite3.Connection, account: str, password: str) -> None:

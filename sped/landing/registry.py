@@ -382,6 +382,22 @@ class Registry:
                         account=account)  # fmt: skip
             self._end_sessions(con, account, "account disabled", actor)
 
+    def set_account_leas(
+        self, account: str, lea_ids: Iterable[str], *, actor: str = ""
+    ) -> tuple[str, ...]:
+        """Replace the LEAs a district account belongs to; the event names both lists."""
+        with self.transaction() as con:
+            before, after = accounts.set_leas(con, account, tuple(lea_ids))
+            self._event(
+                con,
+                None,
+                "account_leas_changed",
+                f"{account}: {' '.join(before) or '(none)'} -> {' '.join(after)}"
+                + accounts.by_actor(actor),
+                account=account,
+            )
+        return after
+
     def set_password(self, account: str, password: str, *, actor: str = "") -> None:
         with self.transaction() as con:
             accounts.set_password(con, account, password)

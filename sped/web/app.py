@@ -71,6 +71,7 @@ def create_app(
         dashboards_api,
         district,
         home,
+        lre_by_lea,
         public,
         signin,
         templates,
@@ -128,6 +129,7 @@ def create_app(
         api,
         api_docs,
         dashboards,
+        lre_by_lea,
         dashboards_api,
         auditors,
     ):

@@ -162,52 +162,32 @@ def arr(values: pl.Series | pl.DataFrame) -> np.ndarray:
     return values.to_numpy()
 
 
-def hline(fig: go.Figure, y: float, *, line_dash: str, line_color: str, annotation_text: str):
-    """A reference line across the plot at `y`, labelled at its right end."""
+def reference_line(
+    fig: go.Figure,
+    value: float,
+    text: str,
+    *,
+    axis: str = "y",
+    dash: str = "dash",
+    colour: str = OKABE_ITO["black"],
+) -> go.Figure:
+    """A labelled reference line (the state's rate, a target): across the plot at y = `value`
+    (labelled at its right end), or with `axis="x"` up the plot at x = `value` (labelled at
+    its top)."""
+    across = axis == "y"
+    along, other = ("x", "y") if across else ("y", "x")
     fig.add_shape(
         type="line",
-        xref="paper",
-        x0=0,
-        x1=1,
-        yref="y",
-        y0=y,
-        y1=y,
-        line={"dash": line_dash, "color": line_color, "width": 1.5},
+        **{f"{along}ref": "paper", f"{along}0": 0, f"{along}1": 1},
+        **{f"{other}ref": other, f"{other}0": value, f"{other}1": value},
+        line={"dash": dash, "color": colour, "width": 1.5},
     )
     fig.add_annotation(
-        xref="paper",
-        x=1,
-        yref="y",
-        y=y,
-        text=annotation_text,
+        **{f"{along}ref": "paper", along: 1, f"{other}ref": other, other: value},
+        text=text,
         showarrow=False,
-        xanchor="right",
-        yanchor="bottom",
-    )
-    return fig
-
-
-def vline(fig: go.Figure, x: float, *, line_dash: str, line_color: str, annotation_text: str):
-    """A reference line up the plot at `x`, labelled at its top."""
-    fig.add_shape(
-        type="line",
-        yref="paper",
-        y0=0,
-        y1=1,
-        xref="x",
-        x0=x,
-        x1=x,
-        line={"dash": line_dash, "color": line_color, "width": 1.5},
-    )
-    fig.add_annotation(
-        yref="paper",
-        y=1,
-        xref="x",
-        x=x,
-        text=annotation_text,
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
+        xanchor="right" if across else "left",
+        yanchor="bottom" if across else "top",
     )
     return fig
 
@@ -272,8 +252,13 @@ def empty_chart(chart_id: str, title: str, why: str, table: pl.DataFrame | None 
     """A chart with nothing to draw that says why in words; `table` keeps the columns of the
     rows it would have drawn (so the page and its download still name them)."""
     fig = new_figure()
-    fig.add_annotation(text=why, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.add_annotation(
+        text=wrap(why, 70), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     table = table if table is not None else pl.DataFrame()
-    return Chart(chart_id, title, layout(fig, title, why), why, table)
+    fig = layout(fig, title, why)
+    fig.update_layout(height=300)  # the words, not a tall blank plot
+    fig.layout.annotations[0].update(font={"size": 15})
+    return Chart(chart_id, title, fig, why, table)

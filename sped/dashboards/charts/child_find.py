@@ -10,9 +10,9 @@ from sped.dashboards.charts.base import (
     Chart,
     arr,
     empty_chart,
-    hline,
     layout,
     new_figure,
+    reference_line,
     with_names,
 )
 from sped.dashboards.column_docs import column_doc
@@ -75,13 +75,7 @@ def child_find_timeliness(rows: pl.DataFrame, leas: pl.DataFrame, school_year: s
         )
     )
     total = rows["evaluated_within_timeline"].sum() / rows["evaluated_with_consent"].sum()
-    fig = hline(
-        fig,
-        total,
-        line_dash="dash",
-        line_color=OKABE_ITO["black"],
-        annotation_text=f"all selected LEAs {total:.0%}",
-    )
+    fig = reference_line(fig, total, f"all selected LEAs {total:.0%}")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.08])
     rule = column_doc("fct_child_find", "evaluated_within_timeline")
     fig = layout(fig, title, rule, y="Evaluations on time (%)", drilldown=True)

@@ -10,9 +10,9 @@ from sped.dashboards.charts.base import (
     Chart,
     arr,
     empty_chart,
-    hline,
     layout,
     new_figure,
+    reference_line,
     with_names,
 )
 from sped.dashboards.column_docs import column_doc
@@ -37,9 +37,7 @@ def monitoring_coverage(rows: pl.DataFrame, leas: pl.DataFrame, school_year: str
             hovertemplate="%{x}: %{y:.0%} (%{customdata[1]} of %{customdata[2]})<extra></extra>",
         )
     )
-    fig = hline(
-        fig, 1.0, line_dash="dash", line_color=OKABE_ITO["black"], annotation_text="target 100%"
-    )
+    fig = reference_line(fig, 1.0, "target 100%")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.08])
     rule = (
         column_doc("fct_monitoring_coverage", "coverage_rate")

@@ -15,10 +15,9 @@ from sped.dashboards.charts.base import (
     Chart,
     arr,
     empty_chart,
-    hline,
     layout,
     new_figure,
-    vline,
+    reference_line,
     with_names,
 )
 from sped.dashboards.column_docs import column_doc
@@ -40,13 +39,7 @@ def ood_distribution(rows: pl.DataFrame, school_year: str) -> Chart:
         )
     )
     state = rows["state_ood_rate"][0]
-    fig = vline(
-        fig,
-        state,
-        line_dash="dash",
-        line_color=OKABE_ITO["black"],
-        annotation_text=f"state {state:.1%}",
-    )
+    fig = reference_line(fig, state, f"state {state:.1%}", axis="x")
     fig.update_xaxes(tickformat=".0%")
     rule = column_doc("fct_out_of_district", "ood_rate")
     fig = layout(fig, title, f"Rate = {rule}", x="Out-of-district rate (% of students)", y="LEAs")
@@ -80,13 +73,7 @@ def ood_ranking(rows: pl.DataFrame, leas: pl.DataFrame, school_year: str) -> Cha
             )
         )
     state = rows["state_ood_rate"][0]
-    fig = hline(
-        fig,
-        state,
-        line_dash="dash",
-        line_color=OKABE_ITO["black"],
-        annotation_text=f"state rate {state:.1%}",
-    )
+    fig = reference_line(fig, state, f"state rate {state:.1%}")
     fig.update_xaxes(categoryorder="array", categoryarray=rows["lea_name"].to_list())
     fig.update_yaxes(tickformat=".0%")
     fig = layout(
@@ -145,13 +132,7 @@ def ood_funnel(rows: pl.DataFrame, leas: pl.DataFrame, school_year: str) -> Char
                 hovertemplate="%{customdata[1]}<br>%{y:.1%} of %{x} students<extra></extra>",
             )
         )
-    fig = hline(
-        fig,
-        p,
-        line_dash="dash",
-        line_color=OKABE_ITO["black"],
-        annotation_text=f"state rate {p:.1%}",
-    )
+    fig = reference_line(fig, p, f"state rate {p:.1%}")
     fig.update_yaxes(tickformat=".0%")
     fig.update_xaxes(type="log")
     fig = layout(
@@ -310,13 +291,7 @@ def indicator_5c(rows: pl.DataFrame, leas: pl.DataFrame, school_year: str) -> Ch
     )
     state = rows["state_indicator_5c_rate"][0]
     if state is not None:
-        fig = hline(
-            fig,
-            state,
-            line_dash="dash",
-            line_color=OKABE_ITO["black"],
-            annotation_text=f"state {state:.1%}",
-        )
+        fig = reference_line(fig, state, f"state {state:.1%}")
     fig.update_yaxes(tickformat=".0%")
     rule = column_doc("fct_out_of_district", "indicator_5c_rate")
     fig = layout(fig, title, rule, y="Indicator 5C rate (% of school-age students)", drilldown=True)

@@ -198,19 +198,30 @@ def share_state_totals(rows: pl.DataFrame) -> Chart:
         )
         .sort("fiscal_year")
     )
-    years = [f"FY {y}" for y in totals["fiscal_year"]]
-    fig = new_figure()
-    series = (
-        ("required_611", "Required 611", OKABE_ITO["blue"]),
-        ("spent_611", "Spent 611", OKABE_ITO["sky_blue"]),
-        ("required_619", "Required 619", OKABE_ITO["vermillion"]),
-        ("spent_619", "Spent 619", OKABE_ITO["orange"]),
+    fig = dollars_by_fiscal_year(
+        totals,
+        (
+            ("required_611", "Required 611", OKABE_ITO["blue"]),
+            ("spent_611", "Spent 611", OKABE_ITO["sky_blue"]),
+            ("required_619", "Required 619", OKABE_ITO["vermillion"]),
+            ("spent_619", "Spent 619", OKABE_ITO["orange"]),
+        ),
     )
+    rule = column_doc("fct_proportionate_share", "spent_611_initial")
+    fig = layout(fig, title, rule, x="Federal fiscal year", y="Dollars")
+    return Chart("share-totals", title, fig, rule, totals)
+
+
+def dollars_by_fiscal_year(rows: pl.DataFrame, series) -> go.Figure:
+    """Grouped bars of dollars per fiscal year: one bar per (column, label, colour) of
+    `series`, each year of `rows` (sorted by fiscal_year) along the axis."""
+    years = [f"FY {y}" for y in rows["fiscal_year"]]
+    fig = new_figure()
     for col, label, colour in series:
         fig.add_trace(
             go.Bar(
                 x=years,
-                y=arr(totals[col].cast(pl.Float64)),
+                y=arr(rows[col].cast(pl.Float64)),
                 name=label,
                 marker_color=colour,
                 hovertemplate=f"{label}: $%{{y:,.2f}}<extra></extra>",
@@ -218,6 +229,4 @@ def share_state_totals(rows: pl.DataFrame) -> Chart:
         )
     fig.update_layout(barmode="group")
     fig.update_yaxes(tickprefix="$", tickformat=",.0f")
-    rule = column_doc("fct_proportionate_share", "spent_611_initial")
-    fig = layout(fig, title, rule, x="Federal fiscal year", y="Dollars")
-    return Chart("share-totals", title, fig, rule, totals)
+    return fig

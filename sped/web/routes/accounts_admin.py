@@ -1,5 +1,6 @@
 """Account administration for state administrators (`/admin/accounts`): list the accounts, add
-one (role, LEAs, admin), disable one, set a password, issue or revoke API tokens. The same rules
+one (role, LEAs, admin), change a district account's LEAs, disable one, set a password, issue
+or revoke API tokens. The same rules
 and audit events as `sped accounts`: each change goes through the registry's account functions
 (sped/landing/accounts.py via `Registry`), which check the rules and record the event, with the
 administrator as the actor. Only a state account that is an administrator may open these
@@ -64,6 +65,11 @@ def _change(request: Request, account: Account, csrf: str, form: dict, change) -
     return RedirectResponse(f"/admin/accounts?{_done(message)}", status_code=303)
 
 
+def _lea_ids(typed: str) -> tuple[str, ...]:
+    """LEA ids as typed in a form: separated by commas or spaces."""
+    return tuple(x for x in typed.replace(",", " ").split() if x)
+
+
 def _done(message: str) -> str:
     return urlencode({"done": message})
 
@@ -80,7 +86,7 @@ def add(
     password: Annotated[str, Form(max_length=200)] = "",
     admin: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    lea_ids = tuple(x for x in leas.replace(",", " ").split() if x)
+    lea_ids = _lea_ids(leas)
     form = {"name": name, "role": role, "leas": leas, "display_name": display_name}
 
     def change(registry) -> str:
@@ -105,6 +111,23 @@ def disable(request: Request, name: str, account: AdminAccount, csrf: Csrf) -> R
             raise AccountError("you may not disable your own account")
         registry.disable_account(name, actor=_actor(account))
         return f"Disabled {name}; its API tokens are revoked."
+
+    return _change(request, account, csrf, {}, change)
+
+
+@router.post("/{name}/leas")
+def leas(
+    request: Request,
+    name: str,
+    account: AdminAccount,
+    csrf: Csrf,
+    leas: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    lea_ids = _lea_ids(leas)
+
+    def change(registry) -> str:
+        now = registry.set_account_leas(name, lea_ids, actor=_actor(account))
+        return f"{name} now belongs to {', '.join(now)}."
 
     return _change(request, account, csrf, {}, change)
 

@@ -292,7 +292,7 @@ def lea_download(
     p = portal(request)
     with snapshot(p) as con:
         page = dash_pages.lea(con, scope_of(account), filters, lea_id=lea_id)
-    return _send(page.table(table_id), f"{lea_id}_{table_id}", fmt)
+    return send_table(page.table(table_id), f"{lea_id}_{table_id}", fmt)
 
 
 @router.get("/{slug}/download/{table_id}.{fmt}")
@@ -307,10 +307,11 @@ def download(
 ) -> Response:
     options = {"months": months} if slug == "proportionate-share" else {}
     page, _ = build(portal(request), slug, account, filters, **options)
-    return _send(page.table(table_id), table_id, fmt)
+    return send_table(page.table(table_id), table_id, fmt)
 
 
-def _send(table, stem: str, fmt: str) -> Response:
+def send_table(table, stem: str, fmt: str) -> Response:
+    """A table as a CSV or XLSX download, with the words of each code column beside it."""
     if table is None:
         raise HTTPException(404, "No such table on this page.")
     if fmt not in MEDIA:
@@ -339,7 +340,7 @@ def federal_618(
             table = exports.federal_618(con, year, p.profile.state_name)
         except exports.LayoutGap as exc:
             raise HTTPException(422, str(exc)) from None
-    return _send(table, f"childcount_and_educational_environments_{year}", fmt)
+    return send_table(table, f"childcount_and_educational_environments_{year}", fmt)
 
 
 @router.get("/federal/{code}/{level}.txt")
