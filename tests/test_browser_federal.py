@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from tests.test_browser_dashboards import ARTIFACTS, YEAR, browser, sign_in, site
+from tests.browser_session import browser, signed_in
+from tests.test_browser_dashboards import ARTIFACTS, YEAR, site
 
 pytestmark = pytest.mark.slow
 __all__ = ["browser", "site"]  # the fixtures, shared with the dashboards' browser tests
@@ -28,7 +29,7 @@ RAW = re.compile(r"docs/|\.md\b|\.sql\b|\b[a-z0-9]+_[a-z0-9_]+\b|\bAGE05(?:NOT)?
 
 def test_the_analyst_sees_the_federal_files_section_in_words(site, browser):
     _, people, base = site
-    context, page, errors = sign_in(browser, base, people.state)
+    context, page, errors = signed_in(browser, base, people.state)
     missing: list[str] = []
     page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
     errors.clear()  # what the sign-in page logged (its own tests cover it): this page's only
@@ -76,7 +77,7 @@ def test_a_district_user_gets_neither_the_section_nor_the_files(site, browser):
     """The dashboards are the state's: a district user is refused the page (in words) and the
     files, which are never suppressed."""
     _, people, base = site
-    context, page, _ = sign_in(browser, base, people.district)
+    context, page, _ = signed_in(browser, base, people.district)
     try:
         answer = page.goto(f"{base}/dashboards")
         assert answer is not None and answer.status == 403
