@@ -310,6 +310,13 @@ def spp_indicators(con, scope: Scope, filters: Filters, **options) -> Page:
     return build(con, scope, filters, **options)
 
 
+def disproportionality(con, scope: Scope, filters: Filters, **options) -> Page:
+    """Significant disproportionality (its own module: sped.dashboards.disproportionality_page)."""
+    from sped.dashboards.disproportionality_page import disproportionality as build
+
+    return build(con, scope, filters, **options)
+
+
 PAGES: dict[str, Callable[..., Page]] = {
     "overview": overview,
     "out-of-district": out_of_district,
@@ -319,4 +326,5 @@ PAGES: dict[str, Callable[..., Page]] = {
     "lre": lre,
     "submissions": submissions,
     "spp-indicators": spp_indicators,
+    "disproportionality": disproportionality,
 }
