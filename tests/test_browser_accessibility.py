@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sped.web.local_server import serving
+from sped.web.routes.dashboards import TABS
 from tests.dashboard_state import AS_OF, small_state
 from tests.test_browser_dashboards import CHROMIUM, drawn_charts
 from tests.web_dashboard_state import PASSWORD, add_people_of
@@ -43,14 +44,9 @@ def pages_of(role: str, own: str) -> dict[str, str]:
     if role == "auditor":
         return auditors
     return {
-        "overview": "/dashboards",
-        "out-of-district": "/dashboards/out-of-district",
-        "proportionate-share": "/dashboards/proportionate-share",
-        "monitoring": "/dashboards/monitoring",
-        "child-find": "/dashboards/child-find",
-        "lre": "/dashboards/lre",
-        "submissions": "/dashboards/submissions",
+        **{slug: path for slug, _, path in TABS},  # every dashboard page with a tab
         "lea": f"/dashboards/lea/{own}",
+        "disproportionality-lea": f"/dashboards/disproportionality?lea_id={own}&category=ID_ALL",
         "district-students": f"/district/{own}/students",
         **auditors,
     }
