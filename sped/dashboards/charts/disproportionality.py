@@ -26,7 +26,7 @@ from sped.dashboards.charts.base import (
 from sped.dashboards.column_docs import column_doc
 
 MART = "fct_significant_disproportionality"
-SIGNIFICANT, EXCEEDING = OKABE_ITO["vermillion"], OKABE_ITO["orange"]
+SIGNIFICANT, EXCEEDING = OKABE_ITO["reddish_purple"], OKABE_ITO["orange"]
 #: The columns of a drill-down's table, in the order a reader compares them.
 COUNT_COLUMNS = (
     "school_year",
@@ -192,7 +192,9 @@ def by_category(rows: pl.DataFrame, school_year: str) -> Chart:
     rule = column_doc(MART, "significant")
     fig = layout(fig, title, rule, y="LEAs")
     fig.update_layout(barmode="group")
-    fig.update_yaxes(tickformat=formats.D3["count"])
+    fig.update_yaxes(tickformat=formats.D3["count"], rangemode="tozero")
+    if table["leas_over"].max() <= 10:  # whole LEAs: no tick between two counts
+        fig.update_yaxes(dtick=1)
     return Chart(chart_id, title, fig, rule, table)
 
 
