@@ -12,7 +12,6 @@ import csv
 import io
 import re
 
-import duckdb
 import pytest
 
 from sped.config.profile import load_profile
@@ -20,6 +19,7 @@ from sped.figures.disproportionality import Child, Standards, groups, rows
 from tests.dashboard_state import AS_OF, small_state
 from tests.page_text import column_names, leaks
 from tests.web_dashboard_state import add_people_of, app_for, clients_of
+from tests.web_dashboard_state import published_rows as table
 
 pytestmark = pytest.mark.slow
 PAGE = "/dashboards/disproportionality"
@@ -31,14 +31,6 @@ def world(tmp_path_factory):
     people = add_people_of(inst)
     clients = clients_of(app_for(inst, AS_OF), people)
     return inst, people, clients
-
-
-def table(inst, sql: str) -> list[dict]:
-    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
-    try:
-        return con.sql(sql).pl().to_dicts()
-    finally:
-        con.close()
 
 
 def test_the_mart_agrees_with_the_regulations_arithmetic_on_the_small_state(world):

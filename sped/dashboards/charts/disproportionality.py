@@ -63,6 +63,42 @@ def threshold_of(rows: pl.DataFrame) -> float | None:
     return float(values[0]) if len(values) else None
 
 
+def _ratio_lines(
+    chart_id: str,
+    title: str,
+    rule_column: str,
+    series: list[tuple[str, pl.DataFrame]],
+    threshold: float | None,
+    table: pl.DataFrame,
+) -> Chart:
+    """Risk ratios over the school years, one line per named series, the threshold across."""
+    fig = new_figure()
+    for i, (name, one) in enumerate(series):
+        fig.add_trace(
+            go.Scatter(
+                x=arr(one["school_year"]),
+                y=arr(one["risk_ratio"]),
+                mode="lines+markers",
+                name=name,
+                line={"color": PALETTE[i % len(PALETTE)]},
+                hovertemplate="%{x}: risk ratio %{y:.2f}<extra></extra>",
+            )
+        )
+    rule = column_doc(MART, rule_column)
+    fig = layout(fig, title, rule, x="School year", y="Risk ratio")
+    if threshold is not None:
+        hline(
+            fig,
+            threshold,
+            line_dash="dash",
+            line_color=OKABE_ITO["black"],
+            annotation_text=f"threshold {formats.ratio(threshold)}",
+        )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(tickformat=formats.D3["ratio"])
+    return Chart(chart_id, title, fig, rule, table)
+
+
 def exceeding(rows: pl.DataFrame, school_year: str) -> Chart:
     """The groups whose risk ratio exceeds the threshold in the year, highest first; those
     significant (over it for the profile's consecutive years) drawn apart."""
@@ -125,35 +161,12 @@ def over_the_years(rows: pl.DataFrame, every_year: pl.DataFrame, school_year: st
     history = every_year.join(keys, on=["lea_id", "category", "race_ethnicity"]).sort(
         "lea_id", "category", "race_ethnicity", "school_year"
     )
-    fig = new_figure()
-    for i, (_, one) in enumerate(
-        history.group_by("lea_id", "category", "race_ethnicity", maintain_order=True)
-    ):
-        fig.add_trace(
-            go.Scatter(
-                x=arr(one["school_year"]),
-                y=arr(one["risk_ratio"]),
-                mode="lines+markers",
-                name=group_name(one.row(0, named=True)),
-                line={"color": PALETTE[i % len(PALETTE)]},
-                hovertemplate="%{x}: risk ratio %{y:.2f}<extra></extra>",
-            )
-        )
-    rule = column_doc(MART, "consecutive_years")
-    fig = layout(fig, title, rule, x="School year", y="Risk ratio")
-    threshold = threshold_of(over)
-    if threshold is not None:
-        hline(
-            fig,
-            threshold,
-            line_dash="dash",
-            line_color=OKABE_ITO["black"],
-            annotation_text=f"threshold {formats.ratio(threshold)}",
-        )
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(tickformat=formats.D3["ratio"])
+    series = [
+        (group_name(one.row(0, named=True)), one)
+        for _, one in history.group_by("lea_id", "category", "race_ethnicity", maintain_order=True)
+    ]
     table = history.select("lea_id", "lea_name", *COUNT_COLUMNS)
-    return Chart(chart_id, title, fig, rule, table)
+    return _ratio_lines(chart_id, title, "consecutive_years", series, threshold_of(over), table)
 
 
 def by_category(rows: pl.DataFrame, school_year: str) -> Chart:
@@ -244,29 +257,9 @@ def lea_ratios(rows: pl.DataFrame, lea_name: str, category: str) -> Chart:
         return empty_chart(
             chart_id, title, "No group of this LEA is large enough to be analysed in any year."
         )
-    fig = new_figure()
-    for i, (race, one) in enumerate(analysed.group_by("race_ethnicity", maintain_order=True)):
-        fig.add_trace(
-            go.Scatter(
-                x=arr(one["school_year"]),
-                y=arr(one["risk_ratio"]),
-                mode="lines+markers",
-                name=label("race_ethnicity", race[0]),
-                line={"color": PALETTE[i % len(PALETTE)]},
-                hovertemplate="%{x}: risk ratio %{y:.2f}<extra></extra>",
-            )
-        )
-    rule = column_doc(MART, "risk_ratio")
-    fig = layout(fig, title, rule, x="School year", y="Risk ratio")
-    threshold = threshold_of(rows)
-    if threshold is not None:
-        hline(
-            fig,
-            threshold,
-            line_dash="dash",
-            line_color=OKABE_ITO["black"],
-            annotation_text=f"threshold {formats.ratio(threshold)}",
-        )
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(tickformat=formats.D3["ratio"])
-    return Chart(chart_id, title, fig, rule, rows.sort("school_year").select(*COUNT_COLUMNS))
+    series = [
+        (label("race_ethnicity", race[0]), one)
+        for race, one in analysed.group_by("race_ethnicity", maintain_order=True)
+    ]
+    table = rows.sort("school_year").select(*COUNT_COLUMNS)
+    return _ratio_lines(chart_id, title, "risk_ratio", series, threshold_of(rows), table)
