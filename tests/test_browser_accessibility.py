@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sped.web.local_server import serving
+from sped.web.routes.dashboards import TABS
 from tests.browser_session import CHROMIUM, browser, drawn_charts, signed_in
 from tests.dashboard_state import AS_OF, small_state
 from tests.web_dashboard_state import add_people_of
@@ -45,16 +46,10 @@ def pages_of(role: str, own: str) -> dict[str, str]:
     if role == "auditor":
         return auditors
     return {
-        "overview": "/dashboards",
-        "out-of-district": "/dashboards/out-of-district",
-        "proportionate-share": "/dashboards/proportionate-share",
-        "monitoring": "/dashboards/monitoring",
-        "child-find": "/dashboards/child-find",
-        "lre": "/dashboards/lre",
+        **{slug: path for slug, _, path in TABS},  # every dashboard page with a tab
         "lre-by-lea": "/dashboards/lre/by-lea",
-        "submissions": "/dashboards/submissions",
-        "spp-indicators": "/dashboards/spp-indicators",
         "lea": f"/dashboards/lea/{own}",
+        "disproportionality-lea": f"/dashboards/disproportionality?lea_id={own}&category=ID_ALL",
         "district-students": f"/district/{own}/students",
         **auditors,
     }

@@ -138,6 +138,10 @@ def test_dbt_parse_sees_every_model_and_column_documented(tmp_path: Path):
         "int_ppps_counts_who_counts",
         "int_equitable_spending_what_counts_and_when",
         "stg_placements_age_on_the_count_date_and_age_group",
+        "disproportionality_children_at_the_age_disability_and_environment_edges",
+        "disproportionality_minimums_threshold_and_alternate_ratio",
+        "disproportionality_consecutive_years_and_a_gap",
+        "disproportionality_groups_every_race_and_category_with_its_total",
     } <= unit_tests
     sources = [s for s in manifest["sources"].values() if s["source_name"] == "raw"]
     assert {s["name"] for s in sources} == {*COLLECTIONS, "submissions", "build_scope"}

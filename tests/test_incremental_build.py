@@ -37,13 +37,19 @@ INCREMENTAL_TABLES = [
     "intermediate.int_ood_monitoring",
     "intermediate.int_placements_by_lea",
     "intermediate.int_lre_by_lea",
+    "intermediate.int_disproportionality_children_by_lea",
+    "intermediate.int_disproportionality_groups",
     "marts.fct_proportionate_share",
     "marts.fct_child_find",
     "marts.fct_monitoring_coverage",
     "marts.fct_compliance_flags",
 ]
 #: Built on top of the incremental tables (state rates, STATE rows): rebuilt whole every time.
-DERIVED_TABLES = ["marts.fct_out_of_district", "marts.fct_lre_environments"]
+DERIVED_TABLES = [
+    "marts.fct_out_of_district",
+    "marts.fct_lre_environments",
+    "marts.fct_significant_disproportionality",  # its alternate ratios read every LEA
+]
 #: The suppression (per school year: only the changed year is recomputed) and the shared tables.
 SHARED_TABLES = ["shared.shr_suppression", "shared.shr_out_of_district",
                  "shared.shr_lre_environments"]  # fmt: skip
@@ -57,7 +63,8 @@ GONE = "2599998"
 SENTINEL_TABLES = [
     t
     for t in INCREMENTAL_TABLES
-    if t.split(".")[1] not in ("int_placements_by_lea", "int_lre_by_lea")
+    if t.split(".")[1]
+    not in ("int_placements_by_lea", "int_lre_by_lea", "int_disproportionality_groups")
 ]
 
 

@@ -49,13 +49,23 @@ def accepted_values(column: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "column", ["status_611", "status_619", "submission_status", "timeliness", "suppressed"]
+    "column",
+    ["status_611", "status_619", "submission_status", "timeliness", "suppressed", "ratio_kind"],
 )
 def test_every_code_a_mart_derives_has_words(column):
     codes = accepted_values(column)
     assert codes, column
     words = CODE_SETS[COLUMN_CODE_SETS[column]]
     assert codes <= set(words), codes - set(words)
+
+
+def test_every_disproportionality_category_has_words_in_a_category_column():
+    codes = accepted_values("category")  # fct_significant_disproportionality's
+    assert {"ID_ALL", "PL_SEPARATE"} <= codes
+    for code in codes - {"PL_POPULATION"}:  # an intermediate model's denominator, never shown
+        assert column_label("category", code) != code, code
+    expenditure = CODE_SETS["expenditure_category"]["DIRECT_SERVICES"]
+    assert column_label("category", "DIRECT_SERVICES") == expenditure  # an expenditure's still
 
 
 def test_every_collection_has_words():
@@ -91,6 +101,15 @@ def test_numbers_are_written_by_kind():
     assert formats.cell(None, "ood_rate") == "\u2014"
     assert formats.change(-0.002, "rate") == "\u22120.2 percentage points"
     assert formats.change(41056.5, "money") == "+$41,056.50"
+
+
+def test_disproportionality_risks_and_ratios_are_written_with_two_decimals():
+    assert formats.cell(0.123456, "risk") == "12.35%"
+    assert formats.cell(0.05, "comparison_risk") == "5.00%"
+    assert formats.cell(2.9999, "risk_ratio") == "3.00"
+    assert formats.cell(3.0, "risk_ratio_threshold") == "3.00"
+    assert formats.cell("ARR", "ratio_kind").startswith("Alternate risk ratio")
+    assert formats.D3["risk"] == ".2%" and formats.D3["ratio"] == ".2f"
 
 
 def test_page_text_has_no_dbt_expression_path_or_column_name():

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sped.figures.proportionate_share import (
@@ -25,6 +25,7 @@ from sped.figures.proportionate_share import (
     lea_share,
     spending_without_allocation,
 )
+from tests.property_builds import DBT_EXAMPLES, next_case
 from tests.raw_rows import insert, new_warehouse, run_dbt
 
 pytestmark = pytest.mark.slow
@@ -107,8 +108,7 @@ state = st.fixed_dictionaries(
 )
 
 
-def _build(tmp, case_no, s):
-    path = tmp / f"w{case_no}.duckdb"
+def _build(path, s):
     con = new_warehouse(path)
     expected, findings = {}, {}
     for i, lea in enumerate(s["leas"]):
@@ -290,18 +290,7 @@ def _build(tmp, case_no, s):
     return path, expected, findings
 
 
-@settings(
-    max_examples=3,  # plus the explicit examples of the edges
-    deadline=None,
-    derandomize=True,
-    # each example is a whole dbt build: report the failing state as drawn, unshrunk
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@DBT_EXAMPLES
 @given(state)
 @example(  # the edges of the two answered questions, whatever the random draws hit
     {
@@ -353,11 +342,11 @@ def _build(tmp, case_no, s):
     }
 )
 def test_dbt_and_python_agree_to_the_cent(tmp_path, s):
-    case_no = len(list(tmp_path.glob("w*.duckdb")))
-    path, expected, findings = _build(tmp_path, case_no, s)
+    path, target = next_case(tmp_path)
+    path, expected, findings = _build(path, s)
     run_dbt(
         path,
-        tmp_path / f"t{case_no}",
+        target,
         {
             "as_of": s["as_of"].isoformat(),
             "rounding": s["rounding"],

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sped.contracts.codes import ALL_ENVIRONMENTS
 from sped.figures.spp_indicators import INDICATORS, PrivateChild, RosterChild, rows
+from tests.property_builds import DBT_EXAMPLES, born, mart_rows, next_case
 from tests.raw_rows import insert, kid, new_warehouse, pupil, run_dbt
 
 pytestmark = pytest.mark.slow
@@ -53,10 +53,6 @@ state = st.fixed_dictionaries(
 DIRECTION = {"5A": "at_least", "5B": "at_most", "5C": "at_most", "6A": "at_least", "6B": "at_most"}
 
 
-def _birth(day: dt.date, age: int, offset: int) -> dt.date:
-    return dt.date(day.year - age, day.month, day.day) - dt.timedelta(days=offset)
-
-
 def _build(path, s):
     con = new_warehouse(path)
     rosters, private = {}, {}
@@ -68,7 +64,7 @@ def _build(path, s):
             if case["roster"] is not None:
                 kids, raw = [], []
                 for n, (age, offset, grade, env) in enumerate(case["roster"]):
-                    birth = _birth(day, age, offset)
+                    birth = born(day, age, offset)
                     kids.append(RosterChild(f"p{n}", birth, day, grade, env))
                     raw.append(
                         pupil(
@@ -86,7 +82,7 @@ def _build(path, s):
             if case["private"] is not None:
                 kids, raw = [], []
                 for age, offset, plan, sid in case["private"]:
-                    birth = _birth(day, age, offset)
+                    birth = born(day, age, offset)
                     kids.append(PrivateChild(f"c{sid}", birth, day, plan))
                     raw.append(
                         kid(
@@ -111,17 +107,7 @@ EDGE_YEAR = {
 }
 
 
-@settings(
-    max_examples=3,  # plus the explicit example of the edges
-    deadline=None,
-    derandomize=True,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
+@DBT_EXAMPLES
 @given(state)
 @example(
     {
@@ -138,8 +124,7 @@ EDGE_YEAR = {
     }
 )
 def test_dbt_and_python_agree_on_every_row(tmp_path, s):
-    case_no = len(list(tmp_path.glob("w*.duckdb")))
-    path = tmp_path / f"w{case_no}.duckdb"
+    path, target = next_case(tmp_path)
     rosters, private = _build(path, s)
     targets = {
         (i, y): (t, DIRECTION.get(i, s["c_direction"])) for (i, y), t in s["targets"].items()
@@ -150,15 +135,11 @@ def test_dbt_and_python_agree_on_every_row(tmp_path, s):
     ]
     run_dbt(
         path,
-        tmp_path / f"t{case_no}",
+        target,
         {"spp_targets": spp_targets},
         select="+fct_spp_indicators",
     )
-    con = duckdb.connect(str(path), read_only=True)
-    got = con.execute("SELECT * FROM marts.fct_spp_indicators").fetchall()
-    cols = [d[0] for d in con.description]
-    con.close()
-    got_rows = {(r[0], r[1], r[2]): dict(zip(cols, r, strict=True)) for r in got}
+    got_rows = mart_rows(path, "marts.fct_spp_indicators", ("lea_id", "school_year", "indicator"))
     want = {(r.lea_id, r.school_year, r.indicator): r for r in rows(rosters, private, targets)}
     assert set(got_rows) == set(want)
     for key, w in want.items():

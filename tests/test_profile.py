@@ -187,3 +187,47 @@ def test_6c_direction_is_the_states_choice():
     data["spp_targets"] = {"6C": {"direction": "at_least", "years": {"2025-26": 2.5}}}
     (t,) = parse_profile(data).spp_targets
     assert (t.direction, t.met_by(2.5), t.met_by(2.4)) == ("at_least", True, False)
+
+
+def test_disproportionality_standards_shipped_and_passed_to_dbt():
+    p = load_profile()
+    assert p.dbt_vars()["disproportionality"] == {
+        "risk_ratio_threshold": 3.0,
+        "min_cell_size": 10,
+        "min_n_size": 30,
+        "consecutive_years": 3,
+    }
+    data = _base()
+    del data["disproportionality"]
+    assert parse_profile(data).disproportionality == p.disproportionality  # the defaults
+    data["disproportionality"] = {"min_cell_size": 10, "min_n_size": 30, "consecutive_years": 1}
+    at_limits = parse_profile(data).disproportionality
+    assert (at_limits.min_cell_size, at_limits.min_n_size, at_limits.consecutive_years) == (
+        10,
+        30,
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"min_cell_size": 11}, r"disproportionality\.min_cell_size must be .* 1 to 10 .*got 11"),
+        ({"min_n_size": 31}, r"disproportionality\.min_n_size must be .* 1 to 30 .*got 31"),
+        ({"consecutive_years": 4}, r"disproportionality\.consecutive_years .* 1 to 3 .*got 4"),
+        ({"consecutive_years": 0}, r"consecutive_years .* 1 to 3"),
+        ({"min_cell_size": 0}, r"min_cell_size .* 1 to 10"),
+        ({"min_n_size": 2.5}, r"min_n_size must be a whole number"),
+        ({"min_cell_size": True}, r"min_cell_size must be a whole number"),
+        ({"risk_ratio_threshold": 0.5}, r"risk_ratio_threshold must be a number of at least 1"),
+        ({"risk_ratio_threshold": "3"}, r"risk_ratio_threshold must be a number"),
+        ({"threshold": 3}, r"disproportionality\.threshold: no such setting"),
+        ([3, 10], r"disproportionality must be a mapping"),
+    ],
+)
+def test_disproportionality_beyond_the_regulations_limits_is_refused(section, message):
+    data = _base()
+    data["disproportionality"] = section
+    with pytest.raises(ProfileError, match=message) as caught:
+        parse_profile(data)
+    assert "\n" not in str(caught.value)

@@ -17,6 +17,8 @@ def test_no_snapshot_yet_is_a_clear_404(inst: Installation):
     for path in (
         "/dashboards",
         "/dashboards/lre",
+        "/dashboards/disproportionality",
+        "/dashboards/disproportionality?lea_id=2500001&category=ID_ALL",
         "/dashboards/export/618.csv",
         "/auditors/aggregates/out_of_district",
     ):
@@ -27,4 +29,9 @@ def test_no_snapshot_yet_is_a_clear_404(inst: Installation):
         "/api/v1/figures/out_of_district", headers={"Authorization": f"Bearer {token}"}
     )
     assert api.status_code == 404 and "published" in api.json()["detail"]
+    api = client.get(
+        "/api/v1/figures/significant_disproportionality",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert api.status_code == 404
     assert client.get("/auditors/trail").status_code == 200  # the registry needs no snapshot

@@ -15,23 +15,18 @@ import re
 import duckdb
 import pytest
 
+from sped.contracts.labels import DISPROPORTIONALITY_CATEGORY_LABELS
 from sped.dashboards.scope import LEA_TYPES
+from sped.web.routes.dashboards import TABS
 from tests.dashboard_state import AS_OF, small_state
 from tests.page_text import column_names, leaks
 from tests.web_dashboard_state import add_people, app_for, signed_in
 
 pytestmark = pytest.mark.slow
 
-PAGES = (
-    "/dashboards",
-    "/dashboards/out-of-district",
-    "/dashboards/proportionate-share",
-    "/dashboards/monitoring",
-    "/dashboards/child-find",
-    "/dashboards/lre",
-    "/dashboards/lre/by-lea",
-    "/dashboards/submissions",
-)
+#: Every dashboard page with a tab (a new page is walked once it has one), and the pages
+#: reached from one.
+PAGES = (*(path for _, _, path in TABS), "/dashboards/lre/by-lea")
 ROLES = ("state", "district", "auditor")
 
 
@@ -144,6 +139,27 @@ def test_every_lea_page_answers_every_school_year(walk, role):
         assert_no_5xx(clients[role], f"/dashboards/lea/{lea}", failures)
         for year in years:
             assert_no_5xx(clients[role], f"/dashboards/lea/{lea}?school_year={year}", failures)
+    assert not failures, failures
+
+
+def test_every_disproportionality_drill_down_answers(walk):
+    """One LEA and category of the state's disproportionality page: every LEA, every category
+    of the first LEA in every school year, and an LEA outside the type filter asked for."""
+    leas, years, _, _, clients = walk
+    failures: list[str] = []
+    client = clients["state"]
+    page = "/dashboards/disproportionality"
+    for lea, _, _ in leas:
+        assert_no_5xx(client, f"{page}?lea_id={lea}&category=ID_ALL", failures)
+    for category, year in itertools.product(DISPROPORTIONALITY_CATEGORY_LABELS, years):
+        url = f"{page}?lea_id={leas[0][0]}&category={category}&school_year={year}"
+        html = assert_no_5xx(client, url, failures)
+        if category == "PL_SEPARATE":
+            links = set(re.findall(r'href="(/dashboards/[^"]*/download/[^"]+)"', html))
+            for link in sorted(links):
+                assert_no_5xx(client, link.replace("&amp;", "&"), failures)
+    other = next(t for t in LEA_TYPES if t != leas[0][1])
+    assert_no_5xx(client, f"{page}?lea_id={leas[0][0]}&lea_type={other}", failures)
     assert not failures, failures
 
 

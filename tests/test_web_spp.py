@@ -11,7 +11,6 @@ import io
 import re
 from collections import defaultdict
 
-import duckdb
 import pytest
 from fastapi.routing import APIRoute
 
@@ -19,6 +18,7 @@ from sped.privacy.spp_tables import shared_rows
 from tests.dashboard_state import AS_OF, small_state
 from tests.test_privacy_spp import published_leaks
 from tests.web_dashboard_state import add_people_of, app_for, clients_of
+from tests.web_dashboard_state import published_rows as table
 
 pytestmark = pytest.mark.slow
 MIN_CELL = 10
@@ -31,14 +31,6 @@ def world(tmp_path_factory):
     app = app_for(inst, AS_OF)
     clients = clients_of(app, people)
     return inst, people, app, clients
-
-
-def table(inst, sql: str) -> list[dict]:
-    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
-    try:
-        return con.sql(sql).pl().to_dicts()
-    finally:
-        con.close()
 
 
 def test_the_mart_has_every_lea_year_and_the_state(world):

@@ -1,5 +1,6 @@
 """Accounts of every role on the small state, and signed-in clients for the dashboard and
-auditor tests (server-side with Starlette's TestClient, in the browser with a real uvicorn)."""
+auditor tests (server-side with Starlette's TestClient, in the browser with a real uvicorn);
+`published_rows` reads the published snapshot the pages read, to compare them with it."""
 
 from __future__ import annotations
 
@@ -68,3 +69,12 @@ def signed_in(app, account: str | None) -> TestClient:
     answer = client.post("/signin", data={"account": account, "password": PASSWORD, "csrf": csrf})
     assert answer.status_code == 303, answer.text
     return client
+
+
+def published_rows(inst: Installation, sql: str) -> list[dict]:
+    """The rows of a query on the installation's published snapshot, as dicts."""
+    con = duckdb.connect(str(inst.published_warehouse), read_only=True)
+    try:
+        return con.sql(sql).pl().to_dicts()
+    finally:
+        con.close()

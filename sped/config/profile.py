@@ -9,13 +9,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from sped.config.disproportionality import (
+    DisproportionalityError,
+    Standards,
+    parse_standards,
+)
 from sped.config.spp_targets import Target, TargetError, dbt_var, parse_targets
 from sped.contracts import COLLECTIONS
 from sped.contracts.codes import USPS_STATES
@@ -86,6 +91,9 @@ class StateProfile:
     #: docs/rules/proportionate_share.md); off, an expenditure applying to an earlier year is
     #: refused.
     carryover_from_next_grant: bool = False
+    #: The standards for significant disproportionality (34 CFR 300.647(b)(1);
+    #: sped.config.disproportionality).
+    disproportionality: Standards = field(default_factory=Standards)
 
     @property
     def count_day(self) -> CountDay | None:
@@ -168,6 +176,7 @@ class StateProfile:
             },
             "timezone": self.timezone,
             "spp_targets": dbt_var(self.spp_targets),
+            "disproportionality": self.disproportionality.dbt_var(),
             "first_federal_year": self.first_federal_year,
         }
 
@@ -371,6 +380,10 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         spp_targets = parse_targets(data.get("spp_targets"))
     except TargetError as exc:
         raise ProfileError(str(exc)) from None
+    try:
+        disproportionality = parse_standards(data.get("disproportionality"))
+    except DisproportionalityError as exc:
+        raise ProfileError(str(exc)) from None
 
     first_federal_year, sex_x_allowed = _federal(data)
     return StateProfile(
@@ -395,6 +408,7 @@ def parse_profile(data: Any, source: str = "<memory>") -> StateProfile:
         source=source,
         count_weekday_rule=weekday_rule,
         carryover_from_next_grant=_optional_flag(data, "carryover_from_next_grant"),
+        disproportionality=disproportionality,
     )
 
 

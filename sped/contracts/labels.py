@@ -4,7 +4,8 @@
 (their labels live beside the codes in `sped.contracts.codes`) and the codes the marts derive
 from them (a share's status, 34 CFR 300.133(a)(3), docs/rules/proportionate_share.md; a
 submission's status and timeliness, docs/rules/contracts.md; why a shared cell is hidden,
-docs/rules/identifiers_and_privacy.md; an out-of-district outlier flag; the collections).
+docs/rules/identifiers_and_privacy.md; an out-of-district outlier flag; the collections; the
+categories and ratio kinds of significant disproportionality, docs/rules/disproportionality.md).
 `COLUMN_CODE_SETS` says which set a column's values come from, by the column's name in the
 contracts and the marts, so `with_labels` can put a label column beside each code column of a
 download and a page can write `label("share_status", "NOT_MET")`.
@@ -68,6 +69,23 @@ EDFACTS_AGE_LABELS: dict[str, str] = {
     "AGE05K": "5 in kindergarten",
     "AGE05NOTK": "5 not in kindergarten",
 }
+#: The categories of analysis for significant disproportionality (34 CFR 300.647(b)(3)-(4);
+#: docs/rules/disproportionality.md).
+DISPROPORTIONALITY_CATEGORY_LABELS: dict[str, str] = {
+    "ID_ALL": "Identification, any disability",
+    "ID_ID": "Identification, intellectual disability",
+    "ID_SLD": "Identification, specific learning disability",
+    "ID_EMN": "Identification, emotional disturbance",
+    "ID_SLI": "Identification, speech or language impairment",
+    "ID_OHI": "Identification, other health impairment",
+    "ID_AUT": "Identification, autism",
+    "PL_RC39": "Placement inside the regular class less than 40% of the day",
+    "PL_SEPARATE": "Placement in separate schools and residential facilities",
+}
+RATIO_KIND_LABELS: dict[str, str] = {
+    "RR": "Risk ratio (the LEA's other children compared)",
+    "ARR": "Alternate risk ratio (the state's other children compared)",
+}
 
 CODE_SETS: dict[str, dict[str, str]] = {
     "disability": c.DISABILITY_LABELS,
@@ -94,6 +112,11 @@ CODE_SETS: dict[str, dict[str, str]] = {
     "collection": COLLECTION_LABELS,
     "status": STATUS_LABELS,
     "edfacts_age": EDFACTS_AGE_LABELS,
+    "disproportionality_category": DISPROPORTIONALITY_CATEGORY_LABELS,
+    "ratio_kind": RATIO_KIND_LABELS,
+    #: a `category` column holds an expenditure's or a disproportionality category (the codes
+    #: do not overlap)
+    "category": {**c.EXPENDITURE_CATEGORY_LABELS, **DISPROPORTIONALITY_CATEGORY_LABELS},
 }
 
 COLUMN_CODE_SETS: dict[str, str] = {
@@ -106,7 +129,7 @@ COLUMN_CODE_SETS: dict[str, str] = {
     "evaluation_type": "evaluation_type",
     "eligibility": "eligibility",
     "fund_source": "fund_source",
-    "category": "expenditure_category",
+    "category": "category",
     "lea_type": "lea_type",
     "facility_type": "facility_type",
     "level": "private_school_level",
@@ -124,6 +147,7 @@ COLUMN_CODE_SETS: dict[str, str] = {
     "collection": "collection",
     "status": "status",
     "last_status": "status",
+    "ratio_kind": "ratio_kind",
 }
 LABEL_SUFFIX = "_label"
 

@@ -1,7 +1,7 @@
 """The rows behind every dashboard chart and every `GET /api/v1/figures/{name}`, read from the
 published snapshot with the marts' own column names.
 
-Six figures, one function each (`out_of_district`, `proportionate_share`,
+Figures, one function each for six of them (`out_of_district`, `proportionate_share`,
 `monitoring_coverage`, `child_find`, `lre_environments`, `submission_status`), all through
 `figure()`: the table is chosen by the scope (marts for the state team and for a district's own
 LEAs, the suppressed `shared.shr_*` table for auditors; `sped.dashboards.scope`), then narrowed
@@ -95,6 +95,13 @@ SOURCES: dict[str, FigureSource] = {
             "marts.fct_spp_indicators",
             "SPP/APR Indicators 5 and 6 (educational environments against the state's targets)",
             ("school_year", "lea_id", "indicator"),
+            school_year_column="school_year",
+        ),
+        FigureSource(
+            "significant_disproportionality",
+            "marts.fct_significant_disproportionality",
+            "Significant disproportionality by race and ethnicity (34 CFR 300.646-647)",
+            ("school_year", "lea_id", "category", "race_ethnicity"),
             school_year_column="school_year",
         ),
     )

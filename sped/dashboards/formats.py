@@ -4,8 +4,9 @@ these so that they agree to the unit.
 Kinds: `money` (dollars with `$`, thousands separators and cents: `$108,936.26`), `rate` (a
 share 0-1 written as a percentage with one decimal: `8.1%`), `points` (a change of a rate, in
 percentage points: `+0.2 percentage points`), `count` (whole numbers with thousands separators),
-`days`. `D3` gives plotly the same formats (a chart's axis, hover and delta), so a card's
-`$41,056.50` is the chart's `$41,056.50`.
+`days`, `risk` (a share 0-1 as a percentage with two decimals: `12.35%`; a disproportionality
+risk) and `ratio` (a risk ratio with two decimals: `3.24`). `D3` gives plotly the same formats
+(a chart's axis, hover and delta), so a card's `$41,056.50` is the chart's `$41,056.50`.
 
 A column's kind comes from its name and type (`kind_of`): the marts keep money as DECIMAL and
 rates as DOUBLE named `*_rate`, `share` or `*_limit`. Code columns are written in words from the
@@ -22,7 +23,17 @@ from sped.contracts.labels import CODE_SETS, COLUMN_CODE_SETS, label
 
 MISSING = "\u2014"
 MINUS = "\u2212"
-D3 = {"money": "$,.2f", "rate": ".1%", "count": ",.0f", "days": ",.0f"}
+D3 = {
+    "money": "$,.2f",
+    "rate": ".1%",
+    "count": ",.0f",
+    "days": ",.0f",
+    "risk": ".2%",
+    "ratio": ".2f",
+}
+#: Columns of marts.fct_significant_disproportionality written as risks and ratios.
+RISK_COLUMNS = ("risk", "comparison_risk")
+RATIO_COLUMNS = ("risk_ratio", "risk_ratio_threshold")
 RATE_WORDS = ("_rate", "share", "_limit")
 MONEY_WORDS = ("required_", "spent_", "subgrant_", "shortfall_", "amount", "allocation")
 DAY_WORDS = ("days",)
@@ -86,9 +97,22 @@ def days(value: float | None) -> str:
     return f"{float(value):,.0f} days"
 
 
+def risk(value: float | None) -> str:
+    if value is None:
+        return MISSING
+    return f"{float(value) * 100:.2f}%"
+
+
+def ratio(value: float | None) -> str:
+    if value is None:
+        return MISSING
+    return f"{float(value):.2f}"
+
+
 def shown(value, kind: str) -> str:
-    """`value` written as a `kind` (money, rate, count, days)."""
-    return {"money": money, "rate": rate, "count": count, "days": days}[kind](value)
+    """`value` written as a `kind` (money, rate, count, days, risk, ratio)."""
+    kinds = {"money": money, "rate": rate, "count": count, "days": days}
+    return {**kinds, "risk": risk, "ratio": ratio}[kind](value)
 
 
 def change(value: float | None, kind: str) -> str:
@@ -110,6 +134,8 @@ def kind_of(column: str, value: object = None) -> str:
     if isinstance(value, Decimal) or any(w in column for w in MONEY_WORDS):
         return "money" if not isinstance(value, str) else "text"
     if isinstance(value, float) or value is None:
+        if column in RISK_COLUMNS or column in RATIO_COLUMNS:
+            return "risk" if column in RISK_COLUMNS else "ratio"
         if any(w in column for w in DAY_WORDS):
             return "days"
         if any(column.endswith(w) or column == w.strip("_") for w in RATE_WORDS):
@@ -126,7 +152,7 @@ def cell(value: object, column: str) -> str:
     kind = kind_of(column, value)
     if kind == "code":
         return label(COLUMN_CODE_SETS[column], str(value))
-    if kind in ("money", "rate", "count", "days"):
+    if kind in ("money", "rate", "count", "days", "risk", "ratio"):
         return shown(value, kind)
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -158,6 +184,7 @@ RULE_PAGES = {
     "identifiers_and_privacy": "the identifier and privacy rules",
     "federal_reporting": "the federal reporting rules",
     "spp_indicators": "the SPP indicator rules",
+    "disproportionality": "the significant disproportionality rules",
 }
 _VAR = re.compile(r"""`?var\s*\(\s*['"](\w+)['"]\s*\)`?|\bvar (\w+)""")
 _RULE_PAGE = re.compile(r"docs/rules/(\w+)\.md")

@@ -4,7 +4,8 @@ serve downloads of its tables, so a chart, its download and the API read the sam
 benchmark times these functions (each page's data and figures).
 
 Pages: overview, out_of_district, proportionate_share, monitoring, child_find, lre, submissions,
-lea (one LEA with all its figures) and the SPP/APR indicators (`spp_page`).
+lea (one LEA with all its figures), the SPP/APR indicators (`spp_page`) and significant
+disproportionality (`disproportionality_page`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ import duckdb
 import polars as pl
 
 from sped.contracts.labels import label
-from sped.dashboards import charts, federal, figures, headlines, outliers, spp_page, trends
+from sped.dashboards import (
+    charts,
+    disproportionality_page,
+    federal,
+    figures,
+    headlines,
+    outliers,
+    spp_page,
+    trends,
+)
 from sped.dashboards.page import Page
 from sped.dashboards.scope import FilterError, Filters, Scope
 
@@ -366,4 +376,5 @@ PAGES: dict[str, Callable[..., Page]] = {
     "lre": lre,
     "submissions": submissions,
     "spp-indicators": spp_page.spp_indicators,
+    "disproportionality": disproportionality_page.disproportionality,
 }

@@ -27,6 +27,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sped.contracts.labels import with_labels
 from sped.dashboards import charts, exports, federal, figures, lea_search
 from sped.dashboards import pages as dash_pages
+from sped.dashboards.disproportionality_page import drill_options
 from sped.dashboards.scope import LEA_TYPES, FilterError, Filters, Scope
 from sped.federal import files as federal_files
 from sped.landing.accounts import Account
@@ -48,6 +49,7 @@ TABS = [
     ("lre", "LRE", "/dashboards/lre"),
     ("submissions", "Submissions", "/dashboards/submissions"),
     ("spp-indicators", "SPP 5 and 6", "/dashboards/spp-indicators"),
+    ("disproportionality", "Disproportionality", "/dashboards/disproportionality"),
 ]
 
 
@@ -139,7 +141,7 @@ def build(p: Portal, slug: str, account: Account, filters: Filters, **options):
 
 
 def _query(request: Request) -> str:
-    allowed = ("school_year", "fiscal_year", "lea_type", "county", "months")
+    allowed = ("school_year", "fiscal_year", "lea_type", "county", "months", "lea_id", "category")
     pairs = [(k, v) for k, v in request.query_params.multi_items() if k in allowed and v]
     return urlencode(pairs)
 
@@ -217,6 +219,22 @@ def lre(request: Request, account: StateAccount, filters: PageFilters) -> Respon
 @router.get("/spp-indicators")
 def spp_indicators(request: Request, account: StateAccount, filters: PageFilters) -> Response:
     return show(request, account, "spp-indicators", filters)
+
+
+#: A drill-down of the disproportionality page: one LEA and one category.
+DrillLea = Annotated[str | None, Query(max_length=32, pattern=LEA_PATTERN)]
+DrillCategory = Annotated[str | None, Query(max_length=20)]
+
+
+@router.get("/disproportionality")
+def disproportionality(
+    request: Request,
+    account: StateAccount,
+    filters: PageFilters,
+    lea_id: DrillLea = None,
+    category: DrillCategory = None,
+) -> Response:
+    return show(request, account, "disproportionality", filters, **drill_options(lea_id, category))
 
 
 @router.get("/submissions")
@@ -304,8 +322,12 @@ def download(
     account: StateAccount,
     filters: PageFilters,
     months: Annotated[int, Query(ge=1, le=36)] = 12,
+    lea_id: DrillLea = None,
+    category: DrillCategory = None,
 ) -> Response:
     options = {"months": months} if slug == "proportionate-share" else {}
+    if slug == "disproportionality":
+        options = drill_options(lea_id, category)
     page, _ = build(portal(request), slug, account, filters, **options)
     return send_table(page.table(table_id), table_id, fmt)
 

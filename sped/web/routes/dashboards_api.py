@@ -33,6 +33,7 @@ FigureName = Literal[
     "lre_environments",
     "submission_status",
     "spp_indicators",
+    "significant_disproportionality",
 ]
 
 
