@@ -199,3 +199,22 @@ def test_a_run_foresees_the_collections_its_incremental_build_covers(env):
     _accept(registry, DeclaredKey("leas", None, "current"), b"directory")
     assert foresee(["placements"]) is None
     assert plan_build(con, registry, VARS).full
+
+
+def test_a_run_reads_the_marts_once_for_its_two_decisions_and_again_after_a_build(env, monkeypatch):
+    """Whether the marts are still those last published is asked before a run's steps and
+    again after them (the raw steps write no mart): the marts are read once for both, and read
+    again once any build, finished or not, has started since."""
+    from sped.warehouse import build_scope
+
+    registry, con = env
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute("CREATE OR REPLACE TABLE marts.t AS SELECT 1 AS x")
+    read: list[int] = []
+    real = build_scope.mart_digests
+    monkeypatch.setattr(build_scope, "mart_digests", lambda c: read.append(1) or real(c))
+    first = build_scope._marts_now(con)
+    assert build_scope._marts_now(con) == first and len(read) == 1
+    plan_build(con, registry, VARS)  # a build starts (and never finishes)
+    con.execute("UPDATE marts.t SET x = 2")
+    assert build_scope._marts_now(con) != first and len(read) == 2
