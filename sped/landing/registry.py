@@ -481,9 +481,9 @@ class Registry:
         n = sessions.end_all(con, account, why)
         if n or always:
             who = account or "every account"
+            detail = f"{who}: {n} ({why}){accounts.by_actor(actor)}"
             self._event(
-                con, None, "sessions_ended", f"{who}: {n} ({why}){accounts.by_actor(actor)}",
-                extra=trail.sessions_scopes(con, ended),
+                con, None, "sessions_ended", detail, extra=trail.sessions_scopes(con, ended)
             )
         return n
 
