@@ -229,6 +229,8 @@ def _pinned_in(
         if free[i]:
             continue
         for sign in (1.0, -1.0):
+            if (real[i] - bounds[i, 0] if sign > 0 else bounds[i, 1] - real[i]) < _WHOLE:
+                continue  # at its bound: it cannot move that way
             c = np.zeros(len(members))
             c[i] = sign
             x = solve(c)

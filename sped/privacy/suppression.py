@@ -226,6 +226,9 @@ class _Grouping:
         self.avoid: frozenset = frozenset()
         self.groups: list[set[Hashable]] = []
         self.group_of: dict[Hashable, int] = {}
+        #: groups (as their members) whose hidden figures all move: a group's figures change only
+        #: when units join it, and hiding more elsewhere never makes a figure stuck
+        self.safe: set[frozenset] = set()
         # The same figures as arrays, for pricing every option of a choice at once (`costs`):
         # a unit's row of `_price` is what hiding each figure costs it (its students, or
         # _ZERO for a zero) and its row of `_hides` which figures it hides now.
@@ -430,12 +433,12 @@ def _settle(
     if thin - state_hidden:
         seed = dict.fromkeys(state_hidden | thin, "")
         state_hidden = set(close_lines(totals, lines, min_cell_size, seed))
-    safe: set[int] = set()  # groups whose figures all move (hiding more never undoes that)
+    safe = grouping.safe  # groups whose figures all move (hiding more never undoes that)
     changed = True
     while changed:
         changed = False
-        for i, g in enumerate(grouping.live()):
-            if i in safe or grouping.same(g, why):
+        for g in grouping.live():
+            if frozenset(g) in safe or grouping.same(g, why):
                 continue
             # a figure may move together with other units hiding the same figure: widen the
             # units that may move, a few times, before hiding a state total
@@ -455,7 +458,7 @@ def _settle(
                     break
                 domain = wider
             if not forced:
-                safe.add(i)
+                safe.add(frozenset(g))
                 continue
             seed = state_hidden | {k for _, k in forced}
             if seed == state_hidden:  # the last resort: every figure the group hides
