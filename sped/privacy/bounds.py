@@ -206,7 +206,7 @@ def _pinned_in(
     bounds = np.column_stack([low[members], 3 * real + 20])
 
     def solve(c: np.ndarray) -> np.ndarray | None:
-        res = linprog(c, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+        res = linprog(c, A_eq=a, b_eq=b, bounds=bounds, method="highs-ds")
         return res.x if res.status == 0 else None
 
     free = ~check

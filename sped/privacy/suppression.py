@@ -185,6 +185,7 @@ def protect(
         if not stuck:
             break
         grew = {k for _, k in stuck} - state_hidden
+        joined = False
         done: set[tuple[int, Hashable]] = set()
         for u, k in stuck:
             g = grouping.group_of.get(u)
@@ -208,12 +209,14 @@ def protect(
             if others:
                 grouping.join_best([{q, *grouping.groups[g]} for q in others])
                 grew.add(k)
+                joined = True
         if grew - state_hidden:
             seed_ = dict.fromkeys(state_hidden | grew, "")
             state_hidden = set(close_lines(totals, lines, min_cell_size, seed_, avoid))
         if not grew:
             break
-        state_hidden = _settle(grouping, units, totals, state_hidden)
+        if joined:  # a new group is checked as rule 2 says (more state figures hidden keep it)
+            state_hidden = _settle(grouping, units, totals, state_hidden)
         candidates = set(found) | (_hidden_pairs(why, state_hidden) - before)
     return Protection(why, state_hidden, grouping.live())
 
