@@ -8,15 +8,18 @@ where its count is not zero). Over one year's grid that is a linear program in t
 figures; `pinned` finds the hidden figures whose least and greatest values under it are less
 than one student apart (a figure the reader knows).
 
-The program is the linear relaxation (HiGHS through scipy's `linprog`): its interval holds the
-integer one, so a figure it pins the integer program pins too; a figure it does not pin is
-checked to move by a whole student (a solution at least 1 away from the true value), which on
-these grids (lines that form a tree in each unit, joined by the state's column sums) the integer
-program reaches as well (tests/test_privacy_differencing.py attacks the tables with the integer
-program itself). Cost is bounded: the hidden figures split into components that share no
-equation, and each component is solved on its own, first with a few objectives that move many
-figures at once (every figure a solution moves by a student is free), then two solves per
-figure left.
+The program is the linear relaxation (HiGHS through scipy's `linprog`), with each figure capped
+at 3x its value + 20 (so that "as high as it can be" is a vertex; the cap only narrows what the
+reader may allow, so it errs towards hiding more). Its interval holds the integer one, so a
+figure it pins the integer program pins too. A figure it does not pin is one some solution moves
+by a whole student; on these grids (lines that form a tree in each unit, joined by the state's
+column sums) the integer program has then moved it too in every case tried, but that is not
+proved in general: tests/test_privacy_differencing.py, tests/test_privacy_integer_bounds.py and
+tests/test_web_spp.py attack the outcome with the integer program itself. Cost is bounded:
+equations holding one unknown are substituted first, the rest split into components that share
+no equation, and each component is solved on its own, first with objectives that move many
+figures at once (every figure a solution moves by a student is free; at most _ROUNDS, while
+they free figures), then one or two solves per figure left.
 """
 
 from __future__ import annotations
