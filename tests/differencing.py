@@ -323,7 +323,6 @@ def integer_leaks(published_ood, published_lre, true_ood, true_lre) -> list[tupl
     when some whole, non-negative solution of everything published differs from the truth
     there, so a few solutions far from the truth clear most figures at once, and each figure
     left is tried below and above its true value (two feasibility problems)."""
-    import numpy as np
 
     truth = true_figures(true_ood, true_lre)
     published_ood, published_lre = list(published_ood), list(published_lre)
@@ -331,29 +330,41 @@ def integer_leaks(published_ood, published_lre, true_ood, true_lre) -> list[tupl
     ood_by, lre_by = _by_year(published_ood), _by_year(published_lre)
     out = []
     for year in sorted(set(ood_by) | set(lre_by)):
-        program = _program(equations(ood_by[year], lre_by[year]), year, hidden)
-        names = program[0]
-        where = {v: names.index(v) for v in program[3] if v[0] != "STATE"}
-        if not where:
+        eq = equations(ood_by[year], lre_by[year])
+        out += [(year, v, n) for v, n in pinned_figures(eq, year, hidden, truth[year])]
+    return out
+
+
+def pinned_figures(eq: Equations, year: str, hidden: set, real: Mapping) -> list[tuple]:
+    """(figure, true value) of every hidden LEA figure of `year` (`hidden`: (year, var) pairs)
+    that the whole, non-negative solutions of `eq` (hidden figures at least 1) hold at one
+    value; `real` is var -> true value. How: see `integer_leaks`."""
+    import numpy as np
+
+    program = _program(eq, year, hidden)
+    names = program[0]
+    where = {v: names.index(v) for v in program[3] if v[0] != "STATE"}
+    if not where:
+        return []
+    real = np.array([float(real.get(v, 0) or 0) for v in names])
+    moved: set[Var] = set()
+    for sign in (1, -1, 1, -1):  # the figures left as low, then as high, as they can be
+        c = np.zeros(len(names))
+        c[[i for v, i in where.items() if v not in moved]] = sign
+        found = _moved(program, real, where, c, cap=True) if c.any() else None
+        if found is None:
+            break
+        moved |= found
+    zero = np.zeros(len(names))
+    out = []
+    for v, i in where.items():
+        if v in moved:
             continue
-        real = np.array([float(truth[year].get(v, 0) or 0) for v in names])
-        moved: set[Var] = set()
-        for sign in (1, -1, 1, -1):  # the figures left as low, then as high, as they can be
-            c = np.zeros(len(names))
-            c[[i for v, i in where.items() if v not in moved]] = sign
-            found = _moved(program, real, where, c, cap=True) if c.any() else None
-            if found is None:
+        for bound in ({"ub": (i, real[i] - 1)}, {"lb": (i, real[i] + 1)}):
+            found = _moved(program, real, where, zero, **bound)
+            if found is not None:
+                moved |= found
                 break
-            moved |= found
-        zero = np.zeros(len(names))
-        for v, i in where.items():
-            if v in moved:
-                continue
-            for bound in ({"ub": (i, real[i] - 1)}, {"lb": (i, real[i] + 1)}):
-                found = _moved(program, real, where, zero, **bound)
-                if found is not None:
-                    moved |= found
-                    break
-            else:
-                out.append((year, v, int(real[i])))
+        else:
+            out.append((v, int(real[i])))
     return out

@@ -154,6 +154,28 @@ def test_a_new_national_reference_file_rebuilds_everything(env, tmp_path, monkey
     assert plan.full and "national reference file" in plan.reason
 
 
+def test_a_change_to_the_suppression_code_rebuilds_everything(env, tmp_path, monkeypatch):
+    """The shared tables' dbt models run sped/privacy's code: changed suppression code must
+    reach every school year of every shared table (an incremental build would recompute only
+    the changed years and keep the others as the old code hid them)."""
+    import shutil
+
+    from sped.warehouse import build_scope
+
+    registry, con = env
+    code = tmp_path / "privacy"
+    shutil.copytree(build_scope.MODEL_CODE[0], code, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(build_scope, "MODEL_CODE", (code,))
+    _plan_and_finish(con, registry)
+    _accept(registry, DeclaredKey("placements", "2500002", "2025-26"), b"v1")
+    assert foreseen_collections(con, registry, VARS, []) == ("placements",)
+    suppression = code / "suppression.py"
+    suppression.write_text(suppression.read_text() + "\n# a changed rule\n")
+    assert foreseen_collections(con, registry, VARS, []) is None
+    plan = plan_build(con, registry, VARS)
+    assert plan.full and "suppression code" in plan.reason
+
+
 def test_a_failed_build_loses_nothing(env):
     registry, con = env
     _plan_and_finish(con, registry)

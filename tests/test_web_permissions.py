@@ -24,6 +24,8 @@ pytestmark = pytest.mark.slow
 ROLES = ("anonymous", "state", "district", "auditor", "disabled")
 SIGNIN = 303  # pages send an anonymous (or disabled) visitor to the sign-in page
 
+#: a submission that cannot exist (no SQLite integer)
+BEYOND_ANY_ID = "/district/{own}/submissions/99999999999999999999"
 # path -> expected status per role, in ROLES order
 PAGES = {
     "/": (SIGNIN, 303, 303, 303, SIGNIN),
@@ -38,6 +40,8 @@ PAGES = {
     "/district/{other}/submissions/{other_sid}": (SIGNIN, 200, 403, 200, SIGNIN),
     "/district/{own}/submissions/{other_sid}": (SIGNIN, 404, 404, 404, SIGNIN),
     "/district/{own}/submissions/99999999999999999999": (SIGNIN, 404, 404, 404, SIGNIN),
+    BEYOND_ANY_ID + "/annotated.csv": (SIGNIN, 404, 404, 403, SIGNIN),
+    "/district/{own}/submissions/0": (SIGNIN, 404, 404, 404, SIGNIN),
     "/district/{own}/submissions/{own_sid}/annotated.csv": (SIGNIN, 200, 200, 403, SIGNIN),
     "/district/{other}/submissions/{other_sid}/annotated.csv": (SIGNIN, 200, 403, 403, SIGNIN),
     "/templates": (SIGNIN, 200, 200, 200, SIGNIN),
@@ -53,6 +57,11 @@ API_GETS = {
     "/api/v1/submissions/{own_sid}": (401, 200, 200, 200, 401, 401),
     "/api/v1/submissions/{other_sid}": (401, 200, 403, 200, 401, 401),
     "/api/v1/submissions/999999": (401, 404, 404, 404, 401, 401),
+    # a submission that cannot exist (beyond any SQLite integer, zero, negative) is just as
+    # unknown: 404, as on the pages (issue 25, failure 10)
+    "/api/v1/submissions/99999999999999999999": (401, 404, 404, 404, 401, 401),
+    "/api/v1/submissions/0": (401, 404, 404, 404, 401, 401),
+    "/api/v1/submissions/-5": (401, 404, 404, 404, 401, 401),
 }
 
 

@@ -224,17 +224,14 @@ def _denominator_terms(lea: str, population: str) -> dict[tuple, int]:
     return {(lea, "age_group", "6-21", None): 1, (lea, "ppps", None, None): 1}
 
 
-def combined_leaks(ood, lre, spp, fct_ood, fct_lre, fct_spp) -> tuple[list, int]:
-    """Every small or hidden figure an auditor can work back from the three shared tables
-    together (the placement attacker's equations, plus each indicator's numerator as the
-    environment cells it sums and Indicator 5's denominator as the school-age group plus the
-    parentally placed children), and how many figures the attacker pinned in all."""
-    from fractions import Fraction
-
+def combined_equations(ood, lre, spp, fct_ood, fct_lre, fct_spp):
+    """Per school year: (year, the three shared tables' equations together - the placement
+    attacker's, plus each indicator's numerator as the environment cells it sums and Indicator
+    5's denominator as the school-age group plus the parentally placed children -, every
+    figure's true value, the figures the placement tables hide)."""
     from tests.differencing import _ratio, equations, true_figures
 
     truth = true_figures(fct_ood, fct_lre)
-    checked, found = 0, []
     for year in sorted({r["school_year"] for r in fct_spp}):
         eq = equations(
             [r for r in ood if r["school_year"] == year],
@@ -269,6 +266,16 @@ def combined_leaks(ood, lre, spp, fct_ood, fct_lre, fct_spp) -> tuple[list, int]
             for r in lre
             if r["school_year"] == year and r["age_group_students"] is None
         }
+        yield year, eq, real, hidden
+
+
+def combined_leaks(ood, lre, spp, fct_ood, fct_lre, fct_spp) -> tuple[list, int]:
+    """Every small or hidden figure an auditor can work back from the three shared tables
+    together by exact linear algebra, and how many figures the attacker pinned in all."""
+    from fractions import Fraction
+
+    checked, found = 0, []
+    for year, eq, real, hidden in combined_equations(ood, lre, spp, fct_ood, fct_lre, fct_spp):
         for v, value in eq.determined().items():
             if v[0] == "STATE":
                 continue
@@ -278,6 +285,20 @@ def combined_leaks(ood, lre, spp, fct_ood, fct_lre, fct_spp) -> tuple[list, int]
             if n > 0 and (n < MIN_CELL or v in hidden):
                 found.append((year, v, n))
     return found, checked
+
+
+def combined_integer_leaks(ood, lre, spp, fct_ood, fct_lre, fct_spp) -> list[tuple]:
+    """Every hidden figure of the shared placement tables that the three shared tables together
+    pin to one value once the reader adds that counts are whole, not negative and at least 1
+    where hidden (tests/differencing.py `pinned_figures`, scipy's milp)."""
+    from tests.differencing import hidden_in, pinned_figures
+
+    hidden = hidden_in(ood, lre)
+    return [
+        (year, v, n)
+        for year, eq, real, _ in combined_equations(ood, lre, spp, fct_ood, fct_lre, fct_spp)
+        for v, n in pinned_figures(eq, year, hidden, real)
+    ]
 
 
 def test_auditors_cannot_work_back_a_figure_from_the_shared_tables_together(world):
@@ -295,5 +316,7 @@ def test_auditors_cannot_work_back_a_figure_from_the_shared_tables_together(worl
     ]
     found, checked = combined_leaks(ood, lre, spp, *fct)
     assert found == [] and checked > 100
+    # nor with whole, non-negative counts, each hidden one at least 1 (issue 25, failure 4)
+    assert combined_integer_leaks(ood, lre, spp, *fct) == []
     alone = shared_rows(fct[2], MIN_CELL)
     assert combined_leaks(ood, lre, alone, *fct)[0]

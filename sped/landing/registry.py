@@ -462,7 +462,10 @@ class Registry:
     def start_session(self, account: str, *, source: str, hours: float) -> str:
         """A new server-side session of a signed-in account; its token (for the cookie)."""
         with self.transaction() as con:
-            return sessions.start(con, account, source=source, hours=hours)
+            token = sessions.start(con, account, source=source, hours=hours)
+            self._event(con, None, "session_started", f"{account} via {source}",
+                        extra=trail.sessions_scopes(con, [account]))  # fmt: skip
+        return token
 
     def session_account(self, token: str | None) -> accounts.Account | None:
         """The active account of a live session, or None (ended, expired, unknown, disabled)."""
@@ -475,7 +478,8 @@ class Registry:
         with self.transaction() as con:
             name = sessions.end(con, token, "signed out")
             if name is not None:
-                self._event(con, None, "signed_out", f"{name} via {source}")
+                self._event(con, None, "signed_out", f"{name} via {source}",
+                            extra=trail.sessions_scopes(con, [name]))  # fmt: skip
         return name
 
     def end_sessions(self, account: str | None, *, actor: str = "", why: str = "ended") -> int:
@@ -489,11 +493,13 @@ class Registry:
     def _end_sessions(
         self, con, account: str | None, why: str, actor: str, *, always: bool = False
     ) -> int:
+        ended = sessions.live_accounts(con, account)
         n = sessions.end_all(con, account, why)
         if n or always:
             who = account or "every account"
+            detail = f"{who}: {n} ({why}){accounts.by_actor(actor)}"
             self._event(
-                con, None, "sessions_ended", f"{who}: {n} ({why}){accounts.by_actor(actor)}"
+                con, None, "sessions_ended", detail, extra=trail.sessions_scopes(con, ended)
             )
         return n
 

@@ -9,7 +9,9 @@ ends that session; a password change, disabling the account and an admin's "end 
 of the account.
 
 Rows are never deleted: an ended or expired session stays as a record of who was signed in
-when, from where.
+when, from where. Every start and end is an event of the audit trail recording the digest of the
+account's sessions (sped/landing/trail.py `sessions_state`), so `sped audit verify` names a
+session row inserted, revived, extended or deleted outside sped.
 """
 
 from __future__ import annotations
@@ -81,6 +83,17 @@ def end(con: sqlite3.Connection, token: str | None, why: str) -> str | None:
             (_at(dt.datetime.now(dt.UTC)), why, _digest(token or "")),
         )
     return account
+
+
+def live_accounts(con: sqlite3.Connection, account: str | None) -> list[str]:
+    """The accounts with a session not ended yet (only `account`, unless None): whose rows
+    `end_all` changes."""
+    where = "ended_at IS NULL" + (" AND account = ?" if account else "")
+    rows = con.execute(
+        f"SELECT DISTINCT account FROM sessions WHERE {where} ORDER BY 1",
+        (account,) if account else (),
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def end_all(con: sqlite3.Connection, account: str | None, why: str) -> int:

@@ -13,6 +13,10 @@ An event also records, in `state`, digests of what it leaves in force (covered b
 - `account:<name>`: the account's role, admin flag, operating-system user, password hash and
   being disabled, its LEA memberships and its API tokens (created, revoked), on every event
   about an account;
+- `sessions:<name>`: the account's web sessions (each one's token hash, start, expiry, source
+  and end), on every event that starts or ends one (`session_started`, `signed_out`,
+  `sessions_ended`): a session row inserted, revived or extended by hand would sign someone in
+  as the account, so it shows like an edited account;
 - `receipts`: the last receipt's hash. Receipts are chained among themselves as they are
   written (`seal_receipt`), so an edited, deleted or inserted receipt breaks that chain;
 - `mart:<schema.table>`: each published mart's digest, on the `published` event.
@@ -227,6 +231,19 @@ def account_state(con: sqlite3.Connection, account: str) -> str:
     )
     tokens = _rows(con, "SELECT * FROM api_tokens WHERE account = ? ORDER BY token_id", (account,))
     return canonical_digest({"account": rows, "leas": leas, "tokens": tokens})
+
+
+def sessions_state(con: sqlite3.Connection, account: str) -> str:
+    """Digest of an account's web sessions (sped/landing/sessions.py): every row, ended or not."""
+    rows = _rows(
+        con, "SELECT * FROM sessions WHERE account = ? ORDER BY session_sha256", (account,)
+    )
+    return canonical_digest({"sessions": rows})
+
+
+def sessions_scopes(con: sqlite3.Connection, accounts: list[str]) -> dict[str, str]:
+    """The `sessions:<name>` digests of `accounts`, for an event that changed their sessions."""
+    return {f"sessions:{name}": sessions_state(con, name) for name in accounts}
 
 
 def receipt_hash(fields: dict, prev_hash: str) -> str:

@@ -16,7 +16,8 @@ Checks, in this order, and reports every problem found (the first one first):
 5. what decides who may do what and what is in force, against the state the latest event about
    it recorded (sped/landing/trail.py): each submission's status, counts, findings and loaded
    rows' digest; each account's role, admin flag, OS user, password hash, LEAs and tokens (an
-   account no event recorded was inserted by hand);
+   account no event recorded was inserted by hand); each account's web sessions (a session row
+   no event recorded was inserted by hand: it would sign its token's holder in);
 6. the warehouse: each raw table's rows per submission (count and digest) against the
    registry's count and the digest recorded when it was decided, and no rows of a submission
    not in force; each published table's digest against the one its publication recorded
@@ -305,6 +306,31 @@ def _in_force(con: sqlite3.Connection, latest: dict[str, tuple[int, str]]) -> li
     return problems
 
 
+def _sessions(con: sqlite3.Connection, latest: dict[str, tuple[int, str]]) -> list[Problem]:
+    """Each account's web sessions against the digest the latest event that started or ended
+    one recorded (sped/landing/sessions.py)."""
+    if not trail._has_table(con, "sessions"):
+        return []
+    problems: list[Problem] = []
+    held = [r[0] for r in con.execute("SELECT DISTINCT account FROM sessions ORDER BY 1")]
+    recorded = sorted(k.partition(":")[2] for k in latest if k.startswith("sessions:"))
+    for name in sorted(set(held) | set(recorded)):
+        seen = latest.get(f"sessions:{name}")
+        if seen is None:
+            problems.append(
+                Problem(f"sessions of {name}", "no event records them: inserted by hand")
+            )
+        elif trail.sessions_state(con, name) != seen[1]:
+            problems.append(
+                Problem(
+                    f"sessions of {name}",
+                    "a session was inserted, revived, extended or deleted since event "
+                    f"{seen[0]} recorded them: changed outside sped",
+                )
+            )
+    return problems
+
+
 def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> list[Problem]:
     """Raw rows against the registry; published tables against their publication."""
     import duckdb
@@ -414,6 +440,7 @@ def verify(inst: Installation, backups: list[Path] = ()) -> list[Problem]:
             + _store(inst, con)
             + _receipts(con)
             + _in_force(con, latest)
+            + _sessions(con, latest)
             + _warehouse(inst, con, published)
         )
     finally:

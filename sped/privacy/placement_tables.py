@@ -41,6 +41,17 @@ def age_group(a: str) -> tuple[str, str, None]:
     return ("age_group_students", a, None)
 
 
+#: The grid's figures the tables do not show as counts (sped/privacy/bounds.py `pinned`): the
+#: in-district and other school-age students never (a reader has only their lines), the
+#: Indicator 5C students only through the 5C rate, which is shown while neither it, the
+#: school-age group nor the other school-age students is hidden (shr_out_of_district).
+LATENT: dict[tuple, frozenset | None] = {
+    IN_DISTRICT: None,
+    OTHER_SCHOOL_AGE: None,
+    FIVE_C: frozenset({age_group(SCHOOL_AGE), OTHER_SCHOOL_AGE}),
+}
+
+
 def environment(a: str, e: str | None) -> tuple[str, str, str | None]:
     return ("environment_students", a, e)
 
@@ -96,7 +107,7 @@ def hidden_figures(
     out = []
     for year, by_lea in sorted(grid(ood_rows, lre_rows).items()):
         cells = {(k[1], k[2]) for v in by_lea.values() for k in v if k[0] == "environment_students"}
-        result = protect(by_lea, lines(cells), min_cell_size)
+        result = protect(by_lea, lines(cells), min_cell_size, latent=LATENT)
         hidden = [
             (lea, k, why) for lea, figures in result.hidden.items() for k, why in figures.items()
         ]

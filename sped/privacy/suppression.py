@@ -29,7 +29,19 @@ figure lies on a path of hidden figures, and a partner moves a student back alon
 path.) A group that fails may also move with other groups hiding the same figures; if it still
 fails, the state totals over its stuck figures are hidden (with the state's own lines closed),
 as they are for a year with a single unit, which no partner can protect.
-tests/test_privacy_differencing.py attacks the published tables with exact linear algebra.
+4. Nothing hidden is pinned once a reader adds what every reader knows besides the sums:
+   counts are whole, never negative, and a hidden figure is at least 1 (zeros are never
+   hidden). sped/privacy/bounds.py `pinned` bounds every hidden figure by the linear program of
+   the year's grid (the tables' own figures only: `latent` names those they do not show) and
+   names those no solution moves by a whole student. For each, its state total is hidden (with
+   the state's lines closed); when it is hidden already, the state's lines over it still pin
+   it, so the state figure of those lines whose hidden unit figures hold the most students is
+   hidden too (they join the pool), or else another unit joins its group to hide the same
+   figure. Repeated (each round checks only the figures pinned or newly hidden: hiding more
+   never pins a free figure) until nothing is pinned.
+
+tests/test_privacy_differencing.py attacks the published tables with exact linear algebra and
+with integer programming (scipy's milp).
 """
 
 from __future__ import annotations
@@ -38,6 +50,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from sped.privacy.bounds import STATE, pinned
 
 SMALL_CELL = "SMALL_CELL"
 COMPLEMENTARY = "COMPLEMENTARY"
@@ -109,6 +123,8 @@ class Protection:
 _TRIES = 6
 #: How many times the units a group's figures may move with are widened.
 _WIDEN = 8
+#: How many rounds of hiding more rule 4 may take (each round checks the whole year).
+_PINNED_ROUNDS = 12
 
 
 def protect(
@@ -118,10 +134,12 @@ def protect(
     *,
     seed: Mapping[Hashable, Iterable[Hashable]] | None = None,
     avoid: frozenset = frozenset(),
+    latent: Mapping[Hashable, frozenset | None] | None = None,
 ) -> Protection:
-    """Rules 1-3 for one year: `values` is unit -> figure -> students (a missing figure is 0).
+    """Rules 1-4 for one year: `values` is unit -> figure -> students (a missing figure is 0).
     `seed` (unit -> figures) are hidden from the start, as COMPLEMENTARY (figures another table
-    already hides); `avoid` are never chosen as complements while another figure can be."""
+    already hides); `avoid` are never chosen as complements while another figure can be;
+    `latent` names the grid's figures the tables do not show as counts (bounds.pinned)."""
     lines = list(lines)
     units = sorted(values, key=repr)
     seed = seed or {}
@@ -155,54 +173,51 @@ def protect(
     for u in units:
         for k, v in values[u].items():
             totals[k] = totals.get(k, 0) + v
-    # a shown state total whose hidden figures are every non-zero one under it, holding fewer
-    # than min_cell_size students: a reader who knows each hidden figure is at least 1 (zeros
-    # are never hidden) bounds each by the total less the others' count (2 shown over two
-    # hidden 1s pins both), so the total is hidden too (rule 3, last clause)
-    thin = {
-        k
-        for k in totals
-        if (hiding := [u for u in units if k in why[u]])
-        and sum(values[u].get(k, 0) for u in hiding) < min_cell_size
-        and all(k in why[u] for u in units if values[u].get(k, 0) > 0)
-    }
-    state_hidden: set[Hashable] = (
-        set(close_lines(totals, lines, min_cell_size, dict.fromkeys(thin, ""))) if thin else set()
-    )
-    safe: set[int] = set()  # groups whose figures all move (hiding more never undoes that)
-    changed = True
-    while changed:
-        changed = False
-        for i, g in enumerate(grouping.live()):
-            if i in safe or grouping.same(g, why):
+    state_hidden = _settle(grouping, units, totals, set())
+    # rule 4: nothing hidden is pinned once a reader adds that counts are whole, not negative
+    # and at least 1 where hidden; a pinned figure's state total is hidden, or (when it is)
+    # another unit joins its group to hide the same figure, until none is pinned
+    candidates = None  # hiding more never pins a free figure: then only the new ones
+    for _ in range(_PINNED_ROUNDS):
+        before = _hidden_pairs(why, state_hidden)
+        found = pinned(values, lines, why, state_hidden, latent, candidates)
+        stuck = sorted(((u, k) for u, k in found if u != STATE), key=repr)
+        if not stuck:
+            break
+        grew = {k for _, k in stuck} - state_hidden
+        joined = False
+        done: set[tuple[int, Hashable]] = set()
+        for u, k in stuck:
+            g = grouping.group_of.get(u)
+            if k in grew or g is None or (g, k) in done:
                 continue
-            # a figure may move together with other units hiding the same figure: widen the
-            # units that may move, a few times, before hiding a state total
-            domain = set(g)
-            for _ in range(_WIDEN):
-                forced = {f for f in grouping.forced(domain, why, state_hidden) if f[0] in g}
-                wider = set(domain)
-                for k in sorted({k for _, k in forced}, key=repr):
-                    others = [
-                        grouping.groups[grouping.group_of[u]]
-                        for u in units
-                        if u not in domain and k in why[u]
-                    ]
-                    if others:
-                        wider |= min(others, key=lambda o: (len(o), sorted(map(repr, o))))
-                if not forced or wider == domain:
-                    break
-                domain = wider
-            if not forced:
-                safe.add(i)
+            done.add((g, k))
+            # the state total is hidden already: a reader still has the state's lines over it,
+            # so another state figure of those lines that units hide is hidden with it (its
+            # units' hidden students join the pool), else another unit hides the same figure
+            pool = _pool(units, values, why, state_hidden | grew)
+            near = [
+                j
+                for line in lines
+                if k in (line.total, *line.parts)
+                for j in (line.total, *line.parts)
+            ]
+            if near := [j for j in near if pool.get(j, 0) > 0]:
+                grew.add(min(near, key=lambda j: (-pool[j], repr(j))))
                 continue
-            seed = state_hidden | {k for _, k in forced}
-            if seed == state_hidden:  # the last resort: every figure the group hides
-                seed |= {k for m in g for k in why[m]}
-            grown = set(close_lines(totals, lines, min_cell_size, dict.fromkeys(seed, ""), avoid))
-            if grown != state_hidden:
-                state_hidden = grown
-                changed = True
+            others = [q for q in units if k not in why[q] and values[q].get(k, 0) > 0]
+            if others:
+                grouping.join_best([{q, *grouping.groups[g]} for q in others])
+                grew.add(k)
+                joined = True
+        if grew - state_hidden:
+            seed_ = dict.fromkeys(state_hidden | grew, "")
+            state_hidden = set(close_lines(totals, lines, min_cell_size, seed_, avoid))
+        if not grew:
+            break
+        if joined:  # a new group is checked as rule 2 says (more state figures hidden keep it)
+            state_hidden = _settle(grouping, units, totals, state_hidden)
+        candidates = set(found) | (_hidden_pairs(why, state_hidden) - before)
     return Protection(why, state_hidden, grouping.live())
 
 
@@ -214,6 +229,9 @@ class _Grouping:
         self.avoid: frozenset = frozenset()
         self.groups: list[set[Hashable]] = []
         self.group_of: dict[Hashable, int] = {}
+        #: groups (as their members) whose hidden figures all move: a group's figures change only
+        #: when units join it, and hiding more elsewhere never makes a figure stuck
+        self.safe: set[frozenset] = set()
         # The same figures as arrays, for pricing every option of a choice at once (`costs`):
         # a unit's row of `_price` is what hiding each figure costs it (its students, or
         # _ZERO for a zero) and its row of `_hides` which figures it hides now.
@@ -377,6 +395,82 @@ class _Grouping:
                 self.join_best([{q, *self.groups[g]} for q in others for g in groups])
                 changed = True
                 break
+
+
+def _hidden_pairs(why: Mapping, state_hidden: set) -> set[tuple[Hashable, Hashable]]:
+    """Every hidden (unit, figure), the state's as (STATE, figure)."""
+    return {(u, k) for u, w in why.items() for k in w} | {(STATE, k) for k in state_hidden}
+
+
+def _pool(units, values, why, state_hidden) -> dict[Hashable, int]:
+    """figure -> the students the units hide in it, for the state figures still shown."""
+    out: dict[Hashable, int] = {}
+    for u in units:
+        for k in why[u]:
+            if k not in state_hidden:
+                out[k] = out.get(k, 0) + values[u].get(k, 0)
+    return out
+
+
+def _settle(
+    grouping: _Grouping,
+    units: list[Hashable],
+    totals: Mapping[Hashable, int],
+    state_hidden: set[Hashable],
+) -> set[Hashable]:
+    """Rule 3's last clause and the check of rule 2: the state figures to hide (grown from
+    `state_hidden`) so that every group's hidden figures can move."""
+    values, lines, min_cell_size, why = grouping.values, grouping.lines, grouping.min, grouping.why
+    avoid = grouping.avoid
+    # a shown state total whose hidden figures are every non-zero one under it, holding fewer
+    # than min_cell_size students: a reader who knows each hidden figure is at least 1 (zeros
+    # are never hidden) bounds each by the total less the others' count (2 shown over two
+    # hidden 1s pins both), so the total is hidden too (rule 3, last clause)
+    thin = {
+        k
+        for k in totals
+        if (hiding := [u for u in units if k in why[u]])
+        and sum(values[u].get(k, 0) for u in hiding) < min_cell_size
+        and all(k in why[u] for u in units if values[u].get(k, 0) > 0)
+    }
+    if thin - state_hidden:
+        seed = dict.fromkeys(state_hidden | thin, "")
+        state_hidden = set(close_lines(totals, lines, min_cell_size, seed))
+    safe = grouping.safe  # groups whose figures all move (hiding more never undoes that)
+    changed = True
+    while changed:
+        changed = False
+        for g in grouping.live():
+            if frozenset(g) in safe or grouping.same(g, why):
+                continue
+            # a figure may move together with other units hiding the same figure: widen the
+            # units that may move, a few times, before hiding a state total
+            domain = set(g)
+            for _ in range(_WIDEN):
+                forced = {f for f in grouping.forced(domain, why, state_hidden) if f[0] in g}
+                wider = set(domain)
+                for k in sorted({k for _, k in forced}, key=repr):
+                    others = [
+                        grouping.groups[grouping.group_of[u]]
+                        for u in units
+                        if u not in domain and k in why[u]
+                    ]
+                    if others:
+                        wider |= min(others, key=lambda o: (len(o), sorted(map(repr, o))))
+                if not forced or wider == domain:
+                    break
+                domain = wider
+            if not forced:
+                safe.add(frozenset(g))
+                continue
+            seed = state_hidden | {k for _, k in forced}
+            if seed == state_hidden:  # the last resort: every figure the group hides
+                seed |= {k for m in g for k in why[m]}
+            grown = set(close_lines(totals, lines, min_cell_size, dict.fromkeys(seed, ""), avoid))
+            if grown != state_hidden:
+                state_hidden = grown
+                changed = True
+    return state_hidden
 
 
 def _fixed_coordinates(a: np.ndarray, eps: float = 1e-9) -> list[int]:

@@ -12,8 +12,10 @@ rows recomputed. The plan is written before dbt runs:
   roster does not recompute child-find or spending figures).
 
 A build is **incremental** when the last finished build had the same fingerprint (dbt vars,
-including the as-of date and the state profile, the dbt project's own files and the national
-reference file the project ships, which `dim_national_lre` is built from) and every change
+including the as-of date and the state profile, the dbt project's own files, the Python code
+the shared tables' dbt models run (`sped/privacy`: a change to the suppression must reach every
+school year of every shared table, not only the changed ones) and the national reference file
+the project ships, which `dim_national_lre` is built from) and every change
 since it, read from the registry's audit trail, is a district submission. Otherwise it is
 **full**: the first build, a changed model, profile or national file, a new as-of date
 (statuses are judged as of it; the nightly run therefore rebuilds everything), or a change to
@@ -42,6 +44,7 @@ from pathlib import Path
 
 import duckdb
 
+from sped import privacy
 from sped.config.settings import DBT_PROJECT_DIR
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
@@ -66,14 +69,23 @@ class BuildPlan:
         return self.mode == "full"
 
 
+#: The Python packages dbt's Python models import (dbt/models/shared/shr_*.py): their code
+#: decides the shared tables as much as the models' own files do.
+MODEL_CODE: tuple[Path, ...] = (Path(privacy.__file__).parent,)
+
+
 def fingerprint(dbt_vars: dict, project_dir: Path = DBT_PROJECT_DIR) -> str:
     """What, besides the districts' and the state's submissions, decides every mart: the vars,
-    the project's files and the national reference file."""
+    the project's files, the code its Python models import and the national reference file."""
     digest = hashlib.sha256(json.dumps(dbt_vars, sort_keys=True).encode())
     files = [p for d in ("models", "macros") for p in sorted((project_dir / d).rglob("*"))]
     for path in [*files, project_dir / "dbt_project.yml"]:
         if path.is_file():
             digest.update(str(path.relative_to(project_dir)).encode())
+            digest.update(path.read_bytes())
+    for package in MODEL_CODE:
+        for path in sorted(package.rglob("*.py")):
+            digest.update(f"{package.name}/{path.relative_to(package)}".encode())
             digest.update(path.read_bytes())
     national = national_reference.NATIONAL_FILE
     stat = national.stat()
@@ -136,8 +148,8 @@ def _decide(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dict) 
         return _Decision("full", "no finished build yet", print_, upto)
     if last[0] != print_:
         why = (
-            "the dbt project, the national reference file, the state profile or the as-of date "
-            "changed"
+            "the dbt project, the suppression code, the national reference file, the state "
+            "profile or the as-of date changed"
         )
         return _Decision("full", why, print_, upto)
     changes = registry.data_changes(last[1], upto)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -202,7 +202,7 @@ def list_submissions(
 def get_submission(
     request: Request,
     account: ApiAccount,
-    submission_id: Annotated[int, Path(ge=1, le=2**62)],
+    submission_id: int,
 ) -> dict:
     from sped.web.uploads import next_step
 
