@@ -173,7 +173,11 @@ def _frame(ids, age, dis, count_date, rate, mix: Mix, rng) -> pl.DataFrame:
     env = environments(age, grade, dis, ood, mix, rng)
     birth = birth_dates(count_date, age, rng)
     start = np.datetime64(count_date) - rng.integers(20, 1500, n).astype("timedelta64[D]")
-    start = np.maximum(start, birth + np.timedelta64(1096, "D"))  # not before the 3rd birthday
+    # not before the 3rd birthday, nor after the count date: a child born exactly three years
+    # before a count date with no 29 February between reaches 1,096 days one day after it
+    start = np.minimum(
+        np.maximum(start, birth + np.timedelta64(1096, "D")), np.datetime64(count_date)
+    )
     return pl.DataFrame(
         {
             "student_id": ids,
