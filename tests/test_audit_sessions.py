@@ -6,13 +6,11 @@ sped does itself (sign-in, sign-out, a password change, ending all sessions) ver
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from sped.operations.audit import verify
 from sped.run.steps import open_registry
-from tests.test_audit_trail import CLERK, _governed, _verify_cli
+from tests.test_audit_trail import CLERK, _governed, assert_tampering_found
 
 READER = "reader@state"
 
@@ -50,14 +48,7 @@ TAMPERING = [
 )
 def test_a_session_row_changed_outside_sped_is_found(inst, capsys, sql, named):
     _with_sessions(inst)
-    assert verify(inst) == []
-    con = sqlite3.connect(inst.registry)
-    con.executescript(sql)
-    con.close()
-    problems = "\n".join(str(p) for p in verify(inst))
-    assert named in problems, problems or "tampering went unnoticed"
-    code, out = _verify_cli(inst, capsys)
-    assert code == 1 and "TAMPERING OR DAMAGE FOUND" in out
+    assert_tampering_found(inst, capsys, sql, named)
 
 
 def test_sessions_sped_starts_and_ends_verify(inst):

@@ -51,6 +51,19 @@ def _verify_cli(inst, capsys) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
+def assert_tampering_found(inst, capsys, sql: str, named: str) -> None:
+    """An intact installation; `sql` run on its registry behind sped's back; `sped audit
+    verify` then names `named` and the command reports tampering."""
+    assert verify(inst) == []
+    con = sqlite3.connect(inst.registry)
+    con.executescript(sql)
+    con.close()
+    problems = "\n".join(str(p) for p in verify(inst))
+    assert named in problems, problems or "tampering went unnoticed"
+    code, out = _verify_cli(inst, capsys)
+    assert code == 1 and "TAMPERING OR DAMAGE FOUND" in out
+
+
 def test_every_event_carries_the_hash_of_the_one_before(inst):
     _populated(inst)
     with open_registry(inst) as reg:
@@ -304,14 +317,7 @@ def _in_force_tampering():
 )
 def test_tampering_with_what_decides_access_and_force_is_found(inst, capsys, sql, named):
     _governed(inst)
-    assert verify(inst) == []
-    con = sqlite3.connect(inst.registry)
-    con.executescript(sql)
-    con.close()
-    problems = "\n".join(str(p) for p in verify(inst))
-    assert named in problems, problems or "tampering went unnoticed"
-    code, out = _verify_cli(inst, capsys)
-    assert code == 1 and "TAMPERING OR DAMAGE FOUND" in out
+    assert_tampering_found(inst, capsys, sql, named)
 
 
 def test_what_sped_changes_itself_verifies(inst):
