@@ -261,10 +261,8 @@ def _read_plain_files(
         log.warning("%s: the batch CSV read failed (%s); each file is read on its own",
                     collection.name, type(exc).__name__)  # fmt: skip
         return CsvBatch(None, {}, {}, list(pending))
-    rest = set(s.submission_id for s in batch.rest)
-    batch.rest = [
-        s for s in pending if s.submission_id in rest or s.submission_id not in batch.rows
-    ]
+    # the careful reader's files, in the batch's order: workbooks and what the batch read left
+    batch.rest = [s for s in pending if s.submission_id not in batch.rows]
     return batch
 
 
