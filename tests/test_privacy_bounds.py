@@ -26,7 +26,8 @@ def random_grid(rng: random.Random) -> tuple[dict, dict, set]:
     """unit -> figure -> value over LINES, unit -> hidden figures, the hidden state figures."""
     values, hidden = {}, {}
     for u in range(rng.randint(2, 6)):
-        leaf = {k: rng.choice([0, 0, 1, 2, 3, 5, 8, 13, 40]) for k in ("a1", "a2", "a3", "b1", "b2")}
+        sizes = [0, 0, 1, 2, 3, 5, 8, 13, 40]
+        leaf = {k: rng.choice(sizes) for k in ("a1", "a2", "a3", "b1", "b2")}
         v = {**leaf, "A": leaf["a1"] + leaf["a2"] + leaf["a3"], "B": leaf["b1"] + leaf["b2"]}
         v["T"] = v["A"] + v["B"]
         values[f"u{u}"] = v
@@ -38,8 +39,9 @@ def random_grid(rng: random.Random) -> tuple[dict, dict, set]:
 
 
 def reference(values: dict, hidden: dict, state: set) -> set:
-    """The hidden figures (of the units and the state) whose least and greatest value (linear program, each hidden
-    figure at least 1 and at most 3x + 20, everything else as shown) are under one apart."""
+    """The hidden figures (of the units and the state) whose least and greatest value (linear
+    program, each hidden figure at least 1 and at most 3x + 20, everything else as shown) are
+    under one apart."""
     owners = {**values, STATE: {k: sum(v[k] for v in values.values()) for k in FIGURES}}
     hides = {**hidden, STATE: state}
     names = [(o, k) for o in owners for k in FIGURES]
