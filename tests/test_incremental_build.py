@@ -43,6 +43,8 @@ INCREMENTAL_TABLES = [
     "marts.fct_child_find",
     "marts.fct_monitoring_coverage",
     "marts.fct_compliance_flags",
+    "marts.fct_federal_children",
+    "marts.fct_federal_category_sets",  # its SEA records are the sums of its LEA records
 ]
 #: Built on top of the incremental tables (state rates, STATE rows): rebuilt whole every time.
 DERIVED_TABLES = [
@@ -64,7 +66,13 @@ SENTINEL_TABLES = [
     t
     for t in INCREMENTAL_TABLES
     if t.split(".")[1]
-    not in ("int_placements_by_lea", "int_lre_by_lea", "int_disproportionality_groups")
+    not in (
+        "int_placements_by_lea",
+        "int_lre_by_lea",
+        "int_disproportionality_groups",
+        "fct_federal_children",  # a planted child is counted by the federal edit checks
+        "fct_federal_category_sets",  # a planted LEA record is summed into the SEA records
+    )
 ]
 
 

@@ -1,9 +1,9 @@
 {#- The records of the EDFacts child-count files over a relation of children
-    (fct_federal_children): per file, category set and reporting level (SEA, LEA), one row per
-    combination of the set's category values, the other category columns NULL. The category
+    (fct_federal_children): per file, category set and reporting level (of `levels`: SEA, LEA),
+    one row per combination of the set's category values, the other category columns NULL. The category
     sets, subtotals and education unit total (TOT) as the file specifications list them
     (sped/federal/specs.py holds the same; tests/test_federal_files.py keeps them equal). -#}
-{% macro federal_category_set_records(children) -%}
+{% macro federal_category_set_records(children, levels=['SEA', 'LEA']) -%}
 {% set category_sets = {
     'FS002': [
         ('CSA', ['disability_category', 'race_ethnicity', 'sex']),
@@ -39,7 +39,7 @@
 {%- set selects = [] -%}
 {%- for spec, spec_sets in category_sets.items() -%}
 {%- for name, set_columns in spec_sets -%}
-{%- for level in ['SEA', 'LEA'] -%}
+{%- for level in levels -%}
 {%- set values = [] -%}
 {%- for column in columns -%}
 {%- do values.append(column if column in set_columns else 'cast(null as varchar) as ' ~ column) -%}

@@ -4,6 +4,13 @@
 -- a 5-year-old). The roster in force, and the parentally placed children with a services plan:
 -- school age under environment PPPS, early childhood under the environment of their plan.
 -- Values a roster does not give (a year before the profile's first federal year) are MISSING.
+-- Per LEA (each child is one LEA's): an incremental build recomputes only the changed LEAs.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_changed_leas() }}"
+) }}
 with roster as (
     select
         lea_id,
@@ -18,6 +25,7 @@ with roster as (
         sex,
         english_learner
     from {{ ref('stg_placements') }}
+    where {{ only_changed_leas() }}
 ),
 
 private as (
@@ -34,7 +42,7 @@ private as (
         sex,
         english_learner
     from {{ ref('stg_ppps_count') }}
-    where has_services_plan
+    where has_services_plan and {{ only_changed_leas() }}
 ),
 
 children as (
