@@ -298,10 +298,16 @@ def _batch_lineage(typed: pl.DataFrame, subs: list[Submission]) -> pl.DataFrame:
 
 
 def stage_batch(
-    con: duckdb.DuckDBPyConnection, collection: Collection, frames: list[pl.DataFrame]
+    con: duckdb.DuckDBPyConnection,
+    collection: Collection,
+    frames: list[pl.DataFrame],
+    *,
+    replace: bool = True,
 ) -> int:
-    """Replace landing.<collection> with the typed rows of the batch."""
-    con.execute(create_table_sql("landing", collection, replace=True))
+    """Replace landing.<collection> with the typed rows of the batch (`replace` False: add
+    them to what it holds, a part of a batch)."""
+    if replace:
+        con.execute(create_table_sql("landing", collection, replace=True))
     if not frames:
         return 0
     batch = pl.concat(frames, how="vertical")
@@ -396,6 +402,40 @@ def process_collection(
     return result
 
 
+#: At most about this many bytes of a batch's stored files are read, typed and staged at once
+#: (a workbook counted at WORKBOOK_EXPANSION times its size: its XML is compressed). Reading
+#: holds a file's bytes, its text rows and its typed rows at once, about twelve times the
+#: files' size: the large scale's 476 MB of rosters over five years, read in one part, took
+#: the run to a peak of 6.1 GB. Each part's rows go to the warehouse before the next is read;
+#: the batch is then validated and decided whole, as before. Each file reads the same in any
+#: part (tests/test_csv_batch.py, tests/test_batch_typing.py).
+PART_BYTES = 160 * 2**20
+WORKBOOK_EXPANSION = 10
+
+
+def batch_parts(pending: list[Submission], limit: int | None = None) -> list[list[Submission]]:
+    """`pending` cut, in its order, into parts of at most about `limit` bytes to read (default
+    PART_BYTES; a file larger than that is a part of its own)."""
+    limit = PART_BYTES if limit is None else limit
+    parts: list[list[Submission]] = []
+    part: list[Submission] = []
+    size = 0
+    for sub in pending:
+        cost = sub.size_bytes * (
+            WORKBOOK_EXPANSION if sub.original_name.lower().endswith(".xlsx") else 1
+        )
+        if part and size + cost > limit:
+            parts.append(part)
+            part, size = [], 0
+        part.append(sub)
+        size += cost
+    return [*parts, part] if part else parts
+
+
+def _part_progress(progress: Progress, n: int, parts: int) -> Progress:
+    return lambda message: progress(f"{message} (part {n} of {parts})")
+
+
 def _validate_and_load(
     con: duckdb.DuckDBPyConnection,
     registry: Registry,
@@ -411,10 +451,19 @@ def _validate_and_load(
     accepted files' rows as the data in force."""
     clock = time.perf_counter()
     known = _known_leas(con) if collection.lea_scoped else set()
-    frames, findings, rows = read_pending(
-        registry, collection, pending, known, progress, profile.limits
-    )
-    staged = stage_batch(con, collection, frames)
+    findings: dict[int, list[Finding]] = defaultdict(list)
+    rows: dict[int, int] = {}
+    staged = stage_batch(con, collection, [])
+    parts = batch_parts(pending)
+    for n, part in enumerate(parts, 1):
+        said = progress if len(parts) == 1 else _part_progress(progress, n, len(parts))
+        frames, part_findings, part_rows = read_pending(
+            registry, collection, part, known, said, profile.limits
+        )
+        findings.update(part_findings)
+        rows.update(part_rows)
+        staged += stage_batch(con, collection, frames, replace=False)
+        del frames  # the part's rows are in the warehouse now: not held through validation
     result.seconds["read"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
