@@ -24,7 +24,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sped.privacy.suppression import Line, protect
+from sped.privacy.by_year import protect_years
+from sped.privacy.suppression import Line
 
 AGE_GROUPS = ("3-5", "6-21")
 SCHOOL_AGE = "6-21"
@@ -52,8 +53,11 @@ LATENT: dict[tuple, frozenset | None] = {
 }
 
 
+ENVIRONMENT = "environment_students"
+
+
 def environment(a: str, e: str | None) -> tuple[str, str, str | None]:
-    return ("environment_students", a, e)
+    return (ENVIRONMENT, a, e)
 
 
 def lines(environments: Iterable[tuple[str, str | None]]) -> list[Line]:
@@ -105,9 +109,16 @@ def hidden_figures(
     """One row per hidden figure: lea_id (STATE for a state figure), school_year, figure,
     age_group, educational_environment, suppressed (SMALL_CELL or COMPLEMENTARY)."""
     out = []
-    for year, by_lea in sorted(grid(ood_rows, lre_rows).items()):
-        cells = {(k[1], k[2]) for v in by_lea.values() for k in v if k[0] == "environment_students"}
-        result = protect(by_lea, lines(cells), min_cell_size, latent=LATENT)
+    years = grid(ood_rows, lre_rows)
+    year_lines = {
+        year: lines({(k[1], k[2]) for v in by_lea.values() for k in v if k[0] == ENVIRONMENT})
+        for year, by_lea in years.items()
+    }
+    results = protect_years(
+        years, year_lines, min_cell_size, {year: {"latent": LATENT} for year in years}
+    )
+    for year in sorted(years):
+        result = results[year]
         hidden = [
             (lea, k, why) for lea, figures in result.hidden.items() for k, why in figures.items()
         ]

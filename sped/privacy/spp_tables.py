@@ -28,7 +28,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sped.privacy.suppression import SMALL_CELL, Line, protect
+from sped.privacy.by_year import protect_years
+from sped.privacy.suppression import SMALL_CELL, Line
 
 POPULATIONS: dict[str, tuple[str, ...]] = {"5": ("5A", "5B", "5C"), "6": ("6A", "6B", "6C")}
 POPULATION_OF = {i: p for p, indicators in POPULATIONS.items() for i in indicators}
@@ -142,9 +143,17 @@ def hidden(
     figure."""
     out: dict[tuple, str] = {}
     elsewhere = hidden_elsewhere(placement_hidden)
-    for year, by_lea in grid(rows, lre_rows).items():
-        seed = {lea: elsewhere.get((year, lea), set()) for lea in by_lea}
-        result = protect(by_lea, LINES, min_cell_size, seed=seed, avoid=SHOWN_ELSEWHERE)
+    years = grid(rows, lre_rows)
+    options = {
+        year: {
+            "seed": {lea: elsewhere.get((year, lea), set()) for lea in by_lea},
+            "avoid": SHOWN_ELSEWHERE,
+        }
+        for year, by_lea in years.items()
+    }
+    results = protect_years(years, dict.fromkeys(years, LINES), min_cell_size, options)
+    for year in years:
+        result = results[year]
         for lea, figures in result.hidden.items():
             for k, why in figures.items():
                 out[(year, lea, k)] = why
