@@ -54,7 +54,7 @@ DERIVED_TABLES = [
 ]
 #: The suppression (per school year: only the changed year is recomputed) and the shared tables.
 SHARED_TABLES = ["shared.shr_suppression", "shared.shr_out_of_district",
-                 "shared.shr_lre_environments"]  # fmt: skip
+                 "shared.shr_lre_environments", "shared.shr_spp_indicators"]  # fmt: skip
 #: An LEA that sends nothing: a copy of a row under its id is planted in each incremental table
 #: after the first build. An incremental build must leave it alone (a full one drops it), which
 #: shows that LEAs outside the build's scope are not recomputed. Not planted where a derived
@@ -132,12 +132,13 @@ def incremental(tmp_path_factory):
             )
         # in the suppression: a row of the other school year (must stay) and one of the
         # roster's year (must go: that year is recomputed)
-        for lea, same_year in ((SENTINEL, False), (GONE, True)):
-            con.execute(
-                f"INSERT INTO shared.shr_suppression SELECT * REPLACE ('{lea}' AS lea_id) "
-                f"FROM shared.shr_suppression WHERE (school_year = ?) = ? LIMIT 1",
-                [roster.period, same_year],
-            )
+        for table in ("shr_suppression", "shr_spp_indicators"):
+            for lea, same_year in ((SENTINEL, False), (GONE, True)):
+                con.execute(
+                    f"INSERT INTO shared.{table} SELECT * REPLACE ('{lea}' AS lea_id) "
+                    f"FROM shared.{table} WHERE (school_year = ?) = ? LIMIT 1",
+                    [roster.period, same_year],
+                )
     finally:
         con.close()
     # published as they stand: a build finding marts that differ from their last publication
@@ -168,15 +169,16 @@ def test_the_first_build_is_full_and_the_next_recomputes_one_lea(incremental):
     assert second == (("incremental", "1 LEAs with new data in force", 1, True), [roster.lea_id])
 
 
-def test_only_the_changed_school_year_of_the_suppression_is_recomputed(incremental):
+@pytest.mark.parametrize("table", ["shr_suppression", "shr_spp_indicators"])
+def test_only_the_changed_school_year_of_the_suppression_is_recomputed(incremental, table):
     inst, *_ = incremental
     con = duckdb.connect(str(inst.warehouse), read_only=True)
     try:
         planted = dict(con.execute(
-            "SELECT lea_id, count(*) FROM shared.shr_suppression WHERE lea_id IN (?, ?) "
+            f"SELECT lea_id, count(*) FROM shared.{table} WHERE lea_id IN (?, ?) "
             "GROUP BY lea_id", [SENTINEL, GONE]
         ).fetchall())  # fmt: skip
-        years = con.execute("SELECT count(DISTINCT school_year) FROM shared.shr_suppression")
+        years = con.execute(f"SELECT count(DISTINCT school_year) FROM shared.{table}")
         assert years.fetchone()[0] == 2
     finally:
         con.close()
