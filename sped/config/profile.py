@@ -427,11 +427,22 @@ def load_profile(path: str | Path | None = None) -> StateProfile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProfileError(f"cannot read the state profile {path}: {exc.strerror}") from None
+    key = (str(path), text)
+    if key in _LOADED:  # read again (it may have changed), parsed and checked once per text
+        return _LOADED[key]
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ProfileError(f"{path} is not valid YAML: {_yaml_problem(exc)}") from None
     try:
-        return parse_profile(data, source=str(path))
+        profile = parse_profile(data, source=str(path))
     except ProfileError as exc:
         raise ProfileError(f"{path}: {exc}") from None
+    _LOADED.clear()
+    _LOADED[key] = profile
+    return profile
+
+
+#: The last profile loaded, by its path and text: a run asks for it in every step (14 times a
+#: pipeline run, 20 ms each to parse and check).
+_LOADED: dict[tuple[str, str], StateProfile] = {}
