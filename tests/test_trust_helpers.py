@@ -1,6 +1,7 @@
-"""Killing only the process that reads a batch (SIGKILL: it cannot shut anything down) leaves
-nothing of it running: its read helpers notice it died and end, and with them the fork server
-and multiprocessing's resource tracker (sped/ingest/read_helpers.py `_end_with`)."""
+"""Killing only the process that reads a batch or suppresses the school years (SIGKILL: it
+cannot shut anything down) leaves nothing of it running: its helpers notice it died and end,
+and with them the fork server and multiprocessing's resource tracker
+(sped/process/helper_watch.py, used by sped/ingest/read_helpers.py and sped/privacy/by_year.py)."""
 
 from __future__ import annotations
 
@@ -67,6 +68,57 @@ def test_killing_only_the_caller_ends_its_helpers_and_fork_server(tmp_path):
         others = psutil.Process(caller.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in others)
         assert "forkserver" in names and len(others) >= 3  # tracker, fork server, a helper
+        caller.send_signal(signal.SIGKILL)
+        assert caller.wait(30) == -signal.SIGKILL
+        deadline = time.monotonic() + 15
+        while _running(others) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _running(others) == []
+    finally:
+        if caller.poll() is None:
+            caller.kill()
+        for proc in others:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+
+
+#: A caller that hands three school years of a large grid to the suppression's helpers and is
+#: killed while they work (each year takes them seconds).
+SUPPRESSING = """
+import sys
+
+from sped.privacy import by_year
+from sped.privacy.placement_tables import LATENT, lines
+from tests.test_privacy_by_year import random_years
+
+if __name__ == "__main__":
+    years = random_years(3, leas=1500)
+    year_lines = {
+        y: lines({(k[1], k[2]) for v in b.values() for k in v if k[0] == "environment_students"})
+        for y, b in years.items()
+    }
+    print("suppressing", flush=True)
+    by_year.protect_years(years, year_lines, 10, {y: {"latent": LATENT} for y in years})
+    print("done", flush=True)
+"""
+
+
+def test_killing_the_suppressing_process_ends_its_helpers(tmp_path):
+    script = tmp_path / "suppressing.py"
+    script.write_text(SUPPRESSING)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    caller = subprocess.Popen(
+        [sys.executable, str(script)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    others: list[psutil.Process] = []
+    try:
+        assert caller.stdout.readline().strip() == "suppressing"
+        deadline = time.monotonic() + 30
+        while len(others) < 4 and time.monotonic() < deadline:  # tracker, server, two helpers
+            time.sleep(0.1)
+            others = psutil.Process(caller.pid).children(recursive=True)
+        assert len(others) >= 4, [" ".join(p.cmdline()) for p in others]
+        time.sleep(1)  # the helpers are working
         caller.send_signal(signal.SIGKILL)
         assert caller.wait(30) == -signal.SIGKILL
         deadline = time.monotonic() + 15

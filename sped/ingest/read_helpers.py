@@ -20,10 +20,9 @@ helper starts on it), so each file gets exactly the table and findings it would 
 in-process; a helper that fails in any way (even one killed outright) only sends its files back
 to the caller, which reads them in-process as before.
 
-A helper ends as soon as the process it reads for has ended (`_end_with`): killed outright,
-that process cannot shut its pool down, and a helper waiting for work would wait forever,
-holding the fork server (which lives while any of its children holds its pipe) and
-multiprocessing's resource tracker with it.
+A helper ends as soon as the process it reads for has ended (sped/process/helper_watch.py):
+killed outright, that process cannot shut its pool down, and a helper waiting for work would
+wait forever, holding the fork server and multiprocessing's resource tracker with it.
 
 Helpers come from a fork server (a clean process, never a fork of this one with its threads),
 and only when the batch is worth at least MIN_HELPER_WORK of reading and the machine has a
@@ -35,8 +34,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -47,6 +44,7 @@ from sped.ingest.limits import Limits
 from sped.ingest.read import ReadResult, read_table
 from sped.landing import store
 from sped.landing.registry import Registry, Submission
+from sped.process.helper_watch import this_process, watch_caller
 
 #: What reading a byte of a workbook costs, in bytes of CSV (measured: the state scale's 1.2 MB
 #: of workbooks took 1.4 s of CPU with the worksheet parser of sped/ingest/xlsx_rows.py, its
@@ -58,8 +56,6 @@ WORKBOOK_COST = 30
 MIN_HELPER_WORK = 24 * 2**20
 #: At most this many helpers (and never more than the cores beyond the caller's own).
 MAX_HELPERS = 4
-#: How often a helper looks whether the process it reads for is still there (seconds).
-WATCH_SECONDS = 0.25
 
 
 def helpers_available() -> int:
@@ -96,29 +92,7 @@ def _share_claims(flags, lock, caller: tuple[int, float] | None = None) -> None:
     """A helper's start: the batch's claims, and a watch on the caller (pid, start time)."""
     global _CLAIMS
     _CLAIMS = (flags, lock)
-    if caller is not None:
-        threading.Thread(target=_end_with, args=caller, daemon=True, name="sped-watch").start()
-
-
-def _identity(pid: int) -> tuple[int, float] | None:
-    """(pid, start time) of a live process (None: gone, or a zombie waiting to be reaped)."""
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return None
-        return pid, proc.create_time()
-    except psutil.Error:
-        return None
-
-
-def _end_with(pid: int, started: float) -> None:
-    """In a helper: end this process once the caller (`pid`, started at `started`, so a reused
-    pid is not mistaken for it) has ended."""
-    while _identity(pid) == (pid, started):
-        time.sleep(WATCH_SECONDS)
-    os._exit(0)
+    watch_caller(caller)
 
 
 def _claim(flags, lock, index: int) -> bool:
@@ -186,7 +160,7 @@ def read_in_helpers(
             max_workers=min(helpers, len(chosen)),
             mp_context=context,
             initializer=_share_claims,
-            initargs=(flags, lock, _identity(os.getpid())),
+            initargs=(flags, lock, this_process()),
         )
     except (OSError, ValueError, RuntimeError):  # no fork server here: read in-process
         yield HelperReads()

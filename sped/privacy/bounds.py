@@ -8,9 +8,9 @@ where its count is not zero). Over one year's grid that is a linear program in t
 figures; `pinned` finds the hidden figures whose least and greatest values under it are less
 than one student apart (a figure the reader knows).
 
-The program is the linear relaxation (HiGHS through scipy's `linprog`), with each figure capped
-at 3x its value + 20 (so that "as high as it can be" is a vertex; the cap only narrows what the
-reader may allow, so it errs towards hiding more). Its interval holds the integer one, so a
+The program is the linear relaxation (HiGHS, through highspy: `_Program`), with each figure
+capped at 3x its value + 20 (so that "as high as it can be" is a vertex; the cap only narrows
+what the reader may allow, so it errs towards hiding more). Its interval holds the integer one, so a
 figure it pins the integer program pins too. A figure it does not pin is one some solution moves
 by a whole student; on these grids (lines that form a tree in each unit, joined by the state's
 column sums) the integer program has then moved it too in every case tried, but that is not

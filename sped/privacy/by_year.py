@@ -12,7 +12,8 @@ on one thread (threadpoolctl), since the helpers already use every core. Measure
 warehouses, the same figures hidden: the state scale's three years 3.1 s -> 1.9 s, the large
 scale's two 5.2 s -> 3.0 s (tests/test_privacy_by_year.py compares the outcomes). Helpers come
 from a fork server (a clean process, never a fork of this one with its threads, as in
-sped/ingest/read_helpers.py). A pool that breaks (a helper killed) is not an error of the
+sped/ingest/read_helpers.py) and end with the process they work for, should it be killed
+(sped/process/helper_watch.py). A pool that breaks (a helper killed) is not an error of the
 suppression: the years are then solved here, as if no helper had been asked.
 """
 
@@ -29,6 +30,7 @@ from typing import Any
 from threadpoolctl import threadpool_limits
 
 from sped.privacy.suppression import Protection, protect
+from sped.process.helper_watch import this_process, watch_caller
 
 #: Below this many units (LEA-years) over all the years, every year is solved here.
 MIN_UNITS = 600
@@ -54,11 +56,14 @@ def protect_years(
     workers = min(len(jobs), cores)
     try:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_mark_helper
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_helper,
+            initargs=(this_process(),),
         ) as pool:
             futures = {y: pool.submit(_protect, jobs[y]) for y in order}
             return {y: futures[y].result() for y in jobs}
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError, ValueError):  # no helpers here: solved in-process
         return {y: _protect(job) for y, job in jobs.items()}
 
 
@@ -71,9 +76,11 @@ def _protect(job: tuple) -> Protection:
         return protect(values, lines, min_cell_size, **options)
 
 
-def _mark_helper() -> None:
+def _start_helper(caller) -> None:
+    """A helper's start: it knows it is one, and ends with its caller (helper_watch)."""
     global _IN_HELPER
     _IN_HELPER = True
+    watch_caller(caller)
 
 
 #: Whether this process is one of protect_years' helpers.
