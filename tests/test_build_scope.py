@@ -235,8 +235,71 @@ def test_a_run_reads_the_marts_once_for_its_two_decisions_and_again_after_a_buil
     read: list[int] = []
     real = build_scope.mart_digests
     monkeypatch.setattr(build_scope, "mart_digests", lambda c: read.append(1) or real(c))
-    first = build_scope._marts_now(con)
-    assert build_scope._marts_now(con) == first and len(read) == 1
+    first = build_scope._marts_now(con, registry)
+    assert build_scope._marts_now(con, registry) == first and len(read) == 1
     plan_build(con, registry, VARS)  # a build starts (and never finishes)
     con.execute("UPDATE marts.t SET x = 2")
-    assert build_scope._marts_now(con) != first and len(read) == 2
+    assert build_scope._marts_now(con, registry) != first and len(read) == 2
+
+
+def test_an_untouched_warehouse_is_known_to_hold_the_published_marts_without_reading_them(
+    inst, monkeypatch
+):
+    """Right after publishing, the working file's stamp says its marts are those published: the
+    next decision reads none. Any write since (a mart changed by hand, its modification time
+    even set back) has the marts read again, and the change found."""
+    import os
+
+    from sped.run.steps import publish
+    from sped.warehouse import build_scope
+
+    con = connect(inst)
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute("CREATE OR REPLACE TABLE marts.t AS SELECT 1 AS x")
+    con.close()
+    publish(inst)
+    read: list[int] = []
+    real = build_scope.mart_digests
+    monkeypatch.setattr(build_scope, "mart_digests", lambda c: read.append(1) or real(c))
+    with open_registry(inst) as registry:
+        published = registry.last_publication()
+        con = connect(inst)
+        try:
+            build_scope._MART_DIGESTS.clear()
+            assert build_scope._marts_now(con, registry) == published and read == []
+        finally:
+            con.close()
+        before = os.stat(inst.warehouse)
+        con = connect(inst)
+        con.execute("UPDATE marts.t SET x = 2")
+        con.close()
+        os.utime(inst.warehouse, ns=(before.st_atime_ns, before.st_mtime_ns))
+        con = connect(inst)
+        try:
+            build_scope._MART_DIGESTS.clear()
+            assert build_scope._marts_now(con, registry) != published and read == [1]
+        finally:
+            con.close()
+
+
+def test_a_write_ahead_log_beside_the_warehouse_has_the_marts_read(inst):
+    """A write DuckDB has not yet put into the file itself (a run stopped mid-build leaves its
+    log; opening the file applies it): the stamp cannot vouch for the marts."""
+    from sped.run.steps import publish
+    from sped.warehouse import publication_stamp
+
+    con = connect(inst)
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute("CREATE OR REPLACE TABLE marts.t AS SELECT 1 AS x")
+    con.close()
+    publish(inst)
+    wal = inst.warehouse.with_name(inst.warehouse.name + ".wal")
+    with open_registry(inst) as registry:
+        published = registry.last_publication()
+        assert publication_stamp.published_marts_if_untouched(registry, inst.warehouse) == published
+        wal.write_bytes(b"a log")
+        try:
+            assert publication_stamp.published_marts_if_untouched(registry, inst.warehouse) is None
+        finally:
+            wal.unlink()
+        assert publication_stamp.published_marts_if_untouched(registry, inst.warehouse) == published

@@ -24,7 +24,7 @@ from sped.landing import registry_guard
 from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Incoming, ReceivingBatch, Registry
 from sped.process import failpoints
-from sped.warehouse import kept_open
+from sped.warehouse import kept_open, publication_stamp
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
 
 Progress = Callable[[str], None]
@@ -300,13 +300,18 @@ def publish(inst: Installation, *, record: bool = True) -> Path:
     finally:
         con.close()
     tmp = inst.published_dir / ".warehouse.duckdb.tmp"
+    seen = publication_stamp.stamp(inst.warehouse)
     shutil.copyfile(inst.warehouse, tmp)
     marts = _published_digests(tmp) if record else {}
     os.replace(tmp, inst.published_warehouse)
-    if not record:
-        return inst.published_warehouse
-    with open_registry(inst) as registry:  # what was published, for `sped audit verify`
+    with open_registry(inst) as registry:
+        if not record:
+            publication_stamp.forget(registry)
+            return inst.published_warehouse
+        # what was published, for `sped audit verify`; and the working file as it was copied,
+        # so that the next run knows its marts untouched without reading them
         registry.record_publication(marts, f"{len(marts)} tables published")
+        publication_stamp.record(registry, inst.warehouse, seen, marts)
     return inst.published_warehouse
 
 

@@ -48,7 +48,7 @@ from sped import privacy
 from sped.config.settings import DBT_PROJECT_DIR
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
-from sped.warehouse import national_reference
+from sped.warehouse import national_reference, publication_stamp
 from sped.warehouse.digests import mart_digests
 
 
@@ -122,7 +122,9 @@ class _Decision:
 _MART_DIGESTS: dict[tuple[str, int], dict[str, str]] = {}
 
 
-def _marts_now(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def _marts_now(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict[str, str]:
+    """The marts' digests now: those the last publication recorded when the warehouse file is
+    untouched since it was published (sped/warehouse/publication_stamp.py), else read."""
     path = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
@@ -132,7 +134,8 @@ def _marts_now(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         return mart_digests(con)
     if key not in _MART_DIGESTS:
         _MART_DIGESTS.clear()
-        _MART_DIGESTS[key] = mart_digests(con)
+        untouched = publication_stamp.published_marts_if_untouched(registry, Path(key[0]))
+        _MART_DIGESTS[key] = untouched if untouched is not None else mart_digests(con)
     return _MART_DIGESTS[key]
 
 
@@ -158,7 +161,7 @@ def _decide(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dict) 
         why = f"state-level data changed: {', '.join(state_level)}"
         return _Decision("full", why, print_, upto)
     published = registry.last_publication()
-    if published is not None and _marts_now(con) != published:
+    if published is not None and _marts_now(con, registry) != published:
         why = (
             "the marts differ from those last published (changed outside sped, or a run "
             "stopped between building and publishing)"
