@@ -1,4 +1,4 @@
-"""A batch read in parts (sped/ingest/batch.py `batch_parts`, which bounds the memory a large
+"""A batch read in parts (sped/ingest/parts.py `batch_parts`, which bounds the memory a large
 batch takes) decides and loads exactly what it decides and loads read whole: the same rows in
 force, the same outcome and findings for every file, workbooks and rejected files included."""
 
@@ -14,7 +14,9 @@ from sped.config.settings import Installation
 from sped.contracts import COLLECTIONS
 from sped.generate import generate
 from sped.ingest import batch
-from sped.ingest.batch import batch_parts, process_collection
+from sped.ingest import parts as parts_module
+from sped.ingest.batch import process_collection
+from sped.ingest.parts import batch_parts
 from sped.landing.registry import Submission
 from sped.operations.initialise import initialise
 from sped.run.steps import connect, open_registry, register_landing
@@ -43,7 +45,7 @@ def _load(landing: Path, root: Path, part_bytes: int, monkeypatch) -> tuple[list
     """Register `landing` in a new installation and process every collection with batches cut
     into parts of `part_bytes`: (raw rows of the district collections, the outcomes, the
     parts the rosters were read in)."""
-    monkeypatch.setattr(batch, "PART_BYTES", part_bytes)
+    monkeypatch.setattr(parts_module, "PART_BYTES", part_bytes)
     reads = []
     real = batch.read_pending
     monkeypatch.setattr(

@@ -88,6 +88,22 @@ def test_accepted_rows_lost_from_the_warehouse_are_reloaded_from_the_store(inst,
     assert _run(inst, profile).reloaded == 0  # in step now: nothing more to do
 
 
+@pytest.mark.parametrize("part_bytes", [1, 2**30])
+def test_a_reload_read_in_parts_reloads_every_row(inst, profile, loaded, monkeypatch, part_bytes):
+    """Files to reload are read one part at a time (sped/ingest/parts.py; here each file its
+    own part, or all in one) and loaded together: the same rows either way."""
+    from sped.ingest import parts
+
+    monkeypatch.setattr(parts, "PART_BYTES", part_bytes)
+    before = _rows(inst, "SELECT * FROM raw.allocations ORDER BY _submission_id, lea_id")
+    con = connect(inst)
+    con.execute("DELETE FROM raw.allocations")  # both loads lost
+    con.close()
+    result = _run(inst, profile)
+    assert (result.reloaded, result.rows_reloaded) == (2, 3)
+    assert _rows(inst, "SELECT * FROM raw.allocations ORDER BY _submission_id, lea_id") == before
+
+
 def test_rows_of_a_submission_no_longer_in_force_are_removed(inst, profile, loaded):
     a, b = loaded
     c = _send(inst, ALLOC, _alloc("2500001,2026,200.00,20.00"), "c.csv")

@@ -31,6 +31,7 @@ from sped.contracts.findings import Finding
 from sped.ingest import file_checks, settled
 from sped.ingest.csv_batch import CsvBatch, read_plain
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
+from sped.ingest.parts import batch_parts
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
 from sped.ingest.read_helpers import read_in_helpers
 from sped.ingest.reconcile import check_stored, reconcile_collection
@@ -400,36 +401,6 @@ def process_collection(
         )
     settled.settle(con, registry, collection.name, profile, as_of)
     return result
-
-
-#: At most about this many bytes of a batch's stored files are read, typed and staged at once
-#: (a workbook counted at WORKBOOK_EXPANSION times its size: its XML is compressed). Reading
-#: holds a file's bytes, its text rows and its typed rows at once, about twelve times the
-#: files' size: the large scale's 476 MB of rosters over five years, read in one part, took
-#: the run to a peak of 6.1 GB. Each part's rows go to the warehouse before the next is read;
-#: the batch is then validated and decided whole, as before. Each file reads the same in any
-#: part (tests/test_csv_batch.py, tests/test_batch_typing.py).
-PART_BYTES = 160 * 2**20
-WORKBOOK_EXPANSION = 10
-
-
-def batch_parts(pending: list[Submission], limit: int | None = None) -> list[list[Submission]]:
-    """`pending` cut, in its order, into parts of at most about `limit` bytes to read (default
-    PART_BYTES; a file larger than that is a part of its own)."""
-    limit = PART_BYTES if limit is None else limit
-    parts: list[list[Submission]] = []
-    part: list[Submission] = []
-    size = 0
-    for sub in pending:
-        cost = sub.size_bytes * (
-            WORKBOOK_EXPANSION if sub.original_name.lower().endswith(".xlsx") else 1
-        )
-        if part and size + cost > limit:
-            parts.append(part)
-            part, size = [], 0
-        part.append(sub)
-        size += cost
-    return [*parts, part] if part else parts
 
 
 def _part_progress(progress: Progress, n: int, parts: int) -> Progress:

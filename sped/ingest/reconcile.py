@@ -28,6 +28,7 @@ import duckdb
 import polars as pl
 
 from sped.contracts import Collection
+from sped.ingest.parts import batch_parts
 from sped.landing import store, store_stamps
 from sped.landing.registry import Registry, Submission
 
@@ -139,11 +140,63 @@ def reconcile_collection(
             "installation from a backup"
         )
     check_stored(registry, name, reload)
-    frames = read(reload) if reload else []
-    got = {}
-    for frame in frames:
-        for sid, n in frame.group_by("_submission_id").len().iter_rows():
-            got[sid] = got.get(sid, 0) + n
+    got: dict[int, int] = {}
+    con.execute(f"DROP TABLE IF EXISTS {_RELOAD}")
+    try:
+        _stage_reload(con, reload, read, got)
+        return _replace_rows(con, registry, name, reload, stale, held, got, record, progress)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_RELOAD}")
+
+
+#: The temporary table the files to reload are staged in, one part at a time.
+_RELOAD = "sped_reload_staged"
+
+
+def _stage_reload(
+    con: duckdb.DuckDBPyConnection,
+    reload: list[Submission],
+    read: Callable[[list[Submission]], list[pl.DataFrame]],
+    got: dict[int, int],
+) -> None:
+    """Read the files to reload into a temporary table, one part at a time, so that only a
+    part's rows are ever held in memory (sped/ingest/parts.py); `got` counts each file's rows."""
+    for part in batch_parts(reload):
+        for frame in read(part):
+            for sid, n in frame.group_by("_submission_id").len().iter_rows():
+                got[sid] = got.get(sid, 0) + n
+            con.register("sped_reload", frame.to_arrow())
+            try:
+                if _has_temp(con, _RELOAD):
+                    con.execute(f"INSERT INTO {_RELOAD} SELECT * FROM sped_reload")
+                else:
+                    con.execute(f"CREATE TEMP TABLE {_RELOAD} AS SELECT * FROM sped_reload")
+            finally:
+                con.unregister("sped_reload")
+
+
+def _has_temp(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
+        ).fetchone()[0]
+    )
+
+
+def _replace_rows(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    name: str,
+    reload: list[Submission],
+    stale: dict[int, int],
+    held: dict[int, int],
+    got: dict[int, int],
+    record: bool,
+    progress: Progress,
+) -> Repair:
+    """Check every file in force was read, record the repair, and replace the rows of the
+    submissions reloaded or no longer in force with the staged rows, in one transaction."""
+    repair = Repair()
     unreadable = [s for s in reload if s.row_count and not got.get(s.submission_id)]
     if unreadable:
         raise RuntimeError(
@@ -168,13 +221,8 @@ def reconcile_collection(
         con.execute(
             f"DELETE FROM raw.{name} WHERE _submission_id IN (SELECT unnest(?))", [ids]
         ).fetchall()
-        if frames:
-            batch = pl.concat(frames, how="vertical")
-            con.register("sped_reload", batch.to_arrow())
-            try:
-                con.execute(f"INSERT INTO raw.{name} SELECT * FROM sped_reload").fetchall()
-            finally:
-                con.unregister("sped_reload")
+        if _has_temp(con, _RELOAD):
+            con.execute(f"INSERT INTO raw.{name} SELECT * FROM {_RELOAD}").fetchall()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
