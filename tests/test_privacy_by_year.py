@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 
 from sped.privacy import by_year
-from sped.privacy.placement_tables import LATENT, environment, lines
+from sped.privacy.placement_tables import LATENT, environment, year_lines
 from sped.privacy.suppression import protect
 
 ENVIRONMENTS = {"3-5": ["REC10YSVCS", "SC", "HOME"], "6-21": ["RC80", "RC79TO40", "SS", "HH"]}
@@ -48,17 +48,12 @@ def random_years(seed: int, leas: int = 40) -> dict:
 
 def test_helpers_give_each_year_the_outcome_it_gets_here(monkeypatch):
     years = random_years(7)
-    year_lines = {
-        y: lines(
-            {(k[1], k[2]) for v in by_lea.values() for k in v if k[0] == "environment_students"}
-        )
-        for y, by_lea in years.items()
-    }
+    lines = {y: year_lines(by_lea) for y, by_lea in years.items()}
     options = {y: {"latent": LATENT} for y in years}
-    here = {y: protect(years[y], year_lines[y], 10, latent=LATENT) for y in years}
+    here = {y: protect(years[y], lines[y], 10, latent=LATENT) for y in years}
     monkeypatch.setattr(by_year, "MIN_UNITS", 0)
-    in_helpers = by_year.protect_years(years, year_lines, 10, options)
+    in_helpers = by_year.protect_years(years, lines, 10, options)
     assert in_helpers == here
     assert any(p.hidden[u] for p in here.values() for u in p.hidden)  # something is hidden
     monkeypatch.setattr(by_year, "MIN_UNITS", 10**9)
-    assert by_year.protect_years(years, year_lines, 10, options) == here
+    assert by_year.protect_years(years, lines, 10, options) == here

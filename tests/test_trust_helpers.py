@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import psutil
 
@@ -57,29 +58,42 @@ def _running(procs: list[psutil.Process]) -> list[int]:
 def test_killing_only_the_caller_ends_its_helpers_and_fork_server(tmp_path):
     script = tmp_path / "caller.py"
     script.write_text(CALLER)
+    with _started(script, str(tmp_path / "inst")) as (caller, others):
+        assert caller.stdout.readline().strip() == "helpers ready"
+        others[:] = psutil.Process(caller.pid).children(recursive=True)
+        names = " ".join(" ".join(p.cmdline()) for p in others)
+        assert "forkserver" in names and len(others) >= 3  # tracker, fork server, a helper
+        _kill_and_see_them_end(caller, others)
+
+
+@contextlib.contextmanager
+def _started(script, *args: str) -> Iterator[tuple[subprocess.Popen, list[psutil.Process]]]:
+    """The caller script started, and the list of its descendants the test fills in: whatever
+    is left of them is killed at the end."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     caller = subprocess.Popen(
-        [sys.executable, str(script), str(tmp_path / "inst")],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True,
+        [sys.executable, str(script), *args], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+        text=True,
     )  # fmt: skip
     others: list[psutil.Process] = []
     try:
-        assert caller.stdout.readline().strip() == "helpers ready"
-        others = psutil.Process(caller.pid).children(recursive=True)
-        names = " ".join(" ".join(p.cmdline()) for p in others)
-        assert "forkserver" in names and len(others) >= 3  # tracker, fork server, a helper
-        caller.send_signal(signal.SIGKILL)
-        assert caller.wait(30) == -signal.SIGKILL
-        deadline = time.monotonic() + 15
-        while _running(others) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _running(others) == []
+        yield caller, others
     finally:
         if caller.poll() is None:
             caller.kill()
         for proc in others:
             with contextlib.suppress(psutil.Error):
                 proc.kill()
+
+
+def _kill_and_see_them_end(caller: subprocess.Popen, others: list[psutil.Process]) -> None:
+    """SIGKILL the caller, then every one of `others` ends within 15 s."""
+    caller.send_signal(signal.SIGKILL)
+    assert caller.wait(30) == -signal.SIGKILL
+    deadline = time.monotonic() + 15
+    while _running(others) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _running(others) == []
 
 
 #: A caller that hands three school years of a large grid to the suppression's helpers and is
@@ -88,17 +102,14 @@ SUPPRESSING = """
 import sys
 
 from sped.privacy import by_year
-from sped.privacy.placement_tables import LATENT, lines
+from sped.privacy.placement_tables import LATENT, year_lines
 from tests.test_privacy_by_year import random_years
 
 if __name__ == "__main__":
     years = random_years(3, leas=1500)
-    year_lines = {
-        y: lines({(k[1], k[2]) for v in b.values() for k in v if k[0] == "environment_students"})
-        for y, b in years.items()
-    }
+    lines = {y: year_lines(b) for y, b in years.items()}
     print("suppressing", flush=True)
-    by_year.protect_years(years, year_lines, 10, {y: {"latent": LATENT} for y in years})
+    by_year.protect_years(years, lines, 10, {y: {"latent": LATENT} for y in years})
     print("done", flush=True)
 """
 
@@ -106,28 +117,12 @@ if __name__ == "__main__":
 def test_killing_the_suppressing_process_ends_its_helpers(tmp_path):
     script = tmp_path / "suppressing.py"
     script.write_text(SUPPRESSING)
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    caller = subprocess.Popen(
-        [sys.executable, str(script)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
-    others: list[psutil.Process] = []
-    try:
+    with _started(script) as (caller, others):
         assert caller.stdout.readline().strip() == "suppressing"
         deadline = time.monotonic() + 30
         while len(others) < 4 and time.monotonic() < deadline:  # tracker, server, two helpers
             time.sleep(0.1)
-            others = psutil.Process(caller.pid).children(recursive=True)
+            others[:] = psutil.Process(caller.pid).children(recursive=True)
         assert len(others) >= 4, [" ".join(p.cmdline()) for p in others]
         time.sleep(1)  # the helpers are working
-        caller.send_signal(signal.SIGKILL)
-        assert caller.wait(30) == -signal.SIGKILL
-        deadline = time.monotonic() + 15
-        while _running(others) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _running(others) == []
-    finally:
-        if caller.poll() is None:
-            caller.kill()
-        for proc in others:
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
+        _kill_and_see_them_end(caller, others)

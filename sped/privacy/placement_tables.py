@@ -78,6 +78,12 @@ def lines(environments: Iterable[tuple[str, str | None]]) -> list[Line]:
     return out
 
 
+def year_lines(by_lea: Mapping[Any, Mapping[tuple, int]]) -> list[Line]:
+    """The lines of one year's grid (LEA -> figure -> students): those of the environments its
+    LEAs report."""
+    return lines({(k[1], k[2]) for v in by_lea.values() for k in v if k[0] == ENVIRONMENT})
+
+
 def grid(
     ood_rows: Iterable[Mapping[str, Any]], lre_rows: Iterable[Mapping[str, Any]]
 ) -> dict[str, dict[str, dict[tuple, int]]]:
@@ -110,12 +116,11 @@ def hidden_figures(
     age_group, educational_environment, suppressed (SMALL_CELL or COMPLEMENTARY)."""
     out = []
     years = grid(ood_rows, lre_rows)
-    year_lines = {
-        year: lines({(k[1], k[2]) for v in by_lea.values() for k in v if k[0] == ENVIRONMENT})
-        for year, by_lea in years.items()
-    }
     results = protect_years(
-        years, year_lines, min_cell_size, {year: {"latent": LATENT} for year in years}
+        years,
+        {year: year_lines(by_lea) for year, by_lea in years.items()},
+        min_cell_size,
+        {year: {"latent": LATENT} for year in years},
     )
     for year in sorted(years):
         result = results[year]
