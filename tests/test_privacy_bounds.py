@@ -17,6 +17,7 @@ from scipy.optimize import linprog
 
 from sped.privacy.bounds import STATE, pinned
 from sped.privacy.suppression import Line
+from tests.test_privacy_integer_bounds import grid_equations
 
 LINES = [Line("T", ("A", "B")), Line("A", ("a1", "a2", "a3")), Line("B", ("b1", "b2"))]
 FIGURES = ["T", "A", "B", "a1", "a2", "a3", "b1", "b2"]
@@ -44,22 +45,8 @@ def reference(values: dict, hidden: dict, state: set) -> set:
     under one apart."""
     owners = {**values, STATE: {k: sum(v[k] for v in values.values()) for k in FIGURES}}
     hides = {**hidden, STATE: state}
-    names = [(o, k) for o in owners for k in FIGURES]
+    names, a = grid_equations(list(values), FIGURES, LINES, STATE)
     index = {n: i for i, n in enumerate(names)}
-    rows = []
-    for o in owners:
-        for ln in LINES:
-            row = np.zeros(len(names))
-            row[index[(o, ln.total)]] = 1
-            for k in ln.parts:
-                row[index[(o, k)]] -= 1
-            rows.append(row)
-    for k in FIGURES:
-        row = np.zeros(len(names))
-        for u in values:
-            row[index[(u, k)]] = 1
-        row[index[(STATE, k)]] = -1
-        rows.append(row)
     truth = np.array([float(owners[o][k]) for o, k in names])
     is_hidden = np.array([k in hides[o] for o, k in names])
     bounds = [(1.0, 3 * t + 20) if h else (t, t) for t, h in zip(truth, is_hidden, strict=True)]
@@ -71,7 +58,7 @@ def reference(values: dict, hidden: dict, state: set) -> set:
         for sign in (1.0, -1.0):
             c = np.zeros(len(names))
             c[index[n]] = sign
-            res = linprog(c, A_eq=np.array(rows), b_eq=np.zeros(len(rows)), bounds=bounds)
+            res = linprog(c, A_eq=a, b_eq=np.zeros(len(a)), bounds=bounds)
             assert res.status == 0
             ends.append(res.x[index[n]])
         if ends[1] - ends[0] < 1 - 1e-6:

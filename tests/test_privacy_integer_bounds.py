@@ -16,20 +16,13 @@ from sped.privacy.suppression import Line, Protection, protect
 MIN = 10
 
 
-def integer_ranges(values: dict, lines: list[Line], result) -> dict[tuple, tuple[int, int]]:
-    """(unit, figure) -> (least, greatest) whole value of every hidden unit figure, given every
-    shown figure, every line in each unit and in the state, the units adding up to the state,
-    and each hidden figure at least 1 (greatest capped at 1000: "many")."""
-    units = sorted(values)
-    figures = sorted(
-        {k for v in values.values() for k in v} | {k for ln in lines for k in (ln.total, *ln.parts)}
-    )
-    owners = [*units, "STATE"]
-    truth = {(u, k): values[u].get(k, 0) for u in units for k in figures}
-    for k in figures:
-        truth[("STATE", k)] = sum(values[u].get(k, 0) for u in units)
-    hidden = {(u, k) for u in units for k in result.hidden[u]}
-    hidden |= {("STATE", k) for k in result.state_hidden}
+def grid_equations(
+    units: list, figures: list, lines: list[Line], state: object
+) -> tuple[list[tuple], np.ndarray]:
+    """Every (owner, figure) of the units and the state (`state`), and the matrix A of the
+    grid's equations A x = 0 over them: each owner's lines, and the units adding up to the
+    state, figure by figure."""
+    owners = [*units, state]
     names = [(o, k) for o in owners for k in figures]
     index = {n: i for i, n in enumerate(names)}
     rows = []
@@ -44,9 +37,26 @@ def integer_ranges(values: dict, lines: list[Line], result) -> dict[tuple, tuple
         row = np.zeros(len(names))
         for u in units:
             row[index[(u, k)]] = 1
-        row[index[("STATE", k)]] = -1
+        row[index[(state, k)]] = -1
         rows.append(row)
-    a = np.array(rows)
+    return names, np.array(rows)
+
+
+def integer_ranges(values: dict, lines: list[Line], result) -> dict[tuple, tuple[int, int]]:
+    """(unit, figure) -> (least, greatest) whole value of every hidden unit figure, given every
+    shown figure, every line in each unit and in the state, the units adding up to the state,
+    and each hidden figure at least 1 (greatest capped at 1000: "many")."""
+    units = sorted(values)
+    figures = sorted(
+        {k for v in values.values() for k in v} | {k for ln in lines for k in (ln.total, *ln.parts)}
+    )
+    truth = {(u, k): values[u].get(k, 0) for u in units for k in figures}
+    for k in figures:
+        truth[("STATE", k)] = sum(values[u].get(k, 0) for u in units)
+    hidden = {(u, k) for u in units for k in result.hidden[u]}
+    hidden |= {("STATE", k) for k in result.state_hidden}
+    names, a = grid_equations(units, figures, lines, "STATE")
+    index = {n: i for i, n in enumerate(names)}
     low = np.array([1.0 if n in hidden else truth[n] for n in names])
     high = np.array([1000.0 if n in hidden else truth[n] for n in names])
     out = {}
