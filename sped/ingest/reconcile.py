@@ -161,16 +161,18 @@ def _stage_reload(
 ) -> None:
     """Read the files to reload into a temporary table, one part at a time, so that only a
     part's rows are ever held in memory (sped/ingest/parts.py); `got` counts each file's rows."""
+    staged = False
     for part in batch_parts(reload):
         for frame in read(part):
             for sid, n in frame.group_by("_submission_id").len().iter_rows():
                 got[sid] = got.get(sid, 0) + n
             con.register("sped_reload", frame.to_arrow())
             try:
-                if _has_temp(con, _RELOAD):
+                if staged:
                     con.execute(f"INSERT INTO {_RELOAD} SELECT * FROM sped_reload")
                 else:
                     con.execute(f"CREATE TEMP TABLE {_RELOAD} AS SELECT * FROM sped_reload")
+                    staged = True
             finally:
                 con.unregister("sped_reload")
 

@@ -24,7 +24,6 @@ import os
 from collections.abc import Hashable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import nullcontext
 from typing import Any
 
 from threadpoolctl import threadpool_limits
@@ -69,19 +68,13 @@ def protect_years(
 
 def _protect(job: tuple) -> Protection:
     values, lines, min_cell_size, options = job
-    # a helper's linear algebra on one thread: the helpers already use every core, and
-    # OpenBLAS's own threads on top of them made the state scale's three years take 3.6 s in
-    # helpers instead of 1.8 s (in this process, alone, it keeps its threads)
-    with threadpool_limits(limits=1, user_api="blas") if _IN_HELPER else nullcontext():
-        return protect(values, lines, min_cell_size, **options)
+    return protect(values, lines, min_cell_size, **options)
 
 
 def _start_helper(caller) -> None:
-    """A helper's start: it knows it is one, and ends with its caller (helper_watch)."""
-    global _IN_HELPER
-    _IN_HELPER = True
+    """A helper's start: its linear algebra on one thread for its whole life (the helpers
+    already use every core, and OpenBLAS's own threads on top of them made the state scale's
+    three years take 3.6 s in helpers instead of 1.8 s; numpy is loaded by now, with this
+    module), and it ends with its caller (helper_watch)."""
+    threadpool_limits(limits=1, user_api="blas")
     watch_caller(caller)
-
-
-#: Whether this process is one of protect_years' helpers.
-_IN_HELPER = False
