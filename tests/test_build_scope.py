@@ -235,11 +235,11 @@ def test_a_run_reads_the_marts_once_for_its_two_decisions_and_again_after_a_buil
     read: list[int] = []
     real = build_scope.mart_digests
     monkeypatch.setattr(build_scope, "mart_digests", lambda c: read.append(1) or real(c))
-    first = build_scope._marts_now(con, registry)
-    assert build_scope._marts_now(con, registry) == first and len(read) == 1
+    first = build_scope._marts_now(con, registry, {})
+    assert build_scope._marts_now(con, registry, {}) == first and len(read) == 1
     plan_build(con, registry, VARS)  # a build starts (and never finishes)
     con.execute("UPDATE marts.t SET x = 2")
-    assert build_scope._marts_now(con, registry) != first and len(read) == 2
+    assert build_scope._marts_now(con, registry, {}) != first and len(read) == 2
 
 
 def test_an_untouched_warehouse_is_known_to_hold_the_published_marts_without_reading_them(
@@ -266,7 +266,7 @@ def test_an_untouched_warehouse_is_known_to_hold_the_published_marts_without_rea
         con = connect(inst)
         try:
             build_scope._MART_DIGESTS.clear()
-            assert build_scope._marts_now(con, registry) == published and read == []
+            assert build_scope._marts_now(con, registry, published) == published and read == []
         finally:
             con.close()
         before = os.stat(inst.warehouse)
@@ -277,7 +277,7 @@ def test_an_untouched_warehouse_is_known_to_hold_the_published_marts_without_rea
         con = connect(inst)
         try:
             build_scope._MART_DIGESTS.clear()
-            assert build_scope._marts_now(con, registry) != published and read == [1]
+            assert build_scope._marts_now(con, registry, published) != published and read == [1]
         finally:
             con.close()
 
@@ -296,10 +296,10 @@ def test_a_write_ahead_log_beside_the_warehouse_has_the_marts_read(inst):
     wal = inst.warehouse.with_name(inst.warehouse.name + ".wal")
     with open_registry(inst) as registry:
         published = registry.last_publication()
-        assert publication_stamp.published_marts_if_untouched(registry, inst.warehouse) == published
+        assert publication_stamp.untouched_since(registry, inst.warehouse, published)
         wal.write_bytes(b"a log")
         try:
-            assert publication_stamp.published_marts_if_untouched(registry, inst.warehouse) is None
+            assert not publication_stamp.untouched_since(registry, inst.warehouse, published)
         finally:
             wal.unlink()
-        assert publication_stamp.published_marts_if_untouched(registry, inst.warehouse) == published
+        assert publication_stamp.untouched_since(registry, inst.warehouse, published)

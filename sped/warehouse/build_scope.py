@@ -122,9 +122,12 @@ class _Decision:
 _MART_DIGESTS: dict[tuple[str, int], dict[str, str]] = {}
 
 
-def _marts_now(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict[str, str]:
-    """The marts' digests now: those the last publication recorded when the warehouse file is
-    untouched since it was published (sped/warehouse/publication_stamp.py), else read."""
+def _marts_now(
+    con: duckdb.DuckDBPyConnection, registry: Registry, published: dict[str, str]
+) -> dict[str, str]:
+    """The marts' digests now: `published` (those the last publication recorded) when the
+    warehouse file is untouched since it was published (sped/warehouse/publication_stamp.py),
+    else read."""
     path = con.execute(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
@@ -134,8 +137,8 @@ def _marts_now(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict[str, 
         return mart_digests(con)
     if key not in _MART_DIGESTS:
         _MART_DIGESTS.clear()
-        untouched = publication_stamp.published_marts_if_untouched(registry, Path(key[0]))
-        _MART_DIGESTS[key] = untouched if untouched is not None else mart_digests(con)
+        untouched = publication_stamp.untouched_since(registry, Path(key[0]), published)
+        _MART_DIGESTS[key] = published if untouched else mart_digests(con)
     return _MART_DIGESTS[key]
 
 
@@ -161,7 +164,7 @@ def _decide(con: duckdb.DuckDBPyConnection, registry: Registry, dbt_vars: dict) 
         why = f"state-level data changed: {', '.join(state_level)}"
         return _Decision("full", why, print_, upto)
     published = registry.last_publication()
-    if published is not None and _marts_now(con, registry) != published:
+    if published is not None and _marts_now(con, registry, published) != published:
         why = (
             "the marts differ from those last published (changed outside sped, or a run "
             "stopped between building and publishing)"

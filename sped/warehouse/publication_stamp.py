@@ -75,12 +75,9 @@ def forget(registry: Registry) -> None:
         con.execute("DELETE FROM publication_stamp")
 
 
-def published_marts_if_untouched(registry: Registry, warehouse: Path) -> dict[str, str] | None:
-    """The last publication's mart digests when `warehouse` is untouched since it was published
-    (its stamp the one recorded with that publication), else None."""
-    published = registry.last_publication()
-    if published is None:
-        return None
+def untouched_since(registry: Registry, warehouse: Path, published: dict[str, str]) -> bool:
+    """Whether `warehouse` is untouched since the publication of `published` (the mart digests
+    the last publication recorded): its stamp is the one recorded with that publication."""
     with registry.transaction() as con:
         con.execute(SCHEMA)
         row = con.execute(
@@ -88,8 +85,6 @@ def published_marts_if_untouched(registry: Registry, warehouse: Path) -> dict[st
             "FROM publication_stamp WHERE id = 1"
         ).fetchone()
     if row is None or row[0] != str(warehouse.resolve()):
-        return None
+        return False
     now = stamp(warehouse)
-    if now is None or tuple(row[1:5]) != now or row[5] != _digest(published):
-        return None
-    return published
+    return now is not None and tuple(row[1:5]) == now and row[5] == _digest(published)
