@@ -45,6 +45,9 @@ RUN_MODULES = (
     # running a job through the public API (sped/launch/run_worker.py `rehearse_dagster`)
     "sped.frameworks.dagster_storage",
     "sped.privacy.placement_tables",
+    "sped.privacy.spp_tables",
+    "scipy.sparse",  # the suppression's bound check (sped/privacy/bounds.py): 0.17 s a run
+    "highspy",
     "dbt.task.build",
     "dbt.adapters.duckdb.environments.local",
     "dbt_common.clients.agate_helper",
