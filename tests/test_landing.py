@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import errno
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,6 +60,59 @@ def test_store_keeps_bytes_once_and_checks_them(tmp_path):
     path.write_bytes(b"tampered")
     with pytest.raises(OSError, match="does not match"):
         store.get(tmp_path, digest)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs is Linux's")
+def test_a_batch_of_stored_files_is_forced_to_disk_by_one_syncfs_per_file_system(
+    tmp_path, monkeypatch
+):
+    """`store.sync` forces a batch's files with one syncfs of their file system (found in libc
+    on Linux), not an fsync each: these machines and any Linux server take that path."""
+    assert store._SYNCFS is not None
+    paths = [store.put(tmp_path, bytes([n]), durable=False)[1] for n in range(20)]
+    called, fsynced = [], []
+    real = store._SYNCFS
+    monkeypatch.setattr(store, "_SYNCFS", lambda fd: called.append(fd) or real(fd))
+    monkeypatch.setattr(store.os, "fsync", fsynced.append)
+    store.sync(paths)
+    assert len(called) == 1 and not fsynced
+
+
+def test_without_syncfs_each_stored_file_and_folder_is_fsynced(tmp_path, monkeypatch):
+    """Where there is no syncfs, every file of the batch and every folder holding one gets its
+    own fsync."""
+    paths = [store.put(tmp_path, bytes([n]), durable=False)[1] for n in range(20)]
+    synced: list[tuple[int, int]] = []
+    real = store.os.fsync
+    monkeypatch.setattr(store, "_SYNCFS", None)
+    monkeypatch.setattr(store.os, "fsync", lambda fd: synced.append(os.fstat(fd)[1:3]) or real(fd))
+    store.sync(paths)
+    expected = {os.stat(p)[1:3] for p in [*paths, *(p.parent for p in paths)]}
+    assert set(synced) == expected and len(synced) == len(expected)
+
+
+def test_a_failed_sync_records_no_receipt(inst, tmp_path, monkeypatch):
+    """A batch whose files cannot be forced to disk (syncfs reports a write error) is not
+    recorded: registration stops with the error and the registry holds none of its receipts,
+    so a rerun stores and records the files again."""
+    landing = tmp_path / "landing"
+    for n in range(3):
+        path = landing / "placements" / f"250000{n}" / "2025-26" / "roster.csv"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"lea_id\n250000%d\n" % n)
+
+    def failing(fd: int) -> int:
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    real = store._SYNCFS
+    monkeypatch.setattr(store, "_SYNCFS", failing)
+    with _registry(inst) as reg:
+        with pytest.raises(OSError, match="syncfs failed"):
+            register_landing(landing, reg, submitter=OPERATOR)
+        assert reg.receipts() == []
+        monkeypatch.setattr(store, "_SYNCFS", real)
+        assert sum(register_landing(landing, reg, submitter=OPERATOR).new.values()) == 3
 
 
 def _registry(inst) -> Registry:

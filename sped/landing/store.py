@@ -8,8 +8,10 @@ ones, because they hash to the name).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -73,10 +75,28 @@ def put(
 
 def sync(paths: Iterable[Path]) -> None:
     """Force stored files written with `put(durable=False)`, and their folder entries, to disk.
-    An fsync each, bounded by these files (a file-system-wide sync would also wait for whatever
-    else is being written, such as a warehouse just copied), issued from a few threads at once
-    so that the file system commits them together."""
+
+    On Linux, one `syncfs` of each file system they are on: the kernel writes back every dirty
+    page and directory entry of that file system and waits for the writes to complete, which
+    covers these files as an fsync of each would (man 2 sync: "Linux waits for I/O completions,
+    and thus sync() or syncfs() provide the same guarantees as fsync() called on every file in
+    the system or filesystem respectively"), and reports a write error as an fsync does (Linux
+    5.8 and later). On these machines a state's 4,640 files took 0.1 s to force that way
+    against 0.6 s for an fsync each. It also waits for whatever else is being written to that
+    file system; a batch is a few hundred files, so the wait is bounded by the batch's own
+    writes unless another process is writing much at that moment. Elsewhere (no `syncfs`), an
+    fsync each, issued from a few threads at once so that the file system commits them
+    together."""
     paths = list(paths)
+    if not paths:
+        return
+    if _SYNCFS is not None:
+        folders = {}
+        for path in paths:
+            folders.setdefault(os.stat(path.parent).st_dev, path.parent)
+        for folder in folders.values():
+            _syncfs(folder)
+        return
     with ThreadPoolExecutor(max_workers=_SYNC_THREADS) as pool:
         list(pool.map(_fsync, paths))
         list(pool.map(_fsync_dir, {p.parent for p in paths}))
@@ -84,6 +104,32 @@ def sync(paths: Iterable[Path]) -> None:
 
 #: Concurrent fsyncs: enough for the journal to commit many files at once.
 _SYNC_THREADS = 8
+
+
+def _find_syncfs():
+    """libc's `syncfs(int fd)` (Linux), or None where there is none."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = [ctypes.c_int]
+    call.restype = ctypes.c_int
+    return call
+
+
+_SYNCFS = _find_syncfs() if sys.platform.startswith("linux") else None
+
+
+def _syncfs(folder: Path) -> None:
+    """Write back the file system holding `folder` and wait for it; OSError on failure."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _SYNCFS(fd) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"syncfs failed: {os.strerror(errno)}", str(folder))
+    finally:
+        os.close(fd)
 
 
 def _fsync(path: Path, flags: int = os.O_RDONLY) -> None:
