@@ -342,7 +342,44 @@ def portal_resubmission(
         "warm_worker": warm,
         # the last run's own split (it goes on after publishing: the data-quality reports)
         "steps": step_split(log),
+        "dbt_nodes": dbt_split(inst.dbt_target / "run_results.json"),
     }
+
+
+#: The models whose place in a build the bench reports (the statewide suppressions).
+REPORTED_MODELS = ("shr_suppression", "shr_spp_indicators")
+
+
+def dbt_split(run_results: Path) -> dict:
+    """Where a dbt build's time went, from its run_results.json: the build's elapsed time, its
+    nodes, its data tests and their summed time, and for each of REPORTED_MODELS when it started
+    (seconds after the first node) and how long it took."""
+    results = json.loads(run_results.read_text(encoding="utf-8"))
+    spans = {}
+    for node in results["results"]:
+        timing = [t for t in node.get("timing", []) if t["name"] == "execute"]
+        if timing and timing[0].get("started_at") and timing[0].get("completed_at"):
+            start, end = (
+                dt.datetime.fromisoformat(timing[0][k].replace("Z", "+00:00"))
+                for k in ("started_at", "completed_at")
+            )
+            spans[node["unique_id"]] = (start, end)
+    first = min((s for s, _ in spans.values()), default=None)
+    tests = [uid for uid in spans if uid.startswith("test.")]
+    out = {
+        "elapsed_s": round(results["elapsed_time"], 2),
+        "nodes": len(results["results"]),
+        "tests": len(tests),
+        "tests_s": round(sum((spans[t][1] - spans[t][0]).total_seconds() for t in tests), 2),
+    }
+    for model in REPORTED_MODELS:
+        span = next((v for k, v in spans.items() if k.endswith(f".{model}")), None)
+        if span is not None:
+            out[model] = {
+                "starts_at_s": round((span[0] - first).total_seconds(), 2),
+                "seconds": round((span[1] - span[0]).total_seconds(), 2),
+            }
+    return out
 
 
 def _wait_for_runs_to_end(log: Path, runs: int, timeout: float = 600) -> None:

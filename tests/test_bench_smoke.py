@@ -45,6 +45,10 @@ def test_bench_runs_every_measurement_and_the_floor_agrees(tmp_path):
     steps = small["resubmission"]["steps"]  # the portal's run, visiting what changed
     assert steps["sped_dbt_models"] > 0 and "raw__placements" in steps
     assert "raw__leas" not in steps  # settled, passed by
+    nodes = small["resubmission"]["dbt_nodes"]  # the portal's dbt build, node by node
+    assert 0 < nodes["tests"] < nodes["nodes"] and nodes["elapsed_s"] > 0
+    suppression = nodes["shr_suppression"]
+    assert nodes["shr_spp_indicators"]["starts_at_s"] >= suppression["starts_at_s"] > 0
     assert small["validate_cli"]["runs"] == 3 and report["peak_rss_mb"] > 0
     held = report["targets"]  # each target with its measurement; unmeasured ones say so
     assert held["state_ratio"] == {"measured": None, "target": 6.0, "met": None}
