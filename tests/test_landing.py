@@ -78,6 +78,13 @@ def test_a_batch_of_stored_files_is_forced_to_disk_by_one_syncfs_per_file_system
     assert len(called) == 1 and not fsynced
 
 
+def test_syncfs_is_used_only_where_it_reports_write_errors():
+    """Before Linux 5.8 a failed write-back could go unreported by syncfs: files are fsynced."""
+    assert store._linux_at_least(5, 8, "6.1.0-28-amd64") == sys.platform.startswith("linux")
+    assert not store._linux_at_least(5, 8, "5.4.0-150-generic")
+    assert not store._linux_at_least(5, 8, "4.19.0")
+
+
 def test_without_syncfs_each_stored_file_and_folder_is_fsynced(tmp_path, monkeypatch):
     """Where there is no syncfs, every file of the batch and every folder holding one gets its
     own fsync."""
