@@ -143,8 +143,10 @@ def reconcile_collection(
     got: dict[int, int] = {}
     con.execute(f"DROP TABLE IF EXISTS {_RELOAD}")
     try:
-        _stage_reload(con, reload, read, got)
-        return _replace_rows(con, registry, name, reload, stale, held, got, record, progress)
+        staged = _stage_reload(con, reload, read, got)
+        return _replace_rows(
+            con, registry, name, reload, stale, held, got, staged, record, progress
+        )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_RELOAD}")
 
@@ -158,9 +160,10 @@ def _stage_reload(
     reload: list[Submission],
     read: Callable[[list[Submission]], list[pl.DataFrame]],
     got: dict[int, int],
-) -> None:
+) -> bool:
     """Read the files to reload into a temporary table, one part at a time, so that only a
-    part's rows are ever held in memory (sped/ingest/parts.py); `got` counts each file's rows."""
+    part's rows are ever held in memory (sped/ingest/parts.py); `got` counts each file's rows.
+    Returns whether the table was made (some file gave a frame)."""
     staged = False
     for part in batch_parts(reload):
         for frame in read(part):
@@ -175,14 +178,7 @@ def _stage_reload(
                     staged = True
             finally:
                 con.unregister("sped_reload")
-
-
-def _has_temp(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]
-        ).fetchone()[0]
-    )
+    return staged
 
 
 def _replace_rows(
@@ -193,11 +189,13 @@ def _replace_rows(
     stale: dict[int, int],
     held: dict[int, int],
     got: dict[int, int],
+    staged: bool,
     record: bool,
     progress: Progress,
 ) -> Repair:
     """Check every file in force was read, record the repair, and replace the rows of the
-    submissions reloaded or no longer in force with the staged rows, in one transaction."""
+    submissions reloaded or no longer in force with the staged rows (`staged`: whether any
+    were), in one transaction."""
     repair = Repair()
     unreadable = [s for s in reload if s.row_count and not got.get(s.submission_id)]
     if unreadable:
@@ -223,7 +221,7 @@ def _replace_rows(
         con.execute(
             f"DELETE FROM raw.{name} WHERE _submission_id IN (SELECT unnest(?))", [ids]
         ).fetchall()
-        if _has_temp(con, _RELOAD):
+        if staged:
             con.execute(f"INSERT INTO raw.{name} SELECT * FROM {_RELOAD}").fetchall()
         con.execute("COMMIT")
     except BaseException:
