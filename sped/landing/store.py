@@ -91,16 +91,15 @@ def sync(paths: Iterable[Path]) -> None:
     paths = list(paths)
     if not paths:
         return
+    parents = {p.parent for p in paths}
     if _SYNCFS is not None:
-        folders = {}
-        for path in paths:
-            folders.setdefault(os.stat(path.parent).st_dev, path.parent)
-        for folder in folders.values():
+        by_device = {os.stat(folder).st_dev: folder for folder in parents}
+        for folder in by_device.values():
             _syncfs(folder)
         return
     with ThreadPoolExecutor(max_workers=_SYNC_THREADS) as pool:
         list(pool.map(_fsync, paths))
-        list(pool.map(_fsync_dir, {p.parent for p in paths}))
+        list(pool.map(_fsync_dir, parents))
 
 
 #: Concurrent fsyncs: enough for the journal to commit many files at once.
