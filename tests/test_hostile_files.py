@@ -144,10 +144,10 @@ def test_a_damaged_workbook_does_not_stop_the_batch(inst, profile, monkeypatch, 
 
     real_read_plain = batch.read_plain
 
-    def plain_read_fails_with_lea_4(items, collection, limits):
+    def plain_read_fails_with_lea_4(items, collection, limits, *found):
         if any(sub.submission_id == unforeseen for sub, _ in items):
             raise MemoryError
-        return real_read_plain(items, collection, limits)
+        return real_read_plain(items, collection, limits, *found)
 
     def typing_fails_for_lea_4(table, collection, sid):
         if sid == unforeseen:

@@ -29,7 +29,7 @@ from sped.contracts import Collection
 from sped.contracts.finding_repeats import without_repeats
 from sped.contracts.findings import Finding
 from sped.ingest import file_checks, settled
-from sped.ingest.csv_batch import CsvBatch, read_plain
+from sped.ingest.csv_batch import CsvBatch, PlainFile, plain_files, read_plain
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.ingest.parts import batch_parts
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
@@ -176,20 +176,31 @@ def read_pending(
         except Exception:
             return None
 
-    plain = _read_plain_files(registry, collection, pending, limits or DEFAULT_LIMITS)
-    done = len(pending) - len(plain.rest)
-    if done:
-        progress(f"{collection.name}: read {done}/{len(pending)} files (plain CSV, in one pass)")
-    for sub in pending:
-        sid = sub.submission_id
-        if sid in plain.rows:
-            if collection.lea_scoped and known_leas is not None and sub.lea_id not in known_leas:
-                findings[sid].append(_unknown_lea(collection, sub))
-            findings[sid] += plain.findings[sid]
-            rows[sid] = plain.rows[sid]
-    careful = plain.rest
-    step = max(1, len(careful) // 10)
-    with read_in_helpers(registry, collection, careful, limits) as in_helpers:
+    items, found = _plain_candidates(registry, collection, pending, limits or DEFAULT_LIMITS)
+    # The helpers are offered every file that is not plain (the workbooks, mostly) before
+    # DuckDB reads the plain ones, so that they start and read while it does.
+    offered = [s for s in pending if s.submission_id not in found]
+    with read_in_helpers(registry, collection, offered, limits) as in_helpers:
+        plain = _read_plain_files(collection, pending, items, found, limits or DEFAULT_LIMITS)
+        del items, found  # their bytes are in plain.table now
+        done = len(pending) - len(plain.rest)
+        if done:
+            progress(
+                f"{collection.name}: read {done}/{len(pending)} files (plain CSV, in one pass)"
+            )
+        for sub in pending:
+            sid = sub.submission_id
+            if sid in plain.rows:
+                if (
+                    collection.lea_scoped
+                    and known_leas is not None
+                    and sub.lea_id not in known_leas
+                ):
+                    findings[sid].append(_unknown_lea(collection, sub))
+                findings[sid] += plain.findings[sid]
+                rows[sid] = plain.rows[sid]
+        careful = plain.rest  # every file offered, and any plain file DuckDB refused
+        step = max(1, len(careful) // 10)
         # The caller reads what the helpers were not offered, then takes back the files they
         # were offered from the cheap end (they take the costliest first) until a helper has
         # claimed one: the rest are theirs. Then every result in the batch's order.
@@ -244,20 +255,38 @@ def read_pending(
     return frames, findings, rows
 
 
-def _read_plain_files(
+def _plain_candidates(
     registry: Registry, collection: Collection, pending: list[Submission], limits: Limits
-) -> CsvBatch:
-    """The pending plain CSV files read together by DuckDB (sped/ingest/csv_batch.py); every
-    file is left to the careful reader if that read fails in any way."""
+) -> tuple[list[tuple[Submission, bytes]], dict[int, PlainFile]]:
+    """The pending CSV files with their bytes, and those of them found plain (`plain_files`);
+    none is found plain if looking fails in any way (the careful reader then reads them)."""
     items = [
         (s, registry.read_bytes(s))
         for s in pending
         if not s.original_name.lower().endswith(".xlsx")
     ]
-    if not items:
+    try:
+        return items, plain_files(items, collection, limits)
+    except Exception as exc:  # the careful reader decides what each file is told
+        log.warning("%s: the batch CSV read failed (%s); each file is read on its own",
+                    collection.name, type(exc).__name__)  # fmt: skip
+        return items, {}
+
+
+def _read_plain_files(
+    collection: Collection,
+    pending: list[Submission],
+    items: list[tuple[Submission, bytes]],
+    found: dict[int, PlainFile],
+    limits: Limits,
+) -> CsvBatch:
+    """The plain CSV files (`found` among `items`) read together by DuckDB
+    (sped/ingest/csv_batch.py); every file is left to the careful reader if that read fails in
+    any way."""
+    if not found:
         return CsvBatch(None, {}, {}, list(pending))
     try:
-        batch = read_plain(items, collection, limits)
+        batch = read_plain(items, collection, limits, found)
     except Exception as exc:  # the careful reader decides what each file is told
         log.warning("%s: the batch CSV read failed (%s); each file is read on its own",
                     collection.name, type(exc).__name__)  # fmt: skip

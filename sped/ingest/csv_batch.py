@@ -116,16 +116,30 @@ def plain_file(
     return PlainFile(sub, positions, len(header), body, lines, findings)
 
 
-def read_plain(
+def plain_files(
     items: list[tuple[Submission, bytes]], collection: Collection, limits: Limits
-) -> CsvBatch:
-    """Read the plain CSV files among `items` in one DuckDB read per header layout; the
-    others are left in `rest`, in the order of `items`."""
+) -> dict[int, PlainFile]:
+    """The files among `items` found plain (`plain_file`), by submission id: what `read_plain`
+    will read, unless DuckDB refuses some of their rows."""
     plain: dict[int, PlainFile] = {}
     for sub, data in items:
         found = plain_file(sub, data, collection, limits)
         if found is not None:
             plain[sub.submission_id] = found
+    return plain
+
+
+def read_plain(
+    items: list[tuple[Submission, bytes]],
+    collection: Collection,
+    limits: Limits,
+    plain: dict[int, PlainFile] | None = None,
+) -> CsvBatch:
+    """Read the plain CSV files among `items` in one DuckDB read per header layout; the
+    others are left in `rest`, in the order of `items`. `plain`: `plain_files(items, ...)`,
+    when the caller has already found them."""
+    if plain is None:
+        plain = plain_files(items, collection, limits)
     if not plain:
         return CsvBatch(None, {}, {}, [sub for sub, _ in items])
     groups: dict[tuple, list[PlainFile]] = {}
