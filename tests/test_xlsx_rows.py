@@ -159,7 +159,156 @@ def test_the_sheet_is_zipped_xml_the_parser_reads_in_chunks(monkeypatch):
     from sped.ingest import xlsx_rows
 
     monkeypatch.setattr(xlsx_rows, "CHUNK", 7)
+    monkeypatch.setattr(xlsx_rows, "FAST_MAX", 7 * 5)  # held whole only up to five chunks
     data = _book(EVERY_KIND)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         assert len(z.read(SHEET)) > 7 * 10
     _same(data)
+
+
+# --- plain worksheets read by regular expressions (xlsx_rows._plain_rows) ---------------------
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<worksheet xmlns="{MAIN_NS}" xmlns:x14ac="http://schemas.microsoft.com/office/'
+    'spreadsheetml/2009/9/ac"><dimension ref="A1:F3"/><sheetData>'
+)
+TAIL = '</sheetData><pageMargins left="0.7" right="0.7"/></worksheet>'
+SHARED = ["lea_id", "ÄÖ text", "  spaced  "]
+DATES, DURATIONS = {3, 4}, {4}
+EPOCH = dt.datetime(1899, 12, 30)
+
+#: Cells as spreadsheet programs write them: all plain.
+PLAIN_CELLS = [
+    '<c r="{c}" s="1" t="s"><v>0</v></c>',
+    '<c r="{c}" t="s"><v>1</v></c>',
+    '<c r="{c}" t="s"><v>2</v></c>',
+    '<c r="{c}"><v>42</v></c>',
+    '<c r="{c}" s="2"><v>-1.5E3</v></c>',
+    '<c r="{c}" s="3"><v>45500</v></c>',  # a date style
+    '<c r="{c}" s="4"><v>1.25</v></c>',  # a duration style
+    '<c r="{c}" s="3"><v>2958466</v></c>',  # beyond the dates: #VALUE!
+    '<c r="{c}" t="b"><v>1</v></c>',
+    '<c r="{c}" t="str"><f>A1&amp;B1</f><v>joined</v></c>'.replace("&amp;", "+"),
+    '<c r="{c}"><f>1+1</f><v>2</v></c>',
+    '<c r="{c}" t="e"><v>#N/A</v></c>',
+    '<c r="{c}" t="d"><v>2024-01-02T03:04:05</v></c>',
+    '<c r="{c}" t="inlineStr"><is><t>inline é</t></is></c>',
+    '<c r="{c}" t="inlineStr"><is><t xml:space="preserve"> keep </t></is></c>',
+    '<c r="{c}" t="inlineStr"><is><t></t></is></c>',
+    '<c r="{c}" s="1"/>',
+    '<c r="{c}"><v></v></c>',
+    '<c r="{c}" t="n"><v>7</v></c>',
+    '<c r="{c}" t="inlineStr" />',
+]
+#: Cells that are not plain: the callbacks read them.
+OTHER_CELLS = [
+    '<c r="{c}" t="inlineStr"><is><r><t>run </t></r><r><t>two</t></r></is></c>',
+    '<c r="{c}" t="inlineStr"><is><t>a &amp; b</t></is></c>',
+    '<c r="{c}" t="inlineStr"><is><t><![CDATA[x<y]]></t></is></c>',
+    '<c r="{c}" t="s" s="1"><v>0</v></c>',  # t before s
+    "<c><v>5</v></c>",  # no reference
+    '<c r="{c}"><v/></c>',
+    '<c r="{c}" cm="1"><v>3</v></c>',
+    '<c r="{c}"><v>1</v><!-- a comment --></c>',
+    '<c r="{c}">\n  <v>8</v>\n</c>',
+    '<c r="{c}"><v>9</v><extLst/></c>',
+]
+
+
+#: A document type that gives every cell a type: expat applies it, the expressions would not.
+DOCTYPE = '<!DOCTYPE w [<!ATTLIST c t CDATA "s">]>'
+
+
+def _sheet(rows: list[list[str]], *, head: str = HEAD, tail: str = TAIL, row_attrs=None) -> bytes:
+    out = []
+    for n, cells in enumerate(rows, 1):
+        attrs = (row_attrs or ' spans="1:6" x14ac:dyDescent="0.25"') if n % 2 else ""
+        body = "".join(c.format(c=f"{openpyxl.utils.get_column_letter(i)}{n}")
+                       for i, c in enumerate(cells, 1))  # fmt: skip
+        out.append(f'<row r="{n}"{attrs}>{body}</row>' if cells else f'<row r="{n}"{attrs}/>')
+    return (head + "\n".join(out) + tail).encode()
+
+
+def _both(data: bytes):
+    """(what the regular expressions give, or None; what the callbacks give, or the error)."""
+    from sped.ingest import xlsx_rows
+
+    fast = xlsx_rows._plain_rows(data, SHARED, DATES, DURATIONS, EPOCH)
+    try:
+        slow = list(xlsx_rows._parsed(iter([data]), SHARED, DATES, DURATIONS, EPOCH))
+    except Exception as exc:  # what sheet_rows raises too
+        slow = (type(exc), str(exc))
+    via = io.BytesIO(data)
+    try:
+        whole = list(xlsx_rows.sheet_rows(via, SHARED, DATES, DURATIONS, EPOCH))
+    except Exception as exc:
+        whole = (type(exc), str(exc))
+    assert whole == slow  # whichever way sheet_rows took
+    return fast, slow
+
+
+def _typed(rows):
+    return [(n, [(c, type(v), v) for c, v in cells]) for n, cells in rows]
+
+
+def test_plain_sheets_are_read_by_regular_expressions_exactly_as_by_the_callbacks():
+    rows = [PLAIN_CELLS[i : i + 6] for i in range(0, len(PLAIN_CELLS), 6)] + [[]]
+    fast, slow = _both(_sheet(rows))
+    assert fast is not None, "a plain sheet went through the callbacks"
+    assert _typed(fast) == _typed(slow)
+    values = {v for _n, cells in fast for _c, v in cells}
+    assert {"lea_id", "#VALUE!", " keep ", 42, True} <= values
+    # openpyxl writes plain sheets: the bench's workbooks take the regular expressions
+    data = _book(EVERY_KIND)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert _both(z.read(SHEET))[0] is not None
+
+
+@pytest.mark.parametrize("cell", OTHER_CELLS)
+def test_a_cell_that_is_not_plain_sends_the_sheet_to_the_callbacks(cell):
+    fast, slow = _both(_sheet([[PLAIN_CELLS[0], cell, PLAIN_CELLS[3]]]))
+    assert fast is None and not isinstance(slow, tuple)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _sheet([[PLAIN_CELLS[3]]], head=HEAD.replace("UTF-8", "ISO-8859-1")),
+        _sheet(
+            [[PLAIN_CELLS[3]]], head=HEAD.replace("\n<worksheet", "\n" + DOCTYPE + "<worksheet")
+        ),
+        _sheet([[PLAIN_CELLS[3]]], head=HEAD.replace("<sheetData>", '<sheetData x="1">')),
+        _sheet([[PLAIN_CELLS[3]]], head=HEAD.replace(f'xmlns="{MAIN_NS}"', 'xmlns="urn:other"')),
+        _sheet([[PLAIN_CELLS[3]]], tail='</sheetData><row r="9"/></worksheet>'),
+        _sheet([[PLAIN_CELLS[3]]], row_attrs=' r2="x/y"'),
+        _sheet([[PLAIN_CELLS[3]]]).replace(b"<v>42", b"<v>4\r2"),
+        _sheet([[PLAIN_CELLS[3]], [PLAIN_CELLS[3]]]).replace(b"</row>", b"", 1),  # damaged
+        _sheet([[PLAIN_CELLS[3]]]).replace(b"</worksheet>", b""),  # truncated after the rows
+        _sheet([['<c r="{c}" t="s"><v>99</v></c>']]),  # no such shared string
+        _sheet([[PLAIN_CELLS[3]]]).replace(b'r="1"', b'r="1" r="2"', 1),  # duplicate attribute
+        _sheet([[PLAIN_CELLS[3]]]).replace(b"<v>42", b"<v>4\x012"),  # not an XML character
+    ],
+)
+def test_sheets_that_are_not_plain_or_not_sound_are_left_to_the_callbacks(data):
+    fast, _slow = _both(data)
+    assert fast is None
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(
+        st.lists(st.sampled_from(PLAIN_CELLS + OTHER_CELLS), max_size=7), min_size=1, max_size=8
+    ),
+    st.booleans(),
+)
+def test_any_mix_of_cells_reads_as_the_callbacks_read_it(rows, spaced):
+    data = _sheet(rows)
+    if spaced:
+        data = data.replace(b"><row", b">\n  <row")
+    fast, slow = _both(data)
+    plain = all(c in PLAIN_CELLS for row in rows for c in row)
+    assert (fast is not None) == plain
+    if fast is not None:
+        assert _typed(fast) == _typed(slow)
