@@ -41,6 +41,11 @@ def _assert_same_as_careful(files: list[bytes]) -> set[int]:
         alone = read_table(data, sub.original_name, EXP, sid, DEFAULT_LIMITS)
         assert alone.readable, "the batch took a file the careful reader refuses"
         mine = batch.table.filter(batch.table["_submission_id"] == sid).drop("_submission_id")
+        # a column this file lacks but another layout of the batch has is null for its rows
+        # (typing then gives it NULL, as it gives a column absent from the file alone)
+        lacking = [c for c in mine.columns if c not in alone.table.columns]
+        assert all(mine[c].null_count() == mine.height for c in lacking), lacking
+        mine = mine.drop(lacking)
         assert mine.columns == alone.table.columns
         assert mine.equals(alone.table), (mine, alone.table)
         assert batch.rows[sid] == alone.table.height
