@@ -5,8 +5,9 @@ a thousand rows; the csv module or polars for a CSV), so on 2 cores one core idl
 other read 2,000 rosters. `read_in_helpers` offers the helpers the files it is given, the
 costliest first (every workbook, then the largest CSV files); the caller reads from the other
 end. A batch gives them every file that is not plain CSV, before DuckDB reads the plain ones
-(sped/ingest/batch.py `read_pending`), so that they start and read while it does. Each file is claimed before it is read, in a flag shared by the caller and the helpers
-(under one lock), so each is read once: the caller reads until it meets a file a helper has
+(sped/ingest/batch.py `read_pending`), so that they start and read while it does. Each file is
+claimed before it is read, in a flag shared by the caller and the helpers (under one lock), so
+each is read once: the caller reads until it meets a file a helper has
 claimed, and a helper skips a file the caller has. The work is shared by how fast each side
 actually goes, not by an estimate (a fixed share left the helper idle for the last seconds of
 a large batch). The caller never takes a file back by cancelling its future: a pool that breaks
