@@ -281,6 +281,13 @@ def test_a_cell_that_is_not_plain_sends_the_sheet_to_the_callbacks(cell):
         ),
         _sheet([[PLAIN_CELLS[3]]], head=HEAD.replace("<sheetData>", '<sheetData x="1">')),
         _sheet([[PLAIN_CELLS[3]]], head=HEAD.replace(f'xmlns="{MAIN_NS}"', 'xmlns="urn:other"')),
+        _sheet(  # the main namespace declared on an element before the rows, not on the root
+            [[PLAIN_CELLS[3]]],
+            head=HEAD.replace(
+                f'<worksheet xmlns="{MAIN_NS}"', f'<x:worksheet xmlns:x="{MAIN_NS}"'
+            ).replace("<dimension", f'<dimension xmlns="{MAIN_NS}"'),
+            tail="</sheetData></x:worksheet>",
+        ),
         _sheet([[PLAIN_CELLS[3]]], tail='</sheetData><row r="9"/></worksheet>'),
         _sheet([[PLAIN_CELLS[3]]], row_attrs=' r2="x/y"'),
         _sheet([[PLAIN_CELLS[3]]]).replace(b"<v>42", b"<v>4\r2"),

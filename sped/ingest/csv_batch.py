@@ -227,7 +227,7 @@ def _maybe_blank(raw: pl.DataFrame, width: int) -> pl.Series:
     is not stripped cell by cell (polars evaluates both sides of an `&`: stripping every cell
     took 0.4 s of the large scale's rosters, which have no such row)."""
     first = raw.select(_blank(pl.col("c0"))).to_series()
-    if not first.any():
+    if width == 1 or not first.any():
         return first
     rows = first.arg_true()
     rest = raw[rows].select(pl.all_horizontal([_blank(pl.col(f"c{i}")) for i in range(1, width)]))

@@ -293,6 +293,7 @@ _TOKEN = re.compile(
 _NOT_PLAIN = (b"&", b"\r", b"<!", b"<?", b"xmlns")
 _DEFAULT_NS = re.compile(rb"""xmlns[ \t\n]*=[ \t\n]*(["'])([^"']*)\1""")
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_ROOT = re.compile(rb"<[A-Za-z_]")
 _UTF8_DECLARATION = re.compile(
     rb"(?:\xef\xbb\xbf)?(?:<\?xml[^>]*?encoding[ \t\n]*=[ \t\n]*[\"']utf-8[\"'][^>]*\?>"
     rb"|<\?xml(?:(?!encoding)[^>])*\?>|[ \t\n]*<[A-Za-z_])",
@@ -353,8 +354,14 @@ def _plain_rows(
     else:
         return None
     head, body, tail = data[:start], data[body_start:body_end], data[end:]
-    spaces = [m.group(2) for m in _DEFAULT_NS.finditer(head)]
-    if spaces != [MAIN.encode()] or b"<!" in head:  # a document type may give defaults
+    spaces = list(_DEFAULT_NS.finditer(head))
+    root = _ROOT.search(head)  # the first element: its start tag must declare the namespace
+    if (
+        root is None
+        or [m.group(2) for m in spaces] != [MAIN.encode()]
+        or not root.start() < spaces[0].start() < head.find(b">", root.start())
+        or b"<!" in head  # a document type may give attributes defaults
+    ):
         return None
     if _ROW_TAG.search(head) or _ROW_TAG.search(tail) or any(n in body for n in _NOT_PLAIN):
         return None
