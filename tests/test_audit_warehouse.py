@@ -137,3 +137,74 @@ def test_a_mart_changed_by_hand_is_rebuilt_not_republished(copy):
     assert _pipeline(copy) == 0
     assert _ood(copy.published_warehouse, key) == key[2]
     assert verify(copy) == []
+
+
+@pytest.fixture(scope="module")
+def built_before(tmp_path_factory) -> Installation:
+    """An installation built by a sped that made version-1 digests (each row's text with its
+    column names), before version 2."""
+    from sped.warehouse import digests
+
+    landing = tmp_path_factory.mktemp("landing_v1") / "landing"
+    generate(landing, scale="small", years=1, seed=12)
+    inst = Installation(tmp_path_factory.mktemp("built_v1") / "warehouse.duckdb")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(digests, "CURRENT", 1)
+        assert _pipeline(inst, "--landing", str(landing)) == 0
+    return inst
+
+
+def test_digests_recorded_by_an_older_version_are_checked_as_they_were_made(built_before, tmp_path):
+    """After an upgrade, verify recomputes each recorded digest in its own version: nothing is
+    reported for an untouched installation, a changed raw value or published figure still is,
+    and the next run neither rebuilds in full for the digests' sake nor leaves the trail
+    unverifiable (its publication records version 2)."""
+    import sqlite3
+
+    from sped.run.steps import open_registry
+    from sped.warehouse.digests import version_of
+
+    def recorded(inst: Installation) -> tuple[set[int], set[int]]:
+        """The versions of the loaded rows' digests and of the last publication's."""
+        con = sqlite3.connect(f"file:{inst.registry}?mode=ro", uri=True)
+        try:
+            rows = {d for (d,) in con.execute("SELECT digest FROM loaded_rows")}
+        finally:
+            con.close()
+        with open_registry(inst) as reg:
+            marts = set((reg.last_publication() or {}).values())
+        return {version_of(d) for d in rows}, {version_of(d) for d in marts}
+
+    assert recorded(built_before) == ({1}, {1})
+    assert verify(built_before) == []
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(built_before.root, tampered)
+    inst = Installation(tampered / built_before.warehouse.name)
+    con = duckdb.connect(str(inst.warehouse))
+    try:
+        sid = con.execute("SELECT min(_submission_id) FROM raw.placements").fetchone()[0]
+        con.execute(
+            "UPDATE raw.placements SET twndp_pct = twndp_pct + 1 WHERE _submission_id = ?", [sid]
+        )
+    finally:
+        con.close()
+    key = _raised_ood(inst.published_warehouse)
+    problems = _problems(inst)
+    assert f"submission {sid}: its rows in raw.placements differ" in problems
+    assert f"published table {OOD}: its rows differ" in problems, key
+
+    again = tmp_path / "again"
+    shutil.copytree(built_before.root, again)
+    inst = Installation(again / built_before.warehouse.name)
+    assert _pipeline(inst) == 0
+    con = duckdb.connect(str(inst.warehouse), read_only=True)
+    try:
+        reason = con.execute(
+            "SELECT reason FROM raw.build_log ORDER BY build_id DESC LIMIT 1"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert "marts differ" not in reason, reason
+    assert recorded(inst)[1] == {2}
+    assert verify(inst) == []

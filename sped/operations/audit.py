@@ -336,7 +336,8 @@ def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> 
     import duckdb
 
     from sped.contracts import COLLECTIONS
-    from sped.warehouse.digests import mart_digests, submission_digests
+    from sped.warehouse import digests
+    from sped.warehouse.digests import mart_digests_like, submission_digests, version_of
 
     problems: list[Problem] = []
     in_force = dict(
@@ -368,14 +369,25 @@ def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> 
                 for name in COLLECTIONS:
                     if name not in tables:
                         continue
-                    held = submission_digests(wh, "raw", name)
+                    # each submission's rows digested as its recorded digest was made
+                    current = digests.CURRENT
+                    versions = {
+                        sid: version_of(loaded[sid][1]) if sid in loaded else current
+                        for sid, collection in collection_of.items()
+                        if collection == name
+                    }
+                    made = {
+                        v: submission_digests(wh, "raw", name, v)
+                        for v in sorted(set(versions.values()) | {current})
+                    }
+                    held = {sid: made[versions.get(sid, current)][sid] for sid in made[current]}
                     problems += _raw_rows(name, held, in_force, collection_of, loaded)
             finally:
                 wh.close()
     if published and inst.published_warehouse.exists():
         pub = duckdb.connect(str(inst.published_warehouse), read_only=True)
         try:
-            now = mart_digests(pub)
+            now = mart_digests_like(pub, published)
         finally:
             pub.close()
         for table in sorted(set(published) | set(now)):

@@ -49,7 +49,7 @@ from sped.config.settings import DBT_PROJECT_DIR
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
 from sped.warehouse import national_reference, publication_stamp
-from sped.warehouse.digests import mart_digests
+from sped.warehouse.digests import mart_digests_like
 
 
 @dataclass(frozen=True)
@@ -134,11 +134,11 @@ def _marts_now(
     latest = con.execute("SELECT COALESCE(MAX(build_id), 0) FROM raw.build_log").fetchone()[0]
     key = ((path[0] if path else "") or "", latest)
     if not key[0]:  # an in-memory database: nothing to key it by
-        return mart_digests(con)
+        return mart_digests_like(con, published)
     if key not in _MART_DIGESTS:
         _MART_DIGESTS.clear()
         untouched = publication_stamp.untouched_since(registry, Path(key[0]), published)
-        _MART_DIGESTS[key] = published if untouched else mart_digests(con)
+        _MART_DIGESTS[key] = published if untouched else mart_digests_like(con, published)
     return _MART_DIGESTS[key]
 
 
