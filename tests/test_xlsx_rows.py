@@ -190,7 +190,7 @@ PLAIN_CELLS = [
     '<c r="{c}" s="4"><v>1.25</v></c>',  # a duration style
     '<c r="{c}" s="3"><v>2958466</v></c>',  # beyond the dates: #VALUE!
     '<c r="{c}" t="b"><v>1</v></c>',
-    '<c r="{c}" t="str"><f>A1&amp;B1</f><v>joined</v></c>'.replace("&amp;", "+"),
+    '<c r="{c}" t="str"><f>A1+B1</f><v>joined</v></c>',
     '<c r="{c}"><f>1+1</f><v>2</v></c>',
     '<c r="{c}" t="e"><v>#N/A</v></c>',
     '<c r="{c}" t="d"><v>2024-01-02T03:04:05</v></c>',

@@ -273,7 +273,7 @@ def _parsed(chunks, shared, date_styles, duration_styles, epoch):
 # --- plain worksheets, read by regular expressions --------------------------------------------
 
 #: The largest worksheet XML read whole (and so eligible for the regular expressions): a
-#: district's roster of 5,000 rows is about 4.5 MB. Its rows and tokens are held at once, about
+#: district's roster of 5,000 rows is about 4 MB. Its rows and tokens are held at once, about
 #: eight times its size at worst (a sheet of empty rows).
 FAST_MAX = 8 * 2**20
 

@@ -378,9 +378,13 @@ def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> 
                     }
                     made = {
                         v: submission_digests(wh, "raw", name, v)
-                        for v in sorted(set(versions.values()) | {current})
+                        for v in sorted(set(versions.values()) or {current})
                     }
-                    held = {sid: made[versions.get(sid, current)][sid] for sid in made[current]}
+                    first = next(iter(made.values()))  # every version holds the same ids
+                    held = {
+                        sid: made[versions[sid]][sid] if sid in versions else first[sid]
+                        for sid in first
+                    }
                     problems += _raw_rows(name, held, in_force, collection_of, loaded)
             finally:
                 wh.close()

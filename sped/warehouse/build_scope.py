@@ -49,7 +49,7 @@ from sped.config.settings import DBT_PROJECT_DIR
 from sped.contracts import COLLECTIONS
 from sped.landing.registry import Registry
 from sped.warehouse import national_reference, publication_stamp
-from sped.warehouse.digests import mart_digests_like
+from sped.warehouse.digests import mart_digests_like, versions_of
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,10 @@ class _Decision:
 #: (finished or not). A run decides its scope twice (before its steps, to plan the Dagster run,
 #: and after the raw steps, before it records its build); the raw steps never write a mart, so
 #: the second decision reuses the first's digests instead of reading every mart again (2.1 s
-#: at the state scale). Any build since, finished or not, and another warehouse, compute them
-#: again; publishing and `sped audit verify` always do.
-_MART_DIGESTS: dict[tuple[str, int], dict[str, str]] = {}
+#: at the state scale). Any build since, finished or not, another warehouse and a publication
+#: recorded in another digest version compute them again; publishing and `sped audit verify`
+#: always do.
+_MART_DIGESTS: dict[tuple[str, int, tuple[int, ...]], dict[str, str]] = {}
 
 
 def _marts_now(
@@ -132,7 +133,8 @@ def _marts_now(
         "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
     latest = con.execute("SELECT COALESCE(MAX(build_id), 0) FROM raw.build_log").fetchone()[0]
-    key = ((path[0] if path else "") or "", latest)
+    made_as = tuple(sorted(versions_of(published.values())))  # compared in their version
+    key = ((path[0] if path else "") or "", latest, made_as)
     if not key[0]:  # an in-memory database: nothing to key it by
         return mart_digests_like(con, published)
     if key not in _MART_DIGESTS:
