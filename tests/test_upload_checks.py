@@ -10,7 +10,6 @@ import json
 import sqlite3
 
 from sped.contracts.findings import Finding
-from sped.landing import upload_checks
 from sped.landing.registry import Registry
 
 WARNING = Finding(7, "R2", "warning", "a warning", "docs/rules/contracts.md", failed_count=1)
@@ -27,11 +26,9 @@ def _tables(path) -> set[str]:
 
 def test_one_row_keeps_what_the_district_saw_and_what_the_run_may_reuse(tmp_path):
     with Registry(tmp_path / "registry.sqlite", tmp_path / "store", create=True) as reg:
-        upload_checks.record(
-            reg, 7, "accepted_with_warnings", 3, [READING, WARNING], "d1", [WARNING]
-        )
+        reg.record_upload_check(7, "accepted_with_warnings", 3, [READING, WARNING], "d1", [WARNING])
         other = dataclasses.replace(WARNING, submission_id=8)
-        upload_checks.record(reg, 8, "accepted_with_warnings", 3, [other])  # rules unfinished
+        reg.record_upload_check(8, "accepted_with_warnings", 3, [other])  # rules unfinished
         assert reg.upload_check(7) == ("accepted_with_warnings", [READING, WARNING])
         assert reg.upload_check(8) == ("accepted_with_warnings", [other])
         assert reg.upload_check(9) is None

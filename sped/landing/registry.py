@@ -620,6 +620,24 @@ class Registry:
             for r in rows
         ]
 
+    def record_upload_check(
+        self,
+        submission_id: int,
+        verdict: str,
+        row_count: int,
+        findings: Iterable[Finding],
+        rule_inputs: str | None = None,
+        rule_findings: Iterable[Finding] = (),
+    ) -> None:
+        """Keep what the portal's check of an upload showed (replacing an earlier check), in
+        one transaction; `rule_inputs` None: the rules did not finish, so there is nothing for
+        the run to reuse (sped/landing/upload_checks.py)."""
+        with self.transaction() as con:
+            upload_checks.record(
+                con, submission_id, now(), verdict, row_count, findings, rule_inputs,
+                rule_findings,
+            )  # fmt: skip
+
     def upload_check(self, submission_id: int) -> tuple[str, list[Finding]] | None:
         """(verdict, findings) the portal's check of the upload showed, if it kept one
         (sped/landing/upload_checks.py)."""

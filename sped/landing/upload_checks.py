@@ -19,12 +19,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from sped.contracts.findings import Finding
-
-if TYPE_CHECKING:  # the registry opens this table (`migrate`) and reads it
-    from sped.landing.registry import Registry
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS upload_checks (
@@ -81,31 +77,30 @@ def _findings_json(findings: Iterable[Finding]) -> str:
 
 
 def record(
-    registry: Registry,
+    con: sqlite3.Connection,
     submission_id: int,
+    checked_at: str,
     verdict: str,
     row_count: int,
     findings: Iterable[Finding],
     rule_inputs: str | None = None,
     rule_findings: Iterable[Finding] = (),
 ) -> None:
-    """Keep one upload's check (replacing an earlier one), in one transaction. `rule_inputs`
-    None: the rules did not finish, so there is nothing for the run to reuse."""
-    from sped.landing.registry import now
-
-    with registry.transaction() as con:
-        con.execute(
-            "INSERT OR REPLACE INTO upload_checks VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                submission_id,
-                now(),
-                verdict,
-                row_count,
-                _findings_json(findings),
-                rule_inputs,
-                None if rule_inputs is None else _findings_json(rule_findings),
-            ),
-        )
+    """Keep one upload's check (replacing an earlier one), inside the caller's transaction
+    (`Registry.record_upload_check`). `rule_inputs` None: the rules did not finish, so there
+    is nothing for the run to reuse."""
+    con.execute(
+        "INSERT OR REPLACE INTO upload_checks VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            submission_id,
+            checked_at,
+            verdict,
+            row_count,
+            _findings_json(findings),
+            rule_inputs,
+            None if rule_inputs is None else _findings_json(rule_findings),
+        ),
+    )
 
 
 def shown(con: sqlite3.Connection, submission_id: int) -> tuple[str, list[Finding]] | None:

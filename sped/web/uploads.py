@@ -34,7 +34,6 @@ from sped.contracts.finding_repeats import without_repeats
 from sped.contracts.findings import Finding
 from sped.ingest import file_checks
 from sped.ingest.batch import read_one, stage_batch
-from sped.landing import upload_checks
 from sped.landing.accounts import Account
 from sped.landing.layout import DeclaredKey, LayoutError, check_period
 from sped.landing.registry import Registry, Submission
@@ -222,8 +221,8 @@ def receive_upload(
                 inputs = file_checks.inputs(
                     sub.sha256, check.reference, portal.profile, check.as_of
                 )
-            upload_checks.record(
-                registry, sub.submission_id, verdict, rows, findings, inputs, check.rule_findings
+            registry.record_upload_check(
+                sub.submission_id, verdict, rows, findings, inputs, check.rule_findings
             )
         sub = registry.submission(sub.submission_id)
     if verdict != "rejected":
