@@ -98,8 +98,13 @@ format: env
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix dbt/models dbt/tests
 
+# This checkout's cache of what is derived from the code (dbt's manifest and stored parses) in
+# its default place, as sped/config/settings.py names it: one folder per checkout under the
+# user's cache folder. A cache that SPED_CODE_CACHE puts elsewhere is its owner's to remove.
+CODE_CACHE = $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sped-placements/$(shell pwd -P | tr -d '\n' | sha256sum | cut -c1-12)
+
 clean:
-	rm -rf $(VENV) $(TOOLS) dbt/target dbt/logs data/demo
+	rm -rf $(VENV) $(TOOLS) dbt/target dbt/logs data/demo '$(CODE_CACHE)'
 
 BENCH_SCALE ?= small
 BENCH_YEARS ?= 2
