@@ -139,6 +139,48 @@ def test_a_mart_changed_by_hand_is_rebuilt_not_republished(copy):
     assert verify(copy) == []
 
 
+def _note_pending(inst: Installation) -> None:
+    """What a publication notes just before it puts its snapshot in place."""
+    from sped.run.steps import open_registry
+    from sped.warehouse import publication_pending
+
+    with open_registry(inst) as reg:
+        publication_pending.note(reg, inst.published_warehouse)
+
+
+def test_a_snapshot_in_place_before_its_digests_is_an_interrupted_publication(copy):
+    """A publication puts its snapshot in place before it records the tables' digests
+    (sped/warehouse/publication_pending.py), so between the two the snapshot differs from the
+    last publication the trail holds: verify reports nothing while a run holds the run lock,
+    an interrupted publication once none does (never tables changed outside sped), and nothing
+    after the next run, which publishes again."""
+    from sped.run.run_lock import run_lock
+
+    _raised_ood(copy.published_warehouse)  # figures no publication of the trail recorded
+    _note_pending(copy)
+    with run_lock(copy.root, "a run publishing"):
+        assert verify(copy) == []
+    problems = _problems(copy)
+    assert problems == (
+        "published snapshot: a publication put it in place and was interrupted before it "
+        "recorded its tables' digests, so they cannot be checked; the next run publishes again"
+    )
+    assert _pipeline(copy) == 0
+    assert verify(copy) == []
+
+
+def test_a_noted_snapshot_written_to_afterwards_was_changed_outside_sped(copy):
+    """The note names the file as it was put in place: a write to it afterwards (its
+    modification time moves) is reported as a change outside sped, run or no run."""
+    from sped.run.run_lock import run_lock
+
+    _note_pending(copy)
+    _raised_ood(copy.published_warehouse)
+    with run_lock(copy.root, "a run publishing"):
+        assert f"published table {OOD}: its rows differ" in _problems(copy)
+    assert f"published table {OOD}: its rows differ" in _problems(copy)
+
+
 @pytest.fixture(scope="module")
 def built_before(tmp_path_factory) -> Installation:
     """An installation built by a sped that made version-1 digests (each row's text with its

@@ -7,6 +7,8 @@ processes, against one uninterrupted run (the baseline), table for table (raw an
 - a portal-style run (`--changed-only`) after one district's new roster, killed the same way,
   then run again: equal to the same run uninterrupted, and that equal to a run visiting every
   collection;
+- a run killed after it put its published snapshot in place and before it recorded its
+  digests: verify names the interrupted publication, and the next run publishes again;
 - a backup of the baseline restored elsewhere verifies and equals it; with its warehouse deleted,
   the next `sped pipeline` rebuilds the full result; `sped rebuild` gives it again, and a stored
   file changed afterwards stops the pipeline with a clear message.
@@ -254,6 +256,45 @@ def test_a_changed_only_run_killed_then_rerun_equals_the_uninterrupted_run(
     assert differences(changed.warehouse, killed.warehouse) == []
     assert differences(changed.published_warehouse, killed.published_warehouse) == []
     assert _settled(killed.warehouse) == _settled(whole.warehouse)
+
+
+def test_a_run_killed_between_putting_its_snapshot_in_place_and_recording_it(
+    baseline, tmp_path
+):
+    """Publishing puts the snapshot in place, then records its tables' digests. A run paused
+    between the two is publishing (verify reports nothing); killed there, verify names the
+    interrupted publication (not tables changed outside sped), and the next run publishes again:
+    the same warehouse and snapshot as the run uninterrupted, and a trail that verifies."""
+    uninterrupted = _copy_with_a_new_roster(baseline, tmp_path / "uninterrupted")
+    code, out = _pipeline(uninterrupted.warehouse, "--changed-only")
+    assert code == 0, out
+
+    killed = _copy_with_a_new_roster(baseline, tmp_path / "killed")
+    paused = tmp_path / "paused"
+    env = {**os.environ, "SPED_PAUSE_AT": "published:digesting", "SPED_PAUSE_FILE": str(paused)}
+    args = [SPED, "pipeline", "--warehouse", str(killed.warehouse), "--as-of", AS_OF]
+    first = subprocess.Popen(
+        [*args, "--changed-only"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(paused, first)
+        # the new snapshot is in place, readable, and its publication not yet recorded
+        assert differences(uninterrupted.published_warehouse, killed.published_warehouse) == []
+        assert verify(killed) == []
+        first.send_signal(signal.SIGKILL)
+        assert first.wait(60) == -signal.SIGKILL
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert [str(p) for p in verify(killed)] == [
+        "published snapshot: a publication put it in place and was interrupted before it "
+        "recorded its tables' digests, so they cannot be checked; the next run publishes again"
+    ]
+    code, out = _pipeline(killed.warehouse, "--changed-only")
+    assert code == 0, out
+    assert verify(killed) == []
+    assert differences(uninterrupted.warehouse, killed.warehouse) == []
+    assert differences(uninterrupted.published_warehouse, killed.published_warehouse) == []
 
 
 def test_the_summary_reads_rows_from_the_warehouse(baseline, tmp_path):

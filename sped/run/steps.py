@@ -24,7 +24,7 @@ from sped.landing import registry_guard
 from sped.landing.layout import LayoutError, declared_key, read_regular, walk
 from sped.landing.registry import Incoming, ReceivingBatch, Registry
 from sped.process import failpoints
-from sped.warehouse import kept_open, publication_stamp
+from sped.warehouse import kept_open, publication_pending, publication_stamp
 from sped.warehouse.schema import SUBMISSIONS_COLUMNS, ensure_schemas
 
 Progress = Callable[[str], None]
@@ -289,7 +289,14 @@ def publish(inst: Installation, *, record: bool = True) -> Path:
     """Copy the warehouse to the published snapshot readers use, atomically; the trail records
     each published table's digest (`record` False: a restore, whose trail already ends as the
     backup's did). Only once its raw data is checked to be what the registry has in force
-    (`raw_supported`)."""
+    (`raw_supported`).
+
+    The snapshot is put in place first and digested there, so readers have it without waiting
+    for the digests; the registry notes it as pending just before, so that `sped audit verify`
+    meanwhile, or after a crash between the two, does not take it for a snapshot changed outside
+    sped (sped/warehouse/publication_pending.py). A crash there leaves the trail's last
+    publication older than the snapshot; the next run, whose build finds the marts differ from
+    that publication, builds and publishes again."""
     inst.create()
     kept_open.release()  # checkpointed and copied whole: nothing of this process holds it
     failpoints.reached("publishing")
@@ -302,12 +309,15 @@ def publish(inst: Installation, *, record: bool = True) -> Path:
     tmp = inst.published_dir / ".warehouse.duckdb.tmp"
     seen = publication_stamp.stamp(inst.warehouse)
     shutil.copyfile(inst.warehouse, tmp)
-    marts = _published_digests(tmp) if record else {}
-    os.replace(tmp, inst.published_warehouse)
     with open_registry(inst) as registry:
         if not record:
+            os.replace(tmp, inst.published_warehouse)
             publication_stamp.forget(registry)
             return inst.published_warehouse
+        publication_pending.note(registry, tmp)
+        os.replace(tmp, inst.published_warehouse)
+        failpoints.reached("published:digesting")  # in place, its digests not yet recorded
+        marts = _published_digests(inst.published_warehouse)
         # what was published, for `sped audit verify`; and the working file as it was copied,
         # so that the next run knows its marts untouched without reading them
         registry.record_publication(marts, f"{len(marts)} tables published")

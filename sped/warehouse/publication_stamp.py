@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 from sped.landing.registry import Registry
+from sped.warehouse import publication_pending
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS publication_stamp (
@@ -59,6 +60,7 @@ def record(registry: Registry, warehouse: Path, seen: tuple | None, marts: dict[
     still `seen` (its stamp before the copy); otherwise forget any stamp."""
     now = stamp(warehouse)
     with registry.transaction() as con:
+        publication_pending.clear(con)  # the publication is recorded: nothing pending
         con.execute(SCHEMA)
         con.execute("DELETE FROM publication_stamp")
         if now is not None and now == seen:
@@ -69,8 +71,10 @@ def record(registry: Registry, warehouse: Path, seen: tuple | None, marts: dict[
 
 
 def forget(registry: Registry) -> None:
-    """No stamp: the next decision digests the marts (a publication not recorded, a restore)."""
+    """No stamp: the next decision digests the marts (a publication not recorded, a restore);
+    and no publication pending (a restored snapshot is the backup's, recorded by its trail)."""
     with registry.transaction() as con:
+        publication_pending.clear(con)
         con.execute(SCHEMA)
         con.execute("DELETE FROM publication_stamp")
 
