@@ -258,9 +258,7 @@ def test_a_changed_only_run_killed_then_rerun_equals_the_uninterrupted_run(
     assert _settled(killed.warehouse) == _settled(whole.warehouse)
 
 
-def test_a_run_killed_between_putting_its_snapshot_in_place_and_recording_it(
-    baseline, tmp_path
-):
+def test_a_run_killed_between_putting_its_snapshot_in_place_and_recording_it(baseline, tmp_path):
     """Publishing puts the snapshot in place, then records its tables' digests. A run paused
     between the two is publishing (verify reports nothing); killed there, verify names the
     interrupted publication (not tables changed outside sped), and the next run publishes again:
