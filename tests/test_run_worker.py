@@ -168,6 +168,27 @@ def test_the_applications_shutdown_ends_its_worker(tmp_path):
     assert worker.wait(timeout=60) == 0
 
 
+def test_a_worker_that_ends_leaves_no_semaphore_for_the_resource_tracker_to_report(tmp_path):
+    """dbt's adapter and parsed project hold named semaphores; a worker ending without letting
+    go of them had multiprocessing's resource tracker write "leaked semaphore objects" into the
+    runs' log after every stop of the portal. The tracker keeps the worker's stderr open until
+    it has ended, so the output read here includes anything it said."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "sped.launch.run_worker", "--as-of", "2026-11-01"],
+        input="",  # the portal closing its end at once: warm up, then end
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert '"ready": true' in proc.stdout
+    assert "leaked" not in proc.stderr, proc.stderr[-3000:]
+
+
 def test_a_worker_that_cannot_fork_leaves_runs_to_fresh_processes(tmp_path, monkeypatch):
     """A worker that started and said forking is unsafe is not replaced by another (it would
     say the same): the run and the next ones are fresh `sped pipeline` processes."""
