@@ -57,3 +57,38 @@ def test_helpers_give_each_year_the_outcome_it_gets_here(monkeypatch):
     assert any(p.hidden[u] for p in here.values() for u in p.hidden)  # something is hidden
     monkeypatch.setattr(by_year, "MIN_UNITS", 10**9)
     assert by_year.protect_years(years, lines, 10, options) == here
+
+
+def test_helpers_kept_for_a_block_give_the_same_outcome_and_end_with_it():
+    """Helpers started ahead (`helpers_kept`, as the dbt step starts them) take every year, one
+    year too, with the outcome solved here; they are gone once the block ends, and without the
+    block nothing is kept."""
+    import contextlib
+    import os
+
+    import psutil
+
+    years = random_years(11)
+    lines = {y: year_lines(by_lea) for y, by_lea in years.items()}
+    options = {y: {"latent": LATENT} for y in years}
+    here = {y: protect(years[y], lines[y], 10, latent=LATENT) for y in years}
+    one = max(years)
+    me = psutil.Process(os.getpid())
+    before = {p.pid for p in me.children(recursive=True)}
+    with by_year.helpers_kept():
+        assert by_year._kept is not None
+        assert by_year.protect_years(years, lines, 10, options) == here
+        assert by_year.protect_years(
+            {one: years[one]}, {one: lines[one]}, 10, {one: options[one]}
+        ) == {one: here[one]}
+        started = {p.pid for p in me.children(recursive=True)} - before
+        assert started  # the fork server and the helpers
+    assert by_year._kept is None
+    helpers = []  # the helpers only: multiprocessing's fork server and tracker serve the process
+    for pid in started:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            command = " ".join(psutil.Process(pid).cmdline())
+            if "forkserver" not in command and "resource_tracker" not in command:
+                helpers.append(psutil.Process(pid))
+    _, alive = psutil.wait_procs(helpers, timeout=30)
+    assert alive == []

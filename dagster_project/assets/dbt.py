@@ -34,6 +34,7 @@ from dagster_project.dbt_project import ensure_manifest, sped_dbt
 from dagster_project.resources import SpedSettings
 from sped.contracts import COLLECTIONS
 from sped.frameworks import dbt_cli
+from sped.privacy import by_year
 from sped.run.steps import connect, open_registry
 from sped.warehouse.build_scope import BuildPlan, current_plan, finish_build, plan_build
 
@@ -42,6 +43,9 @@ RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "
 #: Never in a production build: dbt unit tests check the SQL, not the data (CI runs them).
 PRODUCTION_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 UNCHANGED = "not rebuilt: an incremental build changes only models fed by the data that changed"
+#: The models that suppress statewide (sped/privacy/by_year.py): a build rebuilding one of them
+#: has the suppression's helpers started with dbt.
+SUPPRESSIONS = frozenset({"shr_suppression", "shr_spp_indicators"})
 #: The tag of a run planned for an incremental build: the district collections it is foreseen
 #: to cover (comma-separated; sped/warehouse/build_scope.py `foreseen_collections`). The run
 #: selects only `incremental_assets` of them; its build is still the one the plan decides.
@@ -186,6 +190,8 @@ def run_dbt(context: AssetExecutionContext, sped: SpedSettings, plan: BuildPlan)
     args = [*dbt_cli.dbt_args(command, target=target, dbt_vars=dbt_vars), "--no-write-json"]
     log = Path(sped.dbt_output_log) if sped.dbt_output_log else None
     with contextlib.ExitStack() as stack:
+        if not incremental or SUPPRESSIONS & incremental_models(plan.collections):
+            stack.enter_context(by_year.helpers_kept())  # started while dbt starts
         out = sys.stdout
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,10 @@ suppression: the years are then solved here, as if no helper had been asked.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -33,6 +34,48 @@ from sped.process.helper_watch import this_process, watch_caller
 
 #: Below this many units (LEA-years) over all the years, every year is solved here.
 MIN_UNITS = 600
+
+
+#: Helpers started ahead by `helpers_kept`, used by every `protect_years` in its block.
+_kept: ProcessPoolExecutor | None = None
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_start_helper,
+        initargs=(this_process(),),
+    )
+
+
+@contextlib.contextmanager
+def helpers_kept() -> Iterator[None]:
+    """Start the helpers now and keep them for every `protect_years` in the block, which then
+    hands them every year, one year too (a resubmission changes one): their start (a fork
+    server, then numpy, HiGHS and this package imported in each) runs beside whatever the
+    block does first, instead of when the suppression needs them, and the year's solve does not
+    share this process's interpreter with the threads of the block (dbt's other nodes). The
+    helpers end with the block. On a one-core machine, nothing is started."""
+    global _kept
+    cores = os.cpu_count() or 1
+    if cores < 2 or _kept is not None:
+        yield
+        return
+    pool = _new_pool(cores)
+    try:
+        for _ in range(cores):  # each helper started and its imports made, in the background
+            pool.submit(_ready)
+    except (OSError, ValueError):
+        pool.shutdown(wait=False, cancel_futures=True)
+        yield
+        return
+    _kept = pool
+    try:
+        yield
+    finally:
+        _kept = None
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def protect_years(
@@ -47,23 +90,26 @@ def protect_years(
         y: ({u: dict(v) for u, v in years[y].items()}, lines[y], min_cell_size, options.get(y, {}))
         for y in years
     }
+    order = sorted(jobs, key=lambda y: -len(jobs[y][0]))  # the largest year first
+    if _kept is not None and jobs:
+        try:
+            futures = {y: _kept.submit(_protect, jobs[y]) for y in order}
+            return {y: futures[y].result() for y in jobs}
+        except (BrokenProcessPool, OSError, RuntimeError):  # broken or shut: solved here
+            return {y: _protect(job) for y, job in jobs.items()}
     cores = os.cpu_count() or 1
     if len(jobs) < 2 or cores < 2 or sum(len(j[0]) for j in jobs.values()) < MIN_UNITS:
         return {y: _protect(job) for y, job in jobs.items()}
-    order = sorted(jobs, key=lambda y: -len(jobs[y][0]))  # the largest year first
-    context = multiprocessing.get_context("forkserver")
-    workers = min(len(jobs), cores)
     try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_start_helper,
-            initargs=(this_process(),),
-        ) as pool:
+        with _new_pool(min(len(jobs), cores)) as pool:
             futures = {y: pool.submit(_protect, jobs[y]) for y in order}
             return {y: futures[y].result() for y in jobs}
     except (BrokenProcessPool, OSError, ValueError):  # no helpers here: solved in-process
         return {y: _protect(job) for y, job in jobs.items()}
+
+
+def _ready() -> None:
+    """Nothing: submitted to start a helper."""
 
 
 def _protect(job: tuple) -> Protection:
