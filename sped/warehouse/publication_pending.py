@@ -14,7 +14,9 @@ run lock it is publishing (nothing to report), and once none does it was interru
 between the two steps), which verify reports as such; the next run, which always publishes,
 records it. A snapshot written to afterwards is no longer the noted file, and is reported as
 changed outside sped, as before. The note lives in its own table of the registry database
-(`publication_pending`) and is removed with the publication's record.
+(`publication_pending`) and is removed just after the publication is recorded, with the
+working file's stamp (sped/warehouse/publication_stamp.py); a note left by a crash between those
+two is never read, since the published tables then match the recorded publication.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def note(registry: Registry, snapshot: Path) -> None:
 
 
 def clear(con: sqlite3.Connection) -> None:
-    """Within the transaction that records the publication (or forgets it): no note left."""
+    """Within the transaction that records the publication's stamp (or forgets it): no note
+    left."""
     con.execute(SCHEMA)
     con.execute("DELETE FROM publication_pending")
 
