@@ -152,8 +152,8 @@ def test_a_snapshot_in_place_before_its_digests_is_an_interrupted_publication(co
     """A publication puts its snapshot in place before it records the tables' digests
     (sped/warehouse/publication_pending.py), so between the two the snapshot differs from the
     last publication the trail holds: verify reports nothing while a run holds the run lock,
-    an interrupted publication once none does (never tables changed outside sped), and nothing
-    after the next run, which publishes again."""
+    and an interrupted publication once none does (never tables changed outside sped). The
+    next run's publishing again: tests/test_crash_recovery.py, with a real kill."""
     from sped.run.run_lock import run_lock
 
     _raised_ood(copy.published_warehouse)  # figures no publication of the trail recorded
@@ -165,8 +165,6 @@ def test_a_snapshot_in_place_before_its_digests_is_an_interrupted_publication(co
         "published snapshot: a publication put it in place and was interrupted before it "
         "recorded its tables' digests, so they cannot be checked; the next run publishes again"
     )
-    assert _pipeline(copy) == 0
-    assert verify(copy) == []
 
 
 def test_a_noted_snapshot_written_to_afterwards_was_changed_outside_sped(copy):
