@@ -6,7 +6,7 @@ with roster as (
         p.*,
         f.approved as facility_approved
     from {{ ref('stg_placements') }} as p
-    left join {{ ref('dim_facility') }} as f using (facility_id)
+    left join {{ ref('stg_facilities') }} as f using (facility_id)
     where {{ only_changed_leas('p.lea_id') }}
 ),
 
