@@ -122,3 +122,28 @@ def _untracked(path: str) -> bool:
         ["git", "ls-files", path], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
     return listed.returncode != 0 or not listed.stdout.strip()
+
+
+#: Each layer's models read only models of the layers listed for it (sources aside): staging
+#: reads the raw sources, intermediate reads staging and itself, the marts read anything
+#: below them, the shared tables read the marts and themselves.
+READS = {
+    "stg": {"stg"},
+    "int": {"stg", "int"},
+    "dim": {"stg", "int", "dim"},
+    "fct": {"stg", "int", "dim", "fct"},
+    "shr": {"dim", "fct", "shr"},
+}
+
+
+def test_no_model_reads_a_layer_above_its_own():
+    """An intermediate model once read the mart dim_facility: a layer inversion, and in a full
+    build it queued the out-of-district chain behind the directory dimension and its tests."""
+    upward = []
+    for name, path in sorted(_model_files().items()):
+        layer = name.split("_", 1)[0]
+        text = path.read_text(encoding="utf-8")
+        for ref in re.findall(r"""ref\(\s*['"](\w+)['"]\s*\)""", text):
+            if ref.split("_", 1)[0] not in READS[layer]:
+                upward.append(f"{name} -> {ref}")
+    assert upward == []
