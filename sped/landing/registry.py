@@ -114,6 +114,18 @@ def received_order(received_at: str, submission_id: int) -> tuple[dt.datetime, i
     return dt.datetime.fromisoformat(received_at), submission_id
 
 
+def last_publication(con: sqlite3.Connection) -> dict[str, str] | None:
+    """{schema.table: digest} of the latest `published` event in the registry database `con`
+    (None: none yet; `sped audit verify` reads it through a read-only connection of its own).
+    Raises ValueError when that event's recorded state is not JSON."""
+    row = con.execute(
+        "SELECT state FROM events WHERE event = 'published' ORDER BY event_id DESC LIMIT 1"
+    ).fetchone()
+    if row is None or not row[0]:
+        return None
+    return {k[5:]: v for k, v in json.loads(row[0]).items() if k.startswith("mart:")}
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
@@ -716,12 +728,7 @@ class Registry:
 
     def last_publication(self) -> dict[str, str] | None:
         """{schema.table: digest} the latest `published` event recorded (None: none yet)."""
-        row = self._con.execute(
-            "SELECT state FROM events WHERE event = 'published' ORDER BY event_id DESC LIMIT 1"
-        ).fetchone()
-        if row is None or not row[0]:
-            return None
-        return {k[5:]: v for k, v in json.loads(row[0]).items() if k.startswith("mart:")}
+        return last_publication(self._con)
 
     def record_rebuild(self, detail: str) -> None:
         """Write to the trail that the warehouse was rebuilt from the stored files."""

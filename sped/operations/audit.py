@@ -34,6 +34,7 @@ read-only mode and changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -339,6 +340,7 @@ def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> 
     import duckdb
 
     from sped.contracts import COLLECTIONS
+    from sped.landing.registry import last_publication
     from sped.run.run_lock import current_holder
     from sped.warehouse import digests, publication_pending
     from sped.warehouse.digests import mart_digests_like, submission_digests, version_of
@@ -398,8 +400,9 @@ def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> 
             now = mart_digests_like(pub, published)
         finally:
             pub.close()
-        if now != published:
-            published = _latest_publication(con) or published  # one recorded meanwhile
+        if now != published:  # a publication recorded since verify began?
+            with contextlib.suppress(ValueError):  # its state edited: the chain names it
+                published = last_publication(con) or published
         if now != published and publication_pending.is_noted(con, inst.published_warehouse):
             # the snapshot a publication put in place before recording its digests
             if current_holder(inst.root) is not None:
@@ -425,19 +428,6 @@ def _warehouse(inst: Installation, con: sqlite3.Connection, published: dict) -> 
                     Problem(f"published table {table}", f"{what}: changed outside sped")
                 )
     return problems
-
-
-def _latest_publication(con: sqlite3.Connection) -> dict[str, str]:
-    """The marts of the latest publication the trail holds now (read again: a run may have
-    recorded one since verify began)."""
-    row = con.execute(
-        "SELECT state FROM events WHERE event = 'published' ORDER BY event_id DESC LIMIT 1"
-    ).fetchone()
-    try:
-        recorded = json.loads(row[0]) if row and row[0] else {}
-    except ValueError:
-        return {}  # the chain names the event whose state was changed
-    return {k[5:]: v for k, v in recorded.items() if k.startswith("mart:")}
 
 
 def _raw_rows(name, held, in_force, collection_of, loaded) -> list[Problem]:
