@@ -16,6 +16,7 @@ processes, against one uninterrupted run (the baseline), table for table (raw an
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
@@ -23,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -216,6 +218,25 @@ def _settled(warehouse: Path) -> set[str]:
         con.close()
 
 
+@contextlib.contextmanager
+def _changed_only_run_killed_at(point: str, inst: Installation, paused: Path) -> Iterator[None]:
+    """A `sped pipeline --changed-only` on `inst`, paused at the failpoint `point` for the
+    block (sped/process/failpoints.py), then killed with SIGKILL."""
+    env = {**os.environ, "SPED_PAUSE_AT": point, "SPED_PAUSE_FILE": str(paused)}
+    args = [SPED, "pipeline", "--warehouse", str(inst.warehouse), "--as-of", AS_OF]
+    run = subprocess.Popen(
+        [*args, "--changed-only"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for(paused, run)
+        yield
+        run.send_signal(signal.SIGKILL)
+        assert run.wait(60) == -signal.SIGKILL
+    finally:
+        if run.poll() is None:
+            run.kill()
+
+
 def test_a_changed_only_run_killed_then_rerun_equals_the_uninterrupted_run(
     baseline, tmp_path, caplog
 ):
@@ -236,19 +257,8 @@ def test_a_changed_only_run_killed_then_rerun_equals_the_uninterrupted_run(
     assert differences(whole.warehouse, changed.warehouse) == []  # as if all were visited
 
     killed = _copy_with_a_new_roster(baseline, tmp_path / "killed")
-    paused = tmp_path / "paused"
-    env = {**os.environ, "SPED_PAUSE_AT": "decided:placements", "SPED_PAUSE_FILE": str(paused)}
-    args = [SPED, "pipeline", "--warehouse", str(killed.warehouse), "--as-of", AS_OF]
-    first = subprocess.Popen(
-        [*args, "--changed-only"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_for(paused, first)
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(60) == -signal.SIGKILL
-    finally:
-        if first.poll() is None:
-            first.kill()
+    with _changed_only_run_killed_at("decided:placements", killed, tmp_path / "paused"):
+        pass
     assert "placements" not in _settled(killed.warehouse)  # the step never finished
     code, out = _pipeline(killed.warehouse, "--changed-only")
     assert code == 0, out
@@ -268,22 +278,10 @@ def test_a_run_killed_between_putting_its_snapshot_in_place_and_recording_it(bas
     assert code == 0, out
 
     killed = _copy_with_a_new_roster(baseline, tmp_path / "killed")
-    paused = tmp_path / "paused"
-    env = {**os.environ, "SPED_PAUSE_AT": "published:digesting", "SPED_PAUSE_FILE": str(paused)}
-    args = [SPED, "pipeline", "--warehouse", str(killed.warehouse), "--as-of", AS_OF]
-    first = subprocess.Popen(
-        [*args, "--changed-only"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_for(paused, first)
+    with _changed_only_run_killed_at("published:digesting", killed, tmp_path / "paused"):
         # the new snapshot is in place, readable, and its publication not yet recorded
         assert differences(uninterrupted.published_warehouse, killed.published_warehouse) == []
         assert verify(killed) == []
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(60) == -signal.SIGKILL
-    finally:
-        if first.poll() is None:
-            first.kill()
     assert [str(p) for p in verify(killed)] == [
         "published snapshot: a publication put it in place and was interrupted before it "
         "recorded its tables' digests, so they cannot be checked; the next run publishes again"
