@@ -35,7 +35,6 @@ core to spare: starting a helper costs about half a second, which a small batch 
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -46,7 +45,7 @@ from sped.ingest.limits import Limits
 from sped.ingest.read import ReadResult, read_table
 from sped.landing import store
 from sped.landing.registry import Registry, Submission
-from sped.process.helper_watch import this_process, watch_caller
+from sped.process.helper_watch import cores_to_spare, this_process, watch_caller
 
 #: What reading a byte of a workbook costs, in bytes of CSV (measured: the state scale's 1.2 MB
 #: of workbooks took 1.4 s of CPU with the worksheet parser of sped/ingest/xlsx_rows.py, its
@@ -62,8 +61,7 @@ MAX_HELPERS = 4
 
 def helpers_available() -> int:
     """How many helper processes this machine can run beside the caller."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(0, min(MAX_HELPERS, (cores or 1) - 1))
+    return min(MAX_HELPERS, cores_to_spare())
 
 
 def _cost(sub: Submission) -> int:

@@ -9,10 +9,11 @@ there.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -20,11 +21,12 @@ import duckdb
 from sped.config import settings
 from sped.config.profile import load_profile
 from sped.frameworks.dagster_home import open_instance
+from sped.launch import registering
 from sped.launch.run_imports import imports_frozen
 from sped.process import failpoints
 from sped.run import run_tags
 from sped.run.run_lock import Holder, run_lock
-from sped.run.steps import open_registry, register_landing
+from sped.run.steps import open_registry
 from sped.warehouse import kept_open
 
 Out = Callable[[str], None]
@@ -84,45 +86,48 @@ def run_pipeline(
     def waiting(holder: Holder) -> None:
         out(f"waiting: a run is in progress ({holder.describe()}: {holder.what})")
 
-    with run_lock(inst.root, "sped pipeline", wait=wait, on_wait=waiting), imports_frozen():
-        # imports_frozen: the run's modules imported and kept out of the collector (see there)
+    with run_lock(inst.root, "sped pipeline", wait=wait, on_wait=waiting):
         failpoints.reached("locked")
-        return _locked_run(
-            inst, landing, profile_file, state, as_of_date, submitter, out, changed_only,
-            allow_empty,
-        )  # fmt: skip
+        out(f"installation {inst.root}  profile {state.source}  as of {as_of_date}")
+        with _registration(inst, landing, submitter, state, out) as registration, imports_frozen():
+            # the landing folder registered while the run's modules are imported (see
+            # sped/launch/registering.py), and those kept out of the collector (see there)
+            return _locked_run(
+                inst, registration, profile_file, state, as_of_date, out, changed_only,
+                allow_empty,
+            )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _registration(
+    inst: settings.Installation, landing: Path | None, submitter: str, state, out: Out
+) -> Iterator[registering.Registration | None]:
+    """The landing folder's registration started (None without a landing folder)."""
+    if landing is None:
+        yield None
+        return
+    if not landing.is_dir():
+        raise ValueError(f"landing directory {landing} does not exist")
+    with registering.registered_beside(
+        inst, landing, submitter=submitter, limits=state.limits, out=out
+    ) as registration:
+        yield registration
 
 
 def _locked_run(
     inst,
-    landing,
+    registration: registering.Registration | None,
     profile_file,
     state,
     as_of_date,
-    submitter,
     out: Out,
     changed_only: bool,
     allow_empty: bool = False,
 ) -> int:
-    out(f"installation {inst.root}  profile {state.source}  as of {as_of_date}")
-
     timings: dict[str, float] = {}
-    if landing is not None:
-        if not landing.is_dir():
-            raise ValueError(f"landing directory {landing} does not exist")
-        clock = time.perf_counter()
-        registry = open_registry(inst)
-        try:
-            reg = register_landing(
-                landing,
-                registry,
-                submitter=submitter,
-                progress=lambda m: out(f"  {m}"),
-                limits=state.limits,
-            )
-        finally:
-            registry.close()
-        timings["register"] = time.perf_counter() - clock
+    if registration is not None:
+        reg = registration.summary()
+        timings["register"] = registration.seconds
         out(
             f"registered {sum(reg.new.values())} new submissions, {reg.duplicates} identical "
             f"re-sends recognised, {reg.already_seen} already registered"

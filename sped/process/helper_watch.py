@@ -20,6 +20,12 @@ WATCH_SECONDS = 0.25
 Caller = tuple[int, float]
 
 
+def cores_to_spare() -> int:
+    """How many cores this process may use beside the one it runs on."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(0, (cores or 1) - 1)
+
+
 def identity(pid: int) -> Caller | None:
     """(pid, start time) of a live process (None: gone, or a zombie waiting to be reaped)."""
     import psutil

@@ -7,11 +7,13 @@ register_landing -> (per collection) ingest.batch.process_collection -> mirror_s
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,7 +112,39 @@ def register_landing(
     file's received time is when it reached the folder (its modification time), never later
     than now. A file whose path, size and modification time are those it had when it was last
     hashed is skipped without being read (sped/landing/seen_files.py). A file larger than the
-    profile's `limits.max_file_mb` is refused without being read (default: the safe limits)."""
+    profile's `limits.max_file_mb` is refused without being read (default: the safe limits).
+    One registration of the installation at a time (`registering`)."""
+    with registering(registry):
+        return _register_landing(landing, registry, submitter, progress, limits)
+
+
+#: Beside the registry: locked for the whole of a landing folder's registration.
+REGISTERING_LOCK = "registering.lock"
+
+
+@contextmanager
+def registering(registry: Registry) -> Iterator[None]:
+    """Hold the installation's registration lock (`fcntl.flock`, released by the kernel when
+    its holder ends, even killed). A run registers its landing folder in a helper process
+    (sped/launch/registering.py); a helper whose run was killed outright ends moments later
+    (sped/process/helper_watch.py), and may be in the middle of a batch meanwhile. A rerun
+    registering the same folder waits here for it, so it sees every receipt that helper
+    recorded, exactly as if the killed run had recorded them itself."""
+    fd = os.open(registry.path.with_name(REGISTERING_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the flock
+
+
+def _register_landing(
+    landing: Path,
+    registry: Registry,
+    submitter: str,
+    progress: Progress,
+    limits: Limits | None,
+) -> RegistrationSummary:
     from sped.landing import seen_files, store, store_stamps
     from sped.landing.store import sha256_bytes
 
@@ -124,7 +158,10 @@ def register_landing(
 
     def record() -> None:
         """Flush the staged files to disk and record their receipts in one transaction."""
-        for item, receipt in zip(list(batch.incoming), registry.receive_batch(batch), strict=True):
+        items = list(batch.incoming)  # receive_batch empties the batch
+        receipts = registry.receive_batch(batch)
+        failpoints.reached("registering:recorded")  # a batch's receipts in, the stamps not yet
+        for item, receipt in zip(items, receipts, strict=True):
             if receipt.outcome == "new":
                 summary.new[item.key.collection] += 1
             elif receipt.outcome == "unroutable":
