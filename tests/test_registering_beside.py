@@ -20,6 +20,7 @@ import pytest
 
 from sped.config.settings import Installation
 from sped.generate import generate
+from sped.ingest.read_ahead import is_workbook
 from sped.launch import registering
 from sped.launch.run_imports import import_run_modules
 from sped.process.helper_watch import identity
@@ -43,8 +44,13 @@ BESIDE = textwrap.dedent(
     ) as registration:
         pending = registering.imports_pending()
         summary = registration.summary()
+        try:  # the pending workbooks it read, once registered (none if it was killed)
+            ahead = registration.reading.result() if registration.reading else {}
+        except Exception:
+            ahead = {}
     print(json.dumps({"where": registration.where, "pending": pending, "lines": lines,
-                      "new": dict(summary.new), "duplicates": summary.duplicates}))
+                      "new": dict(summary.new), "duplicates": summary.duplicates,
+                      "ahead": sorted(ahead)}))
     """
 )
 
@@ -95,6 +101,9 @@ def test_a_fresh_run_registers_in_a_helper_with_the_receipts_and_lines_it_would_
     assert len(done["lines"]) > 5, "its progress lines were passed on"
     assert here(alone, landing) == {k: done[k] for k in ("new", "duplicates", "lines")}
     assert receipts(beside) == receipts(alone)
+    with open_registry(beside) as registry:  # then it read every workbook registered
+        workbooks = [s.submission_id for s in registry.submissions() if is_workbook(s)]
+    assert workbooks and done["ahead"] == sorted(workbooks)
 
 
 def test_a_process_that_already_holds_the_run_libraries_registers_itself(landing, tmp_path):

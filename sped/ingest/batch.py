@@ -28,7 +28,7 @@ from sped.config.profile import StateProfile
 from sped.contracts import Collection
 from sped.contracts.finding_repeats import without_repeats
 from sped.contracts.findings import Finding
-from sped.ingest import file_checks, settled
+from sped.ingest import file_checks, read_ahead, settled
 from sped.ingest.csv_batch import CsvBatch, PlainFile, plain_files, read_plain
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
 from sped.ingest.parts import batch_parts
@@ -150,7 +150,8 @@ def read_pending(
 
     The plain CSV files are read together by DuckDB's CSV reader (`read_plain`, one read per
     header layout); every other file on its own (`read_table`: its own messages, its own
-    limits), in helper processes when the batch is worth it. All the rows are then typed
+    limits), in helper processes when the batch is worth it, or taken as the registration's
+    helper read it ahead (sped/ingest/read_ahead.py). All the rows are then typed
     together (`type_batch`), which gives each file the rows and messages `read_one` gives it,
     without paying polars' per-call cost once per file (tests/test_batch_typing.py and
     tests/test_csv_batch.py compare them). A file whose reading raises goes through `read_one`
@@ -176,10 +177,11 @@ def read_pending(
         except Exception:
             return None
 
+    ahead = read_ahead.ready(pending)  # workbooks the registration's helper has read
     items, found = _plain_candidates(registry, collection, pending, limits or DEFAULT_LIMITS)
     # The helpers are offered every file that is not plain (the workbooks, mostly) before
     # DuckDB reads the plain ones, so that they start and read while it does.
-    offered = [s for s in pending if s.submission_id not in found]
+    offered = [s for s in pending if s.submission_id not in found and s.submission_id not in ahead]
     with read_in_helpers(registry, collection, offered, limits) as in_helpers:
         plain = _read_plain_files(collection, pending, items, found, limits or DEFAULT_LIMITS)
         del items, found  # their bytes are in plain.table now
@@ -211,7 +213,8 @@ def read_pending(
         for i, sub in enumerate(mine, 1):
             if sub.submission_id in in_helpers and not in_helpers.take(sub.submission_id):
                 break
-            results[sub.submission_id] = own(sub)
+            sid = sub.submission_id
+            results[sid] = ahead.pop(sid) if sid in ahead else own(sub)
             if i % step == 0 and i < len(careful):  # the last line is said once, below
                 progress(f"{collection.name}: read {done + i}/{len(pending)} files")
         if in_helpers:

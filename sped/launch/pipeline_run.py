@@ -21,6 +21,7 @@ import duckdb
 from sped.config import settings
 from sped.config.profile import load_profile
 from sped.frameworks.dagster_home import open_instance
+from sped.ingest import read_ahead
 from sped.launch import registering
 from sped.launch.run_imports import imports_frozen
 from sped.process import failpoints
@@ -137,7 +138,8 @@ def _locked_run(
         for path, why in reg.refused:
             out(f"  refused: {path}: {why}")
 
-    with kept_open.between_steps(inst.warehouse):
+    reading = registration.reading if registration is not None else None
+    with kept_open.between_steps(inst.warehouse), read_ahead.offered(reading):
         skipped, foreseen = _run_scope(inst, state, as_of_date, out, changed_only)
         ok, step_seconds = _run_job(
             inst, profile_file, as_of_date.isoformat(), out, skipped, foreseen, allow_empty
