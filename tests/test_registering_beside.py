@@ -33,10 +33,17 @@ SPED = str(Path(sys.executable).parent / "sped")
 #: installation of argv[1] with `registered_beside`, and print what it did as JSON.
 BESIDE = textwrap.dedent(
     """
-    import json, sys
+    import json, sys, time
     from pathlib import Path
     from sped.config.settings import Installation
     from sped.launch import registering
+    from sped.process.helper_watch import identity
+
+    def gone(pid):
+        deadline = time.monotonic() + 10
+        while identity(pid) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return identity(pid) is None
 
     inst, lines = Installation(Path(sys.argv[1])), []
     with registering.registered_beside(
@@ -48,9 +55,11 @@ BESIDE = textwrap.dedent(
             ahead = registration.reading.result() if registration.reading else {}
         except Exception:
             ahead = {}
+        helper = registration.helper_pid
+        ended = helper is None or gone(helper)  # its work done, the helper ends by itself
     print(json.dumps({"where": registration.where, "pending": pending, "lines": lines,
                       "new": dict(summary.new), "duplicates": summary.duplicates,
-                      "ahead": sorted(ahead)}))
+                      "ahead": sorted(ahead), "ended": ended}))
     """
 )
 
@@ -98,6 +107,7 @@ def test_a_fresh_run_registers_in_a_helper_with_the_receipts_and_lines_it_would_
     assert proc.returncode == 0
     done = json.loads(out)
     assert done["where"] == "helper" and done["pending"], "registered beside the imports"
+    assert done["ended"], "the helper ended once it had read the workbooks"
     assert len(done["lines"]) > 5, "its progress lines were passed on"
     assert here(alone, landing) == {k: done[k] for k in ("new", "duplicates", "lines")}
     assert receipts(beside) == receipts(alone)
