@@ -14,7 +14,8 @@ as always) with the same limits, so a file gets exactly the table and findings i
 the batch (as a read helper's file does: sped/ingest/read_helpers.py). A result is used only for
 the submission and the bytes it was read from. The batches never wait for the helper: until it
 has read every workbook, they read their files themselves, as before, and a helper that failed
-in any way only means they do.
+in any way only means they do. What it reads ahead is bounded (`READ_AHEAD_BYTES`): its tables
+wait in the run's memory until their batch's turn.
 """
 
 from __future__ import annotations
@@ -25,9 +26,17 @@ from concurrent.futures import Future
 
 from sped.contracts import COLLECTIONS
 from sped.ingest.limits import Limits
+from sped.ingest.parts import WORKBOOK_EXPANSION
 from sped.ingest.read import ReadResult
 from sped.ingest.read_helpers import read_stored
 from sped.landing.registry import Registry, Submission
+
+#: The workbooks read ahead come to at most this many bytes, counted as a batch's part counts
+#: them (sped/ingest/parts.py): their tables wait in the run's memory until their batch takes
+#: them. The state scale's workbooks count 12 MB and the large scale's 24 MB, all read ahead;
+#: of the large scale's 60 MB over five years about half are, and a landing folder of
+#: thousands of workbooks never has all their tables held at once.
+READ_AHEAD_BYTES = 32 * 2**20
 
 #: Submission id -> (the SHA-256 of the bytes read, what reading them gave).
 Read = dict[int, tuple[str, ReadResult]]
@@ -40,14 +49,20 @@ def is_workbook(sub: Submission) -> bool:
     return sub.original_name.lower().endswith(".xlsx")
 
 
-def read_workbooks(registry: Registry, limits: Limits | None) -> Read:
-    """In the helper: every pending workbook of every collection, read. A file whose reading
-    raises is left out (its batch reads it and decides what it is told)."""
+def read_workbooks(
+    registry: Registry, limits: Limits | None, budget: int = READ_AHEAD_BYTES
+) -> Read:
+    """In the helper: the pending workbooks of every collection, read, until they come to
+    `budget` bytes (each counted as its batch part counts it). A file whose reading raises is
+    left out (its batch reads it and decides what it is told)."""
     read: Read = {}
     for collection in COLLECTIONS.values():
         for sub in registry.pending(collection.name):
             if not is_workbook(sub):
                 continue
+            budget -= sub.size_bytes * WORKBOOK_EXPANSION
+            if budget < 0:
+                return read
             try:
                 result = read_stored(
                     registry.store_dir, sub.sha256, sub.original_name, collection,
