@@ -13,7 +13,7 @@ import pytest
 from sped.ingest import batch, read_ahead, read_helpers
 from sped.ingest.batch import read_pending
 from sped.ingest.limits import DEFAULT_LIMITS
-from sped.ingest.parts import WORKBOOK_EXPANSION
+from sped.ingest.parts import is_workbook, read_cost
 from sped.landing.layout import DeclaredKey
 from sped.run.steps import open_registry
 from tests.hostile_files import EXP, corrupt_stream, exp_csv, exp_xlsx, zip_bomb
@@ -102,8 +102,8 @@ def test_a_result_is_used_only_for_its_own_bytes_and_only_once_the_helper_is_don
 
 def test_what_is_read_ahead_is_bounded(pending):
     reg, subs = pending
-    workbooks = [s for s in subs if read_ahead.is_workbook(s)]
-    cost = [s.size_bytes * WORKBOOK_EXPANSION for s in workbooks]
+    workbooks = [s for s in subs if is_workbook(s)]
+    cost = [read_cost(s) for s in workbooks]
     budget = cost[0] + cost[1]  # the first two fit, the third does not
     ahead = read_ahead.read_workbooks(reg, DEFAULT_LIMITS, budget=budget)
     assert sorted(ahead) == sorted(s.submission_id for s in workbooks[:2])

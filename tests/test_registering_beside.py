@@ -20,7 +20,7 @@ import pytest
 
 from sped.config.settings import Installation
 from sped.generate import generate
-from sped.ingest.read_ahead import is_workbook
+from sped.ingest.parts import is_workbook
 from sped.launch import registering
 from sped.launch.run_imports import import_run_modules
 from sped.process.helper_watch import identity

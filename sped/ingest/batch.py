@@ -31,7 +31,7 @@ from sped.contracts.findings import Finding
 from sped.ingest import file_checks, read_ahead, settled
 from sped.ingest.csv_batch import CsvBatch, PlainFile, plain_files, read_plain
 from sped.ingest.limits import DEFAULT_LIMITS, Limits
-from sped.ingest.parts import batch_parts
+from sped.ingest.parts import batch_parts, is_workbook
 from sped.ingest.read import CONVENTIONS, XLSX_MAGIC, damaged_workbook_text, read_table
 from sped.ingest.read_helpers import read_in_helpers
 from sped.ingest.reconcile import check_stored, reconcile_collection
@@ -263,11 +263,7 @@ def _plain_candidates(
 ) -> tuple[list[tuple[Submission, bytes]], dict[int, PlainFile]]:
     """The pending CSV files with their bytes, and those of them found plain (`plain_files`);
     none is found plain if looking fails in any way (the careful reader then reads them)."""
-    items = [
-        (s, registry.read_bytes(s))
-        for s in pending
-        if not s.original_name.lower().endswith(".xlsx")
-    ]
+    items = [(s, registry.read_bytes(s)) for s in pending if not is_workbook(s)]
     try:
         return items, plain_files(items, collection, limits)
     except Exception as exc:  # the careful reader decides what each file is told

@@ -18,6 +18,16 @@ PART_BYTES = 160 * 2**20
 WORKBOOK_EXPANSION = 10
 
 
+def is_workbook(sub: Submission) -> bool:
+    """Whether a submission is a workbook, by its name."""
+    return sub.original_name.lower().endswith(".xlsx")
+
+
+def read_cost(sub: Submission) -> int:
+    """The bytes reading a submission holds at once, as a part counts them."""
+    return sub.size_bytes * (WORKBOOK_EXPANSION if is_workbook(sub) else 1)
+
+
 def batch_parts(pending: list[Submission], limit: int | None = None) -> list[list[Submission]]:
     """`pending` cut, in its order, into parts of at most about `limit` bytes to read (default
     PART_BYTES; a file larger than that is a part of its own)."""
@@ -26,9 +36,7 @@ def batch_parts(pending: list[Submission], limit: int | None = None) -> list[lis
     part: list[Submission] = []
     size = 0
     for sub in pending:
-        cost = sub.size_bytes * (
-            WORKBOOK_EXPANSION if sub.original_name.lower().endswith(".xlsx") else 1
-        )
+        cost = read_cost(sub)
         if part and size + cost > limit:
             parts.append(part)
             part, size = [], 0

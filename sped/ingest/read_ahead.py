@@ -26,7 +26,7 @@ from concurrent.futures import Future
 
 from sped.contracts import COLLECTIONS
 from sped.ingest.limits import Limits
-from sped.ingest.parts import WORKBOOK_EXPANSION
+from sped.ingest.parts import is_workbook, read_cost
 from sped.ingest.read import ReadResult
 from sped.ingest.read_helpers import read_stored
 from sped.landing.registry import Registry, Submission
@@ -45,10 +45,6 @@ Read = dict[int, tuple[str, ReadResult]]
 _offered: Future | None = None
 
 
-def is_workbook(sub: Submission) -> bool:
-    return sub.original_name.lower().endswith(".xlsx")
-
-
 def read_workbooks(
     registry: Registry, limits: Limits | None, budget: int = READ_AHEAD_BYTES
 ) -> Read:
@@ -60,7 +56,7 @@ def read_workbooks(
         for sub in registry.pending(collection.name):
             if not is_workbook(sub):
                 continue
-            budget -= sub.size_bytes * WORKBOOK_EXPANSION
+            budget -= read_cost(sub)
             if budget < 0:
                 return read
             try:

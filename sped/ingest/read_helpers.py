@@ -42,6 +42,7 @@ from pathlib import Path
 
 from sped.contracts import Collection
 from sped.ingest.limits import Limits
+from sped.ingest.parts import is_workbook
 from sped.ingest.read import ReadResult, read_table
 from sped.landing import store
 from sped.landing.registry import Registry, Submission
@@ -65,7 +66,7 @@ def helpers_available() -> int:
 
 
 def _cost(sub: Submission) -> int:
-    return sub.size_bytes * (WORKBOOK_COST if sub.original_name.lower().endswith(".xlsx") else 1)
+    return sub.size_bytes * (WORKBOOK_COST if is_workbook(sub) else 1)
 
 
 def helpers_share(pending: list[Submission], helpers: int) -> list[Submission]:
