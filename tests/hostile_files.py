@@ -164,3 +164,15 @@ def lying_compressed(method: int, expanded_mb: int, declared: int = 100_000) -> 
                     stream.write(chunk)
                 stream.write(b"<sheetData/></worksheet>")
     return lying_directory(out.getvalue(), SHEET, declared)
+
+
+def receive_expenditures(reg, files: dict[str, tuple[str, bytes]]) -> list:
+    """Each file (LEA -> (name, bytes)) received into registry `reg` as that LEA's 2026
+    expenditures, sent by the state's operator; the collection's pending submissions."""
+    from sped.landing.layout import DeclaredKey
+    from tests.state_channel import OPERATOR
+
+    for lea, (name, data) in files.items():
+        key = DeclaredKey("expenditures", lea, "2026")
+        reg.receive(data, key, original_name=name, submitter=OPERATOR)
+    return reg.pending("expenditures")

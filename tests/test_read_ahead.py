@@ -14,10 +14,15 @@ from sped.ingest import batch, read_ahead, read_helpers
 from sped.ingest.batch import read_pending
 from sped.ingest.limits import DEFAULT_LIMITS
 from sped.ingest.parts import is_workbook, read_cost
-from sped.landing.layout import DeclaredKey
 from sped.run.steps import open_registry
-from tests.hostile_files import EXP, corrupt_stream, exp_csv, exp_xlsx, zip_bomb
-from tests.state_channel import OPERATOR
+from tests.hostile_files import (
+    EXP,
+    corrupt_stream,
+    exp_csv,
+    exp_xlsx,
+    receive_expenditures,
+    zip_bomb,
+)
 
 KNOWN = {f"25000{i:02d}" for i in range(1, 9)}
 FILES = {
@@ -35,12 +40,7 @@ WORKBOOKS = {name for name, _ in FILES.values() if name.endswith(".xlsx")}
 def pending(inst, monkeypatch):
     monkeypatch.setattr(read_helpers, "helpers_available", lambda: 0)  # this process reads
     with open_registry(inst) as reg:
-        for lea, (name, data) in FILES.items():
-            reg.receive(
-                data, DeclaredKey("expenditures", lea, "2026"), original_name=name,
-                submitter=OPERATOR,
-            )  # fmt: skip
-        yield reg, reg.pending("expenditures")
+        yield reg, receive_expenditures(reg, FILES)
 
 
 def _read(reg, subs):

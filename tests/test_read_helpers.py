@@ -13,10 +13,16 @@ import pytest
 from sped.ingest import batch, read_helpers
 from sped.ingest.batch import read_pending
 from sped.ingest.limits import DEFAULT_LIMITS
-from sped.landing.layout import DeclaredKey
 from sped.run.steps import open_registry
-from tests.hostile_files import EXP, corrupt_stream, exp_csv, exp_xlsx, truncated_sheet, zip_bomb
-from tests.state_channel import OPERATOR
+from tests.hostile_files import (
+    EXP,
+    corrupt_stream,
+    exp_csv,
+    exp_xlsx,
+    receive_expenditures,
+    truncated_sheet,
+    zip_bomb,
+)
 
 KNOWN = {f"25000{i:02d}" for i in range(1, 9)}
 FILES = {
@@ -36,12 +42,7 @@ FILES = {
 @pytest.fixture
 def pending(inst):
     with open_registry(inst) as reg:
-        for lea, (name, data) in FILES.items():
-            reg.receive(
-                data, DeclaredKey("expenditures", lea, "2026"), original_name=name,
-                submitter=OPERATOR,
-            )  # fmt: skip
-        yield reg, reg.pending("expenditures")
+        yield reg, receive_expenditures(reg, FILES)
 
 
 def _read(reg, subs, monkeypatch, *, helpers: bool):
