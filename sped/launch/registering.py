@@ -26,8 +26,8 @@ receipts while its caller's rerun starts: the rerun waits for it on the registra
 (sped/run/steps.py `registering`), so what it recorded is seen as recorded. A registration error
 (a registry lost, a landing folder unreadable) reaches the caller as it would in-process; a
 helper that breaks (killed) only means the caller registers the folder itself, which is safe
-to repeat (a file already received is recognised). Its work done, the helper ends: an idle
-helper held about 190 MB through the rest of a large run.
+to repeat (a file already received is recognised). Its work done, the helper ends, rather than
+holding its memory idle through the rest of the run.
 """
 
 from __future__ import annotations
